@@ -1,0 +1,125 @@
+import pg from 'pg';
+import { notifyChannel } from '../sql/schema.ts';
+import type { SqlDriver, SqlExecutor, SqlResult, SubscriptionSession } from '../sql/sql-driver.ts';
+import { translateSqlError } from '../sql/sql-errors.ts';
+
+export interface PostgresDriverOptions {
+  readonly connectionString: string;
+  readonly schema: string;
+  /** Pool size for appends, reads and transactions (subscriptions have their own connections). */
+  readonly maxConnections: number;
+  /** Shows in pg_stat_activity; subscription sessions get `-subscription` appended. */
+  readonly applicationName: string;
+  /**
+   * Ends this store's sessions that sit idle inside a transaction for longer (ms): such a
+   * transaction, if it wrote, holds back every `$all` reader. Set it database-wide as well.
+   */
+  readonly idleInTransactionTimeoutMs: number;
+}
+
+type Queryable = pg.Pool | pg.PoolClient | pg.Client;
+
+const run = async <R>(
+  client: Queryable,
+  text: string,
+  params: readonly unknown[] | undefined,
+  name: string | undefined,
+): Promise<SqlResult<R>> => {
+  try {
+    const values = params ? [...params] : undefined;
+    const result = await (name ? client.query({ name, text, values }) : client.query(text, values));
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  } catch (error) {
+    throw translateSqlError(error);
+  }
+};
+
+const executor = (client: Queryable): SqlExecutor => ({
+  query: (text, params, name) => run(client, text, params, name),
+  exec: async (sql) => {
+    await run(client, sql, undefined, undefined);
+  },
+});
+
+/** The `pg` side of the shared SQL store: a pool, plus one dedicated LISTEN connection per subscription. */
+export const createPostgresDriver = (
+  options: PostgresDriverOptions,
+): SqlDriver & { readonly pool: pg.Pool } => {
+  const clientConfig: pg.ClientConfig = {
+    connectionString: options.connectionString,
+    application_name: options.applicationName,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections });
+  // An idle pooled connection that breaks is dropped by the pool; without a listener it would crash
+  // the process.
+  pool.on('error', () => undefined);
+  const sessions = new Set<pg.Client>();
+
+  const withTransaction = async <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw translateSqlError(error);
+    }
+    let broken = false;
+    try {
+      await run(client, 'begin', undefined, undefined);
+      const result = await work(executor(client));
+      await run(client, 'commit', undefined, undefined);
+      return result;
+    } catch (error) {
+      try {
+        await client.query('rollback');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
+
+  const openSubscriptionSession = async (
+    onWake: () => void,
+    onError: (error: unknown) => void,
+  ): Promise<SubscriptionSession> => {
+    const client = new pg.Client({
+      ...clientConfig,
+      application_name: `${options.applicationName}-subscription`,
+    });
+    client.on('error', onError);
+    client.on('end', () => onError(new Error('subscription connection ended')));
+    client.on('notification', () => onWake());
+    sessions.add(client);
+    try {
+      await client.connect();
+      await client.query(`listen ${notifyChannel(options.schema)}`);
+    } catch (error) {
+      sessions.delete(client);
+      client.end().catch(() => undefined);
+      throw translateSqlError(error);
+    }
+    return {
+      ...executor(client),
+      close: async () => {
+        sessions.delete(client);
+        client.removeAllListeners('end');
+        client.on('error', () => undefined);
+        await client.end().catch(() => undefined);
+      },
+    };
+  };
+
+  return {
+    pool,
+    ...executor(pool),
+    withTransaction,
+    openSubscriptionSession,
+    close: async () => {
+      await Promise.all([...sessions].map((c) => c.end().catch(() => undefined)));
+      await pool.end();
+    },
+  };
+};

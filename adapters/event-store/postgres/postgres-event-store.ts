@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import type { BackoffOptions } from '../resubscribe.ts';
+import { buildQueries } from '../sql/queries.ts';
+import { createSqlEventStore, migrate, type SqlEventStore } from '../sql/sql-event-store.ts';
+import { createPostgresDriver } from './postgres-driver.ts';
+
+export const postgresEventStoreConfigSchema = z.object({
+  connectionString: z.string().min(1),
+  schema: z.string().default('oms'),
+  maxConnections: z.number().int().positive().default(20),
+  applicationName: z.string().default('oms-event-store'),
+  idleInTransactionTimeoutMs: z.number().int().nonnegative().default(60_000),
+  subscriptionBatchSize: z.number().int().positive().default(500),
+  pollIntervalMs: z.number().int().positive().default(250),
+});
+export type PostgresEventStoreConfig = z.input<typeof postgresEventStoreConfigSchema>;
+
+export interface ReaderHold {
+  /** Age of the oldest open transaction that has written: `$all` readers cannot pass its xid. */
+  readonly heldMs: number;
+  readonly writingTransactions: number;
+}
+
+export interface PostgresEventStore extends SqlEventStore {
+  /** The store's pool, for code that needs the driver itself (e.g. COPY). Do not end it: use close(). */
+  readonly pool: pg.Pool;
+  /** What currently holds `$all` readers back (subscription lag has no other cause on this store). */
+  readerHold(): Promise<ReaderHold>;
+}
+
+/** Opens the store on a PostgreSQL server, creating or migrating its schema first. */
+export const openPostgresEventStore = async (
+  config: PostgresEventStoreConfig,
+  options: { backoff?: BackoffOptions } = {},
+): Promise<PostgresEventStore> => {
+  const c = postgresEventStoreConfigSchema.parse(config);
+  const driver = createPostgresDriver({
+    connectionString: c.connectionString,
+    schema: c.schema,
+    maxConnections: c.maxConnections,
+    applicationName: c.applicationName,
+    idleInTransactionTimeoutMs: c.idleInTransactionTimeoutMs,
+  });
+  try {
+    await migrate(driver, c.schema);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  const store = createSqlEventStore(driver, {
+    schema: c.schema,
+    subscriptionBatchSize: c.subscriptionBatchSize,
+    pollIntervalMs: c.pollIntervalMs,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+  });
+  const readerHoldQuery = buildQueries(c.schema).readerHold;
+  return {
+    ...store,
+    pool: driver.pool,
+    readerHold: async () => {
+      const result = await driver.query<{ held_ms: number; writing_transactions: number }>(readerHoldQuery);
+      const row = result.rows[0];
+      return { heldMs: row?.held_ms ?? 0, writingTransactions: row?.writing_transactions ?? 0 };
+    },
+  };
+};

@@ -1,0 +1,53 @@
+import { checkSchemaName } from './schema.ts';
+
+/**
+ * The SQL text of every statement the PostgreSQL and PGlite stores run, built once per schema.
+ * bigint and xid8 columns are read as text so both drivers hand back the same JS types.
+ */
+export interface Queries {
+  readonly append: string;
+  readonly readStreamForwards: string;
+  readonly readStreamBackwards: string;
+  readonly streamExists: string;
+  readonly readAll: string;
+  readonly readerHold: string;
+}
+
+const eventColumns = `e.stream_id, e.revision::text as revision, e.event_id::text as event_id, e.type,
+  e.data, e.metadata, e.created, e.tx::text as tx, e.global_position::text as global_position`;
+
+export const buildQueries = (schema: string): Queries => {
+  const s = checkSchemaName(schema);
+  return {
+    // $2: expected revision (see append_events); $3-$6: parallel arrays, one element per event.
+    append: `select o_next_revision::text as next_revision, o_tx::text as tx,
+      o_global_position::text as global_position
+      from ${s}.append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+    // $2: first revision (inclusive); $3: max count, null for all.
+    readStreamForwards: `select ${eventColumns} from ${s}.events e
+      where e.stream_id = $1 and e.revision >= $2 order by e.revision limit $3`,
+    readStreamBackwards: `select ${eventColumns} from ${s}.events e
+      where e.stream_id = $1 and e.revision <= $2 order by e.revision desc limit $3`,
+    streamExists: `select exists (select 1 from ${s}.streams where stream_id = $1 and revision >= 0) as exists`,
+    // The gap-free read: only transactions below the oldest running one are visible, so a
+    // transaction that commits late can never land behind a position a reader has passed.
+    // Scans $5 positions after ($1, $2); data only for the rows matching the filter ($3 stream
+    // prefixes, $4 event types; null = no filter), positions for all (lastScanned).
+    readAll: `select e.tx::text as tx, e.global_position::text as global_position, m.matches,
+        e.stream_id, e.revision::text as revision, e.event_id::text as event_id, e.type,
+        case when m.matches then e.data end as data,
+        case when m.matches then e.metadata end as metadata, e.created
+      from ${s}.events e
+      cross join lateral (select
+          ($3::text[] is null or exists (select 1 from unnest($3::text[]) p where starts_with(e.stream_id, p)))
+          and ($4::text[] is null or e.type = any($4::text[])) as matches) m
+      where (e.tx, e.global_position) > ($1::xid8, $2::bigint)
+        and e.tx < pg_snapshot_xmin(pg_current_snapshot())
+      order by e.tx, e.global_position
+      limit $5`,
+    // What holds $all readers back: the oldest transaction that has written something.
+    readerHold: `select coalesce(extract(epoch from (now() - min(xact_start))) * 1000, 0)::float8 as held_ms,
+        count(*)::int as writing_transactions
+      from pg_stat_activity where backend_xid is not null and pid <> pg_backend_pid()`,
+  };
+};

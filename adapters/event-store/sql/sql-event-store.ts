@@ -1,0 +1,310 @@
+import { Observable } from 'rxjs';
+import { z } from 'zod';
+import { InvalidAppendError, StreamNotFoundError } from '../errors.ts';
+import {
+  type AppendOptions,
+  type AppendResult,
+  type EventFilter,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  eventFilterSchema,
+  eventToAppendSchema,
+  expectedRevisionSchema,
+  jsonValueSchema,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type SubscriptionMessage,
+  streamIdSchema,
+} from '../port.ts';
+import { type BackoffOptions, defaultBackoff, resubscribing } from '../resubscribe.ts';
+import { buildQueries, type Queries } from './queries.ts';
+import {
+  checkSchemaName,
+  EXPECTED_ANY,
+  EXPECTED_NO_STREAM,
+  EXPECTED_STREAM_EXISTS,
+  migrationPreamble,
+  migrations,
+} from './schema.ts';
+import type { SqlDriver, SqlExecutor } from './sql-driver.ts';
+import { translateSqlError } from './sql-errors.ts';
+import { type SqlPosition, sqlPositions } from './sql-position.ts';
+import { Waker } from './waker.ts';
+
+export interface SqlEventStoreOptions {
+  /** PostgreSQL schema holding the store's tables (read models may share the database). */
+  readonly schema?: string;
+  /** Positions a subscription scans per read (default 500). */
+  readonly subscriptionBatchSize?: number;
+  /** Fallback when no NOTIFY arrives: a subscription reads again after this long (default 250 ms). */
+  readonly pollIntervalMs?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+/** The PostgreSQL and PGlite stores: the port plus what a projection runner needs on the same database. */
+export interface SqlEventStore extends EventStore<SqlPosition> {
+  readonly schema: string;
+  /**
+   * One transaction on the store's database (for read models and their checkpoint, written
+   * atomically). Keep it short: while it is open, a writing transaction holds back every `$all`
+   * reader (see docs/event-store.md).
+   */
+  withTransaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Statements outside a transaction, on the store's database. */
+  readonly sql: SqlExecutor;
+}
+
+const MAX_REVISION = 9223372036854775807n;
+
+const eventRowSchema = z.object({
+  stream_id: z.string(),
+  revision: z.string(),
+  event_id: z.string(),
+  type: z.string(),
+  data: jsonValueSchema,
+  metadata: jsonValueSchema,
+  created: z.date(),
+  tx: z.string(),
+  global_position: z.string(),
+});
+
+const scannedRowSchema = z.object({
+  tx: z.string(),
+  global_position: z.string(),
+  matches: z.boolean(),
+});
+
+const appendRowSchema = z.object({ next_revision: z.string(), tx: z.string(), global_position: z.string() });
+
+const appendInputSchema = z.object({
+  streamId: streamIdSchema,
+  events: z.array(eventToAppendSchema).min(1, 'an append needs at least one event'),
+  expectedRevision: expectedRevisionSchema,
+});
+
+const countSchema = z.number().int().nonnegative().optional();
+
+const toRecorded = (row: z.output<typeof eventRowSchema>): RecordedEvent<SqlPosition> => ({
+  streamId: row.stream_id,
+  revision: BigInt(row.revision),
+  id: row.event_id,
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  created: row.created,
+  position: { tx: BigInt(row.tx), gp: BigInt(row.global_position) },
+});
+
+const encodeExpected = (expected: ExpectedRevision): bigint => {
+  switch (expected) {
+    case 'any':
+      return EXPECTED_ANY;
+    case 'no_stream':
+      return EXPECTED_NO_STREAM;
+    case 'stream_exists':
+      return EXPECTED_STREAM_EXISTS;
+    default:
+      return expected;
+  }
+};
+
+const nonEmpty = (list: readonly string[] | undefined): readonly string[] | null =>
+  list !== undefined && list.length > 0 ? list : null;
+
+/** Creates or migrates the schema; safe when several processes start at once. */
+export const migrate = async (driver: SqlDriver, schema: string): Promise<void> => {
+  const s = checkSchemaName(schema);
+  await driver.withTransaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`oms-event-store:${s}`]);
+    await tx.exec(migrationPreamble(s));
+    const applied = await tx.query<{ version: number }>(`select version from ${s}.schema_migrations`);
+    const done = new Set(applied.rows.map((r) => r.version));
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      await tx.exec(migration.sql(s));
+      await tx.query(`insert into ${s}.schema_migrations (version, name) values ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+    }
+  });
+};
+
+export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOptions = {}): SqlEventStore => {
+  const schema = checkSchemaName(options.schema ?? 'oms');
+  const q: Queries = buildQueries(schema);
+  const batchSize = options.subscriptionBatchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const backoff = options.backoff ?? defaultBackoff;
+  const appendStatement = `${schema}_append_events`;
+  const readAllStatement = `${schema}_read_all`;
+
+  const call = async <T>(work: () => Promise<T>, context?: Parameters<typeof translateSqlError>[1]) => {
+    try {
+      return await work();
+    } catch (error) {
+      throw translateSqlError(error, context);
+    }
+  };
+
+  const append = async (
+    streamId: string,
+    events: readonly EventToAppend[],
+    appendOptions: AppendOptions,
+  ): Promise<AppendResult<SqlPosition>> => {
+    const input = appendInputSchema.safeParse({
+      streamId,
+      events,
+      expectedRevision: appendOptions.expectedRevision,
+    });
+    if (!input.success) throw new InvalidAppendError(z.prettifyError(input.error), { cause: input.error });
+    const params = [
+      streamId,
+      encodeExpected(appendOptions.expectedRevision).toString(),
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ];
+    const result = await call(() => driver.query(q.append, params, appendStatement), {
+      streamId,
+      expected: appendOptions.expectedRevision,
+    });
+    const row = appendRowSchema.parse(result.rows[0]);
+    return {
+      nextExpectedRevision: BigInt(row.next_revision),
+      position: { tx: BigInt(row.tx), gp: BigInt(row.global_position) },
+    };
+  };
+
+  const readStream = async (
+    streamId: string,
+    readOptions: ReadStreamOptions = {},
+  ): Promise<RecordedEvent<SqlPosition>[]> => {
+    const maxCount = countSchema.parse(readOptions.maxCount);
+    const forwards = (readOptions.direction ?? 'forwards') === 'forwards';
+    const from = readOptions.fromRevision ?? (forwards ? 'start' : 'end');
+    const fromRevision = from === 'start' ? 0n : from === 'end' ? MAX_REVISION : from;
+    const text = forwards ? q.readStreamForwards : q.readStreamBackwards;
+    const result = await call(() =>
+      driver.query(text, [streamId, fromRevision.toString(), maxCount ?? null]),
+    );
+    if (result.rows.length === 0) {
+      const exists = await call(() => driver.query<{ exists: boolean }>(q.streamExists, [streamId]));
+      if (!exists.rows[0]?.exists) throw new StreamNotFoundError(streamId);
+    }
+    return result.rows.map((row) => toRecorded(eventRowSchema.parse(row)));
+  };
+
+  const readAllOn = async (
+    executor: SqlExecutor,
+    after: SqlPosition,
+    maxCount: number,
+    filter: EventFilter | undefined,
+  ): Promise<ReadAllResult<SqlPosition>> => {
+    const params = [
+      after.tx.toString(),
+      after.gp.toString(),
+      nonEmpty(filter?.streamPrefixes),
+      nonEmpty(filter?.eventTypes),
+      maxCount,
+    ];
+    const result = await call(() => executor.query(q.readAll, params, readAllStatement));
+    const events: RecordedEvent<SqlPosition>[] = [];
+    let lastScanned = after;
+    for (const raw of result.rows) {
+      const scanned = scannedRowSchema.parse(raw);
+      lastScanned = { tx: BigInt(scanned.tx), gp: BigInt(scanned.global_position) };
+      if (scanned.matches) events.push(toRecorded(eventRowSchema.parse(raw)));
+    }
+    return { events, lastScanned, isEnd: result.rows.length < maxCount };
+  };
+
+  const readAll = (readOptions: ReadAllOptions<SqlPosition>): Promise<ReadAllResult<SqlPosition>> => {
+    const maxCount = z.number().int().positive().parse(readOptions.maxCount);
+    const filter = eventFilterSchema.optional().parse(readOptions.filter);
+    return readAllOn(driver, readOptions.after ?? sqlPositions.start, maxCount, filter);
+  };
+
+  /** One attempt: polls `$all` on its own session until unsubscribed or the session fails. */
+  const poll = (after: SqlPosition | undefined, filter: EventFilter | undefined) =>
+    new Observable<SubscriptionMessage<SqlPosition>>((subscriber) => {
+      let stopped = false;
+      const waker = new Waker();
+      const opening = call(() =>
+        driver.openSubscriptionSession(
+          () => waker.wake(),
+          (error) => waker.fail(translateSqlError(error)),
+        ),
+      );
+      const run = async () => {
+        const session = await opening;
+        let cursor = after ?? sqlPositions.start;
+        let caughtUp = false;
+        let recheckMs = 0;
+        let woken = false;
+        let hidden = false;
+        while (!stopped) {
+          waker.clear();
+          const page = await readAllOn(session, cursor, batchSize, filter);
+          if (stopped) return;
+          let delivered = cursor;
+          for (const event of page.events) {
+            subscriber.next({ kind: 'event', event });
+            delivered = event.position;
+          }
+          if (sqlPositions.compare(page.lastScanned, delivered) > 0) {
+            subscriber.next({ kind: 'checkpoint', position: page.lastScanned });
+          }
+          const advanced = sqlPositions.compare(page.lastScanned, cursor) > 0;
+          cursor = page.lastScanned;
+          if (!page.isEnd) continue;
+          if (!caughtUp) {
+            caughtUp = true;
+            subscriber.next({ kind: 'caughtUp', position: cursor });
+          }
+          // Woken by a commit that is not visible yet: an older transaction still runs and hides
+          // it. Look again soon (2, 4, 8... ms) rather than after a whole poll interval.
+          hidden = (hidden || woken) && !advanced;
+          recheckMs = hidden ? Math.min(Math.max(recheckMs * 2, 2), pollIntervalMs) : 0;
+          woken = await waker.wait(hidden ? recheckMs : pollIntervalMs);
+        }
+      };
+      run().then(
+        () => subscriber.complete(),
+        (error: unknown) => {
+          // Driver errors are translated where they are thrown; anything else is a bug: surface it.
+          if (!stopped) subscriber.error(error);
+        },
+      );
+      return () => {
+        stopped = true;
+        waker.wake();
+        opening.then(
+          (session) => session.close(),
+          () => undefined,
+        );
+      };
+    });
+
+  const subscribeToAll = (subscribeOptions: SubscribeOptions<SqlPosition> = {}) => {
+    const filter = eventFilterSchema.optional().parse(subscribeOptions.filter);
+    return resubscribing(sqlPositions, (after) => poll(after, filter), subscribeOptions.after, backoff);
+  };
+
+  return {
+    schema,
+    positions: sqlPositions,
+    append,
+    readStream,
+    readAll,
+    subscribeToAll,
+    withTransaction: (work) => driver.withTransaction(work),
+    sql: driver,
+    close: () => driver.close(),
+  };
+};
