@@ -1,0 +1,194 @@
+import type { Observable } from 'rxjs';
+import type { Decimal } from '../../domain/decimal.ts';
+import type { Instrument, Venue } from '../../domain/instrument.ts';
+import type { VenueLatency } from '../../domain/metadata.ts';
+import type {
+  Amendment,
+  CancelReason,
+  Fill,
+  OrderParams,
+  OrderSide,
+  OrderType,
+  PositionMode,
+  TradeSide,
+} from '../../domain/order/contract.ts';
+import type { PositionSide } from '../../domain/position/position.ts';
+
+/**
+ * The venue port: what the order service needs from an exchange, whatever its protocol.
+ * Deribit (JSON-RPC over WebSocket/HTTP) and Bitget (signed REST + private WebSocket) implement it.
+ *
+ * Adapters parse every venue message with zod and hand over normalized values: exact decimals,
+ * economic sides (buy/sell as the trade's direction, also in Bitget hedge mode), ISO-8601 venue
+ * times, and the raw payload for the audit trail. They never decide what happened to an order:
+ * they report, and the domain decides.
+ */
+
+/** An order's status as the venue reports it. */
+export type VenueOrderStatus =
+  | 'open'
+  | 'partially_filled'
+  | 'filled'
+  | 'cancelled'
+  | 'rejected'
+  | 'expired'
+  | 'untriggered';
+
+export interface VenueOrderSnapshot {
+  venue: Venue;
+  account: string;
+  symbol: string;
+  venueOrderId: string;
+  /** Deribit `label` / Bitget `clientOid`; undefined when the venue has none (Deribit `""`). */
+  clientOrderId: string | undefined;
+  side: OrderSide;
+  type: OrderType;
+  status: VenueOrderStatus;
+  amount: Decimal;
+  filledAmount: Decimal;
+  price: Decimal | undefined;
+  averagePrice: Decimal | undefined;
+  reduceOnly: boolean;
+  postOnly: boolean;
+  positionMode: PositionMode;
+  tradeSide: TradeSide | undefined;
+  cancelReason: CancelReason | undefined;
+  /** The venue's own words for the cancel reason (Deribit `cancel_reason`, Bitget `cancelReason`). */
+  venueReason: string | undefined;
+  /** Deribit `replaced: true` after an edit. */
+  replaced: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** The venue's payload as received (numbers kept as text), for the audit trail. */
+  raw: unknown;
+}
+
+/** A fill as the venue reports it: the domain's fill plus what ties it to an order and a position. */
+export interface VenueFill extends Fill {
+  venue: Venue;
+  account: string;
+  symbol: string;
+  side: OrderSide;
+  venueOrderId: string;
+  clientOrderId: string | undefined;
+  positionMode: PositionMode;
+  tradeSide: TradeSide | undefined;
+  raw: unknown;
+}
+
+export interface VenuePosition {
+  venue: Venue;
+  account: string;
+  symbol: string;
+  /** `net` (signed size) or a hedge leg (size >= 0). */
+  side: PositionSide;
+  size: Decimal;
+  averageEntry: Decimal | undefined;
+  realizedPnl: Decimal | undefined;
+  raw: unknown;
+}
+
+/** What the venue pushes, normalized. `receivedAt` is when the adapter got it (ISO-8601). */
+export type VenueReport =
+  | { kind: 'order'; order: VenueOrderSnapshot; receivedAt: string }
+  | { kind: 'fill'; fill: VenueFill; receivedAt: string }
+  | { kind: 'positions'; positions: VenuePosition[]; receivedAt: string };
+
+/** A venue refusal that proves the request was not carried out. */
+export interface VenueRefusal {
+  outcome: 'rejected';
+  venueCode: string;
+  message: string;
+  latency?: VenueLatency;
+}
+
+/** The request may or may not have been carried out: timeouts, disconnects, 5xx, retryable codes. */
+export interface VenueUnknown {
+  outcome: 'unknown';
+  reason: string;
+  /** A venue code when the venue answered with a non-definitive error (Deribit 10028, ...). */
+  venueCode?: string;
+  /** Whether retrying the same request (same client id) later is sensible. */
+  retryable: boolean;
+}
+
+export type PlaceResult =
+  | {
+      outcome: 'accepted';
+      venueOrderId: string;
+      /** The order as the venue returned it, when it does (Deribit does; Bitget returns ids only). */
+      order: VenueOrderSnapshot | undefined;
+      /** Trades that happened synchronously on entry (Deribit `trades`). */
+      fills: VenueFill[];
+      latency?: VenueLatency;
+    }
+  | VenueRefusal
+  | VenueUnknown;
+
+export type AmendResult =
+  | {
+      outcome: 'accepted';
+      /** Deribit keeps the id; Bitget's replacement gets a new one (possibly only known later). */
+      venueOrderId: string | undefined;
+      clientOrderId: string | undefined;
+      order: VenueOrderSnapshot | undefined;
+      fills: VenueFill[];
+      latency?: VenueLatency;
+    }
+  | VenueRefusal
+  | VenueUnknown;
+
+export type CancelResult =
+  | { outcome: 'accepted'; order: VenueOrderSnapshot | undefined; latency?: VenueLatency }
+  | VenueRefusal
+  | VenueUnknown;
+
+/** How the adapter names an order at the venue. */
+export interface VenueOrderRef {
+  instrument: Instrument;
+  clientOrderId: string;
+  venueOrderId: string | undefined;
+  positionMode: PositionMode;
+}
+
+export type VenueConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface VenueConnectionState {
+  status: VenueConnectionStatus;
+  /** ISO-8601 time of the last status change. */
+  since: string;
+  /** How many times the connection was re-established. Each new `connected` hands over to reconciliation. */
+  reconnects: number;
+  detail?: string;
+}
+
+export interface VenueAdapter {
+  readonly venue: Venue;
+  readonly account: string;
+
+  /** Connects, authenticates and subscribes; resolves once reports flow. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /** Connection status; replays the current one on subscribe. */
+  readonly state$: Observable<VenueConnectionState>;
+  /** Order updates, fills and positions pushed by the venue, normalized. */
+  readonly reports$: Observable<VenueReport>;
+
+  instruments(): Promise<Instrument[]>;
+
+  place(order: OrderParams): Promise<PlaceResult>;
+  /** Deribit `private/close_position`; Bitget a closing order (tradeSide close / reduce-only). */
+  closePosition(order: OrderParams): Promise<PlaceResult>;
+  amend(ref: VenueOrderRef, current: OrderParams, amendment: Amendment): Promise<AmendResult>;
+  cancel(ref: VenueOrderRef): Promise<CancelResult>;
+  /** Cancels every open order of an instrument; resolves to the number cancelled. */
+  cancelAll(instrument: Instrument): Promise<number>;
+
+  /** Orders carrying this client id (Deribit labels are not unique: there may be several). */
+  findByClientOrderId(instrument: Instrument, clientOrderId: string): Promise<VenueOrderSnapshot[]>;
+  getOrder(instrument: Instrument, venueOrderId: string): Promise<VenueOrderSnapshot | undefined>;
+  openOrders(instrument?: Instrument): Promise<VenueOrderSnapshot[]>;
+  /** Recent fills, oldest first: of one order, or of an instrument since a time (ISO-8601). */
+  fills(query: { instrument: Instrument; venueOrderId?: string; since?: string }): Promise<VenueFill[]>;
+  positions(): Promise<VenuePosition[]>;
+}

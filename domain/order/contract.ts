@@ -1,0 +1,409 @@
+import { z } from 'zod';
+import { DecimalSchema, NonNegativeDecimalSchema, PositiveDecimalSchema } from '../decimal.ts';
+import { InstrumentSchema } from '../instrument.ts';
+import { CommandMetadataSchema } from '../metadata.ts';
+
+// ------------------------------------------------------------------------------------------------
+// Order parameters: what both seeds can express (Deribit private/buy|sell|close_position, Bitget
+// v2 place-order). Venue-specific rules are checked by `decide`, not here: this is the shape.
+// ------------------------------------------------------------------------------------------------
+
+export const OrderIdSchema = z.uuid();
+export const OrderSideSchema = z.enum(['buy', 'sell']);
+export type OrderSide = z.infer<typeof OrderSideSchema>;
+
+/** Limit and market; stop/take types have room here (Deribit stop_limit etc.). */
+export const OrderTypeSchema = z.enum([
+  'limit',
+  'market',
+  'stop_limit',
+  'stop_market',
+  'take_limit',
+  'take_market',
+]);
+export type OrderType = z.infer<typeof OrderTypeSchema>;
+
+/** Deribit good_til_cancelled / immediate_or_cancel / fill_or_kill / good_til_day; Bitget force gtc/ioc/fok. */
+export const TimeInForceSchema = z.enum(['gtc', 'ioc', 'fok', 'good_til_day']);
+export type TimeInForce = z.infer<typeof TimeInForceSchema>;
+
+export const TriggerReferenceSchema = z.enum(['index_price', 'mark_price', 'last_price']);
+/** Bitget account setting per product type; Deribit positions are always one-way (netting). */
+export const PositionModeSchema = z.enum(['one_way', 'hedge']);
+export type PositionMode = z.infer<typeof PositionModeSchema>;
+/** Hedge mode only: whether the order opens or closes the position leg. */
+export const TradeSideSchema = z.enum(['open', 'close']);
+export type TradeSide = z.infer<typeof TradeSideSchema>;
+export const MarginModeSchema = z.enum(['isolated', 'crossed']);
+export const SelfTradePreventionSchema = z.enum(['none', 'cancel_taker', 'cancel_maker', 'cancel_both']);
+export const LiquiditySchema = z.enum(['maker', 'taker']);
+export type Liquidity = z.infer<typeof LiquiditySchema>;
+
+/** Why an order was placed: an ordinary order, a close-position order, or one found at the venue. */
+export const OrderIntentSchema = z.enum(['order', 'close_position', 'external']);
+export type OrderIntent = z.infer<typeof OrderIntentSchema>;
+
+/** Attached take-profit / stop-loss (Bitget presetStopSurplusPrice / presetStopLossPrice). */
+export const PresetTriggerSchema = z
+  .object({ triggerPrice: PositiveDecimalSchema, executePrice: PositiveDecimalSchema.optional() })
+  .strict();
+
+/**
+ * The client id sent to the venue: Deribit `label` (<= 64 chars, not unique at the venue) or
+ * Bitget `clientOid` (<= 50 chars, unique). Venue limits are checked by `decide`.
+ */
+export const ClientOrderIdSchema = z
+  .string()
+  .max(64)
+  .regex(/^[\x21-\x7e]*$/, 'printable ASCII without spaces');
+
+const orderFields = {
+  orderId: OrderIdSchema,
+  /** The venue account (or sub-account) the order belongs to. */
+  account: z.string().min(1).max(64),
+  instrument: InstrumentSchema,
+  clientOrderId: ClientOrderIdSchema,
+  side: OrderSideSchema,
+  type: OrderTypeSchema,
+  timeInForce: TimeInForceSchema.default('gtc'),
+  price: PositiveDecimalSchema.optional(),
+  trigger: z.object({ price: PositiveDecimalSchema, reference: TriggerReferenceSchema }).strict().optional(),
+  reduceOnly: z.boolean().default(false),
+  /** Never take liquidity: Deribit re-prices it inside the spread unless `rejectPostOnly`. */
+  postOnly: z.boolean().default(false),
+  rejectPostOnly: z.boolean().default(false),
+  positionMode: PositionModeSchema.default('one_way'),
+  tradeSide: TradeSideSchema.optional(),
+  /** Bitget: isolated or crossed margin (its marginCoin is the instrument's settlement currency). */
+  marginMode: MarginModeSchema.optional(),
+  takeProfit: PresetTriggerSchema.optional(),
+  stopLoss: PresetTriggerSchema.optional(),
+  selfTradePrevention: SelfTradePreventionSchema.optional(),
+};
+
+/** An order as recorded when it is requested: the amount is always in the instrument's amount unit. */
+export const OrderParamsSchema = z
+  .object({ ...orderFields, amount: PositiveDecimalSchema, intent: OrderIntentSchema })
+  .strict();
+export type OrderParams = z.output<typeof OrderParamsSchema>;
+
+export const FillSchema = z
+  .object({
+    /** The venue's trade id: fills are deduplicated by it. */
+    tradeId: z.string().min(1).max(128),
+    venueOrderId: z.string().min(1).max(128).optional(),
+    price: PositiveDecimalSchema,
+    amount: PositiveDecimalSchema,
+    /** Positive: paid; negative: a rebate. */
+    fee: DecimalSchema,
+    feeCurrency: z.string().min(1).max(12),
+    liquidity: LiquiditySchema,
+    executedAt: z.iso.datetime(),
+  })
+  .strict();
+export type Fill = z.output<typeof FillSchema>;
+
+export const CancelReasonSchema = z.enum([
+  'user_request',
+  /** IOC remainder, FOK not fillable, market order remainder. */
+  'unfilled_remainder',
+  'post_only_reject',
+  'self_trade_prevention',
+  'cancel_on_disconnect',
+  'liquidation',
+  /** Bitget one-way mode cancels older reduce-only orders that exceed the position. */
+  'reduce_only_adjustment',
+  'settlement',
+  'venue_other',
+]);
+export type CancelReason = z.infer<typeof CancelReasonSchema>;
+
+const venueRefusal = {
+  /** The venue's error code as text (Deribit `10009`, Bitget `"43012"`), if it gave one. */
+  venueCode: z.string().max(32).optional(),
+  message: z.string().max(1000),
+};
+
+export const AmendmentSchema = z
+  .object({
+    price: PositiveDecimalSchema.optional(),
+    amount: PositiveDecimalSchema.optional(),
+    triggerPrice: PositiveDecimalSchema.optional(),
+    /** Bitget modify is cancel-and-replace: the replacement needs a new clientOid. */
+    newClientOrderId: ClientOrderIdSchema.optional(),
+  })
+  .strict();
+export type Amendment = z.output<typeof AmendmentSchema>;
+
+export const SubmissionRequestSchema = z.enum(['place', 'amend', 'cancel']);
+export type SubmissionRequest = z.infer<typeof SubmissionRequestSchema>;
+
+// ------------------------------------------------------------------------------------------------
+// Commands: imperative. Client commands, then the venue's reports fed back as commands.
+// ------------------------------------------------------------------------------------------------
+
+const command = <T extends string, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ type: z.literal(type), data, metadata: CommandMetadataSchema }).strict();
+
+export const PlaceOrderSchema = command(
+  'PlaceOrder',
+  z
+    .object({
+      ...orderFields,
+      /** In the instrument's amount unit (USD for inverse contracts, base coin otherwise)... */
+      amount: PositiveDecimalSchema.optional(),
+      /** ...or in contracts (amount = contracts × contract size). Exactly one of the two. */
+      contracts: PositiveDecimalSchema.optional(),
+    })
+    .strict(),
+);
+
+export const AmendOrderSchema = command(
+  'AmendOrder',
+  z.object({ orderId: OrderIdSchema, amendment: AmendmentSchema }).strict(),
+);
+
+export const CancelOrderSchema = command('CancelOrder', z.object({ orderId: OrderIdSchema }).strict());
+
+/** The position to close as the OMS knows it; the service reads it from the positions. */
+export const PositionToCloseSchema = z
+  .object({ side: z.enum(['long', 'short']), size: NonNegativeDecimalSchema })
+  .strict();
+
+export const ClosePositionSchema = command(
+  'ClosePosition',
+  z
+    .object({
+      orderId: OrderIdSchema,
+      account: z.string().min(1).max(64),
+      instrument: InstrumentSchema,
+      clientOrderId: ClientOrderIdSchema,
+      type: z.enum(['limit', 'market']),
+      price: PositiveDecimalSchema.optional(),
+      positionMode: PositionModeSchema.default('one_way'),
+      marginMode: MarginModeSchema.optional(),
+      position: PositionToCloseSchema,
+    })
+    .strict(),
+);
+
+export const RecordOrderAcceptedSchema = command(
+  'RecordOrderAccepted',
+  z
+    .object({
+      orderId: OrderIdSchema,
+      venueOrderId: z.string().min(1).max(128),
+      /** The venue's amount when it differs from the request (close_position sizes the order itself). */
+      amount: PositiveDecimalSchema.optional(),
+      /** The venue's price when it differs (a post-only order re-priced inside the spread). */
+      price: PositiveDecimalSchema.optional(),
+    })
+    .strict(),
+);
+
+export const RecordOrderRejectedSchema = command(
+  'RecordOrderRejected',
+  z.object({ orderId: OrderIdSchema, ...venueRefusal }).strict(),
+);
+
+export const RecordOutcomeUnknownSchema = command(
+  'RecordOutcomeUnknown',
+  z
+    .object({ orderId: OrderIdSchema, request: SubmissionRequestSchema, reason: z.string().max(1000) })
+    .strict(),
+);
+
+export const RecordFillSchema = command(
+  'RecordFill',
+  z.object({ orderId: OrderIdSchema, fill: FillSchema }).strict(),
+);
+
+export const RecordOrderCancelledSchema = command(
+  'RecordOrderCancelled',
+  z
+    .object({
+      orderId: OrderIdSchema,
+      reason: CancelReasonSchema,
+      venueReason: z.string().max(200).optional(),
+    })
+    .strict(),
+);
+
+export const RecordOrderExpiredSchema = command(
+  'RecordOrderExpired',
+  z.object({ orderId: OrderIdSchema }).strict(),
+);
+
+export const RecordAmendAcceptedSchema = command(
+  'RecordAmendAccepted',
+  z
+    .object({
+      orderId: OrderIdSchema,
+      price: PositiveDecimalSchema.optional(),
+      amount: PositiveDecimalSchema.optional(),
+      triggerPrice: PositiveDecimalSchema.optional(),
+      /** Bitget's replacement order id (modify is cancel-and-replace). */
+      venueOrderId: z.string().min(1).max(128).optional(),
+      clientOrderId: ClientOrderIdSchema.optional(),
+    })
+    .strict(),
+);
+
+export const RecordAmendRejectedSchema = command(
+  'RecordAmendRejected',
+  z.object({ orderId: OrderIdSchema, ...venueRefusal }).strict(),
+);
+
+export const RecordCancelRejectedSchema = command(
+  'RecordCancelRejected',
+  z.object({ orderId: OrderIdSchema, ...venueRefusal }).strict(),
+);
+
+export const RecordOrderTriggeredSchema = command(
+  'RecordOrderTriggered',
+  z.object({ orderId: OrderIdSchema, venueOrderId: z.string().min(1).max(128).optional() }).strict(),
+);
+
+/** An order found at the venue that this OMS never placed (seen in a fill, a push or reconciliation). */
+export const RecordExternalOrderSchema = command(
+  'RecordExternalOrder',
+  z
+    .object({
+      order: OrderParamsSchema.omit({ intent: true }),
+      venueOrderId: z.string().min(1).max(128),
+    })
+    .strict(),
+);
+
+export const OrderCommandSchema = z.discriminatedUnion('type', [
+  PlaceOrderSchema,
+  AmendOrderSchema,
+  CancelOrderSchema,
+  ClosePositionSchema,
+  RecordOrderAcceptedSchema,
+  RecordOrderRejectedSchema,
+  RecordOutcomeUnknownSchema,
+  RecordFillSchema,
+  RecordOrderCancelledSchema,
+  RecordOrderExpiredSchema,
+  RecordAmendAcceptedSchema,
+  RecordAmendRejectedSchema,
+  RecordCancelRejectedSchema,
+  RecordOrderTriggeredSchema,
+  RecordExternalOrderSchema,
+]);
+export type OrderCommand = z.output<typeof OrderCommandSchema>;
+export type OrderCommandInput = z.input<typeof OrderCommandSchema>;
+export type OrderCommandType = OrderCommand['type'];
+export type CommandOf<T extends OrderCommandType> = Extract<OrderCommand, { type: T }>;
+
+// ------------------------------------------------------------------------------------------------
+// Events: past tense, one stream per order. Every event names its order.
+// ------------------------------------------------------------------------------------------------
+
+const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), data: z.object({ orderId: OrderIdSchema, ...shape }).strict() }).strict();
+
+export const OrderRequestedSchema = event('OrderRequested', { order: OrderParamsSchema });
+export const ExternalOrderDiscoveredSchema = event('ExternalOrderDiscovered', {
+  order: OrderParamsSchema,
+  venueOrderId: z.string().min(1).max(128),
+});
+export const OrderAcceptedSchema = event('OrderAccepted', {
+  venueOrderId: z.string().min(1).max(128),
+  amount: PositiveDecimalSchema.optional(),
+  price: PositiveDecimalSchema.optional(),
+});
+export const OrderRejectedSchema = event('OrderRejected', venueRefusal);
+export const OrderOutcomeUnknownSchema = event('OrderOutcomeUnknown', {
+  request: SubmissionRequestSchema,
+  reason: z.string().max(1000),
+});
+export const OrderFilledSchema = event('OrderFilled', { fill: FillSchema });
+export const OrderCancelRequestedSchema = event('OrderCancelRequested', {});
+export const OrderCancelledSchema = event('OrderCancelled', {
+  reason: CancelReasonSchema,
+  venueReason: z.string().max(200).optional(),
+});
+export const OrderCancelRejectedSchema = event('OrderCancelRejected', venueRefusal);
+export const OrderAmendRequestedSchema = event('OrderAmendRequested', { amendment: AmendmentSchema });
+export const OrderAmendAcceptedSchema = event('OrderAmendAccepted', {
+  price: PositiveDecimalSchema.optional(),
+  amount: PositiveDecimalSchema.optional(),
+  triggerPrice: PositiveDecimalSchema.optional(),
+  venueOrderId: z.string().min(1).max(128).optional(),
+  clientOrderId: ClientOrderIdSchema.optional(),
+});
+export const OrderAmendRejectedSchema = event('OrderAmendRejected', venueRefusal);
+export const OrderExpiredSchema = event('OrderExpired', {});
+export const OrderTriggeredSchema = event('OrderTriggered', {
+  venueOrderId: z.string().min(1).max(128).optional(),
+});
+
+export const AnomalyKindSchema = z.enum([
+  /** A fill that would take the cumulative filled amount above the order's amount. */
+  'overfill',
+  /** A report the transition table refuses in the order's current state. */
+  'illegal_transition',
+  /** A report that contradicts what is recorded (another venue order id, a fill on another instrument...). */
+  'inconsistent_report',
+]);
+export type AnomalyKind = z.infer<typeof AnomalyKindSchema>;
+
+/** A venue report the order could not take: kept for an operator, never dropped, never a crash. */
+export const OrderAnomalyDetectedSchema = event('OrderAnomalyDetected', {
+  kind: AnomalyKindSchema,
+  message: z.string().max(2000),
+  /** The order's status when the report arrived. */
+  status: z.string(),
+  /** The refused report, as it came: its command type and data. */
+  report: z.object({ type: z.string(), data: z.unknown() }).strict(),
+});
+
+export const OrderEventSchema = z.discriminatedUnion('type', [
+  OrderRequestedSchema,
+  ExternalOrderDiscoveredSchema,
+  OrderAcceptedSchema,
+  OrderRejectedSchema,
+  OrderOutcomeUnknownSchema,
+  OrderFilledSchema,
+  OrderCancelRequestedSchema,
+  OrderCancelledSchema,
+  OrderCancelRejectedSchema,
+  OrderAmendRequestedSchema,
+  OrderAmendAcceptedSchema,
+  OrderAmendRejectedSchema,
+  OrderExpiredSchema,
+  OrderTriggeredSchema,
+  OrderAnomalyDetectedSchema,
+]);
+export type OrderEvent = z.output<typeof OrderEventSchema>;
+export type OrderEventType = OrderEvent['type'];
+export type EventOf<T extends OrderEventType> = Extract<OrderEvent, { type: T }>;
+
+export const ORDER_EVENT_TYPES = OrderEventSchema.options.map((option) => option.shape.type.value);
+
+/** Current schema version of each event type; bump it with an upcaster in `event-codec.ts`. */
+export const ORDER_EVENT_SCHEMA_VERSION: Record<OrderEventType, number> = {
+  OrderRequested: 1,
+  ExternalOrderDiscovered: 1,
+  OrderAccepted: 1,
+  OrderRejected: 1,
+  OrderOutcomeUnknown: 1,
+  OrderFilled: 1,
+  OrderCancelRequested: 1,
+  OrderCancelled: 1,
+  OrderCancelRejected: 1,
+  OrderAmendRequested: 1,
+  OrderAmendAccepted: 1,
+  OrderAmendRejected: 1,
+  OrderExpired: 1,
+  OrderTriggered: 1,
+  OrderAnomalyDetected: 1,
+};
+
+/** The event stream of one order. */
+export function orderStreamId(orderId: string): string {
+  return `order-${orderId}`;
+}
+export const ORDER_STREAM_PREFIX = 'order-';
