@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { InvalidAppendError, StreamNotFoundError } from '../errors.ts';
+import { checkAppendInput } from '../append-input.ts';
+import { StreamNotFoundError } from '../errors.ts';
 import {
   type AppendOptions,
   type AppendResult,
@@ -9,8 +10,6 @@ import {
   type EventToAppend,
   type ExpectedRevision,
   eventFilterSchema,
-  eventToAppendSchema,
-  expectedRevisionSchema,
   jsonValueSchema,
   type ReadAllOptions,
   type ReadAllResult,
@@ -18,7 +17,6 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   type SubscriptionMessage,
-  streamIdSchema,
 } from '../port.ts';
 import { type BackoffOptions, defaultBackoff, resubscribing } from '../resubscribe.ts';
 import { buildQueries, type Queries } from './queries.ts';
@@ -79,12 +77,6 @@ const scannedRowSchema = z.object({
 });
 
 const appendRowSchema = z.object({ next_revision: z.string(), tx: z.string(), global_position: z.string() });
-
-const appendInputSchema = z.object({
-  streamId: streamIdSchema,
-  events: z.array(eventToAppendSchema).min(1, 'an append needs at least one event'),
-  expectedRevision: expectedRevisionSchema,
-});
 
 const countSchema = z.number().int().nonnegative().optional();
 
@@ -156,12 +148,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     events: readonly EventToAppend[],
     appendOptions: AppendOptions,
   ): Promise<AppendResult<SqlPosition>> => {
-    const input = appendInputSchema.safeParse({
-      streamId,
-      events,
-      expectedRevision: appendOptions.expectedRevision,
-    });
-    if (!input.success) throw new InvalidAppendError(z.prettifyError(input.error), { cause: input.error });
+    checkAppendInput(streamId, events, appendOptions.expectedRevision);
     const params = [
       streamId,
       encodeExpected(appendOptions.expectedRevision).toString(),

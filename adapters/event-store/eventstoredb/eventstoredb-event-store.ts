@@ -1,0 +1,189 @@
+import {
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  BACKWARDS,
+  EventStoreDBClient,
+  FORWARDS,
+  type JSONType,
+  jsonEvent,
+  START,
+} from '@eventstore/db-client';
+import { Observable } from 'rxjs';
+import { z } from 'zod';
+import { checkAppendInput } from '../append-input.ts';
+import { StoreUnavailableError } from '../errors.ts';
+import {
+  type AppendResult,
+  type EventFilter,
+  type EventStore,
+  eventFilterSchema,
+  type ReadAllResult,
+  type RecordedEvent,
+  type SubscriptionMessage,
+} from '../port.ts';
+import { type BackoffOptions, defaultBackoff, resubscribing } from '../resubscribe.ts';
+import {
+  type EsdbPosition,
+  esdbPositions,
+  matchesFilter,
+  positionOf,
+  toEsdbExpectedRevision,
+  toEsdbPosition,
+  toEsdbSubscriptionFilter,
+  toRecordedEvent,
+  translateEsdbError,
+} from './esdb-mapping.ts';
+
+export const eventStoreDbConfigSchema = z.object({
+  /** e.g. `esdb://127.0.0.1:2113?tls=false` (insecure local mode, as in docker-compose.yml) */
+  connectionString: z.string().min(1),
+});
+export type EventStoreDbConfig = z.input<typeof eventStoreDbConfigSchema>;
+
+export interface EventStoreDbEventStore extends EventStore<EsdbPosition> {
+  readonly client: EventStoreDBClient;
+}
+
+const translating = async <T>(work: () => Promise<T>, context?: Parameters<typeof translateEsdbError>[1]) => {
+  try {
+    return await work();
+  } catch (error) {
+    throw translateEsdbError(error, context);
+  }
+};
+
+/**
+ * The production store. The client connects lazily (the first call); it never resubscribes by
+ * itself and the server drops slow subscribers, so subscriptions go through `resubscribing`.
+ * System streams and events (`$...`) are hidden from `$all` reads and subscriptions.
+ */
+export const openEventStoreDbEventStore = (
+  config: EventStoreDbConfig,
+  options: { backoff?: BackoffOptions } = {},
+): EventStoreDbEventStore => {
+  const { connectionString } = eventStoreDbConfigSchema.parse(config);
+  const client = EventStoreDBClient.connectionString(connectionString);
+  const backoff = options.backoff ?? defaultBackoff;
+
+  const append: EventStore<EsdbPosition>['append'] = async (streamId, events, { expectedRevision }) => {
+    checkAppendInput(streamId, events, expectedRevision);
+    const result = await translating(
+      () =>
+        client.appendToStream(
+          streamId,
+          events.map((e) =>
+            // The client's JSONType omits top-level numbers, booleans and null; it encodes them all.
+            jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: e.metadata }),
+          ),
+          { expectedRevision: toEsdbExpectedRevision(expectedRevision) },
+        ),
+      { streamId, expected: expectedRevision },
+    );
+    if (!result.position)
+      throw new StoreUnavailableError('EventStoreDB returned no position (server older than 21.10?)');
+    return {
+      nextExpectedRevision: result.nextExpectedRevision,
+      position: { commit: result.position.commit, prepare: result.position.prepare },
+    } satisfies AppendResult<EsdbPosition>;
+  };
+
+  const readStream: EventStore<EsdbPosition>['readStream'] = (streamId, readOptions = {}) =>
+    translating(
+      async () => {
+        const backwards = readOptions.direction === 'backwards';
+        const read = client.readStream(streamId, {
+          direction: backwards ? BACKWARDS : FORWARDS,
+          fromRevision: readOptions.fromRevision ?? (backwards ? 'end' : 'start'),
+          ...(readOptions.maxCount !== undefined ? { maxCount: readOptions.maxCount } : {}),
+        });
+        const events: RecordedEvent<EsdbPosition>[] = [];
+        for await (const resolved of read) {
+          if (resolved.event) events.push(toRecordedEvent(resolved));
+        }
+        return events;
+      },
+      { streamId },
+    );
+
+  const readAll: EventStore<EsdbPosition>['readAll'] = (readOptions) =>
+    translating(async (): Promise<ReadAllResult<EsdbPosition>> => {
+      const maxCount = z.number().int().positive().parse(readOptions.maxCount);
+      const filter = eventFilterSchema.optional().parse(readOptions.filter);
+      const after = readOptions.after;
+      // fromPosition is inclusive on reads: read one more and drop the event at `after`. Filtering
+      // happens here so that lastScanned covers every position read, system events included.
+      const read = client.readAll({
+        direction: FORWARDS,
+        fromPosition: after ? toEsdbPosition(after) : START,
+        maxCount: maxCount + (after ? 1 : 0),
+      });
+      const events: RecordedEvent<EsdbPosition>[] = [];
+      let lastScanned = after ?? esdbPositions.start;
+      let scanned = 0;
+      for await (const resolved of read as AsyncIterable<AllStreamResolvedEvent>) {
+        const position = positionOf(resolved);
+        if (!position || (after && esdbPositions.compare(position, after) <= 0)) continue;
+        if (scanned === maxCount) break;
+        scanned++;
+        lastScanned = position;
+        const e = resolved.event;
+        if (e && matchesFilter(filter, e.streamId, e.type)) events.push(toRecordedEvent(resolved));
+      }
+      return { events, lastScanned, isEnd: scanned < maxCount };
+    });
+
+  /** One attempt: a client subscription, translated into our messages. */
+  const subscribeOnce = (after: EsdbPosition | undefined, filter: EventFilter | undefined) =>
+    new Observable<SubscriptionMessage<EsdbPosition>>((subscriber) => {
+      let last = after ?? esdbPositions.start;
+      let closing = false;
+      const subscription: AllStreamSubscription = client.subscribeToAll({
+        fromPosition: after ? toEsdbPosition(after) : START,
+        filter: toEsdbSubscriptionFilter(filter, (position) => {
+          last = position;
+          subscriber.next({ kind: 'checkpoint', position });
+        }),
+      });
+      subscription.on('data', (resolved: AllStreamResolvedEvent) => {
+        try {
+          const e = resolved.event;
+          const position = positionOf(resolved);
+          if (!e || !position) return;
+          last = position;
+          if (matchesFilter(filter, e.streamId, e.type))
+            subscriber.next({ kind: 'event', event: toRecordedEvent(resolved) });
+        } catch (error) {
+          subscriber.error(error);
+        }
+      });
+      subscription.on('caughtUp', () => subscriber.next({ kind: 'caughtUp', position: last }));
+      subscription.on('error', (error: unknown) => {
+        if (!closing) subscriber.error(translateEsdbError(error));
+      });
+      subscription.on('end', () => {
+        if (!closing) subscriber.error(new StoreUnavailableError('EventStoreDB ended the subscription'));
+      });
+      return () => {
+        closing = true;
+        subscription.unsubscribe().catch(() => undefined);
+      };
+    });
+
+  return {
+    client,
+    positions: esdbPositions,
+    append,
+    readStream,
+    readAll,
+    subscribeToAll: (subscribeOptions = {}) => {
+      const filter = eventFilterSchema.optional().parse(subscribeOptions.filter);
+      return resubscribing(
+        esdbPositions,
+        (after) => subscribeOnce(after, filter),
+        subscribeOptions.after,
+        backoff,
+      );
+    },
+    close: () => client.dispose(),
+  };
+};
