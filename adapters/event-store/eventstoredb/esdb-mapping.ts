@@ -179,5 +179,12 @@ export const translateEsdbError = (
       cause: error,
     });
   }
+  // A bare gRPC status (the client passes some through, e.g. a refused connection).
+  const status = (error as { code?: unknown }).code;
+  if (kind === undefined && typeof status === 'number' && transientGrpcStatuses.has(status)) {
+    return new StoreUnavailableError(`EventStoreDB unavailable: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   return error;
 };
