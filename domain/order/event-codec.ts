@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { type CommandMetadata, type EventMetadata, EventMetadataSchema, eventMetadataFor } from '../metadata.ts';
+import {
+  type CommandMetadata,
+  type EventMetadata,
+  EventMetadataSchema,
+  eventMetadataFor,
+} from '../metadata.ts';
 import {
   ORDER_EVENT_SCHEMA_VERSION,
   ORDER_EVENT_TYPES,
@@ -69,7 +74,9 @@ export function decodeOrderEvent(stored: StoredOrderEvent): DecodedOrderEvent {
   const current = ORDER_EVENT_SCHEMA_VERSION[stored.type];
   let version = metadata.data.schemaVersion;
   if (version > current) {
-    throw new EventDecodeError(stored.type, [`schema version ${version} is newer than this code knows (${current})`]);
+    throw new EventDecodeError(stored.type, [
+      `schema version ${version} is newer than this code knows (${current})`,
+    ]);
   }
   let data = stored.data;
   while (version < current) {

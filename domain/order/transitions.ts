@@ -130,6 +130,8 @@ const ROWS: readonly Row[] = [
   ['open', 'OrderAmendRejected', 'same'],
 
   ['partially_filled', 'OrderFilled', 'fill'],
+  // ★ Late ack: a partial fill (pushed) arrived before the submit response.
+  ['partially_filled', 'OrderAccepted', 'same'],
   ['partially_filled', 'OrderCancelRequested', 'pending_cancel'],
   ['partially_filled', 'OrderAmendRequested', 'pending_amend'],
   ['partially_filled', 'OrderCancelled', 'cancelled'],

@@ -16,8 +16,9 @@ import type { OrderSide, PositionMode, TradeSide } from '../order/contract.ts';
  * - Fees are kept per currency, apart from PnL.
  *
  * The position keeps its entry *cost* (linear: Σq·p in quote; inverse: Σq/p in coin) rather than
- * its average price, so a position closed in full realizes exactly Σ exits − Σ entries, and the
- * only rounding is the 40th significant digit of inverse divisions.
+ * its average price, so a position closed in full realizes Σ exits − Σ entries. The only rounding
+ * is at the 40th significant digit of a division: 1/price for inverse contracts, and the share of
+ * the entry cost a partial close takes (the average entry is rarely a finite decimal).
  */
 
 export type PositionSide = 'net' | 'long' | 'short';
