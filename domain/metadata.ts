@@ -23,6 +23,8 @@ export const CommandMetadataSchema = z
     commandId: z.string().min(1).max(128),
     /** Client-supplied or derived key that makes a retried command return the first result. */
     idempotencyKey: z.string().min(1).max(200).optional(),
+    /** Digest of the command's payload: the same key with another payload is refused. */
+    payloadDigest: z.string().min(1).max(128).optional(),
     /** Ties together everything that follows from one client request. */
     correlationId: z.string().min(1).max(128),
     /** The event or command that caused this command, if any. */
@@ -43,6 +45,7 @@ export const EventMetadataSchema = z
     schemaVersion: z.number().int().positive(),
     commandId: z.string().min(1).max(128),
     idempotencyKey: z.string().min(1).max(200).optional(),
+    payloadDigest: z.string().min(1).max(128).optional(),
     correlationId: z.string().min(1).max(128),
     /** The id of the command that produced the event. */
     causationId: z.string().min(1).max(128),
@@ -60,6 +63,7 @@ export function eventMetadataFor(command: CommandMetadata, schemaVersion: number
     schemaVersion,
     commandId: command.commandId,
     ...(command.idempotencyKey !== undefined && { idempotencyKey: command.idempotencyKey }),
+    ...(command.payloadDigest !== undefined && { payloadDigest: command.payloadDigest }),
     correlationId: command.correlationId,
     causationId: command.commandId,
     recordedAt: command.recordedAt,

@@ -37,12 +37,13 @@ export interface DecodedOrderEvent {
 
 export class EventDecodeError extends Error {
   readonly code = 'EVENT_DECODE_FAILED';
-  constructor(
-    readonly eventType: string,
-    readonly issues: string[],
-  ) {
+  readonly eventType: string;
+  readonly issues: string[];
+  constructor(eventType: string, issues: string[]) {
     super(`cannot decode ${eventType} event: ${issues.join('; ')}`);
     this.name = 'EventDecodeError';
+    this.eventType = eventType;
+    this.issues = issues;
   }
 }
 

@@ -50,7 +50,7 @@ interface Run {
   steps: { before: OrderState; event: OrderEvent; after: OrderState }[];
 }
 
-function run(history: OrderEvent[], actions: (() => OrderCommand)[]): Run {
+function run(history: readonly OrderEvent[], actions: readonly (() => OrderCommand)[]): Run {
   let state = fold(history);
   const events = [...history];
   const steps: Run['steps'] = [];
