@@ -162,6 +162,15 @@ export interface VenueConnectionState {
   detail?: string;
 }
 
+export interface PlaceOptions {
+  /**
+   * Epoch milliseconds after which the venue must not start processing the order (Deribit
+   * `valid_until`). After it has passed, a lookup that does not find the order proves it was never
+   * placed, so it can be sent again without risking a duplicate. Venues without it ignore it.
+   */
+  validUntilMs?: number;
+}
+
 export interface VenueAdapter {
   readonly venue: Venue;
   readonly account: string;
@@ -175,10 +184,12 @@ export interface VenueAdapter {
   readonly reports$: Observable<VenueReport>;
 
   instruments(): Promise<Instrument[]>;
+  /** The venue's current mark price (pre-trade price band checks). */
+  markPrice(instrument: Instrument): Promise<Decimal>;
 
-  place(order: OrderParams): Promise<PlaceResult>;
+  place(order: OrderParams, options?: PlaceOptions): Promise<PlaceResult>;
   /** Deribit `private/close_position`; Bitget a closing order (tradeSide close / reduce-only). */
-  closePosition(order: OrderParams): Promise<PlaceResult>;
+  closePosition(order: OrderParams, options?: PlaceOptions): Promise<PlaceResult>;
   amend(ref: VenueOrderRef, current: OrderParams, amendment: Amendment): Promise<AmendResult>;
   cancel(ref: VenueOrderRef): Promise<CancelResult>;
   /** Cancels every open order of an instrument; resolves to the number cancelled. */
