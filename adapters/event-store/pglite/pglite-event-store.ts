@@ -1,7 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { z } from 'zod';
 import type { BackoffOptions } from '../resubscribe.ts';
-import { notifyChannel } from '../sql/schema.ts';
 import type { SqlDriver, SqlExecutor, SqlResult } from '../sql/sql-driver.ts';
 import { translateSqlError } from '../sql/sql-errors.ts';
 import { createSqlEventStore, migrate, type SqlEventStore } from '../sql/sql-event-store.ts';
@@ -52,13 +51,13 @@ const executor = (db: PgliteQueryable): SqlExecutor => ({
  * PGlite is one connection in this process: it queues every query and transaction itself, so the
  * driver only has to keep transactions short (a transaction blocks every other caller).
  */
-const createPgliteDriver = (db: PGlite, schema: string, onClose: () => Promise<void>): SqlDriver => ({
+const createPgliteDriver = (db: PGlite, onClose: () => Promise<void>): SqlDriver => ({
   ...executor(db),
   withTransaction: (work) => db.transaction((tx) => work(executor(tx))),
-  openSubscriptionSession: async (onWake) => {
-    const unlisten = await db.listen(notifyChannel(schema), () => onWake());
-    return { ...executor(db), close: () => unlisten() };
-  },
+  // The data directory admits one process (the lock), so every append is this store's own and
+  // wakes its subscriptions in-process: no NOTIFY needed.
+  announceAppend: () => undefined,
+  openSubscriptionSession: async () => ({ ...executor(db), close: async () => undefined }),
   close: onClose,
 });
 
@@ -86,7 +85,7 @@ export const openPgliteEventStore = async (
     await db.close();
     await lock?.release();
   };
-  const driver = createPgliteDriver(db, c.schema, close);
+  const driver = createPgliteDriver(db, close);
   try {
     await migrate(driver, c.schema);
   } catch (error) {

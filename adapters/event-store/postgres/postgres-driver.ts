@@ -56,6 +56,35 @@ export const createPostgresDriver = (
   pool.on('error', () => undefined);
   const sessions = new Set<pg.Client>();
 
+  // One NOTIFY at a time, never inside an append's transaction: a NOTIFY there takes a global lock
+  // at commit and serializes every committing append. Appends that finish while one is in flight
+  // share the next (sent at least `notifyGapMs` later).
+  const channel = notifyChannel(options.schema);
+  const notifyGapMs = 2;
+  let notifying = false;
+  let notifyAgain = false;
+  let closed = false;
+  const announceAppend = () => {
+    if (closed) return;
+    if (notifying) {
+      notifyAgain = true;
+      return;
+    }
+    notifying = true;
+    pool
+      .query('select pg_notify($1, $2)', [channel, ''])
+      .catch(() => undefined) // pollers fall back on their poll interval
+      .finally(() => {
+        setTimeout(() => {
+          notifying = false;
+          if (notifyAgain) {
+            notifyAgain = false;
+            announceAppend();
+          }
+        }, notifyGapMs).unref();
+      });
+  };
+
   const withTransaction = async <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
     let client: pg.PoolClient;
     try {
@@ -95,7 +124,7 @@ export const createPostgresDriver = (
     sessions.add(client);
     try {
       await client.connect();
-      await client.query(`listen ${notifyChannel(options.schema)}`);
+      await client.query(`listen ${channel}`);
     } catch (error) {
       sessions.delete(client);
       client.end().catch(() => undefined);
@@ -117,7 +146,9 @@ export const createPostgresDriver = (
     ...executor(pool),
     withTransaction,
     openSubscriptionSession,
+    announceAppend,
     close: async () => {
+      closed = true;
       await Promise.all([...sessions].map((c) => c.end().catch(() => undefined)));
       await pool.end();
     },

@@ -6,6 +6,7 @@ import { checkSchemaName } from './schema.ts';
  */
 export interface Queries {
   readonly append: string;
+  readonly appendRetryResult: string;
   readonly readStreamForwards: string;
   readonly readStreamBackwards: string;
   readonly streamExists: string;
@@ -23,6 +24,9 @@ export const buildQueries = (schema: string): Queries => {
     append: `select o_next_revision::text as next_revision, o_tx::text as tx,
       o_global_position::text as global_position
       from ${s}.append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+    appendRetryResult: `select o_next_revision::text as next_revision, o_tx::text as tx,
+      o_global_position::text as global_position
+      from ${s}.append_retry_result($1, $2, $3::uuid[])`,
     // $2: first revision (inclusive); $3: max count, null for all.
     readStreamForwards: `select ${eventColumns} from ${s}.events e
       where e.stream_id = $1 and e.revision >= $2 order by e.revision limit $3`,

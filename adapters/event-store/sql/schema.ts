@@ -6,6 +6,9 @@
 /** SQLSTATE raised by `append_events` on a wrong expected revision; the detail is the actual one. */
 export const WRONG_EXPECTED_VERSION_SQLSTATE = 'OMS01';
 
+/** Event ids are unique per stream; a violation of this constraint sends an append to append_retry_result. */
+export const EVENT_ID_CONSTRAINT = 'events_stream_event_id';
+
 /** EventStoreDB's historical numbers, passed to `append_events` instead of the named sentinels. */
 export const EXPECTED_NO_STREAM = -1n;
 export const EXPECTED_ANY = -2n;
@@ -21,7 +24,7 @@ export const checkSchemaName = (schema: string): string => {
   return schema;
 };
 
-/** NOTIFY channel: wakes pollers only; the data is always read from the table. */
+/** NOTIFY channel (PostgreSQL): wakes other processes' pollers only; data is always read from the table. */
 export const notifyChannel = (schema: string): string => `${schema}_events`;
 
 export interface Migration {
@@ -37,11 +40,11 @@ export const migrations: readonly Migration[] = [
     sql: (s) => `
 create table ${s}.streams (
   stream_id text primary key,
-  -- revision of the last event; -1 only inside the transaction that creates the stream
+  -- revision of the last event
   revision bigint not null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
-);
+) with (fillfactor = 80); -- room for HOT updates of the revision
 
 create table ${s}.events (
   global_position bigint generated always as identity,
@@ -56,7 +59,7 @@ create table ${s}.events (
   metadata jsonb not null,
   created timestamptz not null default now(),
   primary key (stream_id, revision),
-  unique (stream_id, event_id)
+  constraint ${EVENT_ID_CONSTRAINT} unique (stream_id, event_id)
 );
 create unique index events_all_order on ${s}.events (tx, global_position);
 
@@ -72,23 +75,33 @@ $fn$;
 -- Appends in one round trip. p_expected: an exact revision (>= 0), or -1 no_stream, -2 any,
 -- -4 stream_exists. Returns the stream's new revision and the (tx, global_position) of the last
 -- event; a retry of a written append returns the earlier result and writes nothing.
+-- An event id already in the stream makes the insert fail (unique_violation): the caller then asks
+-- append_retry_result, which tells a retry (same result) from a conflict (wrong expected version).
+-- (OUT parameters, not RETURNS TABLE: a set-returning function would materialize its one row.)
 create function ${s}.append_events(
-  p_stream_id text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
-) returns table (o_next_revision bigint, o_tx xid8, o_global_position bigint)
-language plpgsql as $fn$
+  p_stream_id text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[],
+  out o_next_revision bigint, out o_tx xid8, out o_global_position bigint
+) language plpgsql as $fn$
 declare
-  v_current bigint;
   v_count bigint := cardinality(p_ids);
-  v_first bigint;
-  v_last bigint;
+  v_current bigint;
 begin
-  -- Lock the stream row (create it first if missing) so that concurrent appends to one stream
-  -- queue here: 'any' appends all succeed with contiguous revisions, none is lost.
-  select s.revision into v_current from ${s}.streams s where s.stream_id = p_stream_id for update;
+  -- Lock the stream row and move its revision in one statement (a missing row is inserted, which
+  -- locks it too): concurrent appends to one stream queue here, so 'any' appends all succeed with
+  -- contiguous revisions and none is lost. A failed check below raises: the rollback undoes it.
+  update ${s}.streams set revision = revision + v_count, updated_at = now()
+  where stream_id = p_stream_id
+  returning revision - v_count into v_current;
   if not found then
-    insert into ${s}.streams (stream_id, revision) values (p_stream_id, -1)
-      on conflict (stream_id) do nothing;
-    select s.revision into v_current from ${s}.streams s where s.stream_id = p_stream_id for update;
+    insert into ${s}.streams (stream_id, revision) values (p_stream_id, v_count - 1)
+    on conflict (stream_id) do nothing;
+    if found then
+      v_current := -1;
+    else -- created meanwhile by a concurrent append: now wait for its lock
+      update ${s}.streams set revision = revision + v_count, updated_at = now()
+      where stream_id = p_stream_id
+      returning revision - v_count into v_current;
+    end if;
   end if;
 
   if not (p_expected = -2
@@ -97,47 +110,53 @@ begin
           or (p_expected >= 0 and v_current = p_expected)) then
     -- A retry of an append that was written: same ids at the revisions it would have taken.
     if p_expected >= -1 and ${s}.is_written_run(p_stream_id, p_expected + 1, p_ids) then
-      return query
-        select p_expected + v_count, e.tx, e.global_position from ${s}.events e
-        where e.stream_id = p_stream_id and e.revision = p_expected + v_count;
+      update ${s}.streams set revision = v_current where stream_id = p_stream_id;
+      select p_expected + v_count, e.tx, e.global_position into o_next_revision, o_tx, o_global_position
+      from ${s}.events e where e.stream_id = p_stream_id and e.revision = p_expected + v_count;
       return;
     end if;
     raise exception using errcode = '${WRONG_EXPECTED_VERSION_SQLSTATE}',
       message = 'wrong expected version', detail = v_current::text;
   end if;
 
-  -- Event ids are unique per stream: a batch whose ids are written contiguously is a retry (the
-  -- best-effort idempotence of 'any' / 'stream_exists'); any other overlap is refused.
-  select e.revision into v_first from ${s}.events e
-  where e.stream_id = p_stream_id and e.event_id = p_ids[1];
-  if found and ${s}.is_written_run(p_stream_id, v_first, p_ids) then
-    return query
-      select v_first + v_count - 1, e.tx, e.global_position from ${s}.events e
-      where e.stream_id = p_stream_id and e.revision = v_first + v_count - 1;
+  insert into ${s}.events (stream_id, revision, event_id, type, data, metadata)
+  select p_stream_id, v_current + u.ord, u.id, u.type, u.data, u.metadata
+  from unnest(p_ids, p_types, p_data, p_metadata) with ordinality as u(id, type, data, metadata, ord)
+  order by u.ord;
+
+  o_next_revision := v_current + v_count;
+  o_tx := pg_current_xact_id();
+  -- the identity's last value in this session: the batch's last event (no RETURNING to aggregate)
+  o_global_position := currval('${s}.events_global_position_seq');
+end
+$fn$;
+
+-- After append_events failed on an event id already in the stream: the earlier result when the
+-- ids are written in order where this append would have put them (exact / no_stream) or anywhere
+-- (any / stream_exists: EventStoreDB's best effort); otherwise a wrong expected version.
+create function ${s}.append_retry_result(
+  p_stream_id text, p_expected bigint, p_ids uuid[],
+  out o_next_revision bigint, out o_tx xid8, out o_global_position bigint
+) language plpgsql stable as $fn$
+declare
+  v_count bigint := cardinality(p_ids);
+  v_current bigint;
+  v_first bigint;
+begin
+  select s.revision into v_current from ${s}.streams s where s.stream_id = p_stream_id;
+  if p_expected >= -1 then
+    v_first := p_expected + 1;
+  else
+    select e.revision into v_first from ${s}.events e
+    where e.stream_id = p_stream_id and e.event_id = p_ids[1];
+  end if;
+  if v_first is not null and ${s}.is_written_run(p_stream_id, v_first, p_ids) then
+    select v_first + v_count - 1, e.tx, e.global_position into o_next_revision, o_tx, o_global_position
+    from ${s}.events e where e.stream_id = p_stream_id and e.revision = v_first + v_count - 1;
     return;
   end if;
-  if found or exists (select 1 from ${s}.events e
-                      where e.stream_id = p_stream_id and e.event_id = any(p_ids)) then
-    raise exception using errcode = '${WRONG_EXPECTED_VERSION_SQLSTATE}',
-      message = 'event ids already written at other revisions', detail = v_current::text;
-  end if;
-
-  with inserted as (
-    insert into ${s}.events (stream_id, revision, event_id, type, data, metadata)
-    select p_stream_id, v_current + u.ord, u.id, u.type, u.data, u.metadata
-    from unnest(p_ids, p_types, p_data, p_metadata) with ordinality as u(id, type, data, metadata, ord)
-    order by u.ord
-    returning events.global_position
-  )
-  select max(i.global_position) into v_last from inserted i;
-
-  update ${s}.streams set revision = v_current + v_count, updated_at = now()
-  where streams.stream_id = p_stream_id;
-
-  -- Delivered at commit; wakes pollers only (the poll interval is the fallback).
-  perform pg_notify('${notifyChannel(s)}', '');
-
-  return query select v_current + v_count, pg_current_xact_id(), v_last;
+  raise exception using errcode = '${WRONG_EXPECTED_VERSION_SQLSTATE}',
+    message = 'event ids already written at other revisions', detail = coalesce(v_current, -1)::text;
 end
 $fn$;
 `,

@@ -28,10 +28,15 @@ export interface SubscriptionSession extends SqlExecutor {
 }
 
 export interface SqlDriver extends SqlExecutor {
+  /**
+   * Called after each committed append: tells other processes' subscriptions (NOTIFY, throttled);
+   * subscriptions of this store are woken in-process.
+   */
+  announceAppend(): void;
   /** Runs `work` in one transaction (BEGIN ... COMMIT, ROLLBACK on a throw) on one connection. */
   withTransaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**
-   * Opens a session for a subscription. `onWake` is called when appends may have committed
+   * Opens a session for a subscription. `onWake` is called when another process may have appended
    * (NOTIFY); `onError` when the session broke (it must then be closed and opened again).
    */
   openSubscriptionSession(

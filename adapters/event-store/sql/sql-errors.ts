@@ -1,6 +1,6 @@
 import { StoreUnavailableError, WrongExpectedVersionError } from '../errors.ts';
 import type { ExpectedRevision } from '../port.ts';
-import { WRONG_EXPECTED_VERSION_SQLSTATE } from './schema.ts';
+import { EVENT_ID_CONSTRAINT, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema.ts';
 
 /** SQLSTATEs after which the same statement may succeed later: connection, resources, shutdown, conflicts. */
 const transientSqlState = (code: string): boolean =>
@@ -52,3 +52,7 @@ export const translateSqlError = (
   const message = error instanceof Error ? error.message : String(error);
   return new StoreUnavailableError(`database unreachable: ${message}`, { cause: error });
 };
+
+/** The append hit the per-stream unique event id (SQLSTATE 23505 on that constraint). */
+export const isDuplicateEventId = (error: unknown): boolean =>
+  sqlState(error) === '23505' && (error as { constraint?: unknown }).constraint === EVENT_ID_CONSTRAINT;

@@ -28,8 +28,8 @@ import {
   migrationPreamble,
   migrations,
 } from './schema.ts';
-import type { SqlDriver, SqlExecutor } from './sql-driver.ts';
-import { translateSqlError } from './sql-errors.ts';
+import type { SqlDriver, SqlExecutor, SqlResult } from './sql-driver.ts';
+import { isDuplicateEventId, translateSqlError } from './sql-errors.ts';
 import { type SqlPosition, sqlPositions } from './sql-position.ts';
 import { Waker } from './waker.ts';
 
@@ -134,6 +134,9 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
   const backoff = options.backoff ?? defaultBackoff;
   const appendStatement = `${schema}_append_events`;
   const readAllStatement = `${schema}_read_all`;
+  const retryStatement = `${schema}_append_retry_result`;
+  /** Subscriptions of this store, woken right after its own appends commit. */
+  const localWakers = new Set<() => void>();
 
   const call = async <T>(work: () => Promise<T>, context?: Parameters<typeof translateSqlError>[1]) => {
     try {
@@ -157,10 +160,20 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
     ];
-    const result = await call(() => driver.query(q.append, params, appendStatement), {
-      streamId,
-      expected: appendOptions.expectedRevision,
-    });
+    const context = { streamId, expected: appendOptions.expectedRevision };
+    let result: SqlResult<unknown>;
+    try {
+      result = await driver.query(q.append, params, appendStatement);
+    } catch (error) {
+      if (!isDuplicateEventId(error)) throw translateSqlError(error, context);
+      // An id already in the stream: a retry of a written append, or a conflict.
+      result = await call(
+        () => driver.query(q.appendRetryResult, params.slice(0, 3), retryStatement),
+        context,
+      );
+    }
+    for (const wake of localWakers) wake();
+    driver.announceAppend();
     const row = appendRowSchema.parse(result.rows[0]);
     return {
       nextExpectedRevision: BigInt(row.next_revision),
@@ -222,6 +235,8 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     new Observable<SubscriptionMessage<SqlPosition>>((subscriber) => {
       let stopped = false;
       const waker = new Waker();
+      const wake = () => waker.wake();
+      localWakers.add(wake);
       const opening = call(() =>
         driver.openSubscriptionSession(
           () => waker.wake(),
@@ -270,6 +285,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
       );
       return () => {
         stopped = true;
+        localWakers.delete(wake);
         waker.wake();
         opening.then(
           (session) => session.close(),

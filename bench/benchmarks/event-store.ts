@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
+import type { ExpectedRevision } from '../../adapters/event-store/port.ts';
+import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
+import type { SqlExecutor } from '../../adapters/event-store/sql/sql-driver.ts';
+import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-store.ts';
+import { testDatabase } from '../../test/support/postgres.ts';
+import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
+import { measure, median, percentile, type Sample } from '../lib/stats.ts';
+
+/**
+ * B1, B2, B4 (and B10's PGlite half) of ../shared/reference/benchmarks-and-faults.md: appends
+ * through the port against raw INSERTs into a table shaped like the events table (same columns,
+ * defaults and indexes: `like events including all`), measured in the same run, round by round.
+ */
+
+// A realistic order event: decimals as strings, ids, timestamps; ~400 bytes of JSON.
+const eventData = (i: number) => ({
+  orderId: randomUUID(),
+  clientOrderId: `oms-${i}`,
+  venue: 'deribit',
+  account: 'main',
+  instrument: 'BTC-PERPETUAL',
+  side: 'buy',
+  type: 'limit',
+  amount: '1250.00000000',
+  price: '64123.50000000',
+  timeInForce: 'good_til_cancelled',
+  reduceOnly: false,
+  postOnly: true,
+});
+const eventMetadata = () => ({
+  commandId: randomUUID(),
+  correlationId: randomUUID(),
+  causationId: randomUUID(),
+  at: new Date().toISOString(),
+});
+const newEvent = (i: number) => ({
+  id: randomUUID(),
+  type: 'OrderPlaced',
+  data: eventData(i),
+  metadata: eventMetadata(),
+});
+
+interface Target {
+  readonly name: string;
+  readonly store: SqlEventStore;
+  /** Executor for the baseline statements; for `pg` a pool of its own with 16 connections. */
+  readonly baseline: SqlExecutor;
+  /** Named prepared statements on `pg` (as the store's append uses); PGlite ignores the name. */
+  readonly prepared: boolean;
+  close(): Promise<void>;
+}
+
+const baselineInsert = `insert into bench.events_like (stream_id, revision, event_id, type, data, metadata)
+  values ($1, $2, $3, $4, $5, $6)`;
+const baselineBatch = `insert into bench.events_like (stream_id, revision, event_id, type, data, metadata)
+  select $1, r, i, t, d, m from unnest($2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) as u(r, i, t, d, m)`;
+
+const prepareBaselineTable = async (store: SqlEventStore) => {
+  await store.sql.exec(`drop schema if exists bench cascade; create schema bench;
+    create table bench.events_like (like ${store.schema}.events including all);`);
+};
+
+interface Row {
+  readonly scenario: string;
+  readonly subject: number[];
+  readonly baseline: number[];
+  readonly latencies: number[];
+  readonly unit: string;
+  readonly target?: number;
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+
+const runTarget = async (target: Target, context: BenchContext, counts: Counts): Promise<Row[]> => {
+  const { store, baseline } = target;
+  await prepareBaselineTable(store);
+  let run = 0;
+  const uniq = () => `${Date.now().toString(36)}-${run++}`;
+  const name = (s: string) => (target.prepared ? s : undefined);
+
+  // One round of each measurement; the first round warms up and is discarded.
+  const b1Subject = async (): Promise<Sample> => {
+    const id = uniq();
+    const revisions = new Map<number, ExpectedRevision>();
+    return measure(counts.b1, 1, async (i) => {
+      const s = i % 100;
+      const r = await store.append(`b1-${id}-${s}`, [newEvent(i)], {
+        expectedRevision: revisions.get(s) ?? 'no_stream',
+      });
+      revisions.set(s, r.nextExpectedRevision);
+    });
+  };
+  const singleRowBaseline = (concurrency: number, count: number) => async (): Promise<Sample> => {
+    const id = uniq();
+    return measure(count, concurrency, (i) => {
+      const e = newEvent(i);
+      return baseline.query(
+        baselineInsert,
+        [`base-${id}-${i}`, 0, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata)],
+        name('bench_insert'),
+      );
+    });
+  };
+  const b2Subject = async (): Promise<Sample> => {
+    const id = uniq();
+    const revisions = new Map<number, ExpectedRevision>();
+    return measure(counts.b2, 16, async (i, worker) => {
+      const r = await store.append(`b2-${id}-${worker}`, [newEvent(i)], {
+        expectedRevision: revisions.get(worker) ?? 'no_stream',
+      });
+      revisions.set(worker, r.nextExpectedRevision);
+    });
+  };
+  const batchSubject = (size: number) => async (): Promise<Sample> => {
+    const id = uniq();
+    const revisions = new Map<number, ExpectedRevision>();
+    return measure(
+      counts.b4,
+      1,
+      async (i) => {
+        const s = i % 10;
+        const events = Array.from({ length: size }, (_, k) => newEvent(k));
+        const r = await store.append(`b4-${id}-${s}`, events, {
+          expectedRevision: revisions.get(s) ?? 'no_stream',
+        });
+        revisions.set(s, r.nextExpectedRevision);
+      },
+      size,
+    );
+  };
+  const batchBaseline = (size: number) => async (): Promise<Sample> => {
+    const id = uniq();
+    return measure(
+      counts.b4,
+      1,
+      (i) => {
+        const events = Array.from({ length: size }, (_, k) => newEvent(k));
+        return baseline.query(
+          baselineBatch,
+          [
+            `base-${id}-${i}`,
+            events.map((_, k) => k),
+            events.map((e) => e.id),
+            events.map((e) => e.type),
+            events.map((e) => JSON.stringify(e.data)),
+            events.map((e) => JSON.stringify(e.metadata)),
+          ],
+          name('bench_batch'),
+        );
+      },
+      size,
+    );
+  };
+
+  const scenarios: {
+    scenario: string;
+    subject: () => Promise<Sample>;
+    baseline: () => Promise<Sample>;
+    unit: string;
+    target?: number;
+  }[] = [
+    {
+      scenario: 'B1 append 1 event, sequential',
+      subject: b1Subject,
+      baseline: singleRowBaseline(1, counts.b1),
+      unit: 'appends/s',
+      target: target.name === 'PGlite' ? 0.5 : 0.7,
+    },
+    {
+      scenario: 'B2 append 1 event, 16 in flight',
+      subject: b2Subject,
+      baseline: singleRowBaseline(16, counts.b2),
+      unit: 'appends/s',
+      target: target.name === 'PGlite' ? 0.5 : 0.6,
+    },
+    {
+      scenario: 'B4 append 100 events',
+      subject: batchSubject(100),
+      baseline: batchBaseline(100),
+      unit: 'events/s',
+      target: 0.5,
+    },
+    {
+      scenario: 'B4 append 10 events (info)',
+      subject: batchSubject(10),
+      baseline: batchBaseline(10),
+      unit: 'events/s',
+    },
+  ];
+
+  const rows: Row[] = [];
+  for (const s of scenarios) {
+    const row: Row = {
+      scenario: s.scenario,
+      subject: [],
+      baseline: [],
+      latencies: [],
+      unit: s.unit,
+      ...(s.target ? { target: s.target } : {}),
+    };
+    for (let round = 0; round <= context.rounds; round++) {
+      // Alternate the order so that drift in the machine's load hits both sides alike.
+      const [a, b] =
+        round % 2 === 0 ? [await s.baseline(), await s.subject()] : (() => [undefined, undefined])();
+      let base: Sample;
+      let subj: Sample;
+      if (a && b) {
+        base = a;
+        subj = b;
+      } else {
+        subj = await s.subject();
+        base = await s.baseline();
+      }
+      if (round === 0) continue;
+      row.subject.push(subj.rate);
+      row.baseline.push(base.rate);
+      row.latencies.push(...subj.latenciesMs);
+    }
+    rows.push(row);
+    context.log(`  ${target.name} ${s.scenario}: done`);
+  }
+  return rows;
+};
+
+interface Counts {
+  readonly b1: number;
+  readonly b2: number;
+  readonly b4: number;
+}
+
+const report = (targetName: string, note: string, rows: Row[], context: BenchContext) => {
+  context.log(`\n### ${targetName} (${note})\n`);
+  context.log('| scenario | port | baseline | ratio (median of rounds) | p50 ms | p99 ms | target | met |');
+  context.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const r of rows) {
+    const ratios = r.subject.map((s, i) => s / r.baseline[i]!);
+    const ratio = median(ratios);
+    const p99 = percentile(r.latencies, 99);
+    const p99Target = r.scenario.startsWith('B1') && targetName === 'PostgreSQL';
+    const met = r.target === undefined ? '' : ratio >= r.target && (!p99Target || p99 < 5) ? 'yes' : 'NO';
+    context.log(
+      `| ${r.scenario} | ${fmt(median(r.subject))} ${r.unit} | ${fmt(median(r.baseline))} | ${(ratio * 100).toFixed(0)}% (${ratios
+        .map((x) => (x * 100).toFixed(0))
+        .join(
+          ', ',
+        )}) | ${fmt(percentile(r.latencies, 50))} | ${fmt(p99)} | ${r.target ? `≥ ${r.target * 100}%${p99Target ? ', p99 < 5 ms' : ''}` : ''} | ${met} |`,
+    );
+  }
+};
+
+const scaled = (n: number, context: BenchContext) => Math.max(20, Math.round(n * context.scale));
+
+export const benchmark: Benchmark = {
+  name: 'event-store',
+  description: 'B1/B2/B4 appends on PostgreSQL and PGlite against raw INSERT baselines of the same run',
+  run: async (context) => {
+    const db = await testDatabase('bench-event-store');
+    if (db.available) {
+      const store = await openPostgresEventStore({ connectionString: db.url, maxConnections: 17 });
+      const pool = new pg.Pool({ connectionString: db.url, max: 16 });
+      const baseline: SqlExecutor = {
+        query: async (text, params, name) => {
+          const r = await (name
+            ? pool.query({ name, text, values: params ? [...params] : [] })
+            : pool.query(text, params ? [...params] : []));
+          return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+        },
+        exec: async (sql) => {
+          await pool.query(sql);
+        },
+      };
+      const settings = await pool.query<{ synchronous_commit: string; fsync: string }>(
+        "select current_setting('synchronous_commit') as synchronous_commit, current_setting('fsync') as fsync",
+      );
+      const s = settings.rows[0]!;
+      try {
+        const rows = await runTarget(
+          { name: 'PostgreSQL', store, baseline, prepared: true, close: async () => undefined },
+          context,
+          { b1: scaled(1000, context), b2: scaled(4000, context), b4: scaled(100, context) },
+        );
+        report(
+          'PostgreSQL',
+          `${db.source}; synchronous_commit=${s.synchronous_commit}, fsync=${s.fsync}`,
+          rows,
+          context,
+        );
+      } finally {
+        await pool.end();
+        await store.close();
+        await db.drop();
+      }
+    } else {
+      context.log(`PostgreSQL skipped: ${db.reason}`);
+    }
+
+    const dir = await mkdtemp(join(tmpdir(), 'oms-bench-pglite-'));
+    const store = await openPgliteEventStore({ dataDir: join(dir, 'data') });
+    try {
+      const rows = await runTarget(
+        { name: 'PGlite', store, baseline: store.sql, prepared: false, close: async () => undefined },
+        context,
+        { b1: scaled(2000, context), b2: scaled(2000, context), b4: scaled(100, context) },
+      );
+      report('PGlite', 'on disk in a temp directory, one connection', rows, context);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
