@@ -121,10 +121,14 @@ export function createOrderHandler<P>({
       return { ok: true, kind: 'unchanged', state: loaded.state, events: [], position: undefined };
     }
 
-    const metadata =
-      key === undefined || command.metadata.payloadDigest !== undefined
-        ? command.metadata
-        : { ...command.metadata, payloadDigest: payloadDigest(command) };
+    // Everything that happens to an order carries the correlation id of the request that made it.
+    const first = loaded.events[0];
+    const metadata = {
+      ...command.metadata,
+      ...(command.metadata.source !== 'client' && first && { correlationId: first.metadata.correlationId }),
+      ...(key !== undefined &&
+        command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
+    };
     let state = loaded.state;
     const toAppend = decision.events.map((event, index) => {
       state = evolve(state, event);

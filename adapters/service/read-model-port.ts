@@ -1,0 +1,31 @@
+import type { Decimal } from '../../domain/decimal.ts';
+import type { Venue } from '../../domain/instrument.ts';
+import type { PositionSide } from '../../domain/position/position.ts';
+
+/**
+ * What the service's processors read from the read models (PostgreSQL or the embedded PGlite).
+ * Read models lag the events slightly: callers that need them current wait with `whenCaughtUp`.
+ */
+export interface ServiceReadModel {
+  /** Orders that still need the venue: pending_new, unknown, pending_cancel, pending_amend. */
+  ordersNeedingWork(): Promise<string[]>;
+  /** Orders that may be working at the venue (any live status). */
+  liveOrders(venue: Venue, account: string): Promise<LiveOrderRef[]>;
+  orderIdByVenueOrderId(venue: Venue, account: string, venueOrderId: string): Promise<string | undefined>;
+  positions(venue: Venue, account: string): Promise<PositionSize[]>;
+  /** Venue time of the latest fill recorded for the account, if any. */
+  lastFillTime(venue: Venue, account: string): Promise<string | undefined>;
+}
+
+export interface LiveOrderRef {
+  orderId: string;
+  symbol: string;
+  venueOrderIds: string[];
+  clientOrderId: string;
+}
+
+export interface PositionSize {
+  symbol: string;
+  side: PositionSide;
+  size: Decimal;
+}

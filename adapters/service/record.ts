@@ -1,0 +1,44 @@
+import type { Source, VenueLatency } from '../../domain/metadata.ts';
+import type { OrderCommand } from '../../domain/order/contract.ts';
+import type { OrderCommandBody } from '../venues/report-commands.ts';
+import { deterministicId } from './ids.ts';
+import type { HandleResult, OrderHandler } from './order-handler.ts';
+
+export interface ReportContext {
+  source: Exclude<Source, 'client'>;
+  /** Replaced by the order's own correlation id when the order exists. */
+  correlationId: string;
+  causationId?: string;
+  venueTime?: string;
+  latency?: VenueLatency;
+  now: () => number;
+}
+
+/**
+ * Records what a venue said (or what reconciliation found) as commands on the order, one after the
+ * other. Command ids are derived from the report itself, so the same report recorded twice yields
+ * the same event ids; `decide` drops it anyway.
+ */
+export async function recordReports<P>(
+  handler: OrderHandler<P>,
+  bodies: readonly OrderCommandBody[],
+  context: ReportContext,
+): Promise<HandleResult<P>[]> {
+  const results: HandleResult<P>[] = [];
+  for (const body of bodies) {
+    const command = {
+      ...body,
+      metadata: {
+        commandId: deterministicId('report', body.type, JSON.stringify(body.data)),
+        correlationId: context.correlationId,
+        ...(context.causationId !== undefined && { causationId: context.causationId }),
+        recordedAt: new Date(context.now()).toISOString(),
+        ...(context.venueTime !== undefined && { venueTime: context.venueTime }),
+        source: context.source,
+        ...(context.latency !== undefined && { venueLatency: context.latency }),
+      },
+    } as OrderCommand;
+    results.push(await handler.handle(command));
+  }
+  return results;
+}

@@ -1,0 +1,437 @@
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import { ORDER_STREAM_PREFIX } from '../../domain/order/contract.ts';
+import { exists, type Order } from '../../domain/order/state.ts';
+import type { EventStore } from '../event-store/port.ts';
+import type { VenueOrderRef, VenueOrderSnapshot } from '../venues/port.ts';
+import {
+  amendResultCommands,
+  cancelResultCommands,
+  fillCommand,
+  fillsMissing,
+  type OrderCommandBody,
+  placeResultCommands,
+  snapshotCommands,
+} from '../venues/report-commands.ts';
+import { KeyedSerialQueue } from './keyed-serial-queue.ts';
+import type { LoadedOrder, OrderHandler } from './order-handler.ts';
+import { type ReportContext, recordReports } from './record.ts';
+import { type VenueEntry, type VenueRegistry, venueKey } from './venue-registry.ts';
+
+export interface SubmissionOptions<P> {
+  store: EventStore<P>;
+  handler: OrderHandler<P>;
+  registry: VenueRegistry;
+  logger: Logger;
+  now: () => number;
+  /** When this process started: sends of earlier processes all happened before it. */
+  startedAt: number;
+  /** Deribit `valid_until` = send time + this window. */
+  submitWindowMs?: number;
+  /** Allowance for the clock difference with the venue when trusting `valid_until`. */
+  clockSkewMs?: number;
+  /** An order not at the venue this long after it was requested is expired, not sent late. */
+  maxSubmitDelayMs?: number;
+  /** First retry delay of a resolution or a retryable request; doubles up to `maxRetryDelayMs`, jittered. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  random?: () => number;
+}
+
+interface Attempts {
+  /** Sends of the placement by this process. */
+  placeSends: number;
+  /** Latest `valid_until` this process gave the placement (epoch ms). */
+  lastValidUntil: number;
+  retries: number;
+  /** Earliest time the next step may run (a backoff in progress). */
+  notBefore: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const WORK_EVENTS = ['OrderRequested', 'OrderCancelRequested', 'OrderAmendRequested', 'OrderOutcomeUnknown'];
+
+/**
+ * Sends what clients asked for to the venues, and records what the venues answered.
+ *
+ * It is fed by the event store: every order with a request pending (placement, cancel, amend, or
+ * an unknown outcome) is worked on, one step at a time per order. The rules that keep an order
+ * from being lost or doubled:
+ * - the request is recorded before any byte is sent (the order's `OrderRequested` event);
+ * - a placement this process did not itself just record is looked up by its client id before it
+ *   is sent, since an earlier process may have sent it before crashing;
+ * - an unknown outcome is resolved by lookup; it is sent again only when the venue proves it never
+ *   had it: Bitget's clientOid is unique (a resend that finds it gets 40786 and adopts it), and a
+ *   Deribit order past its `valid_until` can no longer appear;
+ * - nothing goes to a paused venue; its work waits until it trades again.
+ */
+export class SubmissionProcessor<P> {
+  readonly #o: Required<Omit<SubmissionOptions<P>, 'random'>> & { random: () => number };
+  readonly #queue = new KeyedSerialQueue();
+  readonly #attempts = new Map<string, Attempts>();
+  /** Orders recorded by this process and never sent: no lookup is needed before the first send. */
+  readonly #fresh = new Set<string>();
+  readonly #parked = new Map<string, Set<string>>();
+  readonly #subscriptions: Subscription[] = [];
+  #stopped = false;
+
+  constructor(options: SubmissionOptions<P>) {
+    this.#o = {
+      submitWindowMs: 10_000,
+      clockSkewMs: 2_000,
+      maxSubmitDelayMs: 60_000,
+      retryDelayMs: 250,
+      maxRetryDelayMs: 15_000,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  /** Starts following the store after `after` (exclusive) and works on `pending` orders first. */
+  start(after: P | undefined, pending: readonly string[] = []): void {
+    for (const orderId of pending) this.schedule(orderId);
+    this.#subscriptions.push(
+      this.#o.store
+        .subscribeToAll({
+          ...(after !== undefined && { after }),
+          filter: { streamPrefixes: [ORDER_STREAM_PREFIX], eventTypes: WORK_EVENTS },
+        })
+        .subscribe({
+          next: (message) => {
+            if (message.kind === 'event')
+              this.schedule(message.event.streamId.slice(ORDER_STREAM_PREFIX.length));
+          },
+          error: (error: unknown) => this.#o.logger.error({ err: error }, 'submission subscription ended'),
+        }),
+      this.#o.registry.resumed$.subscribe((entry) => {
+        const parked = this.#parked.get(entry.key);
+        this.#parked.delete(entry.key);
+        for (const orderId of parked ?? []) this.schedule(orderId);
+      }),
+    );
+  }
+
+  /** An order this process just recorded: send it without looking it up first. */
+  markFresh(orderId: string): void {
+    this.#fresh.add(orderId);
+  }
+
+  schedule(orderId: string, delayMs = 0): void {
+    if (this.#stopped) return;
+    const a = this.#attemptsOf(orderId);
+    const wait = Math.max(delayMs, a.notBefore - this.#o.now());
+    if (wait > 0) {
+      if (a.timer) return;
+      a.timer = setTimeout(() => {
+        a.timer = undefined;
+        this.schedule(orderId);
+      }, wait);
+      a.timer.unref();
+      return;
+    }
+    void this.#queue
+      .run(orderId, () => this.#work(orderId))
+      .catch((error: unknown) => {
+        this.#o.logger.error({ err: error, orderId }, 'submission step failed; retrying');
+        this.#retryLater(orderId);
+      });
+  }
+
+  /** Orders waiting for a paused venue. */
+  parkedCount(): number {
+    return [...this.#parked.values()].reduce((n, s) => n + s.size, 0);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const s of this.#subscriptions) s.unsubscribe();
+    for (const a of this.#attempts.values()) if (a.timer) clearTimeout(a.timer);
+  }
+
+  async #work(orderId: string): Promise<void> {
+    if (this.#stopped) return;
+    const loaded = await this.#o.handler.load(orderId);
+    const { state } = loaded;
+    if (!exists(state)) return;
+    const entry = this.#o.registry.get(state.order.instrument.venue, state.order.account);
+    if (!entry) {
+      this.#o.logger.error(
+        { orderId, venue: venueKey(state.order.instrument.venue, state.order.account) },
+        'no adapter for the order’s venue account: it stays pending',
+      );
+      return;
+    }
+    const a = this.#attemptsOf(orderId);
+    if (a.notBefore > this.#o.now()) return this.schedule(orderId);
+    switch (state.status) {
+      case 'pending_new':
+      case 'unknown':
+        if (!this.#trading(entry, orderId)) return;
+        return this.#placement(state, loaded, entry);
+      case 'pending_cancel':
+        if (!this.#trading(entry, orderId)) return;
+        return this.#cancel(state, loaded, entry);
+      case 'pending_amend':
+        if (!this.#trading(entry, orderId)) return;
+        return this.#amend(state, loaded, entry);
+      default:
+        this.#forget(orderId);
+        return;
+    }
+  }
+
+  async #placement(order: Order, loaded: LoadedOrder<P>, entry: VenueEntry): Promise<void> {
+    const orderId = order.order.orderId;
+    const a = this.#attemptsOf(orderId);
+    const mustLook = !this.#fresh.has(orderId) || a.placeSends > 0 || order.status === 'unknown';
+    if (mustLook) {
+      const found = await this.#lookUp(order, loaded, entry);
+      if (found === 'unanswered') return this.#retryLater(orderId);
+      if (found === 'found') return;
+      // Not at the venue. Only send again when the venue proves the earlier send can't land.
+      const safeAt = this.#safeToResendAt(order, a);
+      if (safeAt > this.#o.now()) return this.schedule(orderId, safeAt - this.#o.now());
+      if (this.#requestedAt(loaded) + this.#o.maxSubmitDelayMs < this.#o.now()) {
+        this.#o.logger.warn({ orderId }, 'order not at the venue and too old to send late: expired');
+        await this.#record(loaded, [{ type: 'RecordOrderExpired', data: { orderId } }], 'system');
+        return;
+      }
+    }
+    this.#fresh.delete(orderId);
+    const validUntilMs = this.#o.now() + this.#o.submitWindowMs;
+    a.placeSends += 1;
+    a.lastValidUntil = validUntilMs;
+    const send = order.order.intent === 'close_position' ? entry.adapter.closePosition : entry.adapter.place;
+    const result = await send.call(entry.adapter, order.order, { validUntilMs });
+    this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
+    const latency = result.outcome === 'unknown' ? undefined : result.latency;
+    await this.#record(loaded, placeResultCommands(order, result), 'venue', latency);
+    if (result.outcome === 'unknown') return this.#retryLater(orderId);
+    if (result.outcome === 'accepted') {
+      a.retries = 0;
+      if (result.order && result.fills.length === 0 && result.order.filledAmount.gt(0)) {
+        await this.#backfill(loaded, entry, result.order.venueOrderId);
+      }
+    }
+  }
+
+  /** Looks the order up by its client id and records what the venue knows of it. */
+  async #lookUp(
+    order: Order,
+    loaded: LoadedOrder<P>,
+    entry: VenueEntry,
+  ): Promise<'found' | 'absent' | 'unanswered'> {
+    let found: VenueOrderSnapshot[];
+    try {
+      found = await entry.adapter.findByClientOrderId(order.order.instrument, order.order.clientOrderId);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, orderId: order.order.orderId }, 'lookup by client id failed');
+      this.#o.registry.observe(entry, 'unknown');
+      return 'unanswered';
+    }
+    this.#o.registry.observe(entry, 'answered');
+    if (found.length === 0) return 'absent';
+    if (found.length > 1) {
+      this.#o.logger.error(
+        { orderId: order.order.orderId, venueOrderIds: found.map((s) => s.venueOrderId) },
+        'several venue orders carry this client id',
+      );
+    }
+    for (const snapshot of found) await this.#recordSnapshot(loaded.state as Order, snapshot, entry, 'venue');
+    return 'found';
+  }
+
+  async #cancel(order: Order, loaded: LoadedOrder<P>, entry: VenueEntry): Promise<void> {
+    const orderId = order.order.orderId;
+    const a = this.#attemptsOf(orderId);
+    if (order.venueOrderId === undefined) {
+      // Cancel requested before the venue confirmed the order.
+      if (this.#fresh.has(orderId) && a.placeSends === 0) {
+        this.#fresh.delete(orderId);
+        await this.#record(
+          loaded,
+          [{ type: 'RecordOrderCancelled', data: { orderId, reason: 'user_request' } }],
+          'system',
+        );
+        return;
+      }
+      const found = await this.#lookUp(order, loaded, entry);
+      if (found === 'unanswered') return this.#retryLater(orderId);
+      if (found === 'found') return this.schedule(orderId);
+      const safeAt = this.#safeToResendAt(order, a);
+      if (safeAt > this.#o.now()) return this.schedule(orderId, safeAt - this.#o.now());
+      // Provably never placed: nothing to cancel at the venue.
+      await this.#record(
+        loaded,
+        [{ type: 'RecordOrderCancelled', data: { orderId, reason: 'user_request' } }],
+        'system',
+      );
+      return;
+    }
+    const result = await entry.adapter.cancel(this.#ref(order));
+    this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
+    if (result.outcome === 'rejected') {
+      // "Not open" may mean the cancel lost to a fill or an earlier cancel: record what the venue knows.
+      const truth = await this.#currentAtVenue(order, entry);
+      if (
+        truth &&
+        truth.status !== 'open' &&
+        truth.status !== 'partially_filled' &&
+        truth.status !== 'untriggered'
+      ) {
+        await this.#recordSnapshot(order, truth, entry, 'venue');
+        return;
+      }
+    }
+    const latency = result.outcome === 'unknown' ? undefined : result.latency;
+    await this.#record(loaded, cancelResultCommands(order, result), 'venue', latency);
+    if (result.outcome === 'unknown') this.#retryLater(orderId);
+  }
+
+  async #amend(order: Order, loaded: LoadedOrder<P>, entry: VenueEntry): Promise<void> {
+    const orderId = order.order.orderId;
+    const amendment = order.pendingAmendment;
+    if (!amendment) return;
+    if (order.unresolved === 'amend') {
+      // An earlier amend's outcome is unknown: learn it before sending again.
+      const truth = await this.#currentAtVenue(order, entry, amendment.newClientOrderId);
+      if (truth === undefined) return this.#retryLater(orderId);
+      const before = (await this.#o.handler.load(orderId)).state;
+      await this.#recordSnapshot(order, truth, entry, 'venue');
+      const after = (await this.#o.handler.load(orderId)).state;
+      if (after.status !== before.status) return;
+    }
+    const result = await entry.adapter.amend(this.#ref(order), order.order, amendment);
+    this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
+    const latency = result.outcome === 'unknown' ? undefined : result.latency;
+    await this.#record(loaded, amendResultCommands(order, result), 'venue', latency);
+    if (result.outcome === 'unknown') this.#retryLater(orderId);
+  }
+
+  /** The order as the venue has it now (by its venue id, or by a client id), undefined if it can't tell. */
+  async #currentAtVenue(
+    order: Order,
+    entry: VenueEntry,
+    clientOrderId?: string,
+  ): Promise<VenueOrderSnapshot | undefined> {
+    try {
+      if (clientOrderId !== undefined) {
+        const [replacement] = await entry.adapter.findByClientOrderId(order.order.instrument, clientOrderId);
+        if (replacement) return replacement;
+      }
+      if (order.venueOrderId === undefined) return undefined;
+      return await entry.adapter.getOrder(order.order.instrument, order.venueOrderId);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, orderId: order.order.orderId }, 'order lookup failed');
+      return undefined;
+    }
+  }
+
+  async #recordSnapshot(
+    order: Order,
+    snapshot: VenueOrderSnapshot,
+    entry: VenueEntry,
+    source: ReportContext['source'],
+  ) {
+    const loaded = await this.#o.handler.load(order.order.orderId);
+    if (!exists(loaded.state)) return;
+    await this.#record(
+      loaded,
+      snapshotCommands(loaded.state, snapshot),
+      source,
+      undefined,
+      snapshot.updatedAt,
+    );
+    const after = await this.#o.handler.load(order.order.orderId);
+    if (exists(after.state) && fillsMissing(after.state, snapshot)) {
+      await this.#backfill(after, entry, snapshot.venueOrderId);
+    }
+  }
+
+  async #backfill(loaded: LoadedOrder<P>, entry: VenueEntry, venueOrderId: string): Promise<void> {
+    if (!exists(loaded.state)) return;
+    const order = loaded.state;
+    const fills = await entry.adapter.fills({ instrument: order.order.instrument, venueOrderId });
+    await this.#record(
+      loaded,
+      fills.map((fill) => fillCommand(order.order.orderId, fill)),
+      'venue',
+    );
+  }
+
+  async #record(
+    loaded: LoadedOrder<P>,
+    bodies: OrderCommandBody[],
+    source: ReportContext['source'],
+    latency?: ReportContext['latency'],
+    venueTime?: string,
+  ): Promise<void> {
+    const requested = loaded.events[0];
+    await recordReports(this.#o.handler, bodies, {
+      source,
+      correlationId: requested?.metadata.correlationId ?? 'unknown',
+      ...(requested && { causationId: requested.recorded.id }),
+      ...(latency && { latency }),
+      ...(venueTime && { venueTime }),
+      now: this.#o.now,
+    });
+  }
+
+  #ref(order: Order): VenueOrderRef {
+    return {
+      instrument: order.order.instrument,
+      clientOrderId: order.order.clientOrderId,
+      venueOrderId: order.venueOrderId,
+      positionMode: order.order.positionMode,
+    };
+  }
+
+  #trading(entry: VenueEntry, orderId: string): boolean {
+    if (this.#o.registry.isTrading(entry)) return true;
+    const parked = this.#parked.get(entry.key) ?? new Set<string>();
+    parked.add(orderId);
+    this.#parked.set(entry.key, parked);
+    return false;
+  }
+
+  /**
+   * When sending the placement again cannot create a second order: at once on Bitget (a duplicate
+   * clientOid is refused with 40786 and the order adopted); on Deribit once every earlier send's
+   * `valid_until` has passed (earlier processes' sends all happened before this one started).
+   */
+  #safeToResendAt(order: Order, a: Attempts): number {
+    if (order.order.instrument.venue === 'bitget') return 0;
+    const earlierProcesses = this.#o.startedAt + this.#o.submitWindowMs;
+    return Math.max(earlierProcesses, a.lastValidUntil) + this.#o.clockSkewMs;
+  }
+
+  #requestedAt(loaded: LoadedOrder<P>): number {
+    const recordedAt = loaded.events[0]?.metadata.recordedAt;
+    return recordedAt ? Date.parse(recordedAt) : this.#o.now();
+  }
+
+  #retryLater(orderId: string): void {
+    const a = this.#attemptsOf(orderId);
+    const base = Math.min(this.#o.maxRetryDelayMs, this.#o.retryDelayMs * 2 ** a.retries);
+    a.retries += 1;
+    const delay = Math.round(base * (0.5 + this.#o.random() / 2));
+    a.notBefore = this.#o.now() + delay;
+    this.schedule(orderId, delay);
+  }
+
+  #attemptsOf(orderId: string): Attempts {
+    let a = this.#attempts.get(orderId);
+    if (!a) {
+      a = { placeSends: 0, lastValidUntil: 0, retries: 0, notBefore: 0, timer: undefined };
+      this.#attempts.set(orderId, a);
+    }
+    return a;
+  }
+
+  #forget(orderId: string): void {
+    const a = this.#attempts.get(orderId);
+    if (a?.timer) clearTimeout(a.timer);
+    this.#attempts.delete(orderId);
+    this.#fresh.delete(orderId);
+  }
+}
