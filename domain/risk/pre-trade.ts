@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { type Decimal, DecimalSchema, PositiveDecimalSchema } from '../decimal.ts';
+import { notionalOf } from '../instrument.ts';
+import type { OrderParams } from '../order/contract.ts';
+import { checkReduceOnly, type Position } from '../position/position.ts';
+
+/**
+ * Pre-trade checks: limits a desk sets so that a mistyped or runaway order never reaches a venue.
+ * Pure: the service passes in the limits, the mark price and the position.
+ */
+export const PreTradeLimitsSchema = z
+  .object({
+    /** Instruments that may be traded, as `venue:symbol`; empty = every instrument of the venues. */
+    allowlist: z.array(z.string().regex(/^(deribit|bitget):\S+$/)).default([]),
+    /** Largest amount per order, per `venue:symbol` (in the instrument's amount unit). */
+    maxAmount: z.record(z.string(), PositiveDecimalSchema).default({}),
+    /** Largest notional per order in the quote currency (USD, USDC, USDT), for any instrument. */
+    maxNotional: PositiveDecimalSchema.optional(),
+    /** A limit price may be at most this fraction away from the mark (0.05 = 5%). */
+    priceBand: DecimalSchema.refine((d) => d.gt(0) && d.lt(1), 'between 0 and 1 exclusive').optional(),
+  })
+  .strict();
+export type PreTradeLimits = z.output<typeof PreTradeLimitsSchema>;
+
+export const PRE_TRADE_CODES = [
+  'KILL_SWITCH_ENGAGED',
+  'INSTRUMENT_NOT_ALLOWED',
+  'AMOUNT_ABOVE_LIMIT',
+  'NOTIONAL_ABOVE_LIMIT',
+  'PRICE_OUTSIDE_BAND',
+  'MARK_PRICE_UNAVAILABLE',
+  'REDUCE_ONLY_WOULD_INCREASE',
+] as const;
+export type PreTradeCode = (typeof PRE_TRADE_CODES)[number];
+
+export interface PreTradeViolation {
+  code: PreTradeCode;
+  message: string;
+  field?: string;
+}
+
+export interface PreTradeContext {
+  killSwitchEngaged: boolean;
+  /** The venue's mark price, when the service could get it. */
+  markPrice: Decimal | undefined;
+  /** The position (net, or the leg a hedge-mode close acts on) the order would reduce. */
+  position: Position | undefined;
+}
+
+/** The first limit the order breaks, or undefined. */
+export function checkPreTrade(
+  order: OrderParams,
+  limits: PreTradeLimits,
+  context: PreTradeContext,
+): PreTradeViolation | undefined {
+  const { instrument } = order;
+  const key = `${instrument.venue}:${instrument.symbol}`;
+  if (
+    context.killSwitchEngaged &&
+    order.intent === 'order' &&
+    !order.reduceOnly &&
+    order.tradeSide !== 'close'
+  ) {
+    return {
+      code: 'KILL_SWITCH_ENGAGED',
+      message: 'the kill switch is engaged: only reducing orders are accepted',
+    };
+  }
+  if (limits.allowlist.length > 0 && !limits.allowlist.includes(key)) {
+    return {
+      code: 'INSTRUMENT_NOT_ALLOWED',
+      message: `${key} is not on the instrument allowlist`,
+      field: 'symbol',
+    };
+  }
+  const maxAmount = limits.maxAmount[key];
+  if (maxAmount !== undefined && order.amount.gt(maxAmount)) {
+    return {
+      code: 'AMOUNT_ABOVE_LIMIT',
+      message: `amount ${order.amount} is above the limit ${maxAmount} for ${key}`,
+      field: 'amount',
+    };
+  }
+  const price = order.price ?? context.markPrice;
+  if (limits.maxNotional !== undefined) {
+    if (price === undefined) {
+      return { code: 'MARK_PRICE_UNAVAILABLE', message: `no mark price for ${key} to check the notional` };
+    }
+    const notional = notionalOf(instrument, order.amount, price);
+    if (notional.gt(limits.maxNotional)) {
+      return {
+        code: 'NOTIONAL_ABOVE_LIMIT',
+        message: `notional ${notional} ${instrument.quoteCurrency} is above the limit ${limits.maxNotional}`,
+        field: 'amount',
+      };
+    }
+  }
+  if (limits.priceBand !== undefined && order.price !== undefined) {
+    if (context.markPrice === undefined) {
+      return { code: 'MARK_PRICE_UNAVAILABLE', message: `no mark price for ${key} to check the price band` };
+    }
+    const distance = order.price.minus(context.markPrice).abs();
+    if (distance.gt(context.markPrice.times(limits.priceBand))) {
+      return {
+        code: 'PRICE_OUTSIDE_BAND',
+        message: `price ${order.price} is more than ${limits.priceBand.times(100)}% away from the mark ${context.markPrice}`,
+        field: 'price',
+      };
+    }
+  }
+  const reducing = order.reduceOnly || order.tradeSide === 'close' || order.intent === 'close_position';
+  if (reducing) {
+    const violation = checkReduceOnly(context.position, order.side, order.amount);
+    if (violation !== undefined)
+      return { code: 'REDUCE_ONLY_WOULD_INCREASE', message: violation.message, field: 'reduceOnly' };
+  }
+  return undefined;
+}
