@@ -111,9 +111,34 @@ export class SubmissionProcessor<P> {
     );
   }
 
-  /** An order this process just recorded: send it without looking it up first. */
+  /** An order this process is about to record: it may be sent without looking it up first. */
   markFresh(orderId: string): void {
     this.#fresh.add(orderId);
+  }
+
+  /** The order was not recorded after all. */
+  forgetFresh(orderId: string): void {
+    this.#fresh.delete(orderId);
+  }
+
+  /**
+   * Works on the order now (rather than when the store's subscription delivers its event) and
+   * resolves when that step is done, or after `timeoutMs`, whichever comes first.
+   */
+  async runNow(orderId: string, timeoutMs: number): Promise<void> {
+    if (this.#stopped) return;
+    const step = this.#queue
+      .run(orderId, () => this.#work(orderId))
+      .catch((error: unknown) => {
+        this.#o.logger.error({ err: error, orderId }, 'submission step failed; retrying');
+        this.#retryLater(orderId);
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([step, timeout]);
+    clearTimeout(timer);
   }
 
   schedule(orderId: string, delayMs = 0): void {

@@ -96,23 +96,34 @@ export function checkPreTrade(
     }
   }
   if (limits.priceBand !== undefined && order.price !== undefined) {
-    if (context.markPrice === undefined) {
-      return { code: 'MARK_PRICE_UNAVAILABLE', message: `no mark price for ${key} to check the price band` };
-    }
-    const distance = order.price.minus(context.markPrice).abs();
-    if (distance.gt(context.markPrice.times(limits.priceBand))) {
-      return {
-        code: 'PRICE_OUTSIDE_BAND',
-        message: `price ${order.price} is more than ${limits.priceBand.times(100)}% away from the mark ${context.markPrice}`,
-        field: 'price',
-      };
-    }
+    const band = checkPriceBand(key, order.price, context.markPrice, limits.priceBand);
+    if (band !== undefined) return band;
   }
   const reducing = order.reduceOnly || order.tradeSide === 'close' || order.intent === 'close_position';
   if (reducing) {
     const violation = checkReduceOnly(context.position, order.side, order.amount);
     if (violation !== undefined)
       return { code: 'REDUCE_ONLY_WOULD_INCREASE', message: violation.message, field: 'reduceOnly' };
+  }
+  return undefined;
+}
+
+/** A limit price at most `band` (a fraction) away from the mark; no mark, no guess. */
+export function checkPriceBand(
+  key: string,
+  price: Decimal,
+  markPrice: Decimal | undefined,
+  band: Decimal,
+): PreTradeViolation | undefined {
+  if (markPrice === undefined) {
+    return { code: 'MARK_PRICE_UNAVAILABLE', message: `no mark price for ${key} to check the price band` };
+  }
+  if (price.minus(markPrice).abs().gt(markPrice.times(band))) {
+    return {
+      code: 'PRICE_OUTSIDE_BAND',
+      message: `price ${price} is more than ${band.times(100)}% away from the mark ${markPrice}`,
+      field: 'price',
+    };
   }
   return undefined;
 }

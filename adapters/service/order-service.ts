@@ -1,0 +1,501 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  decideKillSwitch,
+  evolveKillSwitch,
+  KILL_SWITCH_STREAM,
+  type KillSwitchEvent,
+  KillSwitchEventSchema,
+  type KillSwitchState,
+  killSwitchInitial,
+} from '../../domain/control/kill-switch.ts';
+import { ZERO } from '../../domain/decimal.ts';
+import type { Instrument, Venue } from '../../domain/instrument.ts';
+import type { CommandMetadata, Source } from '../../domain/metadata.ts';
+import type { OrderCommand, OrderParams, PositionMode } from '../../domain/order/contract.ts';
+import { decide } from '../../domain/order/decider.ts';
+import { exists, initialState, type Order, type OrderState } from '../../domain/order/state.ts';
+import { LIVE_STATUSES } from '../../domain/order/transitions.ts';
+import { emptyPosition, type Position, type PositionSide } from '../../domain/position/position.ts';
+import { checkPreTrade, checkPriceBand, type PreTradeLimits } from '../../domain/risk/pre-trade.ts';
+import type { EventStore } from '../event-store/port.ts';
+import { StreamNotFoundError, WrongExpectedVersionError } from '../event-store/port.ts';
+import { clientOrderIdFor, nextReplacementClientOrderId } from './client-order-id.ts';
+import { deterministicId, eventIdFor, orderIdForKey } from './ids.ts';
+import type { MarketData } from './market-data.ts';
+import type { HandleResult, LoadedOrder, OrderHandler } from './order-handler.ts';
+import { type OrderView, type TimelineEntry, toOrderView, toTimeline } from './order-view.ts';
+import type { ServiceReadModel } from './read-model-port.ts';
+import type {
+  AmendOrderRequest,
+  CancelAllRequest,
+  ClosePositionRequest,
+  KillSwitchRequest,
+  PlaceOrderRequest,
+} from './requests.ts';
+import type { SubmissionProcessor } from './submission.ts';
+import type { VenueEntry, VenueRegistry } from './venue-registry.ts';
+
+export type ServiceErrorCode =
+  | 'ORDER_NOT_FOUND'
+  | 'ORDER_ALREADY_EXISTS'
+  | 'INVALID_ORDER'
+  | 'ORDER_NOT_AMENDABLE'
+  | 'ORDER_ALREADY_CLOSED'
+  | 'REQUEST_ALREADY_PENDING'
+  | 'NOTHING_TO_CLOSE'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'VENUE_NOT_CONFIGURED'
+  | 'VENUE_PAUSED'
+  | 'UNKNOWN_INSTRUMENT'
+  | 'KILL_SWITCH_ENGAGED'
+  | 'INSTRUMENT_NOT_ALLOWED'
+  | 'AMOUNT_ABOVE_LIMIT'
+  | 'NOTIONAL_ABOVE_LIMIT'
+  | 'PRICE_OUTSIDE_BAND'
+  | 'MARK_PRICE_UNAVAILABLE'
+  | 'REDUCE_ONLY_WOULD_INCREASE';
+
+export interface ServiceError {
+  code: ServiceErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export type ServiceResult<T> = { ok: true; value: T } | { ok: false; error: ServiceError };
+
+export interface CommandResult {
+  order: OrderView;
+  /** True when an earlier request with the same idempotency key is answered again. */
+  replayed: boolean;
+}
+
+/** Who is asking, and the key that makes a retry safe. */
+export interface RequestContext {
+  idempotencyKey?: string;
+  correlationId?: string;
+  source?: Extract<Source, 'client' | 'system'>;
+  /** How long to wait for the venue's answer before returning what is known (ms). */
+  waitMs?: number;
+}
+
+export interface VenueAccountSettings {
+  venue: Venue;
+  account: string;
+  positionMode: PositionMode;
+  /** Bitget margin mode used when a request gives none. */
+  marginMode?: 'isolated' | 'crossed';
+}
+
+export interface OrderServiceOptions<P> {
+  store: EventStore<P>;
+  handler: OrderHandler<P>;
+  processor: SubmissionProcessor<P>;
+  registry: VenueRegistry;
+  market: MarketData;
+  readModel: ServiceReadModel;
+  /** Waits until the read models include everything recorded so far. */
+  readModelCaughtUp: () => Promise<void>;
+  limits: PreTradeLimits;
+  accounts: readonly VenueAccountSettings[];
+  logger: Logger;
+  now: () => number;
+  defaultWaitMs?: number;
+}
+
+const ok = <T>(value: T): ServiceResult<T> => ({ ok: true, value });
+const fail = <T>(
+  code: ServiceErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): ServiceResult<T> => ({
+  ok: false,
+  error: { code, message, ...(details && { details }) },
+});
+
+/**
+ * The order service: what the HTTP API and the CLI call. It validates a request against the
+ * venues, instruments and pre-trade limits, records it through the order handler, hands it to
+ * the submission processor and waits (briefly) for the venue's answer.
+ */
+export class OrderService<P> {
+  readonly #o: Required<Omit<OrderServiceOptions<P>, 'defaultWaitMs'>> & { defaultWaitMs: number };
+  #killSwitch: KillSwitchState = killSwitchInitial;
+  #killSwitchRevision: bigint | 'no_stream' = 'no_stream';
+
+  constructor(options: OrderServiceOptions<P>) {
+    this.#o = { defaultWaitMs: 5_000, ...options };
+  }
+
+  /** Loads the kill switch's state from its stream. */
+  async start(): Promise<void> {
+    try {
+      const events = await this.#o.store.readStream(KILL_SWITCH_STREAM);
+      for (const e of events) {
+        this.#killSwitch = evolveKillSwitch(
+          this.#killSwitch,
+          KillSwitchEventSchema.parse({ type: e.type, data: e.data }),
+        );
+        this.#killSwitchRevision = e.revision;
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+
+  get killSwitch(): KillSwitchState {
+    return this.#killSwitch;
+  }
+
+  async place(
+    request: PlaceOrderRequest,
+    context: RequestContext = {},
+  ): Promise<ServiceResult<CommandResult>> {
+    const venue = this.#venue(request.venue, request.account);
+    if (!venue.ok) return venue;
+    const { entry, settings } = venue.value;
+    const instrument = await this.#o.market.instrument(entry, request.symbol);
+    if (!instrument)
+      return fail('UNKNOWN_INSTRUMENT', `${request.venue} has no instrument ${request.symbol}`, {
+        field: 'symbol',
+      });
+    const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
+    const { venue: _venue, account: _account, symbol: _symbol, ...fields } = request;
+    const positionMode = request.positionMode ?? settings.positionMode;
+    const marginMode = request.marginMode ?? settings.marginMode;
+    const command = this.#command(
+      context,
+      {
+        type: 'PlaceOrder',
+        data: {
+          ...fields,
+          orderId,
+          account: settings.account,
+          instrument,
+          clientOrderId: clientOrderIdFor(orderId),
+          timeInForce: request.timeInForce ?? 'gtc',
+          reduceOnly: request.reduceOnly ?? false,
+          postOnly: request.postOnly ?? false,
+          rejectPostOnly: request.rejectPostOnly ?? false,
+          positionMode,
+          ...(instrument.venue === 'bitget' && marginMode !== undefined && { marginMode }),
+        },
+      },
+      { place: request },
+    );
+    return this.#submitNew(command, entry, context);
+  }
+
+  async closePosition(
+    request: ClosePositionRequest,
+    context: RequestContext = {},
+  ): Promise<ServiceResult<CommandResult>> {
+    const venue = this.#venue(request.venue, request.account);
+    if (!venue.ok) return venue;
+    const { entry, settings } = venue.value;
+    const instrument = await this.#o.market.instrument(entry, request.symbol);
+    if (!instrument)
+      return fail('UNKNOWN_INSTRUMENT', `${request.venue} has no instrument ${request.symbol}`, {
+        field: 'symbol',
+      });
+    const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
+    const hedge = settings.positionMode === 'hedge';
+    const retry = context.idempotencyKey !== undefined && exists((await this.#o.handler.load(orderId)).state);
+    let side: 'long' | 'short' = request.side ?? 'long';
+    let size = ZERO;
+    // A retried close answers with the first one, whatever the position has become since.
+    if (!retry) {
+      if (hedge && request.side === undefined) {
+        return fail('INVALID_ORDER', 'in hedge mode, say which leg to close (side long or short)', {
+          field: 'side',
+        });
+      }
+      const position = await this.#position(settings, instrument, hedge ? side : 'net');
+      if (!position || position.size.isZero()) {
+        return fail('NOTHING_TO_CLOSE', `no ${hedge ? `${side} ` : ''}position in ${instrument.symbol}`);
+      }
+      if (!hedge) side = position.size.isPositive() ? 'long' : 'short';
+      size = position.size.abs();
+    }
+    const marginMode = request.marginMode ?? settings.marginMode;
+    const command = this.#command(
+      context,
+      {
+        type: 'ClosePosition',
+        data: {
+          orderId,
+          account: settings.account,
+          instrument,
+          clientOrderId: clientOrderIdFor(orderId),
+          type: request.type,
+          ...(request.price !== undefined && { price: request.price }),
+          positionMode: settings.positionMode,
+          ...(instrument.venue === 'bitget' && marginMode !== undefined && { marginMode }),
+          position: { side, size },
+        },
+      },
+      { close: request },
+    );
+    return this.#submitNew(command, entry, context);
+  }
+
+  async amend(
+    orderId: string,
+    request: AmendOrderRequest,
+    context: RequestContext = {},
+  ): Promise<ServiceResult<CommandResult>> {
+    const loaded = await this.#o.handler.load(orderId);
+    if (!exists(loaded.state)) return fail('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+    const order = loaded.state;
+    const amendment = {
+      ...request,
+      ...(order.order.instrument.venue === 'bitget' && {
+        newClientOrderId: nextReplacementClientOrderId(orderId, order.clientOrderIds),
+      }),
+    };
+    const band = this.#o.limits.priceBand;
+    const entry = this.#o.registry.get(order.order.instrument.venue, order.order.account);
+    if (band !== undefined && amendment.price !== undefined && entry) {
+      const key = `${order.order.instrument.venue}:${order.order.instrument.symbol}`;
+      const mark = await this.#o.market.markPrice(entry, order.order.instrument);
+      const violation = checkPriceBand(key, amendment.price, mark, band);
+      if (violation) return fail(violation.code, violation.message, { field: 'price' });
+    }
+    const command = this.#command(
+      context,
+      { type: 'AmendOrder', data: { orderId, amendment } },
+      { amend: orderId, request },
+    );
+    return this.#followUp(command, context);
+  }
+
+  async cancel(orderId: string, context: RequestContext = {}): Promise<ServiceResult<CommandResult>> {
+    const command = this.#command(context, { type: 'CancelOrder', data: { orderId } }, { cancel: orderId });
+    return this.#followUp(command, context);
+  }
+
+  /** Cancels every live order (of a venue, account or instrument): each cancel is recorded and sent. */
+  async cancelAll(
+    request: CancelAllRequest,
+    context: RequestContext = {},
+  ): Promise<ServiceResult<{ cancelled: string[]; failed: { orderId: string; error: ServiceError }[] }>> {
+    const cancelled: string[] = [];
+    const failed: { orderId: string; error: ServiceError }[] = [];
+    await this.#o.readModelCaughtUp();
+    for (const settings of this.#o.accounts) {
+      if (request.venue && settings.venue !== request.venue) continue;
+      if (request.account && settings.account !== request.account) continue;
+      const live = await this.#o.readModel.liveOrders(settings.venue, settings.account);
+      for (const ref of live) {
+        if (request.symbol && ref.symbol !== request.symbol) continue;
+        const result = await this.cancel(ref.orderId, { ...context, idempotencyKey: undefined, waitMs: 0 });
+        if (result.ok || result.error.code === 'REQUEST_ALREADY_PENDING') cancelled.push(ref.orderId);
+        else if (result.error.code !== 'ORDER_ALREADY_CLOSED')
+          failed.push({ orderId: ref.orderId, error: result.error });
+      }
+    }
+    return ok({ cancelled, failed });
+  }
+
+  async setKillSwitch(
+    request: KillSwitchRequest,
+    by: string,
+  ): Promise<ServiceResult<KillSwitchState & { cancelled?: string[] }>> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const events: KillSwitchEvent[] = decideKillSwitch(
+        request.engaged
+          ? { type: 'EngageKillSwitch', data: { reason: request.reason, by } }
+          : { type: 'ReleaseKillSwitch', data: { reason: request.reason, by } },
+        this.#killSwitch,
+      );
+      if (events.length > 0) {
+        const commandId = randomUUID();
+        try {
+          const result = await this.#o.store.append(
+            KILL_SWITCH_STREAM,
+            events.map((event, i) => ({
+              id: eventIdFor(commandId, i),
+              type: event.type,
+              data: event.data,
+              metadata: { recordedAt: new Date(this.#o.now()).toISOString(), source: 'client', by },
+            })),
+            { expectedRevision: this.#killSwitchRevision },
+          );
+          this.#killSwitchRevision = result.nextExpectedRevision;
+          for (const e of events) this.#killSwitch = evolveKillSwitch(this.#killSwitch, e);
+          this.#o.logger.warn(
+            { killSwitch: this.#killSwitch },
+            request.engaged ? 'kill switch engaged' : 'kill switch released',
+          );
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersionError)) throw error;
+          await this.start();
+          continue;
+        }
+      }
+      if (request.engaged && request.cancelAll) {
+        const all = await this.cancelAll({}, { source: 'system' });
+        return ok({ ...this.#killSwitch, ...(all.ok && { cancelled: all.value.cancelled }) });
+      }
+      return ok(this.#killSwitch);
+    }
+    throw new Error('kill switch: too many concurrent changes');
+  }
+
+  async getOrder(orderId: string): Promise<ServiceResult<OrderView>> {
+    const loaded = await this.#o.handler.load(orderId);
+    if (!exists(loaded.state)) return fail('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+    return ok(toOrderView(loaded.state, loaded));
+  }
+
+  async history(orderId: string): Promise<ServiceResult<TimelineEntry[]>> {
+    const loaded = await this.#o.handler.load(orderId);
+    if (!exists(loaded.state)) return fail('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+    return ok(toTimeline(loaded));
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  #venue(
+    venue: Venue,
+    account: string | undefined,
+  ): ServiceResult<{ entry: VenueEntry; settings: VenueAccountSettings }> {
+    const settings = this.#o.accounts.find(
+      (a) => a.venue === venue && (account === undefined || a.account === account),
+    );
+    const entry = settings && this.#o.registry.get(settings.venue, settings.account);
+    if (!settings || !entry) {
+      return fail(
+        'VENUE_NOT_CONFIGURED',
+        `no ${venue} account${account ? ` ${account}` : ''} is configured`,
+        { field: 'account' },
+      );
+    }
+    return ok({ entry, settings });
+  }
+
+  /** The command with its metadata; `request` is what the client asked, digested for idempotency. */
+  #command(context: RequestContext, body: Omit<OrderCommand, 'metadata'>, request: unknown): OrderCommand {
+    const metadata: CommandMetadata = {
+      commandId: context.idempotencyKey
+        ? deterministicId('command', body.type, context.idempotencyKey)
+        : randomUUID(),
+      ...(context.idempotencyKey !== undefined && {
+        idempotencyKey: context.idempotencyKey,
+        payloadDigest: createHash('sha256').update(JSON.stringify(request)).digest('base64url'),
+      }),
+      correlationId: context.correlationId ?? randomUUID(),
+      recordedAt: new Date(this.#o.now()).toISOString(),
+      source: context.source ?? 'client',
+    };
+    return { ...body, metadata } as OrderCommand;
+  }
+
+  /** A new order: pre-trade checks (unless it is a retry), record, send, wait for the answer. */
+  async #submitNew(
+    command: OrderCommand,
+    entry: VenueEntry,
+    context: RequestContext,
+  ): Promise<ServiceResult<CommandResult>> {
+    const orderId =
+      command.type === 'RecordExternalOrder' ? command.data.order.orderId : command.data.orderId;
+    const retry = context.idempotencyKey !== undefined && exists((await this.#o.handler.load(orderId)).state);
+    if (!retry) {
+      const decision = decide(command, initialState);
+      if (!decision.ok)
+        return fail(
+          decision.error.code,
+          decision.error.message,
+          decision.error.field ? { field: decision.error.field } : undefined,
+        );
+      const requested = decision.events[0];
+      if (requested?.type !== 'OrderRequested') throw new Error('a new order decides OrderRequested first');
+      if (!this.#o.registry.isTrading(entry)) {
+        const status = this.#o.registry
+          .statuses()
+          .find((s) => s.venue === entry.adapter.venue && s.account === entry.adapter.account);
+        return fail(
+          'VENUE_PAUSED',
+          `${entry.key} is not taking orders now (${status?.pausedReason ?? 'paused'})`,
+        );
+      }
+      const violation = await this.#preTrade(requested.data.order, undefined);
+      if (violation)
+        return fail(
+          violation.code,
+          violation.message,
+          violation.field ? { field: violation.field } : undefined,
+        );
+      this.#o.processor.markFresh(orderId);
+    }
+    const result = await this.#o.handler.handle(command);
+    if (!result.ok) this.#o.processor.forgetFresh(orderId);
+    return this.#handled(result, context);
+  }
+
+  /** A request on an existing order (amend, cancel): record, send, wait for the answer. */
+  async #followUp(command: OrderCommand, context: RequestContext): Promise<ServiceResult<CommandResult>> {
+    return this.#handled(await this.#o.handler.handle(command), context);
+  }
+
+  async #handled(result: HandleResult<P>, context: RequestContext): Promise<ServiceResult<CommandResult>> {
+    if (!result.ok) {
+      const { code, message } = result.error;
+      const field = result.kind === 'refused' ? result.error.field : undefined;
+      return fail(code, message, field ? { field } : undefined);
+    }
+    let state: OrderState = result.state;
+    if (!exists(state)) throw new Error('a handled order command leaves an order');
+    const orderId = state.order.orderId;
+    const waitMs = context.waitMs ?? this.#o.defaultWaitMs;
+    if (result.kind === 'applied' && waitMs > 0) {
+      await this.#o.processor.runNow(orderId, waitMs);
+    }
+    const loaded: LoadedOrder<P> = await this.#o.handler.load(orderId);
+    state = loaded.state;
+    if (!exists(state)) throw new Error(`order ${orderId} vanished`);
+    return ok({ order: toOrderView(state, loaded), replayed: result.kind === 'replayed' });
+  }
+
+  async #preTrade(order: OrderParams, current: Order | undefined) {
+    const entry = this.#o.registry.get(order.instrument.venue, order.account);
+    const settings = this.#o.accounts.find(
+      (a) => a.venue === order.instrument.venue && a.account === order.account,
+    );
+    const needsMark =
+      this.#o.limits.priceBand !== undefined ||
+      (this.#o.limits.maxNotional !== undefined && order.price === undefined);
+    const markPrice =
+      entry && needsMark ? await this.#o.market.markPrice(entry, order.instrument) : undefined;
+    const reducing = order.reduceOnly || order.tradeSide === 'close' || order.intent === 'close_position';
+    let position: Position | undefined;
+    if (reducing && settings && current === undefined) {
+      const side: PositionSide =
+        order.positionMode === 'hedge' ? (order.side === 'sell' ? 'long' : 'short') : 'net';
+      position = await this.#position(settings, order.instrument, side);
+    }
+    return checkPreTrade(order, this.#o.limits, {
+      killSwitchEngaged: this.#killSwitch.engaged,
+      markPrice,
+      position: current ? undefined : position,
+    });
+  }
+
+  /** The OMS's position (from the read models, brought up to date first). */
+  async #position(
+    settings: VenueAccountSettings,
+    instrument: Instrument,
+    side: PositionSide,
+  ): Promise<Position | undefined> {
+    await this.#o.readModelCaughtUp();
+    const rows = await this.#o.readModel.positions(settings.venue, settings.account);
+    const row = rows.find((r) => r.symbol === instrument.symbol && r.side === side);
+    if (!row) return undefined;
+    const key = { venue: settings.venue, account: settings.account, symbol: instrument.symbol, side };
+    return { ...emptyPosition(key, instrument), size: row.size };
+  }
+}
+
+export function isLive(state: OrderState): state is Order {
+  return exists(state) && LIVE_STATUSES.has(state.status);
+}

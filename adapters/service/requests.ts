@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { PositiveDecimalSchema } from '../../domain/decimal.ts';
+import { VenueSchema } from '../../domain/instrument.ts';
+import {
+  AmendmentSchema,
+  MarginModeSchema,
+  OrderSideSchema,
+  OrderTypeSchema,
+  PositionModeSchema,
+  PresetTriggerSchema,
+  SelfTradePreventionSchema,
+  TimeInForceSchema,
+  TradeSideSchema,
+  TriggerReferenceSchema,
+} from '../../domain/order/contract.ts';
+
+/**
+ * What clients send (HTTP bodies, CLI options): strict (unknown fields refused), decimals as
+ * strings. The service turns them into domain commands; ids and client order ids are the OMS's.
+ */
+
+const account = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.-]+$/, 'letters, digits, _ . - only');
+
+export const PlaceOrderRequestSchema = z
+  .object({
+    venue: VenueSchema,
+    /** The venue account; defaults to the venue's configured default account. */
+    account: account.optional(),
+    symbol: z.string().min(1).max(64),
+    side: OrderSideSchema,
+    type: OrderTypeSchema,
+    /** In the instrument's amount unit (USD for Deribit inverse contracts, coin otherwise)... */
+    amount: PositiveDecimalSchema.optional(),
+    /** ...or in contracts. Exactly one of the two. */
+    contracts: PositiveDecimalSchema.optional(),
+    price: PositiveDecimalSchema.optional(),
+    trigger: z
+      .object({ price: PositiveDecimalSchema, reference: TriggerReferenceSchema })
+      .strict()
+      .optional(),
+    timeInForce: TimeInForceSchema.optional(),
+    reduceOnly: z.boolean().optional(),
+    postOnly: z.boolean().optional(),
+    rejectPostOnly: z.boolean().optional(),
+    /** Bitget: defaults to the account's configured position mode. */
+    positionMode: PositionModeSchema.optional(),
+    tradeSide: TradeSideSchema.optional(),
+    marginMode: MarginModeSchema.optional(),
+    takeProfit: PresetTriggerSchema.optional(),
+    stopLoss: PresetTriggerSchema.optional(),
+    selfTradePrevention: SelfTradePreventionSchema.optional(),
+  })
+  .strict();
+export type PlaceOrderRequest = z.output<typeof PlaceOrderRequestSchema>;
+
+export const AmendOrderRequestSchema = AmendmentSchema.omit({ newClientOrderId: true }).strict();
+export type AmendOrderRequest = z.output<typeof AmendOrderRequestSchema>;
+
+export const ClosePositionRequestSchema = z
+  .object({
+    venue: VenueSchema,
+    account: account.optional(),
+    symbol: z.string().min(1).max(64),
+    /** Hedge mode: the leg to close. One-way mode: omit (the net position is closed). */
+    side: z.enum(['long', 'short']).optional(),
+    type: z.enum(['limit', 'market']),
+    price: PositiveDecimalSchema.optional(),
+    marginMode: MarginModeSchema.optional(),
+  })
+  .strict();
+export type ClosePositionRequest = z.output<typeof ClosePositionRequestSchema>;
+
+export const CancelAllRequestSchema = z
+  .object({
+    venue: VenueSchema.optional(),
+    account: account.optional(),
+    symbol: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type CancelAllRequest = z.output<typeof CancelAllRequestSchema>;
+
+export const KillSwitchRequestSchema = z
+  .object({ engaged: z.boolean(), reason: z.string().min(1).max(500), cancelAll: z.boolean().default(false) })
+  .strict();
+export type KillSwitchRequest = z.output<typeof KillSwitchRequestSchema>;
+
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
