@@ -180,6 +180,11 @@ export const eventStoreContract = <P>(
         await expect(
           store.append(stream, [{ ...newEvent(), id: 'not-a-uuid' }], { expectedRevision: 'any' }),
         ).rejects.toMatchObject({ code: 'INVALID_APPEND' });
+        const notJson = { big: 1n } as unknown as JsonValue;
+        await expect(
+          store.append(stream, [newEvent('T', notJson)], { expectedRevision: 'any' }),
+        ).rejects.toMatchObject({ code: 'INVALID_APPEND' });
+        await expect(store.readStream(stream)).rejects.toBeInstanceOf(StreamNotFoundError);
       });
     });
 

@@ -151,14 +151,14 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     events: readonly EventToAppend[],
     appendOptions: AppendOptions,
   ): Promise<AppendResult<SqlPosition>> => {
-    checkAppendInput(streamId, events, appendOptions.expectedRevision);
+    const serialized = checkAppendInput(streamId, events, appendOptions.expectedRevision);
     const params = [
       streamId,
       encodeExpected(appendOptions.expectedRevision).toString(),
       events.map((e) => e.id),
       events.map((e) => e.type),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
+      serialized.map((e) => e.data),
+      serialized.map((e) => e.metadata),
     ];
     const context = { streamId, expected: appendOptions.expectedRevision };
     let result: SqlResult<unknown>;
