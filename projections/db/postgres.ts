@@ -1,0 +1,139 @@
+import pg from 'pg';
+import {
+  type ReadModelDb,
+  type SqlResult,
+  type SqlRunner,
+  toReadModelDbError,
+  type WriterLock,
+} from './read-model-db.ts';
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+const run = async <R>(
+  client: Queryable,
+  text: string,
+  params: readonly unknown[] | undefined,
+  name: string | undefined,
+): Promise<SqlResult<R>> => {
+  try {
+    const values = params ? [...params] : undefined;
+    const result = await (name ? client.query({ name, text, values }) : client.query(text, values));
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  } catch (error) {
+    throw toReadModelDbError(error);
+  }
+};
+
+const runner = (client: Queryable): SqlRunner => ({
+  query: (text, params, name) => run(client, text, params, name),
+  exec: async (sql) => {
+    await run(client, sql, undefined, undefined);
+  },
+});
+
+export interface PostgresReadModelDbOptions {
+  /** An existing pool (e.g. the PostgreSQL event store's: read models then share its database). */
+  readonly pool?: pg.Pool;
+  /** Or a connection string: the read-model database gets a pool of its own. */
+  readonly connectionString?: string;
+  readonly maxConnections?: number;
+  readonly applicationName?: string;
+}
+
+/**
+ * Read models on a PostgreSQL server. The writer lock is a session advisory lock held on a
+ * connection of its own for as long as the projection runs; PostgreSQL frees it if the process
+ * dies, and a second instance blocks in `pg_advisory_lock` until then.
+ */
+export const createPostgresReadModelDb = (options: PostgresReadModelDbOptions): ReadModelDb => {
+  const owned = options.pool === undefined;
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      application_name: options.applicationName ?? 'oms-read-models',
+      // A batch transaction left open would hold back every $all reader of a store in this database.
+      idle_in_transaction_session_timeout: 60_000,
+    });
+  if (owned) pool.on('error', () => undefined);
+
+  const withTransaction: ReadModelDb['withTransaction'] = async (work, txOptions) => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw toReadModelDbError(error);
+    }
+    let broken = false;
+    try {
+      await run(
+        client,
+        txOptions?.repeatableRead ? 'begin isolation level repeatable read' : 'begin',
+        undefined,
+        undefined,
+      );
+      const result = await work(runner(client));
+      await run(client, 'commit', undefined, undefined);
+      return result;
+    } catch (error) {
+      try {
+        await client.query('rollback');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
+
+  const acquireWriterLock = async (key: string, signal?: AbortSignal): Promise<WriterLock> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw toReadModelDbError(error);
+    }
+    const pid = (await run<{ pid: number }>(client, 'select pg_backend_pid() as pid', undefined, undefined))
+      .rows[0]?.pid;
+    // Abort while waiting: cancel the blocked pg_advisory_lock from another session.
+    const onAbort = () => {
+      pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await run(client, 'select pg_advisory_lock(hashtext($1))', [key], undefined);
+    } catch (error) {
+      client.release(true);
+      throw signal?.aborted
+        ? new Error('aborted while waiting for the writer lock', { cause: error })
+        : error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('select pg_advisory_unlock(hashtext($1))', [key]);
+          client.release();
+        } catch {
+          client.release(true);
+        }
+      },
+    };
+  };
+
+  return {
+    dialect: 'postgres',
+    ...runner(pool),
+    withTransaction,
+    acquireWriterLock,
+    close: async () => {
+      if (owned) await pool.end();
+    },
+  };
+};

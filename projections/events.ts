@@ -1,0 +1,40 @@
+import type { PositionCodec, RecordedEvent } from '../adapters/event-store/port.ts';
+import type { EventMetadata } from '../domain/metadata.ts';
+import type { OrderEvent } from '../domain/order/contract.ts';
+import { decodeOrderEvent } from '../domain/order/event-codec.ts';
+
+/** An order event as projections apply it: decoded (and upcast) by the domain's one decode path. */
+export interface ProjectedEvent {
+  readonly orderId: string;
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly eventId: string;
+  /** The store's position, serialized by the adapter's codec (text that sorts like the position). */
+  readonly position: string;
+  /** When the store wrote it. */
+  readonly storedAt: Date;
+  readonly event: OrderEvent;
+  readonly metadata: EventMetadata;
+}
+
+/**
+ * Decodes a recorded event through `decodeOrderEvent` (upcasters included): live, rebuild, verify
+ * and replay all come through here. Throws `EventDecodeError` on an event this code cannot read.
+ */
+export const toProjectedEvent = <P>(recorded: RecordedEvent<P>, codec: PositionCodec<P>): ProjectedEvent => {
+  const { event, metadata } = decodeOrderEvent({
+    type: recorded.type,
+    data: recorded.data,
+    metadata: recorded.metadata,
+  });
+  return {
+    orderId: event.data.orderId,
+    streamId: recorded.streamId,
+    revision: recorded.revision,
+    eventId: recorded.id,
+    position: codec.serialize(recorded.position),
+    storedAt: recorded.created,
+    event,
+    metadata,
+  };
+};

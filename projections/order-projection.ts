@@ -1,0 +1,190 @@
+import { OrderEventSchema } from '../domain/order/contract.ts';
+import { evolve } from '../domain/order/decider.ts';
+import { exists, initialState, type OrderState } from '../domain/order/state.ts';
+import { isTerminal } from '../domain/order/transitions.ts';
+import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
+import type { SqlRunner } from './db/read-model-db.ts';
+import type { ProjectedEvent } from './events.ts';
+import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
+import { type FillCandidate, writeFills } from './read-models/fills.ts';
+import { readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
+import { type OrderEntry, writeOrders } from './read-models/orders.ts';
+import { type PositionEntry, readPositions, writePositions } from './read-models/positions.ts';
+
+/**
+ * The order read models as one projection: `order_history`, `orders`, `fills` and `positions` are
+ * written together, batch by batch, under one checkpoint (a fill and the position it moves can
+ * never disagree). Each table's rows and SQL live in `read-models/<table>.ts`; this file is the
+ * flow of a batch:
+ *
+ * 1. the state of the orders the batch touches: from the cache of recent live orders, or folded
+ *    from their `order_history` rows in the same transaction (so it is exactly what is committed);
+ * 2. each event, in `$all` order, through the domain's `evolve`, unless the order's row already
+ *    has that revision (idempotence);
+ * 3. set-based writes: history rows, order rows, fills (each trade once), then the positions the
+ *    inserted fills move (domain `applyFill`), one statement per table.
+ *
+ * The caches change only after the transaction commits (`commit`); `reset` forgets them after a
+ * rollback or a checkpoint conflict.
+ */
+export const ORDER_PROJECTION = 'order-read-models';
+
+export interface StagedBatch {
+  readonly orders: ReadonlyMap<string, OrderEntry>;
+  readonly positions: ReadonlyMap<string, PositionEntry>;
+  readonly events: number;
+}
+
+export interface OrderProjectionOptions {
+  /** Live orders kept in memory between batches (least recently used beyond it are reloaded). */
+  readonly maxCachedOrders?: number;
+}
+
+export interface OrderProjection {
+  apply(tx: SqlRunner, schema: string, events: readonly ProjectedEvent[]): Promise<StagedBatch>;
+  commit(staged: StagedBatch): void;
+  reset(): void;
+  readonly cachedOrders: number;
+}
+
+const loadOrders = async (
+  tx: SqlRunner,
+  schema: string,
+  orderIds: readonly string[],
+): Promise<Map<string, OrderEntry>> => {
+  const loaded = new Map<string, OrderEntry>();
+  if (orderIds.length === 0) return loaded;
+  const rows = await readHistoryOf(tx, schema, orderIds);
+  let i = 0;
+  while (i < rows.length) {
+    const orderId = rows[i]!.order_id;
+    let state: OrderState = initialState;
+    const first = rows[i]!;
+    let last = first;
+    for (; i < rows.length && rows[i]!.order_id === orderId; i++) {
+      last = rows[i]!;
+      state = evolve(state, OrderEventSchema.parse({ type: last.type, data: last.data }));
+    }
+    if (exists(state)) {
+      loaded.set(orderId, {
+        state,
+        lastRevision: BigInt(last.revision),
+        lastPosition: last.global_position,
+        createdAt: first.recorded_at.toISOString(),
+        updatedAt: last.recorded_at.toISOString(),
+      });
+    }
+  }
+  return loaded;
+};
+
+export const createOrderProjection = (options: OrderProjectionOptions = {}): OrderProjection => {
+  const maxCachedOrders = options.maxCachedOrders ?? 20_000;
+  let orders = new Map<string, OrderEntry>();
+  let positions = new Map<string, PositionEntry>();
+
+  const apply = async (
+    tx: SqlRunner,
+    schema: string,
+    events: readonly ProjectedEvent[],
+  ): Promise<StagedBatch> => {
+    // 1. States of the orders the batch touches.
+    const missing = new Set<string>();
+    for (const e of events) if (!orders.has(e.orderId)) missing.add(e.orderId);
+    const loaded = await loadOrders(tx, schema, [...missing]);
+
+    // 2. Each event through evolve, in order.
+    const staged = new Map<string, OrderEntry>();
+    const history: ProjectedEvent[] = [];
+    const fills: FillCandidate[] = [];
+    const seenTrades = new Set<string>();
+    for (const e of events) {
+      const before = staged.get(e.orderId) ?? orders.get(e.orderId) ?? loaded.get(e.orderId);
+      if (before !== undefined && e.revision <= before.lastRevision) continue; // applied already
+      history.push(e);
+      const state = evolve(before?.state ?? initialState, e.event);
+      if (!exists(state)) continue; // an event of an order never created: kept in the history only
+      staged.set(e.orderId, {
+        state,
+        lastRevision: e.revision,
+        lastPosition: e.position,
+        createdAt: before?.createdAt ?? e.metadata.recordedAt,
+        updatedAt: e.metadata.recordedAt,
+      });
+      if (e.event.type === 'OrderFilled' && before !== undefined) {
+        const trade = tradeKeyText(state.order, e.event.data.fill);
+        if (seenTrades.has(trade)) continue;
+        seenTrades.add(trade);
+        fills.push({
+          orderId: e.orderId,
+          revision: e.revision,
+          order: state.order,
+          fill: e.event.data.fill,
+          recordedAt: e.metadata.recordedAt,
+          position: e.position,
+        });
+      }
+    }
+
+    // 3. Set-based writes.
+    await writeOrderHistory(tx, schema, history);
+    await writeOrders(tx, schema, staged);
+    const inserted = await writeFills(tx, schema, fills);
+    const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
+
+    const stagedPositions = new Map<string, PositionEntry>();
+    const unknownKeys = new Map<string, PositionKey>();
+    for (const f of moving) {
+      const key = positionKeyOf(f.order);
+      const text = positionKeyText(key);
+      if (!positions.has(text)) unknownKeys.set(text, key);
+    }
+    const stored = new Map<string, PositionEntry>();
+    if (unknownKeys.size > 0) {
+      for (const entry of await readPositions(tx, schema, [...unknownKeys.values()])) {
+        stored.set(positionKeyText(entry.position.key), entry);
+      }
+    }
+    for (const f of moving) {
+      const key = positionKeyOf(f.order);
+      const text = positionKeyText(key);
+      const current = stagedPositions.get(text) ?? positions.get(text) ?? stored.get(text);
+      if (current !== undefined && f.position <= current.lastPosition) continue; // applied already
+      const position = current?.position ?? emptyPosition(key, f.order.instrument);
+      stagedPositions.set(text, {
+        position: applyFill(position, positionFillOf(f.order, f.fill)).position,
+        fills: (current?.fills ?? 0) + 1,
+        lastPosition: f.position,
+      });
+    }
+    await writePositions(tx, schema, [...stagedPositions.values()]);
+    return { orders: staged, positions: stagedPositions, events: history.length };
+  };
+
+  const commit = (staged: StagedBatch) => {
+    for (const [orderId, entry] of staged.orders) {
+      orders.delete(orderId);
+      // Finished orders leave the cache: a late report reloads them from their history.
+      if (!isTerminal(entry.state.status)) orders.set(orderId, entry);
+    }
+    if (orders.size > maxCachedOrders) {
+      for (const orderId of orders.keys()) {
+        orders.delete(orderId);
+        if (orders.size <= maxCachedOrders) break;
+      }
+    }
+    for (const [key, entry] of staged.positions) positions.set(key, entry);
+  };
+
+  return {
+    apply,
+    commit,
+    reset: () => {
+      orders = new Map();
+      positions = new Map();
+    },
+    get cachedOrders() {
+      return orders.size;
+    },
+  };
+};

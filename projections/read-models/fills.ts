@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import type { Fill, OrderParams } from '../../domain/order/contract.ts';
+import type { SqlRunner } from '../db/read-model-db.ts';
+import { positionKeyOf } from '../position-fills.ts';
+import type { ReadModelTable } from '../schema.ts';
+
+/**
+ * Read model `fills`: one row per venue trade.
+ *
+ * Handles: `OrderFilled` of an existing order. Change: a row inserted once per (venue, account,
+ * trade id); a trade already there (the same batch applied again, or a trade reported on two
+ * orders) is not inserted again, and only inserted trades move positions.
+ */
+export const fillsTable: ReadModelTable = {
+  name: 'fills',
+  key: ['venue', 'account', 'trade_id'],
+  create: (s) => `
+create table ${s}.fills (
+  venue text not null,
+  account text not null,
+  trade_id text not null,
+  order_id uuid not null,
+  order_revision bigint not null,
+  venue_order_id text,
+  instrument text not null,
+  side text not null,
+  position_side text not null,
+  price numeric not null,
+  amount numeric not null,
+  fee numeric not null,
+  fee_currency text not null,
+  liquidity text not null,
+  executed_at timestamptz not null,
+  recorded_at timestamptz not null,
+  global_position text collate "C" not null,
+  primary key (venue, account, trade_id)
+);`,
+  indexes: (s) => `
+create index fills_order on ${s}.fills (order_id);
+create index fills_account_time on ${s}.fills (venue, account, executed_at desc);
+create index fills_instrument_time on ${s}.fills (instrument, executed_at desc);`,
+};
+
+export interface FillCandidate {
+  readonly orderId: string;
+  readonly revision: bigint;
+  readonly order: OrderParams;
+  readonly fill: Fill;
+  readonly recordedAt: string;
+  readonly position: string;
+}
+
+const fillRow = (c: FillCandidate) => ({
+  venue: c.order.instrument.venue,
+  account: c.order.account,
+  trade_id: c.fill.tradeId,
+  order_id: c.orderId,
+  order_revision: c.revision.toString(),
+  venue_order_id: c.fill.venueOrderId ?? null,
+  instrument: c.order.instrument.symbol,
+  side: c.order.side,
+  position_side: positionKeyOf(c.order).side,
+  price: c.fill.price.toString(),
+  amount: c.fill.amount.toString(),
+  fee: c.fill.fee.toString(),
+  fee_currency: c.fill.feeCurrency,
+  liquidity: c.fill.liquidity,
+  executed_at: c.fill.executedAt,
+  recorded_at: c.recordedAt,
+  global_position: c.position,
+});
+
+/** Inserts the batch's fills; returns the keys (venue, account, trade id) actually inserted. */
+export const writeFills = async (
+  tx: SqlRunner,
+  schema: string,
+  fills: readonly FillCandidate[],
+): Promise<Set<string>> => {
+  if (fills.length === 0) return new Set();
+  const result = await tx.query<{ venue: string; account: string; trade_id: string }>(
+    `insert into ${schema}.fills
+     select * from json_to_recordset($1::json) as r(venue text, account text, trade_id text, order_id uuid,
+       order_revision bigint, venue_order_id text, instrument text, side text, position_side text,
+       price numeric, amount numeric, fee numeric, fee_currency text, liquidity text,
+       executed_at timestamptz, recorded_at timestamptz, global_position text)
+     on conflict (venue, account, trade_id) do nothing
+     returning venue, account, trade_id`,
+    [JSON.stringify(fills.map(fillRow))],
+    `${schema}_fills_insert`,
+  );
+  return new Set(result.rows.map((r) => `${r.venue}\u0000${r.account}\u0000${r.trade_id}`));
+};
+
+export const fillRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  trade_id: z.string(),
+  order_id: z.string(),
+  venue_order_id: z.string().nullable(),
+  instrument: z.string(),
+  side: z.string(),
+  position_side: z.string(),
+  price: z.string(),
+  amount: z.string(),
+  fee: z.string(),
+  fee_currency: z.string(),
+  liquidity: z.string(),
+  executed_at: z.date(),
+  recorded_at: z.date(),
+});
+export type FillRow = z.output<typeof fillRowSchema>;
+
+const columns = `venue, account, trade_id, order_id::text as order_id, venue_order_id, instrument, side,
+  position_side, price::text as price, amount::text as amount, fee::text as fee, fee_currency, liquidity,
+  executed_at, recorded_at`;
+
+/** Query: the fills of an order, in venue time. */
+export const fillsOfOrder = async (sql: SqlRunner, base: string, orderId: string): Promise<FillRow[]> => {
+  const result = await sql.query(
+    `select ${columns} from ${base}.fills where order_id = $1 order by executed_at, trade_id`,
+    [orderId],
+  );
+  return result.rows.map((row) => fillRowSchema.parse(row));
+};
+
+/** Query: recent fills of an account (newest first). */
+export const fillsOfAccount = async (
+  sql: SqlRunner,
+  base: string,
+  venue: string,
+  account: string,
+  limit = 100,
+): Promise<FillRow[]> => {
+  const result = await sql.query(
+    `select ${columns} from ${base}.fills where venue = $1 and account = $2
+     order by executed_at desc, trade_id limit $3`,
+    [venue, account, limit],
+  );
+  return result.rows.map((row) => fillRowSchema.parse(row));
+};

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { SqlRunner } from '../db/read-model-db.ts';
+import type { ProjectedEvent } from '../events.ts';
+import type { ReadModelTable } from '../schema.ts';
+
+/**
+ * Read model `order_history`: the audit trail. Every event of every order, in stream order, with
+ * its metadata and its data (as decoded: upcast to the current schema version).
+ *
+ * Handles: every order event. Change: one row per event, inserted once (key: order id, revision);
+ * an event already there is left as it is.
+ */
+export const orderHistoryTable: ReadModelTable = {
+  name: 'order_history',
+  key: ['order_id', 'revision'],
+  create: (s) => `
+create table ${s}.order_history (
+  order_id uuid not null,
+  revision bigint not null,
+  global_position text collate "C" not null,
+  event_id uuid not null,
+  type text not null,
+  recorded_at timestamptz not null,
+  venue_time timestamptz,
+  stored_at timestamptz not null,
+  command_id text not null,
+  idempotency_key text,
+  correlation_id text not null,
+  causation_id text not null,
+  source text not null,
+  schema_version int not null,
+  data jsonb not null,
+  primary key (order_id, revision)
+);`,
+  indexes: (s) => `
+create index order_history_correlation on ${s}.order_history (correlation_id);
+create index order_history_recorded on ${s}.order_history (recorded_at);`,
+};
+
+const historyRow = (e: ProjectedEvent) => ({
+  order_id: e.orderId,
+  revision: e.revision.toString(),
+  global_position: e.position,
+  event_id: e.eventId,
+  type: e.event.type,
+  recorded_at: e.metadata.recordedAt,
+  venue_time: e.metadata.venueTime ?? null,
+  stored_at: e.storedAt.toISOString(),
+  command_id: e.metadata.commandId,
+  idempotency_key: e.metadata.idempotencyKey ?? null,
+  correlation_id: e.metadata.correlationId,
+  causation_id: e.metadata.causationId,
+  source: e.metadata.source,
+  schema_version: e.metadata.schemaVersion,
+  data: e.event.data,
+});
+
+/** Set-based: one statement for the whole batch. */
+export const writeOrderHistory = async (tx: SqlRunner, schema: string, events: readonly ProjectedEvent[]) => {
+  if (events.length === 0) return;
+  await tx.query(
+    `insert into ${schema}.order_history
+     select * from json_to_recordset($1::json) as r(order_id uuid, revision bigint, global_position text,
+       event_id uuid, type text, recorded_at timestamptz, venue_time timestamptz, stored_at timestamptz,
+       command_id text, idempotency_key text, correlation_id text, causation_id text, source text,
+       schema_version int, data jsonb)
+     on conflict (order_id, revision) do nothing`,
+    [JSON.stringify(events.map(historyRow))],
+    `${schema}_history_insert`,
+  );
+};
+
+export const historyEventRowSchema = z.object({
+  order_id: z.string(),
+  revision: z.string(),
+  type: z.string(),
+  data: z.unknown(),
+  recorded_at: z.date(),
+  global_position: z.string(),
+});
+
+/** The events of some orders as applied so far (to rebuild their state when not cached). */
+export const readHistoryOf = async (tx: SqlRunner, schema: string, orderIds: readonly string[]) => {
+  const result = await tx.query(
+    `select order_id::text as order_id, revision::text as revision, type, data, recorded_at, global_position
+     from ${schema}.order_history where order_id = any($1::uuid[]) order by order_id, revision`,
+    [orderIds],
+    `${schema}_history_of`,
+  );
+  return result.rows.map((row) => historyEventRowSchema.parse(row));
+};
+
+export const orderHistoryEntrySchema = z.object({
+  revision: z.string(),
+  global_position: z.string(),
+  event_id: z.string(),
+  type: z.string(),
+  recorded_at: z.date(),
+  venue_time: z.date().nullable(),
+  stored_at: z.date(),
+  command_id: z.string(),
+  idempotency_key: z.string().nullable(),
+  correlation_id: z.string(),
+  causation_id: z.string(),
+  source: z.string(),
+  schema_version: z.number().int(),
+  data: z.unknown(),
+});
+export type OrderHistoryEntry = z.output<typeof orderHistoryEntrySchema>;
+
+/** Query: an order's timeline (the service's `history` command and API). */
+export const orderTimeline = async (
+  sql: SqlRunner,
+  base: string,
+  orderId: string,
+): Promise<OrderHistoryEntry[]> => {
+  const result = await sql.query(
+    `select revision::text as revision, global_position, event_id::text as event_id, type, recorded_at,
+       venue_time, stored_at, command_id, idempotency_key, correlation_id, causation_id, source,
+       schema_version, data
+     from ${base}.order_history where order_id = $1 order by revision`,
+    [orderId],
+  );
+  return result.rows.map((row) => orderHistoryEntrySchema.parse(row));
+};

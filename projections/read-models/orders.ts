@@ -1,0 +1,236 @@
+import { z } from 'zod';
+import { averageFillPrice, type Order } from '../../domain/order/state.ts';
+import type { SqlRunner } from '../db/read-model-db.ts';
+import type { ReadModelTable } from '../schema.ts';
+
+/**
+ * Read model `orders`: the current state of each order, computed by the domain's `evolve` (so it
+ * cannot drift from the decider).
+ *
+ * Handles: every order event. Change: the order's row is replaced by its state after the batch,
+ * only if the batch brings a newer revision (`last_revision`), so applying a batch twice is a no-op.
+ */
+export const ordersTable: ReadModelTable = {
+  name: 'orders',
+  key: ['order_id'],
+  create: (s) => `
+create table ${s}.orders (
+  order_id uuid primary key,
+  venue text not null,
+  account text not null,
+  instrument text not null,
+  instrument_kind text not null,
+  settlement text not null,
+  amount_unit text not null,
+  side text not null,
+  type text not null,
+  time_in_force text not null,
+  status text not null,
+  intent text not null,
+  amount numeric not null,
+  filled numeric not null,
+  remaining numeric not null,
+  average_price numeric,
+  price numeric,
+  trigger_price numeric,
+  reduce_only boolean not null,
+  post_only boolean not null,
+  position_mode text not null,
+  trade_side text,
+  venue_order_id text,
+  venue_order_ids text[] not null,
+  client_order_id text not null,
+  client_order_ids text[] not null,
+  fees jsonb not null,
+  unresolved_request text,
+  anomalies int not null,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  last_revision bigint not null,
+  last_position text collate "C" not null
+);`,
+  indexes: (s) => `
+create index orders_account on ${s}.orders (venue, account, created_at desc);
+create index orders_instrument on ${s}.orders (instrument, created_at desc);
+create index orders_live on ${s}.orders (status) where status not in ('filled', 'cancelled', 'rejected', 'expired');
+create index orders_venue_order_id on ${s}.orders (venue, venue_order_id);
+create index orders_client_order_id on ${s}.orders (client_order_id);
+create index orders_created on ${s}.orders (created_at desc);`,
+};
+
+/** An order's state as the projection keeps it between batches. */
+export interface OrderEntry {
+  readonly state: Order;
+  readonly lastRevision: bigint;
+  readonly lastPosition: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+const feesJson = (fees: Readonly<Record<string, { toString(): string }>>) =>
+  Object.fromEntries(
+    Object.keys(fees)
+      .sort()
+      .map((currency) => [currency, fees[currency]!.toString()]),
+  );
+
+const orderRow = (orderId: string, entry: OrderEntry) => {
+  const { state } = entry;
+  const o = state.order;
+  return {
+    order_id: orderId,
+    venue: o.instrument.venue,
+    account: o.account,
+    instrument: o.instrument.symbol,
+    instrument_kind: o.instrument.kind,
+    settlement: o.instrument.settlement,
+    amount_unit: o.instrument.amountUnit,
+    side: o.side,
+    type: o.type,
+    time_in_force: o.timeInForce,
+    status: state.status,
+    intent: o.intent,
+    amount: o.amount.toString(),
+    filled: state.filled.toString(),
+    remaining: o.amount.minus(state.filled).toString(),
+    average_price: averageFillPrice(state)?.toString() ?? null,
+    price: o.price?.toString() ?? null,
+    trigger_price: o.trigger?.price.toString() ?? null,
+    reduce_only: o.reduceOnly,
+    post_only: o.postOnly,
+    position_mode: o.positionMode,
+    trade_side: o.tradeSide ?? null,
+    venue_order_id: state.venueOrderId ?? null,
+    venue_order_ids: state.venueOrderIds,
+    client_order_id: o.clientOrderId,
+    client_order_ids: state.clientOrderIds,
+    fees: feesJson(state.fees),
+    unresolved_request: state.unresolved ?? null,
+    anomalies: state.anomalies,
+    created_at: entry.createdAt,
+    updated_at: entry.updatedAt,
+    last_revision: entry.lastRevision.toString(),
+    last_position: entry.lastPosition,
+  };
+};
+
+export const writeOrders = async (tx: SqlRunner, schema: string, orders: ReadonlyMap<string, OrderEntry>) => {
+  if (orders.size === 0) return;
+  const rows = [...orders].map(([orderId, entry]) => orderRow(orderId, entry));
+  await tx.query(
+    `insert into ${schema}.orders
+     select * from json_to_recordset($1::json) as r(order_id uuid, venue text, account text, instrument text,
+       instrument_kind text, settlement text, amount_unit text, side text, type text, time_in_force text,
+       status text, intent text, amount numeric, filled numeric, remaining numeric, average_price numeric,
+       price numeric, trigger_price numeric, reduce_only boolean, post_only boolean, position_mode text,
+       trade_side text, venue_order_id text, venue_order_ids text[], client_order_id text,
+       client_order_ids text[], fees jsonb, unresolved_request text, anomalies int, created_at timestamptz,
+       updated_at timestamptz, last_revision bigint, last_position text)
+     on conflict (order_id) do update set
+       status = excluded.status, amount = excluded.amount, filled = excluded.filled,
+       remaining = excluded.remaining, average_price = excluded.average_price, price = excluded.price,
+       trigger_price = excluded.trigger_price, venue_order_id = excluded.venue_order_id,
+       venue_order_ids = excluded.venue_order_ids, client_order_id = excluded.client_order_id,
+       client_order_ids = excluded.client_order_ids, fees = excluded.fees,
+       unresolved_request = excluded.unresolved_request, anomalies = excluded.anomalies,
+       updated_at = excluded.updated_at, last_revision = excluded.last_revision,
+       last_position = excluded.last_position
+     where orders.last_revision < excluded.last_revision`,
+    [JSON.stringify(rows)],
+    `${schema}_orders_upsert`,
+  );
+};
+
+const columns = `order_id::text as order_id, venue, account, instrument, instrument_kind, settlement, amount_unit,
+  side, type, time_in_force, status, intent, amount::text as amount, filled::text as filled,
+  remaining::text as remaining, average_price::text as average_price, price::text as price,
+  trigger_price::text as trigger_price, reduce_only, post_only, position_mode, trade_side, venue_order_id,
+  venue_order_ids, client_order_id, client_order_ids, fees, unresolved_request, anomalies, created_at,
+  updated_at, last_revision::text as last_revision, last_position`;
+
+/** A row of `orders` as read back (decimals as strings, exact). */
+export const orderRowSchema = z.object({
+  order_id: z.string(),
+  venue: z.string(),
+  account: z.string(),
+  instrument: z.string(),
+  instrument_kind: z.string(),
+  settlement: z.string(),
+  amount_unit: z.string(),
+  side: z.string(),
+  type: z.string(),
+  time_in_force: z.string(),
+  status: z.string(),
+  intent: z.string(),
+  amount: z.string(),
+  filled: z.string(),
+  remaining: z.string(),
+  average_price: z.string().nullable(),
+  price: z.string().nullable(),
+  trigger_price: z.string().nullable(),
+  reduce_only: z.boolean(),
+  post_only: z.boolean(),
+  position_mode: z.string(),
+  trade_side: z.string().nullable(),
+  venue_order_id: z.string().nullable(),
+  venue_order_ids: z.array(z.string()),
+  client_order_id: z.string(),
+  client_order_ids: z.array(z.string()),
+  fees: z.record(z.string(), z.string()),
+  unresolved_request: z.string().nullable(),
+  anomalies: z.number().int(),
+  created_at: z.date(),
+  updated_at: z.date(),
+  last_revision: z.string(),
+  last_position: z.string(),
+});
+export type OrderRow = z.output<typeof orderRowSchema>;
+
+/** Query: one order by id. */
+export const getOrder = async (
+  sql: SqlRunner,
+  base: string,
+  orderId: string,
+): Promise<OrderRow | undefined> => {
+  const result = await sql.query(`select ${columns} from ${base}.orders where order_id = $1`, [orderId]);
+  return result.rows[0] === undefined ? undefined : orderRowSchema.parse(result.rows[0]);
+};
+
+export const orderFilterSchema = z.object({
+  venue: z.string().optional(),
+  account: z.string().optional(),
+  instrument: z.string().optional(),
+  status: z.array(z.string()).optional(),
+  /** Only orders that may still be working. */
+  live: z.boolean().optional(),
+  clientOrderId: z.string().optional(),
+  limit: z.number().int().positive().max(1000).default(100),
+  /** Keyset paging: orders created before this time. */
+  before: z.date().optional(),
+});
+export type OrderFilter = z.input<typeof orderFilterSchema>;
+
+/** Query: orders, newest first, with filters (the service's list endpoint). */
+export const listOrders = async (sql: SqlRunner, base: string, filter: OrderFilter): Promise<OrderRow[]> => {
+  const f = orderFilterSchema.parse(filter);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (f.venue !== undefined) add((p) => `venue = ${p}`, f.venue);
+  if (f.account !== undefined) add((p) => `account = ${p}`, f.account);
+  if (f.instrument !== undefined) add((p) => `instrument = ${p}`, f.instrument);
+  if (f.status !== undefined) add((p) => `status = any(${p}::text[])`, f.status);
+  if (f.live) where.push(`status not in ('filled', 'cancelled', 'rejected', 'expired')`);
+  if (f.clientOrderId !== undefined) add((p) => `client_order_id = ${p}`, f.clientOrderId);
+  if (f.before !== undefined) add((p) => `created_at < ${p}`, f.before);
+  params.push(f.limit);
+  const result = await sql.query(
+    `select ${columns} from ${base}.orders ${where.length ? `where ${where.join(' and ')}` : ''}
+     order by created_at desc, order_id limit $${params.length}`,
+    params,
+  );
+  return result.rows.map((row) => orderRowSchema.parse(row));
+};

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { DecimalSchema } from '../../domain/decimal.ts';
+import { averageEntry, type Position, type PositionKey } from '../../domain/position/position.ts';
+import type { SqlRunner } from '../db/read-model-db.ts';
+import type { ReadModelTable } from '../schema.ts';
+
+/**
+ * Read model `positions`: per venue, account, instrument and side (`net` in one-way mode, `long` /
+ * `short` legs in hedge mode), computed with the domain's position math (`applyFill`).
+ *
+ * Handles: the fills the `fills` read model inserted (each trade once), in `$all` order. Change:
+ * the position after the batch replaces the row when the batch's last fill is newer
+ * (`last_position`).
+ */
+export const positionsTable: ReadModelTable = {
+  name: 'positions',
+  key: ['venue', 'account', 'instrument', 'side'],
+  create: (s) => `
+create table ${s}.positions (
+  venue text not null,
+  account text not null,
+  instrument text not null,
+  side text not null,
+  settlement text not null,
+  size numeric not null,
+  entry_cost numeric not null,
+  average_entry numeric,
+  realized_pnl numeric not null,
+  pnl_currency text not null,
+  fees jsonb not null,
+  fills_count bigint not null,
+  last_fill_at timestamptz,
+  last_position text collate "C" not null,
+  primary key (venue, account, instrument, side)
+);`,
+  indexes: (s) => `
+create index positions_open on ${s}.positions (venue, account) where size <> 0;`,
+};
+
+export interface PositionEntry {
+  readonly position: Position;
+  readonly fills: number;
+  readonly lastPosition: string;
+}
+
+const positionRow = (entry: PositionEntry) => {
+  const p = entry.position;
+  return {
+    venue: p.key.venue,
+    account: p.key.account,
+    instrument: p.key.symbol,
+    side: p.key.side,
+    settlement: p.settlement,
+    size: p.size.toString(),
+    entry_cost: p.entryCost.toString(),
+    average_entry: averageEntry(p)?.toString() ?? null,
+    realized_pnl: p.realizedPnl.toString(),
+    pnl_currency: p.pnlCurrency,
+    fees: Object.fromEntries(
+      Object.keys(p.fees)
+        .sort()
+        .map((c) => [c, p.fees[c]!.toString()]),
+    ),
+    fills_count: entry.fills,
+    last_fill_at: p.lastFillAt ?? null,
+    last_position: entry.lastPosition,
+  };
+};
+
+export const writePositions = async (tx: SqlRunner, schema: string, entries: readonly PositionEntry[]) => {
+  if (entries.length === 0) return;
+  await tx.query(
+    `insert into ${schema}.positions
+     select * from json_to_recordset($1::json) as r(venue text, account text, instrument text, side text,
+       settlement text, size numeric, entry_cost numeric, average_entry numeric, realized_pnl numeric,
+       pnl_currency text, fees jsonb, fills_count bigint, last_fill_at timestamptz, last_position text)
+     on conflict (venue, account, instrument, side) do update set
+       size = excluded.size, entry_cost = excluded.entry_cost, average_entry = excluded.average_entry,
+       realized_pnl = excluded.realized_pnl, fees = excluded.fees, fills_count = excluded.fills_count,
+       last_fill_at = excluded.last_fill_at, last_position = excluded.last_position
+     where positions.last_position < excluded.last_position`,
+    [JSON.stringify(entries.map(positionRow))],
+    `${schema}_positions_upsert`,
+  );
+};
+
+const columns = `venue, account, instrument, side, settlement, size::text as size,
+  entry_cost::text as entry_cost, average_entry::text as average_entry, realized_pnl::text as realized_pnl,
+  pnl_currency, fees, fills_count::text as fills_count, last_fill_at, last_position`;
+
+export const positionRowSchema = z.object({
+  venue: z.enum(['deribit', 'bitget']),
+  account: z.string(),
+  instrument: z.string(),
+  side: z.enum(['net', 'long', 'short']),
+  settlement: z.enum(['linear', 'inverse']),
+  size: z.string(),
+  entry_cost: z.string(),
+  average_entry: z.string().nullable(),
+  realized_pnl: z.string(),
+  pnl_currency: z.string(),
+  fees: z.record(z.string(), z.string()),
+  fills_count: z.string(),
+  last_fill_at: z.date().nullable(),
+  last_position: z.string(),
+});
+export type PositionRow = z.output<typeof positionRowSchema>;
+
+const keySchema = (row: PositionRow): PositionKey => ({
+  venue: row.venue,
+  account: row.account,
+  symbol: row.instrument,
+  side: row.side,
+});
+
+/** A row back to the domain's Position (zod-checked, decimals exact). */
+export const positionEntryOf = (row: PositionRow): PositionEntry => ({
+  position: {
+    key: keySchema(row),
+    settlement: row.settlement,
+    pnlCurrency: row.pnl_currency,
+    size: DecimalSchema.parse(row.size),
+    entryCost: DecimalSchema.parse(row.entry_cost),
+    realizedPnl: DecimalSchema.parse(row.realized_pnl),
+    fees: Object.fromEntries(Object.entries(row.fees).map(([c, v]) => [c, DecimalSchema.parse(v)])),
+    lastFillAt: row.last_fill_at?.toISOString(),
+  },
+  fills: Number(row.fills_count),
+  lastPosition: row.last_position,
+});
+
+/** The positions of some keys, as applied so far (to continue them when not cached). */
+export const readPositions = async (
+  tx: SqlRunner,
+  schema: string,
+  keys: readonly PositionKey[],
+): Promise<PositionEntry[]> => {
+  const result = await tx.query(
+    `select ${columns} from ${schema}.positions p
+     where (p.venue, p.account, p.instrument, p.side) in
+       (select k.venue, k.account, k.instrument, k.side
+        from json_to_recordset($1::json) as k(venue text, account text, instrument text, side text))`,
+    [
+      JSON.stringify(
+        keys.map((k) => ({ venue: k.venue, account: k.account, instrument: k.symbol, side: k.side })),
+      ),
+    ],
+    `${schema}_positions_of`,
+  );
+  return result.rows.map((row) => positionEntryOf(positionRowSchema.parse(row)));
+};
+
+export const positionFilterSchema = z.object({
+  venue: z.string().optional(),
+  account: z.string().optional(),
+  instrument: z.string().optional(),
+  /** Leave out flat positions (size 0). */
+  openOnly: z.boolean().default(false),
+});
+export type PositionFilter = z.input<typeof positionFilterSchema>;
+
+/** Query: positions (the service's positions endpoint and `oms positions`). */
+export const listPositions = async (
+  sql: SqlRunner,
+  base: string,
+  filter: PositionFilter = {},
+): Promise<PositionRow[]> => {
+  const f = positionFilterSchema.parse(filter);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  for (const [column, value] of [
+    ['venue', f.venue],
+    ['account', f.account],
+    ['instrument', f.instrument],
+  ] as const) {
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(`${column} = $${params.length}`);
+  }
+  if (f.openOnly) where.push('size <> 0');
+  const result = await sql.query(
+    `select ${columns} from ${base}.positions ${where.length ? `where ${where.join(' and ')}` : ''}
+     order by venue, account, instrument, side`,
+    params,
+  );
+  return result.rows.map((row) => positionRowSchema.parse(row));
+};

@@ -1,0 +1,516 @@
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import type { EventStore, RecordedEvent, SubscriptionMessage } from '../adapters/event-store/port.ts';
+import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
+import { isTransient, type ReadModelDb, type WriterLock } from './db/read-model-db.ts';
+import {
+  CatchUpTimeoutError,
+  CheckpointConflictError,
+  ProjectionFailedError,
+  ProjectionStoppedError,
+  ReadModelVersionError,
+} from './errors.ts';
+import { type ProjectedEvent, toProjectedEvent } from './events.ts';
+import { createOrderProjection, ORDER_PROJECTION, type OrderProjection } from './order-projection.ts';
+import { ensureReadModels, generationSchema, READ_MODEL_VERSION, readProjection } from './schema.ts';
+
+/**
+ * The projection runner: keeps the order read models up to date with `$all`, exactly once.
+ *
+ * - One writer per projection: it takes the projection's writer lock first (a second instance
+ *   waits there until the first stops or dies).
+ * - Catch-up reads `$all` in pages (pull: memory stays bounded however far behind it is), the next
+ *   page read while the current one is applied; once at the end it subscribes (rxjs) and applies
+ *   what arrives in natural batches: whatever queued while the previous batch was written, up to
+ *   `batchSize`. If the live queue grows past `maxLiveBacklog` it goes back to paging.
+ * - Each batch is ONE transaction: the read-model writes, then the checkpoint compare-and-set
+ *   (`... where position = <previous> and generation = <g>`). Zero rows: another writer or a
+ *   rebuild moved it; roll back, forget the caches, reload the checkpoint and resume.
+ * - Events at or below the checkpoint are dropped (a resubscription may deliver them again).
+ * - Transient database errors: retried with backoff from the stored checkpoint. Any other error
+ *   stops the projection; the batch is replayed event by event to find the failing event, whose
+ *   position, id and error are recorded in `<schema>.projections` (see `oms projections status`).
+ * - `whenCaughtUp(position)`: read-your-writes for the position an append returned.
+ */
+
+export type RunnerState = 'idle' | 'waiting_for_lock' | 'catching_up' | 'live' | 'failed' | 'stopped';
+
+export interface RunnerHooks {
+  /**
+   * Called inside the batch transaction after the read-model writes and before the checkpoint
+   * compare-and-set (fault tests pause or crash here: F2).
+   */
+  beforeCheckpoint?(batch: { events: number; from: string; to: string }): Promise<void>;
+}
+
+export interface ProjectionRunnerOptions<P> {
+  readonly store: EventStore<P>;
+  readonly db: ReadModelDb;
+  readonly logger: Logger;
+  /** Base schema of the read models (default `oms_read`). */
+  readonly schema?: string;
+  /** Checkpoint row (default `order-read-models`; rebuild and verify use their own). */
+  readonly name?: string;
+  /** Most events per transaction (default 2000). */
+  readonly batchSize?: number;
+  /** Positions scanned per catch-up page (default = batchSize). */
+  readonly pageSize?: number;
+  /** Live messages queued before the runner falls back to paging (default 10 × batchSize). */
+  readonly maxLiveBacklog?: number;
+  readonly maxCachedOrders?: number;
+  /** `catch-up`: stop at the end of `$all` (or at `until`) instead of following it live. */
+  readonly mode?: 'live' | 'catch-up';
+  /** catch-up mode: apply nothing after this serialized position, and end the checkpoint there. */
+  readonly until?: string;
+  /** Called after every committed batch (rebuild's progress display). */
+  readonly onBatch?: (progress: BatchProgress) => void;
+  readonly hooks?: RunnerHooks;
+  readonly backoff?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+}
+
+export interface BatchProgress {
+  readonly events: number;
+  readonly totalEvents: number;
+  readonly position: string;
+}
+
+export interface RunnerStatus {
+  readonly name: string;
+  readonly state: RunnerState;
+  /** Committed checkpoint (serialized), once loaded. */
+  readonly checkpoint: string | undefined;
+  readonly generation: number | undefined;
+  readonly eventsApplied: number;
+  readonly cachedOrders: number;
+  readonly error: string | undefined;
+}
+
+export interface ProjectionRunner<P> {
+  /** Starts the runner in the background (waiting for the writer lock first). */
+  start(): void;
+  /** Stops after the batch in progress; releases the writer lock. */
+  stop(): Promise<void>;
+  /** Resolves when stopped, or when a catch-up runner reached its end; rejects when the projection failed. */
+  readonly done: Promise<void>;
+  /**
+   * Resolves once the committed checkpoint is at or past `position` (e.g. what an append
+   * returned); rejects with CatchUpTimeoutError after `timeoutMs` (default 5000), with
+   * ProjectionFailedError if the projection failed, ProjectionStoppedError if it was stopped.
+   */
+  whenCaughtUp(position: P, timeoutMs?: number): Promise<void>;
+  status(): RunnerStatus;
+}
+
+interface Waiter<P> {
+  readonly position: P;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** An error of the projection's own code or data (not the database's availability): it stops the projection. */
+class HandlerError extends Error {
+  readonly event: RecordedEvent<unknown> | undefined;
+  readonly position: string | undefined;
+  constructor(event: RecordedEvent<unknown> | undefined, position: string | undefined, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.event = event;
+    this.position = position;
+  }
+}
+
+export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): ProjectionRunner<P> => {
+  const { store, db, logger } = options;
+  const codec = store.positions;
+  const base = options.schema ?? 'oms_read';
+  const name = options.name ?? ORDER_PROJECTION;
+  const batchSize = options.batchSize ?? 2000;
+  const pageSize = options.pageSize ?? batchSize;
+  const maxLiveBacklog = options.maxLiveBacklog ?? batchSize * 10;
+  const mode = options.mode ?? 'live';
+  const until = options.until;
+  const backoff = options.backoff ?? { initialDelayMs: 100, maxDelayMs: 10_000 };
+  const log = logger.child({ projection: name, schema: base });
+  const projection: OrderProjection = createOrderProjection(
+    options.maxCachedOrders === undefined ? {} : { maxCachedOrders: options.maxCachedOrders },
+  );
+
+  let state: RunnerState = 'idle';
+  let checkpoint: string | undefined; // serialized; '' = the start of $all
+  let generation: number | undefined;
+  let eventsApplied = 0;
+  let failure: ProjectionFailedError | undefined;
+  let waiters: Waiter<P>[] = [];
+  const abort = new AbortController();
+  let live: Subscription | undefined;
+  let wakeLive: (() => void) | undefined;
+  let settle!: { resolve(): void; reject(e: unknown): void };
+  const done = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Callers that never await `done` must not see an unhandled rejection.
+  done.catch(() => undefined);
+  let running: Promise<void> | undefined;
+
+  const parse = (text: string): P => (text === '' ? codec.start : codec.parse(text));
+  const reached = (position: P) =>
+    checkpoint !== undefined && checkpoint !== '' && codec.compare(parse(checkpoint), position) >= 0;
+
+  const notifyWaiters = () => {
+    if (waiters.length === 0) return;
+    const still: Waiter<P>[] = [];
+    for (const w of waiters) {
+      if (reached(w.position)) w.resolve();
+      else still.push(w);
+    }
+    waiters = still;
+  };
+  const rejectWaiters = (error: unknown) => {
+    const all = waiters;
+    waiters = [];
+    for (const w of all) w.reject(error);
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+
+  const loadCheckpoint = async () => {
+    const row = await ensureReadModels(db, base, name);
+    if (row.version !== READ_MODEL_VERSION)
+      throw new ReadModelVersionError(name, row.version, READ_MODEL_VERSION);
+    if (row.status === 'failed') {
+      throw new ProjectionFailedError(
+        name,
+        row.failed_position ?? undefined,
+        row.failed_event_id ?? undefined,
+        `stopped earlier, not restarted: ${row.error ?? 'unknown error'} (clear it with \`oms projections retry\`)`,
+      );
+    }
+    checkpoint = row.position;
+    generation = row.generation;
+    projection.reset();
+    notifyWaiters();
+  };
+
+  const decode = (events: readonly RecordedEvent<P>[]): ProjectedEvent[] => {
+    const decoded: ProjectedEvent[] = [];
+    for (const recorded of events) {
+      try {
+        decoded.push(toProjectedEvent(recorded, codec));
+      } catch (error) {
+        throw new HandlerError(recorded as RecordedEvent<unknown>, codec.serialize(recorded.position), error);
+      }
+    }
+    return decoded;
+  };
+
+  /** One transaction: the batch's writes and the checkpoint compare-and-set. */
+  const commitBatch = async (events: readonly ProjectedEvent[], to: string) => {
+    const from = checkpoint!;
+    const schema = generationSchema(base, generation!);
+    const staged = await db.withTransaction(async (tx) => {
+      let result: Awaited<ReturnType<OrderProjection['apply']>>;
+      try {
+        result = await projection.apply(tx, schema, events);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        throw new HandlerError(undefined, undefined, error);
+      }
+      await options.hooks?.beforeCheckpoint?.({ events: events.length, from, to });
+      const cas = await tx.query(
+        `update ${base}.projections set position = $3, updated_at = now()
+         where name = $1 and position = $2 and generation = $4 and status = 'running'`,
+        [name, from, to, generation],
+        `${base}_checkpoint_cas`,
+      );
+      if (cas.rowCount !== 1) throw new CheckpointConflictError(name);
+      return result;
+    });
+    projection.commit(staged);
+    checkpoint = to;
+    eventsApplied += staged.events;
+    options.onBatch?.({ events: staged.events, totalEvents: eventsApplied, position: to });
+    notifyWaiters();
+  };
+
+  /**
+   * Applies recorded events (in `$all` order) and moves the checkpoint to `to`. Events at or
+   * before the checkpoint are dropped. On a handler error, replays them one by one to pin the
+   * failing event (everything before it is committed).
+   */
+  const applyRecorded = async (recorded: readonly RecordedEvent<P>[], to: P) => {
+    const current = parse(checkpoint!);
+    let fresh = recorded.filter((e) => codec.compare(e.position, current) > 0);
+    let target = to;
+    if (until !== undefined) {
+      const bound = parse(until);
+      fresh = fresh.filter((e) => codec.compare(e.position, bound) <= 0);
+      if (codec.compare(target, bound) > 0) target = bound;
+    }
+    if (codec.compare(target, current) <= 0) return;
+    const toText = codec.serialize(target);
+    for (let i = 0; i < fresh.length || i === 0; i += batchSize) {
+      const slice = fresh.slice(i, i + batchSize);
+      const last = i + batchSize >= fresh.length;
+      const sliceTo = last ? toText : codec.serialize(slice[slice.length - 1]!.position);
+      try {
+        await commitBatch(decode(slice), sliceTo);
+      } catch (error) {
+        if (!(error instanceof HandlerError) || slice.length === 0) throw error;
+        log.warn({ err: error }, 'batch failed: applying its events one by one to find the failing one');
+        projection.reset();
+        for (const event of slice) {
+          try {
+            await commitBatch(decode([event]), codec.serialize(event.position));
+          } catch (single) {
+            if (single instanceof HandlerError) {
+              throw new HandlerError(
+                event as RecordedEvent<unknown>,
+                codec.serialize(event.position),
+                single.cause,
+              );
+            }
+            throw single;
+          }
+        }
+        if (codec.compare(parse(checkpoint!), target) < 0) await commitBatch([], toText);
+      }
+      if (last) break;
+    }
+  };
+
+  /** Pages through `$all` until its end (or `until`), reading the next page while applying one. */
+  const catchUp = async () => {
+    state = 'catching_up';
+    const filter = { streamPrefixes: [ORDER_STREAM_PREFIX] };
+    const read = (after: P) => store.readAll({ after, maxCount: pageSize, filter });
+    let after = parse(checkpoint!);
+    let next = read(after);
+    for (;;) {
+      const page = await next;
+      if (abort.signal.aborted) return;
+      const beyond = until !== undefined && codec.compare(page.lastScanned, parse(until)) >= 0;
+      const more = !page.isEnd && !beyond;
+      after = page.lastScanned;
+      if (more) {
+        next = read(after);
+        next.catch(() => undefined); // awaited on the next turn
+      }
+      await applyRecorded(page.events, page.lastScanned);
+      if (!more) return;
+    }
+  };
+
+  /** Follows `$all` live until stopped, or until the queue grows too long (back to paging). */
+  const followLive = () =>
+    new Promise<void>((resolve, reject) => {
+      state = 'live';
+      const queue: SubscriptionMessage<P>[] = [];
+      let draining = false;
+      let finished = false;
+      const finish = (error?: unknown) => {
+        if (finished) return;
+        finished = true;
+        live?.unsubscribe();
+        live = undefined;
+        wakeLive = undefined;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const drain = async () => {
+        if (draining) return;
+        draining = true;
+        try {
+          while (queue.length > 0 && !finished) {
+            if (queue.length > maxLiveBacklog) {
+              log.info({ queued: queue.length }, 'live queue too long: back to paging');
+              finish();
+              return;
+            }
+            const batch: RecordedEvent<P>[] = [];
+            let to: P | undefined;
+            while (queue.length > 0 && batch.length < batchSize) {
+              const message = queue.shift()!;
+              if (message.kind === 'event') {
+                batch.push(message.event);
+                to = message.event.position;
+              } else {
+                to = message.position;
+              }
+            }
+            if (to !== undefined) await applyRecorded(batch, to);
+          }
+        } catch (error) {
+          finish(error);
+        } finally {
+          draining = false;
+        }
+        if (abort.signal.aborted) finish();
+      };
+      wakeLive = () => finish();
+      const after = checkpoint === '' ? undefined : parse(checkpoint!);
+      live = store
+        .subscribeToAll({
+          ...(after !== undefined && { after }),
+          filter: { streamPrefixes: [ORDER_STREAM_PREFIX] },
+        })
+        .subscribe({
+          next: (message) => {
+            queue.push(message);
+            void drain();
+          },
+          error: (error: unknown) => {
+            // Let the batch in progress end before reporting.
+            const wait = () => (draining ? setTimeout(wait, 5) : finish(error));
+            wait();
+          },
+          complete: () => finish(),
+        });
+      if (abort.signal.aborted) finish();
+    });
+
+  const recordFailure = async (error: HandlerError) => {
+    const eventId = error.event?.id;
+    const streamId = error.event?.streamId;
+    const reason = error.message;
+    failure = new ProjectionFailedError(name, error.position, eventId, reason, { cause: error.cause });
+    log.error(
+      { err: error.cause, failedPosition: error.position, failedEventId: eventId, streamId },
+      'projection stopped by a handler error',
+    );
+    try {
+      await db.query(
+        `update ${base}.projections set status = 'failed', failed_position = $2, failed_event_id = $3,
+           failed_stream_id = $4, error = $5, failed_at = now(), updated_at = now() where name = $1`,
+        [name, error.position ?? null, eventId ?? null, streamId ?? null, reason.slice(0, 4000)],
+      );
+    } catch (recordError) {
+      log.error({ err: recordError }, 'could not record the failure in the projections table');
+    }
+  };
+
+  const run = async () => {
+    let lock: WriterLock | undefined;
+    let failures = 0;
+    try {
+      state = 'waiting_for_lock';
+      log.info('waiting for the writer lock');
+      lock = await db.acquireWriterLock(`oms-projection:${base}:${name}`, abort.signal);
+      log.info('writer lock taken');
+      while (!abort.signal.aborted) {
+        try {
+          await loadCheckpoint();
+          await catchUp();
+          if (mode === 'catch-up') break;
+          if (abort.signal.aborted) break;
+          await followLive();
+          failures = 0;
+        } catch (error) {
+          if (abort.signal.aborted) break;
+          projection.reset();
+          if (error instanceof CheckpointConflictError) {
+            log.warn('checkpoint moved under this writer: reloading it');
+            continue;
+          }
+          if (isTransient(error)) {
+            failures += 1;
+            const ceiling = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * 2 ** (failures - 1));
+            const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+            log.warn(
+              { err: error, delayMs: Math.round(delay) },
+              'transient error: retrying from the checkpoint',
+            );
+            await sleep(delay);
+            continue;
+          }
+          throw error;
+        }
+      }
+      state = 'stopped';
+      rejectWaiters(new ProjectionStoppedError(name));
+      settle.resolve();
+    } catch (error) {
+      if (error instanceof HandlerError) await recordFailure(error);
+      else if (error instanceof ProjectionFailedError) failure = error;
+      else {
+        failure = new ProjectionFailedError(
+          name,
+          checkpoint,
+          undefined,
+          error instanceof Error ? error.message : String(error),
+          {
+            cause: error,
+          },
+        );
+        log.error({ err: error }, 'projection stopped');
+      }
+      state = 'failed';
+      rejectWaiters(failure);
+      settle.reject(failure);
+    } finally {
+      await lock?.release();
+    }
+  };
+
+  return {
+    start: () => {
+      if (running) return;
+      running = run();
+    },
+    stop: async () => {
+      abort.abort();
+      wakeLive?.();
+      if (running) await running;
+      else {
+        state = 'stopped';
+        settle.resolve();
+      }
+    },
+    done,
+    whenCaughtUp: (position, timeoutMs = 5000) => {
+      if (failure) return Promise.reject(failure);
+      if (reached(position)) return Promise.resolve();
+      if (state === 'stopped') return Promise.reject(new ProjectionStoppedError(name));
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          reject(new CatchUpTimeoutError(name, codec.serialize(position), checkpoint, timeoutMs));
+        }, timeoutMs);
+        const waiter: Waiter<P> = {
+          position,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        waiters.push(waiter);
+      });
+    },
+    status: () => ({
+      name,
+      state,
+      checkpoint,
+      generation,
+      eventsApplied,
+      cachedOrders: projection.cachedOrders,
+      error: failure?.message,
+    }),
+  };
+};
+
+/** Reads a projection's checkpoint from the database (for processes that do not run it). */
+export const storedCheckpoint = async (db: ReadModelDb, schema: string, name = ORDER_PROJECTION) =>
+  (await readProjection(db, schema, name))?.position;
