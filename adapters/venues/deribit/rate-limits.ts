@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/**
+ * Deribit's credit model (reference A10): every request costs credits from a pool that refills
+ * continuously; an empty pool means `10028 too_many_requests` and a dropped session.
+ *
+ * Two pools per (sub)account: the matching engine's (buy, sell, edit, cancel, close_position...)
+ * and everything else's. The adapter reserves credits before sending (it waits rather than trips
+ * 10028); the local Deribit enforces the same model. Both use this one definition.
+ */
+
+export const CreditPoolSchema = z
+  .object({
+    /** Pool size: the burst. */
+    maxCredits: z.number().positive(),
+    /** Credits added back per second. */
+    refillPerSec: z.number().positive(),
+    /** What a request costs by default. */
+    cost: z.number().positive(),
+  })
+  .strict();
+export type CreditPool = z.infer<typeof CreditPoolSchema>;
+
+export const RateLimitsSchema = z
+  .object({
+    matchingEngine: CreditPoolSchema,
+    nonMatching: CreditPoolSchema,
+    /** Methods of the non-matching pool that cost more than its default. */
+    methodCosts: z.record(z.string(), z.number().positive()),
+  })
+  .strict();
+export type RateLimits = z.infer<typeof RateLimitsSchema>;
+
+/**
+ * Deribit's defaults: non-matching 500 credits a request, pool 50,000, refill 10,000/s (20 req/s
+ * sustained, burst 100); matching engine 5 req/s sustained, burst 20; subscribe 3,000 credits
+ * (~3.3 req/s); get_instruments 1 req/s sustained.
+ */
+export const DERIBIT_DEFAULT_RATE_LIMITS: RateLimits = {
+  matchingEngine: { maxCredits: 20_000, refillPerSec: 5_000, cost: 1_000 },
+  nonMatching: { maxCredits: 50_000, refillPerSec: 10_000, cost: 500 },
+  methodCosts: {
+    'private/subscribe': 3_000,
+    'public/subscribe': 3_000,
+    'public/get_instruments': 10_000,
+  },
+};
+
+/** Methods that go through the matching engine. */
+const MATCHING_ENGINE_METHODS: ReadonlySet<string> = new Set([
+  'private/buy',
+  'private/sell',
+  'private/edit',
+  'private/edit_by_label',
+  'private/cancel',
+  'private/cancel_all',
+  'private/cancel_all_by_currency',
+  'private/cancel_all_by_instrument',
+  'private/cancel_all_by_kind_or_type',
+  'private/cancel_by_label',
+  'private/close_position',
+  'private/mass_quote',
+  'private/cancel_quotes',
+]);
+
+export type PoolName = 'matchingEngine' | 'nonMatching';
+
+export function poolOf(method: string): PoolName {
+  return MATCHING_ENGINE_METHODS.has(method) ? 'matchingEngine' : 'nonMatching';
+}
+
+export function costOf(limits: RateLimits, method: string): number {
+  const pool = poolOf(method);
+  return pool === 'matchingEngine'
+    ? limits.matchingEngine.cost
+    : (limits.methodCosts[method] ?? limits.nonMatching.cost);
+}
+
+/** Floating error in the refill must never make the server refuse what the client computed as allowed. */
+const EPSILON = 1e-6;
+
+/** One leaky bucket. Credits may go negative on the client side: that is a queue of reservations. */
+class Bucket {
+  private credits: number;
+  private last: number;
+  private readonly pool: CreditPool;
+  constructor(pool: CreditPool, now: number) {
+    this.pool = pool;
+    this.credits = pool.maxCredits;
+    this.last = now;
+  }
+
+  private refill(now: number): void {
+    const elapsed = Math.max(0, now - this.last) / 1000;
+    this.credits = Math.min(this.pool.maxCredits, this.credits + elapsed * this.pool.refillPerSec);
+    this.last = Math.max(this.last, now);
+  }
+
+  /** Server side: take the credits if they are there. */
+  tryTake(cost: number, now: number): boolean {
+    this.refill(now);
+    if (this.credits + EPSILON < cost) return false;
+    this.credits -= cost;
+    return true;
+  }
+
+  /** Client side: reserve the credits; returns how long to wait (ms) before sending. */
+  reserve(cost: number, now: number): number {
+    this.refill(now);
+    this.credits -= cost;
+    if (this.credits >= 0) return 0;
+    return Math.ceil((-this.credits / this.pool.refillPerSec) * 1000) + 1;
+  }
+
+  /** How long a reservation of `cost` would wait now (ms), without reserving. */
+  waitFor(cost: number, now: number): number {
+    this.refill(now);
+    const after = this.credits - cost;
+    return after >= 0 ? 0 : Math.ceil((-after / this.pool.refillPerSec) * 1000) + 1;
+  }
+
+  release(cost: number): void {
+    this.credits = Math.min(this.pool.maxCredits, this.credits + cost);
+  }
+
+  available(now: number): number {
+    this.refill(now);
+    return this.credits;
+  }
+}
+
+/** The two pools of one account. */
+export class CreditLimiter {
+  private readonly buckets: Record<PoolName, Bucket>;
+  readonly limits: RateLimits;
+  constructor(limits: RateLimits, now: number) {
+    this.limits = limits;
+    this.buckets = {
+      matchingEngine: new Bucket(limits.matchingEngine, now),
+      nonMatching: new Bucket(limits.nonMatching, now),
+    };
+  }
+
+  /** Server side: charge the request, or refuse it (10028). */
+  tryTake(method: string, now: number): boolean {
+    return this.buckets[poolOf(method)].tryTake(costOf(this.limits, method), now);
+  }
+
+  /**
+   * Client side: reserve the request's credits unless the wait would exceed `maxWaitMs`.
+   * Returns the wait in ms, or undefined (nothing reserved) when it is too long.
+   */
+  reserve(method: string, now: number, maxWaitMs: number): number | undefined {
+    const bucket = this.buckets[poolOf(method)];
+    const cost = costOf(this.limits, method);
+    if (bucket.waitFor(cost, now) > maxWaitMs) return undefined;
+    return bucket.reserve(cost, now);
+  }
+
+  /** Gives back a reservation that was not used (the request was abandoned before sending). */
+  release(method: string): void {
+    this.buckets[poolOf(method)].release(costOf(this.limits, method));
+  }
+
+  available(pool: PoolName, now: number): number {
+    return this.buckets[pool].available(now);
+  }
+}
