@@ -1,0 +1,172 @@
+import { type Decimal, ZERO } from '../../../../domain/decimal.ts';
+import { isInverse, type SimInstrument } from './instruments.ts';
+import { floatingPnl, type SimPosition } from './position-accounting.ts';
+
+/**
+ * The simulator's orders and trades, and how Deribit writes them (field names and shapes of the
+ * `order`, `user_trade` and `position` objects; seed 001 lists every field).
+ */
+
+export type SimOrderState = 'open' | 'filled' | 'cancelled' | 'rejected';
+export type SimTimeInForce = 'good_til_cancelled' | 'good_til_day' | 'fill_or_kill' | 'immediate_or_cancel';
+
+export interface SimOrder {
+  orderId: string;
+  accountId: number;
+  instrument: SimInstrument;
+  direction: 'buy' | 'sell';
+  orderType: 'limit' | 'market';
+  /** The limit price; for market orders the worst price the synthetic book allows. */
+  price: Decimal;
+  amount: Decimal;
+  filled: Decimal;
+  /** Σ q·p (linear) or Σ q/p (inverse) of the fills, for the average price. */
+  fillValue: Decimal;
+  state: SimOrderState;
+  timeInForce: SimTimeInForce;
+  postOnly: boolean;
+  rejectPostOnly: boolean;
+  reduceOnly: boolean;
+  label: string;
+  createdAt: number;
+  updatedAt: number;
+  replaced: boolean;
+  cancelReason: string | undefined;
+  /** Time priority in the book (lower first); an edit that changes price or raises the amount loses it. */
+  priority: number;
+  /** The WebSocket connection that placed it, for cancel-on-disconnect. */
+  connectionId: number | undefined;
+}
+
+export interface SimTrade {
+  tradeId: string;
+  tradeSeq: number;
+  orderId: string;
+  accountId: number;
+  instrument: SimInstrument;
+  timestamp: number;
+  direction: 'buy' | 'sell';
+  price: Decimal;
+  amount: Decimal;
+  fee: Decimal;
+  feeCurrency: string;
+  liquidity: 'M' | 'T';
+  orderType: 'limit' | 'market';
+  /** The order's state right after this trade. */
+  state: SimOrderState;
+  label: string;
+  markPrice: Decimal;
+  profitLoss: Decimal;
+  reduceOnly: boolean;
+  postOnly: boolean;
+  tickDirection: 0 | 1 | 2 | 3;
+}
+
+export function averagePriceOf(order: SimOrder): Decimal {
+  if (order.filled.isZero()) return ZERO;
+  return isInverse(order.instrument) ? order.filled.div(order.fillValue) : order.fillValue.div(order.filled);
+}
+
+function contractsOf(instrument: SimInstrument, amount: Decimal): Decimal {
+  return instrument.kind === 'option' ? amount : amount.div(instrument.contractSize);
+}
+
+export function orderWire(order: SimOrder): Record<string, unknown> {
+  return {
+    web: false,
+    time_in_force: order.timeInForce,
+    risk_reducing: false,
+    replaced: order.replaced,
+    reduce_only: order.reduceOnly,
+    price: order.price,
+    post_only: order.postOnly,
+    ...(order.postOnly && { reject_post_only: order.rejectPostOnly }),
+    order_type: order.orderType,
+    order_state: order.state,
+    order_id: order.orderId,
+    mmp: false,
+    last_update_timestamp: order.updatedAt,
+    label: order.label,
+    is_rebalance: false,
+    is_liquidation: false,
+    instrument_name: order.instrument.name,
+    filled_amount: order.filled,
+    direction: order.direction,
+    creation_timestamp: order.createdAt,
+    contracts: contractsOf(order.instrument, order.amount),
+    average_price: averagePriceOf(order),
+    api: true,
+    amount: order.amount,
+    ...(order.cancelReason !== undefined && { cancel_reason: order.cancelReason }),
+  };
+}
+
+export function tradeWire(trade: SimTrade): Record<string, unknown> {
+  return {
+    trade_seq: trade.tradeSeq,
+    trade_id: trade.tradeId,
+    timestamp: trade.timestamp,
+    tick_direction: trade.tickDirection,
+    state: trade.state,
+    risk_reducing: false,
+    reduce_only: trade.reduceOnly,
+    profit_loss: trade.profitLoss,
+    price: trade.price,
+    post_only: trade.postOnly,
+    order_type: trade.orderType,
+    order_id: trade.orderId,
+    mmp: false,
+    matching_id: null,
+    mark_price: trade.markPrice,
+    liquidity: trade.liquidity,
+    instrument_name: trade.instrument.name,
+    index_price: trade.markPrice,
+    fee_currency: trade.feeCurrency,
+    fee: trade.fee,
+    direction: trade.direction,
+    contracts: contractsOf(trade.instrument, trade.amount),
+    api: true,
+    amount: trade.amount,
+    // "presented only when previously set for order by user"
+    ...(trade.label !== '' && { label: trade.label }),
+  };
+}
+
+export function positionWire(
+  instrument: SimInstrument,
+  position: SimPosition,
+  mark: Decimal,
+): Record<string, unknown> {
+  const size = position.size;
+  const floating = floatingPnl(instrument, position, mark);
+  const inverse = isInverse(instrument);
+  const sizeCurrency = inverse ? size.div(mark) : size;
+  const notionalCoin = inverse ? size.abs().div(mark) : size.abs().times(mark);
+  const initialMargin = instrument.kind === 'option' ? ZERO : notionalCoin.div(instrument.maxLeverage);
+  return {
+    instrument_name: instrument.name,
+    kind: instrument.kind,
+    direction: size.isZero() ? 'zero' : size.isPositive() ? 'buy' : 'sell',
+    size,
+    ...(instrument.kind === 'future' && { size_currency: sizeCurrency }),
+    average_price: position.averagePrice,
+    mark_price: mark,
+    index_price: mark,
+    settlement_price: mark,
+    floating_profit_loss: floating,
+    realized_profit_loss: position.realizedPnl,
+    total_profit_loss: floating.plus(position.realizedPnl),
+    ...(instrument.settlementPeriod === 'perpetual' && { realized_funding: ZERO, interest_value: ZERO }),
+    initial_margin: initialMargin,
+    maintenance_margin: initialMargin.div(2),
+    open_orders_margin: ZERO,
+    leverage: instrument.maxLeverage,
+    delta: sizeCurrency,
+    estimated_liquidation_price: null,
+    ...(instrument.kind === 'option' && {
+      gamma: ZERO,
+      vega: ZERO,
+      theta: ZERO,
+    }),
+  };
+}
