@@ -80,3 +80,13 @@ export const DecimalSchema = z
 
 export const PositiveDecimalSchema = DecimalSchema.refine((d) => d.gt(0), 'must be greater than zero');
 export const NonNegativeDecimalSchema = DecimalSchema.refine((d) => d.gte(0), 'must not be negative');
+
+/**
+ * The same as DecimalSchema for text-only boundaries (HTTP bodies, CLI options): it accepts a
+ * string and nothing else, so its JSON Schema is a plain string pattern.
+ */
+export const DecimalTextSchema = z
+  .string()
+  .regex(DECIMAL_TEXT, 'expected a decimal number as a string, e.g. "0.1"')
+  .transform((value) => new Decimal(value));
+export const PositiveDecimalTextSchema = DecimalTextSchema.refine((d) => d.gt(0), 'must be greater than zero');

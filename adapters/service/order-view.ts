@@ -1,55 +1,62 @@
+import { z } from 'zod';
 import type { Order } from '../../domain/order/state.ts';
 import { averageFillPrice, remaining } from '../../domain/order/state.ts';
 import type { LoadedOrder } from './order-handler.ts';
+
+const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
 
 /**
  * An order as clients see it: plain JSON, decimals as strings. Built from the order's own events
  * (always current), not from the read models.
  */
-export interface OrderView {
-  orderId: string;
-  status: string;
-  venue: string;
-  account: string;
-  symbol: string;
-  side: string;
-  type: string;
-  timeInForce: string;
-  amount: string;
-  filled: string;
-  remaining: string;
-  averagePrice: string | null;
-  price: string | null;
-  trigger: { price: string; reference: string } | null;
-  reduceOnly: boolean;
-  postOnly: boolean;
-  positionMode: string;
-  tradeSide: string | null;
-  intent: string;
-  clientOrderId: string;
-  venueOrderId: string | null;
-  venueOrderIds: string[];
-  fees: Record<string, string>;
+export const OrderViewSchema = z.object({
+  orderId: z.uuid(),
+  status: z.string(),
+  venue: z.string(),
+  account: z.string(),
+  symbol: z.string(),
+  side: z.string(),
+  type: z.string(),
+  timeInForce: z.string(),
+  amount: decimalText,
+  filled: decimalText,
+  remaining: decimalText,
+  averagePrice: decimalText.nullable(),
+  price: decimalText.nullable(),
+  trigger: z.object({ price: decimalText, reference: z.string() }).nullable(),
+  reduceOnly: z.boolean(),
+  postOnly: z.boolean(),
+  positionMode: z.string(),
+  tradeSide: z.string().nullable(),
+  intent: z.string(),
+  clientOrderId: z.string(),
+  venueOrderId: z.string().nullable(),
+  venueOrderIds: z.array(z.string()),
+  fees: z.record(z.string(), decimalText),
   /** A request whose outcome is unknown (the OMS is resolving it), if any. */
-  unresolved: string | null;
-  anomalies: number;
-  revision: string;
-  createdAt: string | null;
-  updatedAt: string | null;
-}
+  unresolved: z.string().nullable(),
+  anomalies: z.number().int(),
+  /** The order stream's revision this view reflects. */
+  revision: z.string(),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type OrderView = z.infer<typeof OrderViewSchema>;
 
-export interface TimelineEntry {
-  revision: string;
-  type: string;
-  recordedAt: string;
-  venueTime: string | null;
-  source: string;
-  commandId: string;
-  correlationId: string;
-  causationId: string;
-  idempotencyKey: string | null;
-  data: unknown;
-}
+/** One event of an order's timeline: the audit trail of what happened, when, why and from where. */
+export const TimelineEntrySchema = z.object({
+  revision: z.string(),
+  type: z.string(),
+  recordedAt: z.string(),
+  venueTime: z.string().nullable(),
+  source: z.string(),
+  commandId: z.string(),
+  correlationId: z.string(),
+  causationId: z.string(),
+  idempotencyKey: z.string().nullable(),
+  data: z.unknown(),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
 export function toOrderView<P>(order: Order, loaded: LoadedOrder<P>): OrderView {
   const o = order.order;

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { PositiveDecimalSchema } from '../../domain/decimal.ts';
+import { PositiveDecimalTextSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import {
-  AmendmentSchema,
   MarginModeSchema,
   OrderSideSchema,
   OrderTypeSchema,
   PositionModeSchema,
-  PresetTriggerSchema,
   SelfTradePreventionSchema,
   TimeInForceSchema,
   TradeSideSchema,
@@ -18,6 +16,10 @@ import {
  * What clients send (HTTP bodies, CLI options): strict (unknown fields refused), decimals as
  * strings. The service turns them into domain commands; ids and client order ids are the OMS's.
  */
+
+const PresetTriggerSchema = z
+  .object({ triggerPrice: PositiveDecimalTextSchema, executePrice: PositiveDecimalTextSchema.optional() })
+  .strict();
 
 const account = z
   .string()
@@ -34,12 +36,12 @@ export const PlaceOrderRequestSchema = z
     side: OrderSideSchema,
     type: OrderTypeSchema,
     /** In the instrument's amount unit (USD for Deribit inverse contracts, coin otherwise)... */
-    amount: PositiveDecimalSchema.optional(),
+    amount: PositiveDecimalTextSchema.optional(),
     /** ...or in contracts. Exactly one of the two. */
-    contracts: PositiveDecimalSchema.optional(),
-    price: PositiveDecimalSchema.optional(),
+    contracts: PositiveDecimalTextSchema.optional(),
+    price: PositiveDecimalTextSchema.optional(),
     trigger: z
-      .object({ price: PositiveDecimalSchema, reference: TriggerReferenceSchema })
+      .object({ price: PositiveDecimalTextSchema, reference: TriggerReferenceSchema })
       .strict()
       .optional(),
     timeInForce: TimeInForceSchema.optional(),
@@ -57,7 +59,13 @@ export const PlaceOrderRequestSchema = z
   .strict();
 export type PlaceOrderRequest = z.output<typeof PlaceOrderRequestSchema>;
 
-export const AmendOrderRequestSchema = AmendmentSchema.omit({ newClientOrderId: true }).strict();
+export const AmendOrderRequestSchema = z
+  .object({
+    price: PositiveDecimalTextSchema.optional(),
+    amount: PositiveDecimalTextSchema.optional(),
+    triggerPrice: PositiveDecimalTextSchema.optional(),
+  })
+  .strict();
 export type AmendOrderRequest = z.output<typeof AmendOrderRequestSchema>;
 
 export const ClosePositionRequestSchema = z
@@ -68,7 +76,7 @@ export const ClosePositionRequestSchema = z
     /** Hedge mode: the leg to close. One-way mode: omit (the net position is closed). */
     side: z.enum(['long', 'short']).optional(),
     type: z.enum(['limit', 'market']),
-    price: PositiveDecimalSchema.optional(),
+    price: PositiveDecimalTextSchema.optional(),
     marginMode: MarginModeSchema.optional(),
   })
   .strict();

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { VenueSchema } from '../../domain/instrument.ts';
+import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
+
+/** What the API reads from the read models (PostgreSQL or the embedded PGlite). */
+
+const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
+
+export const OrderListQuerySchema = z
+  .object({
+    venue: VenueSchema.optional(),
+    account: z.string().min(1).max(64).optional(),
+    symbol: z.string().min(1).max(64).optional(),
+    /** Comma-separated statuses, e.g. `open,partially_filled`. */
+    status: z
+      .string()
+      .transform((s) => s.split(',').filter((x) => x.length > 0))
+      .pipe(z.array(z.enum(ORDER_STATUSES)).min(1))
+      .optional(),
+    /** Only orders created at or after this time. */
+    since: z.iso.datetime().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** From `nextCursor` of the previous page. */
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export type OrderListQuery = z.output<typeof OrderListQuerySchema>;
+
+export const OrderSummarySchema = z.object({
+  orderId: z.uuid(),
+  status: z.enum(ORDER_STATUSES),
+  venue: z.string(),
+  account: z.string(),
+  symbol: z.string(),
+  side: z.string(),
+  type: z.string(),
+  amount: decimalText,
+  filled: decimalText,
+  averagePrice: decimalText.nullable(),
+  price: decimalText.nullable(),
+  reduceOnly: z.boolean(),
+  intent: z.string(),
+  clientOrderId: z.string(),
+  venueOrderId: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type OrderSummary = z.infer<typeof OrderSummarySchema>;
+
+export const OrderPageSchema = z.object({
+  orders: z.array(OrderSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type OrderPage = z.infer<typeof OrderPageSchema>;
+
+export const PositionsQuerySchema = z
+  .object({
+    venue: VenueSchema.optional(),
+    account: z.string().min(1).max(64).optional(),
+    symbol: z.string().min(1).max(64).optional(),
+    /** Include flat positions (size 0) too. */
+    includeFlat: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .default(false),
+  })
+  .strict();
+export type PositionsQuery = z.output<typeof PositionsQuerySchema>;
+
+export const PositionRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  symbol: z.string(),
+  side: z.enum(['net', 'long', 'short']),
+  /** In the instrument's amount unit; net positions are signed. */
+  size: decimalText,
+  averageEntry: decimalText.nullable(),
+  realizedPnl: decimalText,
+  pnlCurrency: z.string(),
+  fees: z.record(z.string(), decimalText),
+  lastFillAt: z.string().nullable(),
+});
+export type PositionRow = z.infer<typeof PositionRowSchema>;
+
+export const ProjectionHealthSchema = z.object({
+  name: z.string(),
+  status: z.string(),
+  checkpoint: z.string().nullable(),
+  /** Events recorded but not yet in the read model. */
+  lagEvents: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type ProjectionHealth = z.infer<typeof ProjectionHealthSchema>;
+
+export interface ApiQueries {
+  listOrders(query: OrderListQuery): Promise<OrderPage>;
+  positions(query: PositionsQuery): Promise<PositionRow[]>;
+  projections(): Promise<ProjectionHealth[]>;
+}

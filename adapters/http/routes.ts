@@ -1,0 +1,306 @@
+import { z } from 'zod';
+import type { OrderService, RequestContext, ServiceResult } from '../service/order-service.ts';
+import { OrderViewSchema, TimelineEntrySchema } from '../service/order-view.ts';
+import {
+  AmendOrderRequestSchema,
+  CancelAllRequestSchema,
+  ClosePositionRequestSchema,
+  KillSwitchRequestSchema,
+  PlaceOrderRequestSchema,
+} from '../service/requests.ts';
+import type { VenueRegistry } from '../service/venue-registry.ts';
+import { ErrorBodySchema, fromServiceError } from './errors.ts';
+import {
+  type ApiQueries,
+  OrderListQuerySchema,
+  OrderPageSchema,
+  PositionRowSchema,
+  PositionsQuerySchema,
+  ProjectionHealthSchema,
+} from './queries.ts';
+
+export interface RouteInput {
+  body: unknown;
+  query: unknown;
+  params: unknown;
+  context: RequestContext;
+}
+
+export interface RouteResult {
+  status: number;
+  body: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Fastify path syntax (`/v1/orders/:orderId`). */
+  path: string;
+  summary: string;
+  /** Bearer token required. */
+  auth: boolean;
+  /** Accepts an `Idempotency-Key` header. */
+  idempotent?: boolean;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handle(input: RouteInput): Promise<RouteResult>;
+}
+
+export interface RouteDeps<P> {
+  service: OrderService<P>;
+  queries: ApiQueries;
+  registry: VenueRegistry;
+  /** Orders waiting for a paused venue. */
+  parkedOrders: () => number;
+}
+
+const OrderIdParamsSchema = z.object({ orderId: z.uuid() }).strict();
+const CommandResponseSchema = z.object({ order: OrderViewSchema, replayed: z.boolean() });
+const VenueStatusSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  connection: z.object({
+    status: z.string(),
+    since: z.string(),
+    reconnects: z.number().int(),
+    detail: z.string().optional(),
+  }),
+  trading: z.boolean(),
+  pausedReason: z.string().optional(),
+  consecutiveFailures: z.number().int(),
+  lastReconciliation: z.object({ at: z.string(), differences: z.number().int() }).optional(),
+});
+const KillSwitchSchema = z.object({
+  engaged: z.boolean(),
+  reason: z.string().optional(),
+  by: z.string().optional(),
+  cancelled: z.array(z.string()).optional(),
+});
+export const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  killSwitch: KillSwitchSchema,
+  venues: z.array(VenueStatusSchema),
+  projections: z.array(ProjectionHealthSchema),
+  parkedOrders: z.number().int(),
+});
+
+const errors = {
+  400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
+  401: { description: 'Missing or wrong bearer token', schema: ErrorBodySchema },
+};
+const commandResponses = {
+  200: { description: 'The venue answered; the order as it stands', schema: CommandResponseSchema },
+  202: {
+    description: 'Recorded; the venue has not answered yet (status pending or unknown): poll the order',
+    schema: CommandResponseSchema,
+  },
+  ...errors,
+  404: { description: 'No such order', schema: ErrorBodySchema },
+  409: {
+    description: 'Conflicts with the order’s state or an earlier use of the idempotency key',
+    schema: ErrorBodySchema,
+  },
+  422: { description: 'Refused by a pre-trade check', schema: ErrorBodySchema },
+  503: {
+    description: 'The venue is paused (disconnected, reconciling or not answering)',
+    schema: ErrorBodySchema,
+  },
+};
+
+function unwrap<T>(result: ServiceResult<T>): T {
+  if (!result.ok) throw fromServiceError(result.error);
+  return result.value;
+}
+
+/** 200 once the venue has answered; 202 while the order still waits for it. */
+function commandStatus(
+  result: { order: { status: string; unresolved: string | null } },
+  created: boolean,
+): number {
+  const waiting =
+    result.order.status === 'pending_new' ||
+    result.order.status === 'unknown' ||
+    result.order.unresolved !== null;
+  if (waiting) return 202;
+  return created ? 201 : 200;
+}
+
+export function routes<P>({ service, queries, registry, parkedOrders }: RouteDeps<P>): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/orders',
+      summary: 'Place an order',
+      auth: true,
+      idempotent: true,
+      body: PlaceOrderRequestSchema,
+      responses: {
+        ...commandResponses,
+        201: { description: 'Placed; the venue answered', schema: CommandResponseSchema },
+      },
+      async handle({ body, context }) {
+        const result = unwrap(await service.place(PlaceOrderRequestSchema.parse(body), context));
+        return { status: result.replayed ? 200 : commandStatus(result, true), body: result };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/orders',
+      summary: 'List orders (read model), newest first',
+      auth: true,
+      query: OrderListQuerySchema,
+      responses: { 200: { description: 'A page of orders', schema: OrderPageSchema }, ...errors },
+      async handle({ query }) {
+        return { status: 200, body: await queries.listOrders(OrderListQuerySchema.parse(query)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/orders/:orderId',
+      summary: 'Get an order, current as of its last event',
+      auth: true,
+      params: OrderIdParamsSchema,
+      responses: {
+        200: { description: 'The order', schema: OrderViewSchema },
+        ...errors,
+        404: { description: 'No such order', schema: ErrorBodySchema },
+      },
+      async handle({ params }) {
+        const { orderId } = OrderIdParamsSchema.parse(params);
+        return { status: 200, body: unwrap(await service.getOrder(orderId)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/orders/:orderId/history',
+      summary: 'An order’s timeline: every event, when, why and from where',
+      auth: true,
+      params: OrderIdParamsSchema,
+      responses: {
+        200: { description: 'The events of the order, in order', schema: z.array(TimelineEntrySchema) },
+        ...errors,
+        404: { description: 'No such order', schema: ErrorBodySchema },
+      },
+      async handle({ params }) {
+        const { orderId } = OrderIdParamsSchema.parse(params);
+        return { status: 200, body: unwrap(await service.history(orderId)) };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/orders/:orderId',
+      summary: 'Amend an order’s price, amount or trigger price',
+      auth: true,
+      idempotent: true,
+      params: OrderIdParamsSchema,
+      body: AmendOrderRequestSchema,
+      responses: commandResponses,
+      async handle({ params, body, context }) {
+        const { orderId } = OrderIdParamsSchema.parse(params);
+        const result = unwrap(await service.amend(orderId, AmendOrderRequestSchema.parse(body), context));
+        return { status: commandStatus(result, false), body: result };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/orders/:orderId',
+      summary: 'Cancel an order',
+      auth: true,
+      idempotent: true,
+      params: OrderIdParamsSchema,
+      responses: commandResponses,
+      async handle({ params, context }) {
+        const { orderId } = OrderIdParamsSchema.parse(params);
+        const result = unwrap(await service.cancel(orderId, context));
+        return { status: commandStatus(result, false), body: result };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/orders/cancel-all',
+      summary: 'Cancel every live order (of a venue, account or instrument)',
+      auth: true,
+      body: CancelAllRequestSchema,
+      responses: {
+        200: {
+          description: 'Cancels requested',
+          schema: z.object({
+            cancelled: z.array(z.string()),
+            failed: z.array(z.object({ orderId: z.string(), error: ErrorBodySchema.partial() })),
+          }),
+        },
+        ...errors,
+      },
+      async handle({ body, context }) {
+        return {
+          status: 200,
+          body: unwrap(await service.cancelAll(CancelAllRequestSchema.parse(body ?? {}), context)),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/positions/close',
+      summary: 'Close a position (reduce-only, or tradeSide close in hedge mode)',
+      auth: true,
+      idempotent: true,
+      body: ClosePositionRequestSchema,
+      responses: {
+        ...commandResponses,
+        201: { description: 'Close order placed', schema: CommandResponseSchema },
+      },
+      async handle({ body, context }) {
+        const result = unwrap(await service.closePosition(ClosePositionRequestSchema.parse(body), context));
+        return { status: result.replayed ? 200 : commandStatus(result, true), body: result };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/positions',
+      summary: 'Positions (read model): size, average entry, realized PnL, fees',
+      auth: true,
+      query: PositionsQuerySchema,
+      responses: { 200: { description: 'Positions', schema: z.array(PositionRowSchema) }, ...errors },
+      async handle({ query }) {
+        return { status: 200, body: await queries.positions(PositionsQuerySchema.parse(query)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/kill-switch',
+      summary: 'Engage (and optionally cancel everything) or release the kill switch',
+      auth: true,
+      body: KillSwitchRequestSchema,
+      responses: { 200: { description: 'The kill switch', schema: KillSwitchSchema }, ...errors },
+      async handle({ body }) {
+        return {
+          status: 200,
+          body: unwrap(await service.setKillSwitch(KillSwitchRequestSchema.parse(body), 'api')),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/health',
+      summary: 'Venue connectivity and trading status, projection lag, kill switch',
+      auth: true,
+      responses: { 200: { description: 'Health', schema: HealthSchema }, ...errors },
+      async handle() {
+        const venues = registry.statuses();
+        const projections = await queries.projections();
+        const healthy = venues.every((v) => v.trading) && projections.every((p) => p.error === null);
+        return {
+          status: 200,
+          body: {
+            status: healthy ? 'ok' : 'degraded',
+            killSwitch: service.killSwitch,
+            venues,
+            projections,
+            parkedOrders: parkedOrders(),
+          },
+        };
+      },
+    },
+  ];
+}

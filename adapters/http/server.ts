@@ -1,0 +1,154 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { IdempotencyKeySchema } from '../service/requests.ts';
+import { HttpError, validationError } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import type { Route } from './routes.ts';
+
+export interface HttpServerOptions {
+  routes: readonly Route[];
+  /** The bearer token clients must send. */
+  token: string;
+  logger: Logger;
+  /** Request bodies above this are refused with 413. */
+  bodyLimitBytes?: number;
+  version: string;
+}
+
+const CorrelationIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:-]+$/);
+
+/**
+ * The HTTP API: JSON in and out, decimals as strings, unknown fields refused, bodies limited,
+ * bearer-token auth, errors always `{code, message, details}` (never a stack, never a secret).
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
+    disableRequestLogging: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const expected = Buffer.from(`Bearer ${options.token}`);
+
+  const authorize = (request: FastifyRequest) => {
+    const given = Buffer.from(request.headers.authorization ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HttpError(
+        'UNAUTHORIZED',
+        'send Authorization: Bearer <token> (the token is printed when the service starts)',
+      );
+    }
+  };
+
+  for (const route of options.routes) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        if (route.auth) authorize(request);
+        const context = requestContext(request, route);
+        const input = {
+          body: parseOrThrow('body', route.body, request.body ?? {}),
+          query: parseOrThrow('query', route.query, request.query ?? {}),
+          params: parseOrThrow('path', route.params, request.params ?? {}),
+          context,
+        };
+        const result = await route.handle(input);
+        return reply.status(result.status).send(result.body);
+      },
+    });
+  }
+
+  const document = openApiDocument(options.routes, options.version);
+  app.get('/v1/openapi.json', async () => document);
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new HttpError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(error.status).send(error.body);
+  });
+
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const http = toHttpError(error);
+    if (http.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
+    return reply.status(http.status).send(http.body);
+  });
+
+  return app;
+}
+
+function requestContext(request: FastifyRequest, route: Route) {
+  const key = request.headers['idempotency-key'];
+  const correlation = request.headers['x-correlation-id'];
+  if (key !== undefined && !route.idempotent) {
+    throw new HttpError('VALIDATION_FAILED', `${route.method} ${route.path} takes no Idempotency-Key`, {
+      issues: [{ path: 'header.Idempotency-Key', message: 'not accepted on this route' }],
+    });
+  }
+  const idempotencyKey = key === undefined ? undefined : parseOrThrow('header', IdempotencyKeySchema, key);
+  const correlationId =
+    correlation === undefined ? undefined : parseOrThrow('header', CorrelationIdSchema, correlation);
+  return {
+    ...(idempotencyKey !== undefined && { idempotencyKey: idempotencyKey as string }),
+    ...(correlationId !== undefined && { correlationId: correlationId as string }),
+    source: 'client' as const,
+  };
+}
+
+/** Validates without keeping the result: routes parse again to get their typed values. */
+function parseOrThrow(
+  where: 'body' | 'query' | 'path' | 'header',
+  schema: z.ZodType | undefined,
+  value: unknown,
+): unknown {
+  if (schema === undefined) {
+    if (
+      where === 'body' &&
+      value !== undefined &&
+      !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)
+    ) {
+      throw new HttpError('VALIDATION_FAILED', 'this route takes no request body', {
+        issues: [{ path: 'body', message: 'unexpected body' }],
+      });
+    }
+    if (where === 'query' && value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
+      const keys = Object.keys(value);
+      throw new HttpError('VALIDATION_FAILED', `unknown query parameter ${keys[0]}`, {
+        issues: keys.map((k) => ({ path: `query.${k}`, message: 'unknown parameter' })),
+      });
+    }
+    return value;
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(where, result.error);
+  return value;
+}
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof z.ZodError) return validationError('body', error);
+  const code = (error as { code?: unknown }).code;
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new HttpError('PAYLOAD_TOO_LARGE', 'the request body is too large (16 KiB at most)');
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new HttpError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+  }
+  if (
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    error instanceof SyntaxError
+  ) {
+    return new HttpError('INVALID_JSON', 'the request body is not valid JSON');
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return new HttpError('VALIDATION_FAILED', error instanceof Error ? error.message : 'bad request');
+  }
+  return new HttpError('INTERNAL_ERROR', 'the request failed inside the service; it has been logged');
+}
