@@ -1,0 +1,95 @@
+import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+
+/** A contract of the local Bitget, as `/api/v2/mix/market/contracts` serves it. */
+export interface LocalContract {
+  symbol: string;
+  baseCoin: string;
+  quoteCoin: string;
+  minTradeNum: Decimal;
+  sizeMultiplier: Decimal;
+  volumePlace: number;
+  pricePlace: number;
+  priceEndStep: Decimal;
+  minTradeUSDT: Decimal;
+  maxLever: number;
+  makerFeeRate: Decimal;
+  takerFeeRate: Decimal;
+  /** Where the mark starts. */
+  initialMark: Decimal;
+}
+
+/** BTCUSDT and ETHUSDT with Bitget's real grid (tick 0.1 / 0.01, steps 0.001 / 0.01, min 5 USDT). */
+export const DEFAULT_CONTRACTS: readonly LocalContract[] = [
+  {
+    symbol: 'BTCUSDT',
+    baseCoin: 'BTC',
+    quoteCoin: 'USDT',
+    minTradeNum: parseDecimal('0.001'),
+    sizeMultiplier: parseDecimal('0.001'),
+    volumePlace: 3,
+    pricePlace: 1,
+    priceEndStep: parseDecimal('1'),
+    minTradeUSDT: parseDecimal('5'),
+    maxLever: 125,
+    makerFeeRate: parseDecimal('0.0002'),
+    takerFeeRate: parseDecimal('0.0006'),
+    initialMark: parseDecimal('60000'),
+  },
+  {
+    symbol: 'ETHUSDT',
+    baseCoin: 'ETH',
+    quoteCoin: 'USDT',
+    minTradeNum: parseDecimal('0.01'),
+    sizeMultiplier: parseDecimal('0.01'),
+    volumePlace: 2,
+    pricePlace: 2,
+    priceEndStep: parseDecimal('1'),
+    minTradeUSDT: parseDecimal('5'),
+    maxLever: 100,
+    makerFeeRate: parseDecimal('0.0002'),
+    takerFeeRate: parseDecimal('0.0006'),
+    initialMark: parseDecimal('3000'),
+  },
+];
+
+export function tickOf(contract: LocalContract): Decimal {
+  return contract.priceEndStep.times(parseDecimal('10').pow(-contract.pricePlace));
+}
+
+/** The contract as Bitget's contracts endpoint writes it (numbers as strings). */
+export function contractRecord(contract: LocalContract, productType: string) {
+  return {
+    symbol: contract.symbol,
+    baseCoin: contract.baseCoin,
+    quoteCoin: contract.quoteCoin,
+    buyLimitPriceRatio: '0.05',
+    sellLimitPriceRatio: '0.05',
+    feeRateUpRatio: '0.005',
+    makerFeeRate: contract.makerFeeRate.toString(),
+    takerFeeRate: contract.takerFeeRate.toString(),
+    openCostUpRatio: '0.01',
+    supportMarginCoins: [contract.quoteCoin],
+    minTradeNum: contract.minTradeNum.toString(),
+    priceEndStep: contract.priceEndStep.toString(),
+    volumePlace: String(contract.volumePlace),
+    pricePlace: String(contract.pricePlace),
+    sizeMultiplier: contract.sizeMultiplier.toString(),
+    symbolType: 'perpetual',
+    minTradeUSDT: contract.minTradeUSDT.toString(),
+    maxSymbolOrderNum: '200',
+    maxProductOrderNum: '400',
+    maxPositionNum: '150',
+    symbolStatus: 'normal',
+    offTime: '-1',
+    limitOpenTime: '-1',
+    deliveryTime: '',
+    deliveryStartTime: '',
+    launchTime: '',
+    fundInterval: '8',
+    minLever: '1',
+    maxLever: String(contract.maxLever),
+    posLimit: '0.1',
+    maintainTime: '',
+    productType,
+  };
+}
