@@ -36,6 +36,8 @@ export interface SubmissionOptions<P> {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   random?: () => number;
+  /** Send closes with the venue's own close method (Deribit private/close_position). Default: no. */
+  useVenueClosePosition?: boolean;
 }
 
 interface Attempts {
@@ -83,6 +85,7 @@ export class SubmissionProcessor<P> {
       retryDelayMs: 250,
       maxRetryDelayMs: 15_000,
       random: Math.random,
+      useVenueClosePosition: false,
       ...options,
     };
   }
@@ -226,7 +229,13 @@ export class SubmissionProcessor<P> {
     const validUntilMs = this.#o.now() + this.#o.submitWindowMs;
     a.placeSends += 1;
     a.lastValidUntil = validUntilMs;
-    const send = order.order.intent === 'close_position' ? entry.adapter.closePosition : entry.adapter.place;
+    // A close is sent as a reduce-only (or tradeSide close) order carrying the client id, so that
+    // an unknown outcome can be looked up. Deribit's private/close_position takes no label and no
+    // valid_until: its unknown outcome could not be resolved without risking a second close.
+    const send =
+      order.order.intent === 'close_position' && this.#o.useVenueClosePosition
+        ? entry.adapter.closePosition
+        : entry.adapter.place;
     const result = await send.call(entry.adapter, order.order, { validUntilMs });
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
