@@ -488,7 +488,7 @@ export class OrderService<P> {
     side: PositionSide,
   ): Promise<Position | undefined> {
     await this.#o.readModelCaughtUp();
-    const rows = await this.#o.readModel.positions(settings.venue, settings.account);
+    const rows = await this.#o.readModel.positionSizes(settings.venue, settings.account);
     const row = rows.find((r) => r.symbol === instrument.symbol && r.side === side);
     if (!row) return undefined;
     const key = { venue: settings.venue, account: settings.account, symbol: instrument.symbol, side };

@@ -12,7 +12,7 @@ export interface ServiceReadModel {
   /** Orders that may be working at the venue (any live status). */
   liveOrders(venue: Venue, account: string): Promise<LiveOrderRef[]>;
   orderIdByVenueOrderId(venue: Venue, account: string, venueOrderId: string): Promise<string | undefined>;
-  positions(venue: Venue, account: string): Promise<PositionSize[]>;
+  positionSizes(venue: Venue, account: string): Promise<PositionSize[]>;
   /** Venue time of the latest fill recorded for the account, if any. */
   lastFillTime(venue: Venue, account: string): Promise<string | undefined>;
 }

@@ -93,7 +93,7 @@ export class Reconciler<P> {
     // 3. Fills the OMS may have missed (while disconnected), on every instrument it has a stake in.
     const venuePositions = await adapter.positions();
     for (const p of venuePositions) if (!p.size.isZero()) symbols.add(p.symbol);
-    const omsPositions = await this.#o.readModel.positions(adapter.venue, adapter.account);
+    const omsPositions = await this.#o.readModel.positionSizes(adapter.venue, adapter.account);
     for (const p of omsPositions) if (!p.size.isZero()) symbols.add(p.symbol);
     if (instruments.size <= 20) for (const symbol of instruments.keys()) symbols.add(symbol);
     const lastFill = await this.#o.readModel.lastFillTime(adapter.venue, adapter.account);
@@ -112,7 +112,7 @@ export class Reconciler<P> {
 
     // 4. Positions: what remains different after the above is reported, not papered over.
     await this.#o.readModelCaughtUp();
-    const ours = await this.#o.readModel.positions(adapter.venue, adapter.account);
+    const ours = await this.#o.readModel.positionSizes(adapter.venue, adapter.account);
     const differences = comparePositions(
       ours.map((p) => ({ key: `${p.symbol}/${p.side}`, size: p.size })),
       venuePositions.map((p) => ({ key: `${p.symbol}/${p.side}`, size: p.size })),
