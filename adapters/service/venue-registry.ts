@@ -94,6 +94,10 @@ export class VenueRegistry {
     return this.#resumed.asObservable();
   }
 
+  status(entry: VenueEntry): VenueStatus {
+    return this.#entry(entry).status;
+  }
+
   isTrading(entry: VenueEntry): boolean {
     return this.#entry(entry).status.trading;
   }
