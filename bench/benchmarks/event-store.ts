@@ -10,7 +10,7 @@ import type { SqlExecutor } from '../../adapters/event-store/sql/sql-driver.ts';
 import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-store.ts';
 import { testDatabase } from '../../test/support/postgres.ts';
 import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
-import { measure, median, percentile, type Sample } from '../lib/stats.ts';
+import { measureInterleaved, median, percentile } from '../lib/stats.ts';
 
 /**
  * B1, B2, B4 (and B10's PGlite half) of ../shared/reference/benchmarks-and-faults.md: appends
@@ -77,6 +77,19 @@ interface Row {
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 
+type Op = (i: number, worker: number) => Promise<unknown>;
+
+interface Scenario {
+  readonly scenario: string;
+  readonly unit: string;
+  readonly target?: number;
+  readonly count: number;
+  readonly concurrency: number;
+  readonly unitsPerOp: number;
+  /** Fresh operations for one round (new stream ids, revision bookkeeping). */
+  round(): { subject: Op; baseline: Op };
+}
+
 const runTarget = async (target: Target, context: BenchContext, counts: Counts): Promise<Row[]> => {
   const { store, baseline } = target;
   await prepareBaselineTable(store);
@@ -84,113 +97,86 @@ const runTarget = async (target: Target, context: BenchContext, counts: Counts):
   const uniq = () => `${Date.now().toString(36)}-${run++}`;
   const name = (s: string) => (target.prepared ? s : undefined);
 
-  // One round of each measurement; the first round warms up and is discarded.
-  const b1Subject = async (): Promise<Sample> => {
+  /** Appends of `size` events to `streams` streams (stream = pick(i, worker)), exact expected revisions. */
+  const appends = (size: number, pick: (i: number, worker: number) => number): Op => {
     const id = uniq();
     const revisions = new Map<number, ExpectedRevision>();
-    return measure(counts.b1, 1, async (i) => {
-      const s = i % 100;
-      const r = await store.append(`b1-${id}-${s}`, [newEvent(i)], {
+    return async (i, worker) => {
+      const s = pick(i, worker);
+      const events = Array.from({ length: size }, (_, k) => newEvent(i + k));
+      const r = await store.append(`bench-${id}-${s}`, events, {
         expectedRevision: revisions.get(s) ?? 'no_stream',
       });
       revisions.set(s, r.nextExpectedRevision);
-    });
+    };
   };
-  const singleRowBaseline = (concurrency: number, count: number) => async (): Promise<Sample> => {
+  const singleRowInsert = (): Op => {
     const id = uniq();
-    return measure(count, concurrency, (i) => {
+    return (i) => {
       const e = newEvent(i);
       return baseline.query(
         baselineInsert,
         [`base-${id}-${i}`, 0, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata)],
         name('bench_insert'),
       );
-    });
+    };
   };
-  const b2Subject = async (): Promise<Sample> => {
+  const batchInsert = (size: number): Op => {
     const id = uniq();
-    const revisions = new Map<number, ExpectedRevision>();
-    return measure(counts.b2, 16, async (i, worker) => {
-      const r = await store.append(`b2-${id}-${worker}`, [newEvent(i)], {
-        expectedRevision: revisions.get(worker) ?? 'no_stream',
-      });
-      revisions.set(worker, r.nextExpectedRevision);
-    });
-  };
-  const batchSubject = (size: number) => async (): Promise<Sample> => {
-    const id = uniq();
-    const revisions = new Map<number, ExpectedRevision>();
-    return measure(
-      counts.b4,
-      1,
-      async (i) => {
-        const s = i % 10;
-        const events = Array.from({ length: size }, (_, k) => newEvent(k));
-        const r = await store.append(`b4-${id}-${s}`, events, {
-          expectedRevision: revisions.get(s) ?? 'no_stream',
-        });
-        revisions.set(s, r.nextExpectedRevision);
-      },
-      size,
-    );
-  };
-  const batchBaseline = (size: number) => async (): Promise<Sample> => {
-    const id = uniq();
-    return measure(
-      counts.b4,
-      1,
-      (i) => {
-        const events = Array.from({ length: size }, (_, k) => newEvent(k));
-        return baseline.query(
-          baselineBatch,
-          [
-            `base-${id}-${i}`,
-            events.map((_, k) => k),
-            events.map((e) => e.id),
-            events.map((e) => e.type),
-            events.map((e) => JSON.stringify(e.data)),
-            events.map((e) => JSON.stringify(e.metadata)),
-          ],
-          name('bench_batch'),
-        );
-      },
-      size,
-    );
+    return (i) => {
+      const events = Array.from({ length: size }, (_, k) => newEvent(i + k));
+      return baseline.query(
+        baselineBatch,
+        [
+          `base-${id}-${i}`,
+          events.map((_, k) => k),
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+        name('bench_batch'),
+      );
+    };
   };
 
-  const scenarios: {
-    scenario: string;
-    subject: () => Promise<Sample>;
-    baseline: () => Promise<Sample>;
-    unit: string;
-    target?: number;
-  }[] = [
+  const pglite = target.name === 'PGlite';
+  const scenarios: Scenario[] = [
     {
       scenario: 'B1 append 1 event, sequential',
-      subject: b1Subject,
-      baseline: singleRowBaseline(1, counts.b1),
       unit: 'appends/s',
-      target: target.name === 'PGlite' ? 0.5 : 0.7,
+      target: pglite ? 0.5 : 0.7,
+      count: counts.b1,
+      concurrency: 1,
+      unitsPerOp: 1,
+      round: () => ({ subject: appends(1, (i) => i % 100), baseline: singleRowInsert() }),
     },
     {
       scenario: 'B2 append 1 event, 16 in flight',
-      subject: b2Subject,
-      baseline: singleRowBaseline(16, counts.b2),
       unit: 'appends/s',
-      target: target.name === 'PGlite' ? 0.5 : 0.6,
+      target: pglite ? 0.5 : 0.6,
+      count: counts.b2,
+      concurrency: 16,
+      unitsPerOp: 1,
+      // distinct streams: one per worker
+      round: () => ({ subject: appends(1, (_, worker) => worker), baseline: singleRowInsert() }),
     },
     {
       scenario: 'B4 append 100 events',
-      subject: batchSubject(100),
-      baseline: batchBaseline(100),
       unit: 'events/s',
       target: 0.5,
+      count: counts.b4,
+      concurrency: 1,
+      unitsPerOp: 100,
+      round: () => ({ subject: appends(100, (i) => i % 10), baseline: batchInsert(100) }),
     },
     {
       scenario: 'B4 append 10 events (info)',
-      subject: batchSubject(10),
-      baseline: batchBaseline(10),
       unit: 'events/s',
+      count: counts.b4 * 4,
+      concurrency: 1,
+      unitsPerOp: 10,
+      round: () => ({ subject: appends(10, (i) => i % 10), baseline: batchInsert(10) }),
     },
   ];
 
@@ -204,23 +190,21 @@ const runTarget = async (target: Target, context: BenchContext, counts: Counts):
       unit: s.unit,
       ...(s.target ? { target: s.target } : {}),
     };
+    // Round 0 warms up (JIT, caches, prepared statements) and is discarded.
     for (let round = 0; round <= context.rounds; round++) {
-      // Alternate the order so that drift in the machine's load hits both sides alike.
-      const [a, b] =
-        round % 2 === 0 ? [await s.baseline(), await s.subject()] : (() => [undefined, undefined])();
-      let base: Sample;
-      let subj: Sample;
-      if (a && b) {
-        base = a;
-        subj = b;
-      } else {
-        subj = await s.subject();
-        base = await s.baseline();
-      }
+      const ops = s.round();
+      const [subject, base] = await measureInterleaved(
+        s.count,
+        10,
+        s.concurrency,
+        ops.subject,
+        ops.baseline,
+        s.unitsPerOp,
+      );
       if (round === 0) continue;
-      row.subject.push(subj.rate);
+      row.subject.push(subject.rate);
       row.baseline.push(base.rate);
-      row.latencies.push(...subj.latenciesMs);
+      row.latencies.push(...subject.latenciesMs);
     }
     rows.push(row);
     context.log(`  ${target.name} ${s.scenario}: done`);
@@ -283,7 +267,7 @@ export const benchmark: Benchmark = {
         const rows = await runTarget(
           { name: 'PostgreSQL', store, baseline, prepared: true, close: async () => undefined },
           context,
-          { b1: scaled(1000, context), b2: scaled(4000, context), b4: scaled(100, context) },
+          { b1: scaled(2000, context), b2: scaled(4000, context), b4: scaled(100, context) },
         );
         report(
           'PostgreSQL',

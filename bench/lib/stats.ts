@@ -14,6 +14,8 @@ export const percentile = (values: readonly number[], p: number): number => {
 export interface Sample {
   /** operations (or rows) per second */
   readonly rate: number;
+  readonly seconds: number;
+  readonly units: number;
   /** per-operation latencies in ms */
   readonly latenciesMs: readonly number[];
 }
@@ -43,5 +45,41 @@ export const measure = async (
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { rate: (count * unitsPerOp) / seconds, latenciesMs };
+  return { rate: (count * unitsPerOp) / seconds, seconds, units: count * unitsPerOp, latenciesMs };
+};
+
+/**
+ * Measures two workloads in alternating slices (A B B A A B ...), so that a change in the machine's
+ * load during the round hits both alike; returns each side's totals. Ops are numbered across slices.
+ */
+export const measureInterleaved = async (
+  count: number,
+  slices: number,
+  concurrency: number,
+  a: (i: number, worker: number) => Promise<unknown>,
+  b: (i: number, worker: number) => Promise<unknown>,
+  unitsPerOp = 1,
+): Promise<[Sample, Sample]> => {
+  const per = Math.max(1, Math.floor(count / slices));
+  const totals = [
+    { seconds: 0, units: 0, latenciesMs: [] as number[] },
+    { seconds: 0, units: 0, latenciesMs: [] as number[] },
+  ];
+  for (let slice = 0; slice < slices; slice++) {
+    const order = slice % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order) {
+      const op = side === 0 ? a : b;
+      const offset = slice * per;
+      const sample = await measure(per, concurrency, (i, w) => op(offset + i, w), unitsPerOp);
+      const t = totals[side]!;
+      t.seconds += sample.seconds;
+      t.units += sample.units;
+      t.latenciesMs.push(...sample.latenciesMs);
+    }
+  }
+  const [ta, tb] = totals as [(typeof totals)[0], (typeof totals)[0]];
+  return [
+    { rate: ta.units / ta.seconds, seconds: ta.seconds, units: ta.units, latenciesMs: ta.latenciesMs },
+    { rate: tb.units / tb.seconds, seconds: tb.seconds, units: tb.units, latenciesMs: tb.latenciesMs },
+  ];
 };
