@@ -62,6 +62,8 @@ export interface ProjectionRunnerOptions<P> {
   readonly mode?: 'live' | 'catch-up';
   /** catch-up mode: apply nothing after this serialized position, and end the checkpoint there. */
   readonly until?: string;
+  /** Create the read models (generation 1) if they do not exist yet (default true; rebuild: false). */
+  readonly initialize?: boolean;
   /** Called after every committed batch (rebuild's progress display). */
   readonly onBatch?: (progress: BatchProgress) => void;
   readonly hooks?: RunnerHooks;
@@ -184,7 +186,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     });
 
   const loadCheckpoint = async () => {
-    const row = await ensureReadModels(db, base, name);
+    const row = await ensureReadModels(db, base, name, { initialize: options.initialize ?? true });
     if (row.version !== READ_MODEL_VERSION)
       throw new ReadModelVersionError(name, row.version, READ_MODEL_VERSION);
     if (row.status === 'failed') {

@@ -116,6 +116,7 @@ export const ensureReadModels = async (
   db: { withTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> },
   base: string,
   name: string,
+  options: { initialize?: boolean } = {},
 ): Promise<ProjectionRow> => {
   checkSchemaName(base);
   return db.withTransaction(async (tx) => {
@@ -123,6 +124,7 @@ export const ensureReadModels = async (
     await tx.exec(controlDdl(base));
     const existing = await readProjection(tx, base, name);
     if (existing) return existing;
+    if (options.initialize === false) throw new Error(`no projection ${name} in ${base}.projections`);
     const schema = generationSchema(base, 1);
     await tx.exec(`drop schema if exists ${schema} cascade;`);
     await tx.exec(generationDdl(schema, true));
