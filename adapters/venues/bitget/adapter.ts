@@ -192,7 +192,8 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
   const logger = options.logger.child({ venue: 'bitget', account });
   const wsOptions = { ...DEFAULT_WS, ...options.ws };
   let clockOffset = 0;
-  let lastClockSync = Number.NEGATIVE_INFINITY;
+  /** When a timestamp error last made the adapter measure the offset again. */
+  let lastClockResync = Number.NEGATIVE_INFINITY;
   let accountMode: PositionMode | undefined = options.positionMode;
   const instrumentCache = new Map<string, Instrument>();
   /** orderId -> clientOid, learned from replies and pushes: the `fill` channel carries no clientOid. */
@@ -337,14 +338,13 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
     if (!outcome.ok) return;
     const after = now();
     clockOffset = Number(outcome.data.serverTime) - Math.round((before + after) / 2);
-    lastClockSync = after;
     logger.info({ clockOffsetMs: clockOffset }, 'bitget: clock offset measured');
   };
 
   /** After a timestamp error: measure the offset again, at most once per 10 s (no storm). */
   function scheduleClockSync() {
-    if (options.syncClock === false || now() - lastClockSync < 10_000) return;
-    lastClockSync = now();
+    if (options.syncClock === false || now() - lastClockResync < 10_000) return;
+    lastClockResync = now();
     syncClock().catch(() => {});
   }
 
