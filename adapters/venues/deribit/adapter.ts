@@ -85,6 +85,11 @@ export const DeribitAdapterOptionsSchema = z
     /** A socket silent this long is dead (default: two heartbeat intervals plus a second). */
     deadAfterMs: z.number().int().positive().optional(),
     rateLimits: RateLimitsSchema.default(DERIBIT_DEFAULT_RATE_LIMITS),
+    /**
+     * Credits kept in hand, as refill time: the venue charges a request when it arrives, so
+     * uneven network delays leave its count behind ours by up to this much refill.
+     */
+    rateLimitMarginMs: z.number().int().min(0).default(500),
     reconnect: z
       .object({
         initialDelayMs: z.number().int().positive().default(250),
@@ -445,7 +450,12 @@ class DeribitAdapterImpl implements DeribitAdapter {
 
   /** Waits for the credits of a request; refuses (not sent) when that would exceed the timeout. */
   private async reserve(method: string): Promise<void> {
-    const wait = this.limiter.reserve(method, this.now(), this.config.requestTimeoutMs);
+    const wait = this.limiter.reserve(
+      method,
+      this.now(),
+      this.config.requestTimeoutMs,
+      this.config.rateLimitMarginMs,
+    );
     if (wait === undefined) {
       throw new DeribitError(
         'DERIBIT_RATE_LIMITED',

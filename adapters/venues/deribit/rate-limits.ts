@@ -104,19 +104,25 @@ class Bucket {
     return true;
   }
 
-  /** Client side: reserve the credits; returns how long to wait (ms) before sending. */
-  reserve(cost: number, now: number): number {
-    this.refill(now);
+  /**
+   * Client side: reserve the credits; returns how long to wait (ms) before sending, so that at
+   * least `margin` credits would be left.
+   */
+  reserve(cost: number, now: number, margin: number): number {
+    const wait = this.waitFor(cost, now, margin);
     this.credits -= cost;
-    if (this.credits >= 0) return 0;
-    return Math.ceil((-this.credits / this.pool.refillPerSec) * 1000) + 1;
+    return wait;
   }
 
   /** How long a reservation of `cost` would wait now (ms), without reserving. */
-  waitFor(cost: number, now: number): number {
+  waitFor(cost: number, now: number, margin: number): number {
     this.refill(now);
     const after = this.credits - cost;
-    return after >= 0 ? 0 : Math.ceil((-after / this.pool.refillPerSec) * 1000) + 1;
+    return after >= margin ? 0 : Math.ceil(((margin - after) / this.pool.refillPerSec) * 1000) + 1;
+  }
+
+  refillPerSec(): number {
+    return this.pool.refillPerSec;
   }
 
   release(cost: number): void {
@@ -149,12 +155,17 @@ export class CreditLimiter {
   /**
    * Client side: reserve the request's credits unless the wait would exceed `maxWaitMs`.
    * Returns the wait in ms, or undefined (nothing reserved) when it is too long.
+   *
+   * `marginMs`: the server charges a request when it receives it, and starts refilling a full pool
+   * only then; a request delayed in transit leaves the server's pool behind the client's count by
+   * up to the refill of that delay. The client keeps that many credits in hand.
    */
-  reserve(method: string, now: number, maxWaitMs: number): number | undefined {
+  reserve(method: string, now: number, maxWaitMs: number, marginMs = 0): number | undefined {
     const bucket = this.buckets[poolOf(method)];
     const cost = costOf(this.limits, method);
-    if (bucket.waitFor(cost, now) > maxWaitMs) return undefined;
-    return bucket.reserve(cost, now);
+    const margin = (bucket.refillPerSec() * marginMs) / 1000;
+    if (bucket.waitFor(cost, now, margin) > maxWaitMs) return undefined;
+    return bucket.reserve(cost, now, margin);
   }
 
   /** Gives back a reservation that was not used (the request was abandoned before sending). */
