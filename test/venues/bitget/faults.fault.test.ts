@@ -257,7 +257,7 @@ describe('F10: timestamp expired / clock skew', () => {
 
 describe('F7: the WebSocket drops while fills happen', () => {
   it('reconnects, logs in, resubscribes, says so on state$, and the backfill brings the missed trades with their ids', async () => {
-    const { btc, oms } = await setUp();
+    const { oms } = await setUp();
     const states: VenueConnectionState[] = [];
     venue.adapter.state$.subscribe((state) => states.push(state));
     const orderId = await oms.place({ side: 'buy', type: 'limit', price: '59990', amount: '0.02' });

@@ -15,6 +15,7 @@ import {
   CREDENTIALS,
   DETAIL,
   FILLS,
+  httpRequest,
   MODIFY,
   PENDING,
   PLACE,
@@ -199,13 +200,17 @@ describe('the local Bitget over raw signed HTTP', () => {
         { timestamp: String(Date.now()), method: 'POST', path: PLACE, query: '', body: signed },
         { demo: false },
       );
-      const response = await fetch(`${local.restUrl}${PLACE}`, {
+      const response = await httpRequest(`${local.restUrl}${PLACE}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(placeBody({ size: '0.02' })),
       });
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ code: '40009', msg: 'sign signature error', data: null });
+      expect(JSON.parse(response.text)).toMatchObject({
+        code: '40009',
+        msg: 'sign signature error',
+        data: null,
+      });
       expect(local.orders()).toEqual([]);
     });
   });

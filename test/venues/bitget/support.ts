@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
@@ -116,6 +117,29 @@ export interface RawReply {
   body: { code: string; msg: string; requestTime: string; data: unknown } & Record<string, unknown>;
 }
 
+/** One HTTP request on its own connection (no keep-alive pool left behind). */
+export function httpRequest(
+  url: string,
+  options: { method: string; headers: Record<string, string>; body: string },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: options.method, headers: options.headers, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body === '' ? undefined : options.body);
+  });
+}
+
 /** Signed HTTP straight to the local Bitget, bypassing the adapter. */
 export function rawClient(restUrl: string, credentials = CREDENTIALS) {
   const send = async (
@@ -138,13 +162,12 @@ export function rawClient(restUrl: string, credentials = CREDENTIALS) {
     const timestamp = String(tweak.timestamp ?? Date.now());
     let headers = signedHeaders(credentials, { timestamp, method, path, query, body }, { demo: false });
     if (tweak.headers) headers = tweak.headers(headers);
-    const response = await fetch(`${restUrl}${path}${query === '' ? '' : `?${query}`}`, {
+    const response = await httpRequest(`${restUrl}${path}${query === '' ? '' : `?${query}`}`, {
       method,
       headers,
-      ...(method === 'POST' && { body }),
+      body,
     });
-    const text = await response.text();
-    return { status: response.status, body: parseVenueJson(text) as RawReply['body'] };
+    return { status: response.status, body: parseVenueJson(response.text) as RawReply['body'] };
   };
   return {
     get: (path: string, query?: Record<string, unknown>, tweak?: Parameters<typeof send>[3]) =>
