@@ -235,7 +235,7 @@ export function routes<P>({ service, queries, registry, parkedOrders }: RouteDep
       async handle({ body, context }) {
         return {
           status: 200,
-          body: unwrap(await service.cancelAll(CancelAllRequestSchema.parse(body ?? {}), context)),
+          body: unwrap(await service.cancelAll(CancelAllRequestSchema.parse(body), context)),
         };
       },
     },

@@ -36,10 +36,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
-    disableRequestLogging: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
   });
+  // JSON only: anything else is 415.
+  app.removeContentTypeParser('text/plain');
   const expected = Buffer.from(`Bearer ${options.token}`);
 
   const authorize = (request: FastifyRequest) => {
@@ -60,7 +61,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         if (route.auth) authorize(request);
         const context = requestContext(request, route);
         const input = {
-          body: parseOrThrow('body', route.body, request.body ?? {}),
+          body: parseOrThrow('body', route.body, request.body),
           query: parseOrThrow('query', route.query, request.query ?? {}),
           params: parseOrThrow('path', route.params, request.params ?? {}),
           context,

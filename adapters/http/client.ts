@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { OrderViewSchema, TimelineEntrySchema } from '../service/order-view.ts';
+import { ErrorBodySchema } from './errors.ts';
+import { OrderPageSchema, PositionRowSchema } from './queries.ts';
+import { HealthSchema } from './routes.ts';
+
+/** A typed client of the HTTP API (the CLI and the demo use it). Replies are checked with zod. */
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+  constructor(status: number, body: z.infer<typeof ErrorBodySchema>) {
+    super(`${body.code}: ${body.message}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code;
+    this.details = body.details;
+  }
+}
+
+const CommandResultSchema = z.object({ order: OrderViewSchema, replayed: z.boolean() });
+export type CommandReply = z.infer<typeof CommandResultSchema> & { status: number };
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs?: number;
+}
+
+export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClientOptions) {
+  async function call<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    options: { body?: unknown; idempotencyKey?: string; query?: Record<string, string | undefined> } = {},
+  ): Promise<{ status: number; value: T }> {
+    const url = new URL(path, baseUrl);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const response = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(options.body !== undefined && { 'content-type': 'application/json' }),
+        ...(options.idempotencyKey !== undefined && { 'idempotency-key': options.idempotencyKey }),
+      },
+      ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const json: unknown = await response.json();
+    if (!response.ok) throw new ApiError(response.status, ErrorBodySchema.parse(json));
+    return { status: response.status, value: schema.parse(json) };
+  }
+  const command = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<CommandReply> => {
+    const { status, value } = await call(method, path, CommandResultSchema, {
+      ...(body !== undefined && { body }),
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
+    });
+    return { ...value, status };
+  };
+
+  return {
+    place: (body: Record<string, unknown>, idempotencyKey?: string) =>
+      command('POST', '/v1/orders', body, idempotencyKey),
+    amend: (orderId: string, body: Record<string, unknown>, idempotencyKey?: string) =>
+      command('PATCH', `/v1/orders/${orderId}`, body, idempotencyKey),
+    cancel: (orderId: string, idempotencyKey?: string) =>
+      command('DELETE', `/v1/orders/${orderId}`, undefined, idempotencyKey),
+    closePosition: (body: Record<string, unknown>, idempotencyKey?: string) =>
+      command('POST', '/v1/positions/close', body, idempotencyKey),
+    cancelAll: async (body: Record<string, unknown> = {}) =>
+      (
+        await call(
+          'POST',
+          '/v1/orders/cancel-all',
+          z.object({ cancelled: z.array(z.string()), failed: z.array(z.unknown()) }),
+          { body },
+        )
+      ).value,
+    order: async (orderId: string) => (await call('GET', `/v1/orders/${orderId}`, OrderViewSchema)).value,
+    history: async (orderId: string) =>
+      (await call('GET', `/v1/orders/${orderId}/history`, z.array(TimelineEntrySchema))).value,
+    orders: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/orders', OrderPageSchema, { query })).value,
+    positions: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/positions', z.array(PositionRowSchema), { query })).value,
+    health: async () => (await call('GET', '/v1/health', HealthSchema)).value,
+    killSwitch: async (body: { engaged: boolean; reason: string; cancelAll?: boolean }) =>
+      (await call('POST', '/v1/kill-switch', z.record(z.string(), z.unknown()), { body })).value,
+  };
+}
+export type ApiClient = ReturnType<typeof createApiClient>;
