@@ -122,6 +122,8 @@ export interface BitgetAdapter extends VenueAdapter {
     instrument?: Instrument,
     holdSide?: 'long' | 'short',
   ): Promise<{ closed: { orderId: string | undefined; clientOid: string | undefined }[]; failed: number }>;
+  /** The positions of one instrument (`single-position`): a net position, or up to two hedge legs. */
+  positionsOf(instrument: Instrument): Promise<VenuePosition[]>;
   /** Finished orders (`orders-history`), newest first. */
   orderHistory(instrument?: Instrument): Promise<VenueOrderSnapshot[]>;
   /** Venue time minus local time, in ms, as last measured. */
@@ -173,6 +175,7 @@ const PATH = {
   history: '/api/v2/mix/order/orders-history',
   fills: '/api/v2/mix/order/fills',
   allPosition: '/api/v2/mix/position/all-position',
+  singlePosition: '/api/v2/mix/position/single-position',
   closePositions: '/api/v2/mix/order/close-positions',
   setPositionMode: '/api/v2/mix/account/set-position-mode',
   account: '/api/v2/mix/account/account',
@@ -739,6 +742,26 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
       .map((position) => toPosition(position, { account, accountMode: modeNow() }));
   }
 
+  async function positionsOf(instrument: Instrument): Promise<VenuePosition[]> {
+    const data = need(
+      await rest.call({
+        method: 'GET',
+        path: PATH.singlePosition,
+        group: 'singlePosition',
+        query: {
+          symbol: instrument.symbol,
+          productType: productTypeOf(instrument),
+          marginCoin: instrument.settlementCurrency,
+        },
+        data: PositionListSchema,
+      }),
+      'single-position',
+    );
+    return data
+      .filter((position) => !position.total.isZero())
+      .map((position) => toPosition(position, { account, accountMode: modeNow() }));
+  }
+
   async function instruments(): Promise<Instrument[]> {
     const data = need(
       await rest.call({
@@ -853,6 +876,7 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
     openOrders,
     fills,
     positions,
+    positionsOf,
     positionMode: () => accountMode,
     refreshPositionMode,
     setPositionMode,

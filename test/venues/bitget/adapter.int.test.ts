@@ -4,7 +4,7 @@ import { startLocalBitget } from '../../../adapters/venues/bitget/local/server.t
 import type { VenueOrderSnapshot } from '../../../adapters/venues/port.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import { orderParams } from './fixtures/orders.ts';
-import { CREDENTIALS, memoryLogger, SECRETS, startVenue, type Venue, waitFor } from './support.ts';
+import { CREDENTIALS, first, memoryLogger, SECRETS, startVenue, type Venue, waitFor } from './support.ts';
 
 let venue: Venue;
 afterEach(async () => venue?.close());
@@ -47,6 +47,19 @@ describe('the Bitget adapter against the local Bitget', () => {
       });
       expect(state.reconnects).toBe(0);
       expect(venue.local.wsConnections()).toBe(1);
+    });
+
+    it('keeps the private socket alive with text pings past the idle timeout', async () => {
+      venue = await startVenue({ behaviour: { wsIdleTimeoutMs: 300 } }, { ws: { pingIntervalMs: 50 } });
+      await waitFor('eight pings (longer than the idle timeout)', () => venue.local.wsPings() >= 8);
+      const state = await first(venue.adapter.state$, () => true);
+      expect(state).toMatchObject({ status: 'connected', reconnects: 0 });
+    });
+
+    it('is dropped by the venue when it stays silent, and reconnects by itself', async () => {
+      venue = await startVenue({ behaviour: { wsIdleTimeoutMs: 100 } }, { ws: { pingIntervalMs: 60_000 } });
+      const state = await first(venue.adapter.state$, (s) => s.status === 'connected' && s.reconnects >= 1);
+      expect(state.reconnects).toBeGreaterThanOrEqual(1);
     });
 
     it('reads the mark price', async () => {
@@ -389,6 +402,12 @@ describe('the Bitget adapter against the local Bitget', () => {
       expect(legs.map((leg) => [leg.side, leg.size.toString()])).toEqual([
         ['long', '0.01'],
         ['short', '0.02'],
+      ]);
+      expect(
+        (await venue.adapter.positionsOf(btc)).map((leg) => [leg.side, leg.averageEntry?.toString()]),
+      ).toEqual([
+        ['long', '60000'],
+        ['short', '60000'],
       ]);
       const closed = await venue.adapter.closePositionsAtMarket(btc, 'short');
       expect(closed.closed).toHaveLength(1);

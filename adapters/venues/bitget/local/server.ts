@@ -92,7 +92,7 @@ export interface LocalBitget {
   wsUrl: string;
   close(): Promise<void>;
   /** Moves the mark; resting orders it crosses fill (up to `liquidity`, all when absent). */
-  setMarkPrice(symbol: string, price: string, options?: { liquidity?: string }): void;
+  setMarkPrice(symbol: string, price: string | Decimal, options?: { liquidity?: string | Decimal }): void;
   markPrice(symbol: string): Decimal;
   /** Taker liquidity at the mark for each new order. */
   setDepth(symbol: string, depth: string): void;
@@ -108,6 +108,8 @@ export interface LocalBitget {
   requests(): readonly RequestLogEntry[];
   /** Logged-in private WebSocket connections. */
   wsConnections(): number;
+  /** Text `ping`s received on the private WebSocket since start. */
+  wsPings(): number;
   faults: LocalBitgetFaults;
 }
 
@@ -570,10 +572,11 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       });
     },
     setMarkPrice(symbol, price, markOptions) {
+      const decimal = (value: string | Decimal) => (typeof value === 'string' ? parseDecimal(value) : value);
       engine.setMarkPrice(
         symbol,
-        parseDecimal(price),
-        markOptions?.liquidity === undefined ? undefined : parseDecimal(markOptions.liquidity),
+        decimal(price),
+        markOptions?.liquidity === undefined ? undefined : decimal(markOptions.liquidity),
       );
     },
     markPrice: (symbol) => engine.markPrice(symbol),
@@ -599,6 +602,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     },
     requests: () => log,
     wsConnections: () => hub?.count() ?? 0,
+    wsPings: () => hub?.pings ?? 0,
     faults: faults.controls({ dropSockets: () => hub?.dropAll(), flushHeldPushes: () => hub?.flushHeld() }),
   };
 }

@@ -45,6 +45,8 @@ export class WsHub {
   private readonly options: WsHubOptions;
   private readonly idleTimer: NodeJS.Timeout;
   private held: { apiKey: string; channel: PrivateChannel; message: string }[] = [];
+  /** Text pings received, all connections together. */
+  pings = 0;
 
   constructor(options: WsHubOptions) {
     this.options = options;
@@ -99,6 +101,7 @@ export class WsHub {
       return;
     }
     if (text === 'ping') {
+      this.pings += 1;
       if (connection.ws.readyState === connection.ws.OPEN) connection.ws.send('pong');
       return;
     }
