@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { EventStore, RecordedEvent, SubscriptionMessage } from '../adapters/event-store/port.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
-import { isTransient, type ReadModelDb, type WriterLock } from './db/read-model-db.ts';
+import { isTransient, type ReadModelDb, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
   CatchUpTimeoutError,
   CheckpointConflictError,
@@ -215,11 +215,26 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     return decoded;
   };
 
+  /**
+   * A batch transaction. If it fails because a rebuild switched generations meanwhile (the old
+   * generation's tables are dropped after the switch), that is a checkpoint conflict: reload.
+   */
+  const inTransaction = async <T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> => {
+    try {
+      return await db.withTransaction(work);
+    } catch (error) {
+      if (error instanceof CheckpointConflictError || isTransient(error)) throw error;
+      const row = await readProjection(db, base, name).catch(() => undefined);
+      if (row !== undefined && row.generation !== generation) throw new CheckpointConflictError(name);
+      throw error;
+    }
+  };
+
   /** One transaction: the batch's writes and the checkpoint compare-and-set. */
   const commitBatch = async (events: readonly ProjectedEvent[], to: string) => {
     const from = checkpoint!;
     const schema = generationSchema(base, generation!);
-    const staged = await db.withTransaction(async (tx) => {
+    const staged = await inTransaction(async (tx) => {
       let result: Awaited<ReturnType<OrderProjection['apply']>>;
       try {
         result = await projection.apply(tx, schema, events);
