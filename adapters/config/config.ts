@@ -1,0 +1,326 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
+
+/**
+ * The service's configuration: from the environment, optionally over a JSON file
+ * (`OMS_CONFIG_FILE`), validated at start with messages that name the variable at fault.
+ * Secrets (venue keys, the API token) are kept out of every log: see `redactedConfig`.
+ *
+ * Defaults give the embedded setup: the embedded store and read models under `.data/oms`, the
+ * local Deribit and Bitget in the same process, the API on 127.0.0.1:8080.
+ */
+
+const secret = z.string().min(1);
+const url = z.string().url();
+
+export const StoreConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('embedded'), dataDir: z.string().min(1).default('.data/oms') }).strict(),
+  z.object({ kind: z.literal('postgres'), databaseUrl: url, schema: z.string().default('oms') }).strict(),
+  z
+    .object({
+      kind: z.literal('eventstoredb'),
+      connectionString: z
+        .string()
+        .regex(/^(esdb|kurrentdb)(\+discover)?:\/\//, 'an esdb:// connection string'),
+    })
+    .strict(),
+]);
+export type StoreConfig = z.output<typeof StoreConfigSchema>;
+
+export const DeribitConfigSchema = z
+  .object({
+    /** local: the local Deribit in this process; testnet / production: Deribit; custom: the URLs given. */
+    mode: z.enum(['local', 'testnet', 'production', 'custom', 'off']).default('local'),
+    account: z.string().min(1).default('main'),
+    wsUrl: url.optional(),
+    httpUrl: url.optional(),
+    clientId: secret.optional(),
+    clientSecret: secret.optional(),
+    auth: z.enum(['client_credentials', 'client_signature']).default('client_signature'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (
+      (c.mode === 'testnet' || c.mode === 'production' || c.mode === 'custom') &&
+      (!c.clientId || !c.clientSecret)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientId'],
+        message: `Deribit ${c.mode} needs DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET`,
+      });
+    }
+    if (c.mode === 'custom' && (!c.wsUrl || !c.httpUrl)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wsUrl'],
+        message: 'Deribit custom mode needs DERIBIT_WS_URL and DERIBIT_HTTP_URL',
+      });
+    }
+  });
+export type DeribitConfig = z.output<typeof DeribitConfigSchema>;
+
+export const BitgetConfigSchema = z
+  .object({
+    /** local: the local Bitget in this process; demo: Bitget demo trading; production; custom: the URLs given. */
+    mode: z.enum(['local', 'demo', 'production', 'custom', 'off']).default('local'),
+    account: z.string().min(1).default('main'),
+    restUrl: url.optional(),
+    wsUrl: url.optional(),
+    apiKey: secret.optional(),
+    secretKey: secret.optional(),
+    passphrase: secret.optional(),
+    positionMode: z.enum(['one_way', 'hedge']).default('one_way'),
+    marginMode: z.enum(['isolated', 'crossed']).default('crossed'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (
+      (c.mode === 'demo' || c.mode === 'production' || c.mode === 'custom') &&
+      (!c.apiKey || !c.secretKey || !c.passphrase)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiKey'],
+        message: `Bitget ${c.mode} needs BITGET_API_KEY, BITGET_SECRET_KEY and BITGET_PASSPHRASE`,
+      });
+    }
+    if (c.mode === 'custom' && (!c.restUrl || !c.wsUrl)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restUrl'],
+        message: 'Bitget custom mode needs BITGET_REST_URL and BITGET_WS_URL',
+      });
+    }
+  });
+export type BitgetConfig = z.output<typeof BitgetConfigSchema>;
+
+export const ConfigSchema = z
+  .object({
+    store: StoreConfigSchema,
+    /** Where the read models live: the embedded store's PGlite, the PostgreSQL store's database, or this URL. */
+    readModels: z
+      .object({
+        databaseUrl: url.optional(),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/)
+          .default('oms_read'),
+      })
+      .strict(),
+    api: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.coerce.number().int().min(0).max(65535).default(8080),
+        /** The bearer token; generated at start (and kept in the data directory) when not given. */
+        token: z.string().min(16, 'OMS_API_TOKEN must be at least 16 characters').optional(),
+      })
+      .strict(),
+    venues: z.object({ deribit: DeribitConfigSchema, bitget: BitgetConfigSchema }).strict(),
+    limits: PreTradeLimitsSchema,
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.store.kind === 'eventstoredb' && !c.readModels.databaseUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['readModels', 'databaseUrl'],
+        message:
+          'with EventStoreDB, the read models need a PostgreSQL database: set READ_MODEL_DATABASE_URL (or DATABASE_URL)',
+      });
+    }
+  });
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Which environment variable sets which config path (for clear error messages). */
+const ENV: Record<string, string> = {
+  'store.kind': 'OMS_STORE',
+  'store.dataDir': 'OMS_DATA_DIR',
+  'store.databaseUrl': 'DATABASE_URL',
+  'store.connectionString': 'EVENTSTORE_CONNECTION_STRING',
+  'readModels.databaseUrl': 'READ_MODEL_DATABASE_URL',
+  'api.host': 'OMS_API_HOST',
+  'api.port': 'OMS_API_PORT',
+  'api.token': 'OMS_API_TOKEN',
+  'venues.deribit.mode': 'DERIBIT_MODE',
+  'venues.deribit.clientId': 'DERIBIT_CLIENT_ID',
+  'venues.deribit.wsUrl': 'DERIBIT_WS_URL',
+  'venues.deribit.httpUrl': 'DERIBIT_HTTP_URL',
+  'venues.bitget.mode': 'BITGET_MODE',
+  'venues.bitget.apiKey': 'BITGET_API_KEY',
+  'venues.bitget.restUrl': 'BITGET_REST_URL',
+  'venues.bitget.wsUrl': 'BITGET_WS_URL',
+  'venues.bitget.positionMode': 'BITGET_POSITION_MODE',
+  'limits.priceBand': 'OMS_PRICE_BAND',
+  'limits.maxNotional': 'OMS_MAX_NOTIONAL',
+  'limits.allowlist': 'OMS_ALLOWLIST',
+  'log.level': 'OMS_LOG_LEVEL',
+};
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const defined = <T extends Record<string, unknown>>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+
+/** `deribit:BTC-PERPETUAL=1000,bitget:BTCUSDT=2` → a record. */
+function maxAmounts(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  return Object.fromEntries(
+    text.split(',').map((pair) => {
+      const [key = '', value = ''] = pair.split('=');
+      return [key.trim(), value.trim()];
+    }),
+  );
+}
+
+/** The configuration from the environment (and `OMS_CONFIG_FILE`, which the environment overrides). */
+export function loadConfig(env: Env = process.env): Config {
+  let file: Record<string, unknown> = {};
+  if (env.OMS_CONFIG_FILE) {
+    try {
+      file = JSON.parse(readFileSync(env.OMS_CONFIG_FILE, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError([`OMS_CONFIG_FILE ${env.OMS_CONFIG_FILE}: ${(error as Error).message}`]);
+    }
+  }
+  const fromFile = (path: string): Record<string, unknown> => {
+    let node: unknown = file;
+    for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+    return (node ?? {}) as Record<string, unknown>;
+  };
+  const storeKind = env.OMS_STORE ?? (fromFile('store').kind as string | undefined) ?? 'embedded';
+  const input = {
+    store: {
+      ...fromFile('store'),
+      ...defined({
+        kind: storeKind,
+        ...(storeKind === 'embedded' && { dataDir: env.OMS_DATA_DIR }),
+        ...(storeKind === 'postgres' && { databaseUrl: env.DATABASE_URL }),
+        ...(storeKind === 'eventstoredb' && { connectionString: env.EVENTSTORE_CONNECTION_STRING }),
+      }),
+    },
+    readModels: {
+      ...fromFile('readModels'),
+      ...defined({
+        databaseUrl:
+          env.READ_MODEL_DATABASE_URL ?? (storeKind === 'eventstoredb' ? env.DATABASE_URL : undefined),
+      }),
+    },
+    api: {
+      ...fromFile('api'),
+      ...defined({ host: env.OMS_API_HOST, port: env.OMS_API_PORT, token: env.OMS_API_TOKEN }),
+    },
+    venues: {
+      deribit: {
+        ...fromFile('venues.deribit'),
+        ...defined({
+          mode: env.DERIBIT_MODE,
+          account: env.DERIBIT_ACCOUNT,
+          wsUrl: env.DERIBIT_WS_URL,
+          httpUrl: env.DERIBIT_HTTP_URL,
+          clientId: env.DERIBIT_CLIENT_ID,
+          clientSecret: env.DERIBIT_CLIENT_SECRET,
+          auth: env.DERIBIT_AUTH,
+        }),
+      },
+      bitget: {
+        ...fromFile('venues.bitget'),
+        ...defined({
+          mode: env.BITGET_MODE,
+          account: env.BITGET_ACCOUNT,
+          restUrl: env.BITGET_REST_URL,
+          wsUrl: env.BITGET_WS_URL,
+          apiKey: env.BITGET_API_KEY,
+          secretKey: env.BITGET_SECRET_KEY,
+          passphrase: env.BITGET_PASSPHRASE,
+          positionMode: env.BITGET_POSITION_MODE,
+          marginMode: env.BITGET_MARGIN_MODE,
+        }),
+      },
+    },
+    limits: {
+      priceBand: '0.1',
+      ...fromFile('limits'),
+      ...defined({
+        priceBand: env.OMS_PRICE_BAND,
+        maxNotional: env.OMS_MAX_NOTIONAL,
+        allowlist: env.OMS_ALLOWLIST ? env.OMS_ALLOWLIST.split(',').map((s) => s.trim()) : undefined,
+        maxAmount: maxAmounts(env.OMS_MAX_AMOUNT),
+      }),
+    },
+    log: { ...fromFile('log'), ...defined({ level: env.OMS_LOG_LEVEL }) },
+  };
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const path = issue.path.map(String).join('.');
+        const variable = ENV[path];
+        return `${variable ? `${variable} (${path})` : path || 'config'}: ${issue.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+const REDACTED = '[redacted]';
+
+/** The configuration fit for a log line or a terminal: no secret, no password in a URL. */
+export function redactedConfig(config: Config): unknown {
+  const hidePassword = (u: string | undefined) =>
+    u ? u.replace(/\/\/([^:/@]+):[^@]*@/, `//$1:${REDACTED}@`) : u;
+  return {
+    ...config,
+    store:
+      config.store.kind === 'postgres'
+        ? { ...config.store, databaseUrl: hidePassword(config.store.databaseUrl) }
+        : config.store,
+    readModels: { ...config.readModels, databaseUrl: hidePassword(config.readModels.databaseUrl) },
+    api: { ...config.api, ...(config.api.token && { token: REDACTED }) },
+    venues: {
+      deribit: {
+        ...config.venues.deribit,
+        ...(config.venues.deribit.clientSecret && { clientSecret: REDACTED }),
+      },
+      bitget: {
+        ...config.venues.bitget,
+        ...(config.venues.bitget.secretKey && { secretKey: REDACTED }),
+        ...(config.venues.bitget.passphrase && { passphrase: REDACTED }),
+      },
+    },
+  };
+}
+
+/** Logger paths pino must redact wherever they appear. */
+export const LOG_REDACT_PATHS = [
+  '*.token',
+  '*.accessToken',
+  '*.access_token',
+  '*.refreshToken',
+  '*.refresh_token',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.secretKey',
+  '*.passphrase',
+  '*.signature',
+  '*.sign',
+  'req.headers.authorization',
+  'headers.authorization',
+  'config.api.token',
+];
