@@ -27,6 +27,7 @@ import {
   currencyOf,
   domainInstrument,
   orderEntryParams,
+  orderReplyOf,
   orderSnapshot,
   venueFill,
   venuePosition,
@@ -37,11 +38,9 @@ import {
   CountSchema,
   describeIssues,
   InstrumentListSchema,
-  isFullOrder,
   type Notification,
   OkSchema,
   OrderListSchema,
-  OrderReplySchema,
   PositionListSchema,
   SubscribedChannelsSchema,
   TickerSchema,
@@ -515,7 +514,7 @@ class DeribitAdapterImpl implements DeribitAdapter {
     if (parsed.success) return parsed.data;
     throw new DeribitError(
       'DERIBIT_PROTOCOL_ERROR',
-      `${what}: unreadable reply: ${describeIssues(parsed.error)}`,
+      `${what}: unreadable reply: ${describeIssues(parsed.error, value)}`,
       true,
     );
   }
@@ -578,7 +577,7 @@ class DeribitAdapterImpl implements DeribitAdapter {
       for (const raw of Array.isArray(data) ? data : [data]) {
         const order = WireOrderSchema.safeParse(raw);
         if (!order.success) {
-          this.protocolError(channel, describeIssues(order.error));
+          this.protocolError(channel, describeIssues(order.error, raw));
           continue;
         }
         this.reports.next({ kind: 'order', order: orderSnapshot(this.account, order.data, raw), receivedAt });
@@ -589,7 +588,7 @@ class DeribitAdapterImpl implements DeribitAdapter {
       for (const raw of Array.isArray(data) ? data : [data]) {
         const trade = WireTradeSchema.safeParse(raw);
         if (!trade.success) {
-          this.protocolError(channel, describeIssues(trade.error));
+          this.protocolError(channel, describeIssues(trade.error, raw));
           continue;
         }
         this.reports.next({ kind: 'fill', fill: venueFill(this.account, trade.data, raw), receivedAt });
@@ -643,10 +642,10 @@ class DeribitAdapterImpl implements DeribitAdapter {
   private async orderCall(method: string, params: Record<string, unknown>): Promise<PlaceResult> {
     try {
       const reply = await this.request(method, params);
-      const { order, fills } = this.orderReply(method, reply.result);
+      const { venueOrderId, order, fills } = orderReplyOf(this.account, method, reply.result);
       return {
         outcome: 'accepted',
-        venueOrderId: order?.venueOrderId ?? this.orderIdOf(reply.result),
+        venueOrderId,
         order,
         fills,
         ...(reply.latency && { latency: reply.latency }),
@@ -654,24 +653,6 @@ class DeribitAdapterImpl implements DeribitAdapter {
     } catch (error) {
       return this.failureOutcome(method, error);
     }
-  }
-
-  /** `{ order, trades }` of buy / sell / edit / close_position, tolerant of the older dialect. */
-  private orderReply(
-    method: string,
-    result: unknown,
-  ): { order: VenueOrderSnapshot | undefined; fills: VenueFill[] } {
-    const parsed = this.parse(OrderReplySchema, result, method);
-    const raw = result as { order: unknown; trades?: unknown[] };
-    const order = isFullOrder(parsed.order)
-      ? orderSnapshot(this.account, parsed.order, raw.order)
-      : undefined;
-    const fills = (parsed.trades ?? []).map((trade, i) => venueFill(this.account, trade, raw.trades?.[i]));
-    return { order, fills };
-  }
-
-  private orderIdOf(result: unknown): string {
-    return this.parse(OrderReplySchema, result, 'order reply').order.order_id;
   }
 
   async amend(ref: VenueOrderRef, current: OrderParams, amendment: Amendment): Promise<AmendResult> {
@@ -694,10 +675,10 @@ class DeribitAdapterImpl implements DeribitAdapter {
           ];
     try {
       const reply = await this.request(method, params);
-      const { order, fills } = this.orderReply(method, reply.result);
+      const { venueOrderId, order, fills } = orderReplyOf(this.account, method, reply.result);
       return {
         outcome: 'accepted',
-        venueOrderId: order?.venueOrderId ?? this.orderIdOf(reply.result),
+        venueOrderId,
         // Deribit edits keep the label.
         clientOrderId: undefined,
         order,

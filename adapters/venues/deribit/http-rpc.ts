@@ -86,7 +86,7 @@ export async function httpRequest(options: {
   if (!reply.success) {
     throw new DeribitError(
       'DERIBIT_PROTOCOL_ERROR',
-      `${method}: unreadable HTTP reply (status ${response.status}): ${describeIssues(reply.error)}`,
+      `${method}: unreadable HTTP reply (status ${response.status}): ${describeIssues(reply.error, message)}`,
       true,
     );
   }

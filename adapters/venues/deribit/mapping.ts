@@ -2,13 +2,17 @@ import { assertNever } from '../../../domain/assert-never.ts';
 import { type Instrument, InstrumentSchema } from '../../../domain/instrument.ts';
 import type { CancelReason, OrderParams, OrderType, TimeInForce } from '../../../domain/order/contract.ts';
 import type { VenueFill, VenueOrderSnapshot, VenueOrderStatus, VenuePosition } from '../port.ts';
-import type {
-  WireInstrument,
-  WireOrder,
-  WireOrderType,
-  WirePosition,
-  WireTimeInForce,
-  WireTrade,
+import { DeribitError } from './errors.ts';
+import {
+  describeIssues,
+  isFullOrder,
+  OrderReplySchema,
+  type WireInstrument,
+  type WireOrder,
+  type WireOrderType,
+  type WirePosition,
+  type WireTimeInForce,
+  type WireTrade,
 } from './schemas.ts';
 
 /**
@@ -227,5 +231,32 @@ export function orderEntryParams(order: OrderParams): Record<string, unknown> {
       trigger_price: order.trigger.price,
       trigger: order.trigger.reference,
     }),
+  };
+}
+
+/**
+ * The `{ order, trades }` reply of buy / sell / edit / close_position (`result` as parsed by
+ * `parseWire`). The older dialect (seeds 000/002) answers the order id alone: `order` is then
+ * undefined. Throws DERIBIT_PROTOCOL_ERROR naming the field when the reply does not match.
+ */
+export function orderReplyOf(
+  account: string,
+  method: string,
+  result: unknown,
+): { venueOrderId: string; order: VenueOrderSnapshot | undefined; fills: VenueFill[] } {
+  const parsed = OrderReplySchema.safeParse(result);
+  if (!parsed.success) {
+    throw new DeribitError(
+      'DERIBIT_PROTOCOL_ERROR',
+      `${method}: unreadable reply: ${describeIssues(parsed.error, result)}`,
+      true,
+    );
+  }
+  const raw = result as { order: unknown; trades?: unknown[] };
+  const { order, trades } = parsed.data;
+  return {
+    venueOrderId: order.order_id,
+    order: isFullOrder(order) ? orderSnapshot(account, order, raw.order) : undefined,
+    fills: (trades ?? []).map((trade, i) => venueFill(account, trade, raw.trades?.[i])),
   };
 }

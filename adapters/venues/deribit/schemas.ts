@@ -304,14 +304,31 @@ export const TestResultSchema = z.looseObject({ version: z.string() });
 // Errors of validation
 // ------------------------------------------------------------------------------------------------
 
-/** A readable account of what did not match, each issue named by its path. */
-export function describeIssues(error: z.ZodError): string {
+/**
+ * A readable account of what did not match, each issue named by its path. Given the input, a
+ * field that is absent is called missing whatever the schema expected there.
+ */
+export function describeIssues(error: z.ZodError, input?: unknown): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
       const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-      const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-      return missing ? `${path}: missing required field` : `${path}: ${issue.message}`;
+      const absent =
+        input !== undefined
+          ? valueAt(input, issue.path) === undefined
+          : /received undefined/.test(issue.message);
+      return absent && issue.path.length > 0
+        ? `${path}: missing required field`
+        : `${path}: ${issue.message}`;
     })
     .join('; ');
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }

@@ -166,7 +166,10 @@ export class WsRpcConnection {
     if (id === undefined || id === null) {
       const notification = NotificationSchema.safeParse(message);
       if (!notification.success) {
-        this.logger.error({ issues: describeIssues(notification.error) }, 'deribit: unreadable notification');
+        this.logger.error(
+          { issues: describeIssues(notification.error, message) },
+          'deribit: unreadable notification',
+        );
         return;
       }
       this.notifications$.next(notification.data);
@@ -185,7 +188,7 @@ export class WsRpcConnection {
       pending.reject(
         new DeribitError(
           'DERIBIT_PROTOCOL_ERROR',
-          `${pending.method}: unreadable reply: ${describeIssues(reply.error)}`,
+          `${pending.method}: unreadable reply: ${describeIssues(reply.error, message)}`,
           true,
         ),
       );

@@ -86,7 +86,7 @@ function parse<S extends z.ZodType>(schema: S, params: Record<string, unknown>):
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const param = issue?.path.length ? String(issue.path[0]) : 'params';
-  const missing = issue?.code === 'invalid_type' && /received undefined/.test(issue.message);
+  const missing = issue !== undefined && issue.path.length > 0 && params[String(issue.path[0])] === undefined;
   const reason = missing ? 'missing required parameter' : (issue?.message ?? 'invalid');
   throw refuse.invalidParams(param, reason);
 }

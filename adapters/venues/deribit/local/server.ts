@@ -117,7 +117,7 @@ export interface LocalDeribit {
   expireTokens(): void;
   /** Open WebSocket connections. */
   connectionCount(): number;
-  /** Requests received per method, since start. */
+  /** Requests received per method since start (`public/auth:<grant_type>` counts auth by grant). */
   requestCount(method: string): number;
 }
 
@@ -291,6 +291,10 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     context: CallContext,
   ): { result: unknown } | { error: RpcFailure } => {
     requestCounts.set(method, (requestCounts.get(method) ?? 0) + 1);
+    if (method === 'public/auth' && typeof params.grant_type === 'string') {
+      const key = `${method}:${params.grant_type}`;
+      requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1);
+    }
     try {
       const handler = handlers[method];
       if (handler === undefined) throw refuse.methodNotFound();
