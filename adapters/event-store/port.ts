@@ -166,5 +166,6 @@ export interface EventStore<P> {
    */
   subscribeToAll(options?: SubscribeOptions<P>): Observable<SubscriptionMessage<P>>;
 
+  /** Releases connections; open subscriptions complete. */
   close(): Promise<void>;
 }

@@ -64,6 +64,9 @@ export const openEventStoreDbEventStore = (
   const { connectionString } = eventStoreDbConfigSchema.parse(config);
   const client = EventStoreDBClient.connectionString(connectionString);
   const backoff = options.backoff ?? defaultBackoff;
+  /** Completes each open subscription when the store closes (instead of resubscribing). */
+  const openSubscriptions = new Set<() => void>();
+  let closed = false;
 
   const append: EventStore<EsdbPosition>['append'] = async (streamId, events, { expectedRevision }) => {
     checkAppendInput(streamId, events, expectedRevision);
@@ -135,8 +138,17 @@ export const openEventStoreDbEventStore = (
   /** One attempt: a client subscription, translated into our messages. */
   const subscribeOnce = (after: EsdbPosition | undefined, filter: EventFilter | undefined) =>
     new Observable<SubscriptionMessage<EsdbPosition>>((subscriber) => {
+      if (closed) {
+        subscriber.complete();
+        return;
+      }
       let last = after ?? esdbPositions.start;
       let closing = false;
+      const end = () => {
+        closing = true;
+        subscriber.complete();
+      };
+      openSubscriptions.add(end);
       const subscription: AllStreamSubscription = client.subscribeToAll({
         fromPosition: after ? toEsdbPosition(after) : START,
         filter: toEsdbSubscriptionFilter(filter, (position) => {
@@ -165,6 +177,7 @@ export const openEventStoreDbEventStore = (
       });
       return () => {
         closing = true;
+        openSubscriptions.delete(end);
         subscription.unsubscribe().catch(() => undefined);
       };
     });
@@ -184,6 +197,10 @@ export const openEventStoreDbEventStore = (
         backoff,
       );
     },
-    close: () => client.dispose(),
+    close: async () => {
+      closed = true;
+      for (const end of [...openSubscriptions]) end();
+      await client.dispose();
+    },
   };
 };

@@ -57,7 +57,11 @@ const createPgliteDriver = (db: PGlite, onClose: () => Promise<void>): SqlDriver
   // The data directory admits one process (the lock), so every append is this store's own and
   // wakes its subscriptions in-process: no NOTIFY needed.
   announceAppend: () => undefined,
-  openSubscriptionSession: async () => ({ ...executor(db), close: async () => undefined }),
+  openSubscriptionSession: async () => {
+    // Not a StoreUnavailableError: a subscription outliving its store ends instead of retrying.
+    if (db.closed) throw new Error('the event store is closed');
+    return { ...executor(db), close: async () => undefined };
+  },
   close: onClose,
 });
 

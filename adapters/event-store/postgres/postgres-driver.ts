@@ -114,6 +114,8 @@ export const createPostgresDriver = (
     onWake: () => void,
     onError: (error: unknown) => void,
   ): Promise<SubscriptionSession> => {
+    // Not a StoreUnavailableError: a subscription outliving its store ends instead of retrying.
+    if (closed) throw new Error('the event store is closed');
     const client = new pg.Client({
       ...clientConfig,
       application_name: `${options.applicationName}-subscription`,
@@ -149,7 +151,12 @@ export const createPostgresDriver = (
     announceAppend,
     close: async () => {
       closed = true;
-      await Promise.all([...sessions].map((c) => c.end().catch(() => undefined)));
+      await Promise.all(
+        [...sessions].map((c) => {
+          c.removeAllListeners('end');
+          return c.end().catch(() => undefined);
+        }),
+      );
       await pool.end();
     },
   };

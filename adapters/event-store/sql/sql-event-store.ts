@@ -137,6 +137,9 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
   const retryStatement = `${schema}_append_retry_result`;
   /** Subscriptions of this store, woken right after its own appends commit. */
   const localWakers = new Set<() => void>();
+  /** Ends each open subscription (completes it) when the store closes. */
+  const openSubscriptions = new Set<() => void>();
+  let closed = false;
 
   const call = async <T>(work: () => Promise<T>, context?: Parameters<typeof translateSqlError>[1]) => {
     try {
@@ -233,10 +236,20 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
   /** One attempt: polls `$all` on its own session until unsubscribed or the session fails. */
   const poll = (after: SqlPosition | undefined, filter: EventFilter | undefined) =>
     new Observable<SubscriptionMessage<SqlPosition>>((subscriber) => {
+      if (closed) {
+        subscriber.complete();
+        return;
+      }
       let stopped = false;
       const waker = new Waker();
       const wake = () => waker.wake();
       localWakers.add(wake);
+      const end = () => {
+        stopped = true;
+        waker.wake();
+        subscriber.complete();
+      };
+      openSubscriptions.add(end);
       const opening = call(() =>
         driver.openSubscriptionSession(
           () => waker.wake(),
@@ -286,6 +299,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
       return () => {
         stopped = true;
         localWakers.delete(wake);
+        openSubscriptions.delete(end);
         waker.wake();
         opening.then(
           (session) => session.close(),
@@ -308,6 +322,10 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     subscribeToAll,
     withTransaction: (work) => driver.withTransaction(work),
     sql: driver,
-    close: () => driver.close(),
+    close: async () => {
+      closed = true;
+      for (const end of [...openSubscriptions]) end();
+      await driver.close();
+    },
   };
 };
