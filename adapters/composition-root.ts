@@ -46,13 +46,13 @@ export function createLogger(config: Config): Logger {
   });
 }
 
-interface Store {
+export interface Store {
   store: EventStore<unknown>;
   readModelDb: ReadModelDb;
   close(): Promise<void>;
 }
 
-async function openStore(config: Config): Promise<Store> {
+export async function openStore(config: Config): Promise<Store> {
   const { store: s, readModels } = config;
   switch (s.kind) {
     case 'embedded': {
