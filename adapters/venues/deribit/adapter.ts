@@ -522,8 +522,7 @@ class DeribitAdapterImpl implements DeribitAdapter {
   /** The outcome of a failed request that was meant to change something at the venue. */
   private failureOutcome(method: string, error: unknown): VenueRefusal | VenueUnknown {
     if (error instanceof DeribitRpcError) {
-      const { classification, venueCode, venueMessage, latency } = error;
-      const message = error.message.slice(method.length + 2);
+      const { classification, venueCode, venueMessage, latency, detail: message } = error;
       this.logger.warn(
         { method, code: venueCode, outcome: classification.outcome },
         `deribit: ${venueMessage}`,

@@ -142,6 +142,8 @@ export class DeribitRpcError extends DeribitError {
   readonly data: unknown;
   /** usIn / usOut / usDiff of the error reply. */
   readonly latency: VenueLatency | undefined;
+  /** The venue's message with the parameter and reason it gave, e.g. `price_wrong_tick (param price: ...)`. */
+  readonly detail: string;
   constructor(
     method: string,
     venueCode: number,
@@ -156,6 +158,7 @@ export class DeribitRpcError extends DeribitError {
     this.venueMessage = venueMessage;
     this.data = data;
     this.latency = latency;
+    this.detail = `${venueMessage}${reasonOf(data)}`;
     this.classification = classifyDeribitError(venueCode);
   }
 }
