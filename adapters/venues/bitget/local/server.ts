@@ -415,6 +415,9 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
   };
 
   const log: RequestLogEntry[] = [];
+  /** Replies held back by `delayReplies`: released (and dropped) on close. */
+  const delayed = new Set<() => void>();
+  let closed = false;
   const sockets = new Set<import('node:net').Socket>();
 
   const server = http.createServer((request, response) => {
@@ -477,8 +480,18 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       }
       if (fault?.kind === 'delay') {
         entry.replyFault = 'delay';
-        await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-        if (request.socket.destroyed) return;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            delayed.delete(release);
+            resolve();
+          }, fault.delayMs);
+          const release = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          delayed.add(release);
+        });
+        if (request.socket.destroyed || closed) return;
       }
       response.writeHead(httpStatus, {
         'Content-Type': 'application/json',
@@ -557,13 +570,14 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     return account;
   };
 
-  let closed = false;
   return {
     restUrl: `http://${host}:${address.port}`,
     wsUrl: `ws://${host}:${address.port}/v2/ws/private`,
     async close() {
       if (closed) return;
       closed = true;
+      for (const release of delayed) release();
+      delayed.clear();
       engine.close();
       await hub?.close();
       await new Promise<void>((resolve) => {
