@@ -99,6 +99,18 @@ export const readProjection = async (
   return result.rows[0] === undefined ? undefined : projectionRowSchema.parse(result.rows[0]);
 };
 
+/** As `readProjection`, but undefined (not an error) when the read models were never created. */
+export const findProjection = async (
+  sql: SqlRunner,
+  base: string,
+  name: string,
+): Promise<ProjectionRow | undefined> => {
+  const exists = await sql.query<{ t: string | null }>(`select to_regclass($1)::text as t`, [
+    `${base}.projections`,
+  ]);
+  return exists.rows[0]?.t == null ? undefined : readProjection(sql, base, name);
+};
+
 export const listProjections = async (sql: SqlRunner, base: string): Promise<ProjectionRow[]> => {
   const exists = await sql.query<{ t: string | null }>(`select to_regclass($1)::text as t`, [
     `${base}.projections`,

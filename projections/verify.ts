@@ -4,7 +4,7 @@ import type { EventStore } from '../adapters/event-store/port.ts';
 import type { ReadModelDb, SqlRunner } from './db/read-model-db.ts';
 import { ORDER_PROJECTION } from './order-projection.ts';
 import { createProjectionRunner } from './runner.ts';
-import { ensureReadModels, generationSchema, READ_MODELS, readProjection } from './schema.ts';
+import { ensureReadModels, findProjection, generationSchema, READ_MODELS, readProjection } from './schema.ts';
 
 /**
  * Verify: builds the read models again into a scratch schema, up to exactly the live checkpoint,
@@ -101,6 +101,11 @@ export const verifyReadModels = async <P>(options: VerifyOptions<P>): Promise<Ve
   const scratch = generationSchema(scratchBase, 1);
   const log = logger.child({ verify: name, schema: base, scratch: scratchBase });
   let events = 0;
+  if ((await findProjection(db, base, name)) === undefined) {
+    throw new Error(
+      `no read models in schema ${base} yet: nothing to verify (start the service or run \`oms rebuild\`)`,
+    );
+  }
   try {
     await ensureReadModels(db, scratchBase, name);
     for (let attempt = 1; attempt <= attempts; attempt++) {
