@@ -89,6 +89,19 @@ export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClien
       (await call('GET', '/v1/orders', OrderPageSchema, { query })).value,
     positions: async (query: Record<string, string | undefined> = {}) =>
       (await call('GET', '/v1/positions', z.array(PositionRowSchema), { query })).value,
+    instrument: async (venue: string, symbol: string) =>
+      (
+        await call(
+          'GET',
+          `/v1/instruments/${venue}/${encodeURIComponent(symbol)}`,
+          z.object({
+            instrument: z
+              .object({ tickSize: z.string(), minAmount: z.string(), amountStep: z.string() })
+              .passthrough(),
+            markPrice: z.string().nullable(),
+          }),
+        )
+      ).value,
     health: async () => (await call('GET', '/v1/health', HealthSchema)).value,
     killSwitch: async (body: { engaged: boolean; reason: string; cancelAll?: boolean }) =>
       (await call('POST', '/v1/kill-switch', z.record(z.string(), z.unknown()), { body })).value,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VenueSchema } from '../../domain/instrument.ts';
 import type { OrderService, RequestContext, ServiceResult } from '../service/order-service.ts';
 import { OrderViewSchema, TimelineEntrySchema } from '../service/order-view.ts';
 import {
@@ -56,6 +57,27 @@ export interface RouteDeps<P> {
 }
 
 const OrderIdParamsSchema = z.object({ orderId: z.uuid() }).strict();
+const InstrumentParamsSchema = z.object({ venue: VenueSchema, symbol: z.string().min(1).max(64) }).strict();
+const InstrumentQuerySchema = z.object({ account: z.string().min(1).max(64).optional() }).strict();
+const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
+const InstrumentViewSchema = z.object({
+  instrument: z.object({
+    venue: z.string(),
+    symbol: z.string(),
+    kind: z.string(),
+    settlement: z.string(),
+    amountUnit: z.string(),
+    contractSize: decimalText,
+    tickSize: decimalText,
+    minAmount: decimalText,
+    amountStep: decimalText,
+    minNotional: decimalText.optional(),
+    baseCurrency: z.string(),
+    quoteCurrency: z.string(),
+    settlementCurrency: z.string(),
+  }),
+  markPrice: decimalText.nullable(),
+});
 const CommandResponseSchema = z.object({ order: OrderViewSchema, replayed: z.boolean() });
 const VenueStatusSchema = z.object({
   venue: z.string(),
@@ -264,6 +286,24 @@ export function routes<P>({ service, queries, registry, parkedOrders }: RouteDep
       responses: { 200: { description: 'Positions', schema: z.array(PositionRowSchema) }, ...errors },
       async handle({ query }) {
         return { status: 200, body: await queries.positions(PositionsQuerySchema.parse(query)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/instruments/:venue/:symbol',
+      summary: 'An instrument (tick, contract size, minimum, amount unit) and its mark price',
+      auth: true,
+      params: InstrumentParamsSchema,
+      query: InstrumentQuerySchema,
+      responses: {
+        200: { description: 'The instrument', schema: InstrumentViewSchema },
+        ...errors,
+      },
+      async handle({ params, query }) {
+        const { venue, symbol } = InstrumentParamsSchema.parse(params);
+        const { account } = InstrumentQuerySchema.parse(query);
+        const found = unwrap(await service.instrument(venue, account, symbol));
+        return { status: 200, body: JSON.parse(JSON.stringify(found)) };
       },
     },
     {

@@ -342,6 +342,21 @@ export class OrderService<P> {
     throw new Error('kill switch: too many concurrent changes');
   }
 
+  /** An instrument of a venue account, with the venue's mark price (undefined if it does not answer). */
+  async instrument(
+    venue: Venue,
+    account: string | undefined,
+    symbol: string,
+  ): Promise<ServiceResult<{ instrument: Instrument; markPrice: string | null }>> {
+    const found = this.#venue(venue, account);
+    if (!found.ok) return found;
+    const instrument = await this.#o.market.instrument(found.value.entry, symbol);
+    if (!instrument)
+      return fail('UNKNOWN_INSTRUMENT', `${venue} has no instrument ${symbol}`, { field: 'symbol' });
+    const mark = await this.#o.market.markPrice(found.value.entry, instrument);
+    return ok({ instrument, markPrice: mark?.toString() ?? null });
+  }
+
   async getOrder(orderId: string): Promise<ServiceResult<OrderView>> {
     const loaded = await this.#o.handler.load(orderId);
     if (!exists(loaded.state)) return fail('ORDER_NOT_FOUND', `order ${orderId} does not exist`);

@@ -71,11 +71,17 @@ export function emptyPosition(
   };
 }
 
-/** Average entry price, or undefined when flat. */
+/**
+ * Average entry price, or undefined when flat. A reporting figure, rounded to 24 significant
+ * digits: PnL is computed from the entry cost, never from this, so the rounding (which hides the
+ * 40th-digit residue of 1/price) costs nothing.
+ */
 export function averageEntry(position: Position): Decimal | undefined {
   if (position.size.isZero()) return undefined;
   const size = position.size.abs();
-  return position.settlement === 'linear' ? position.entryCost.div(size) : size.div(position.entryCost);
+  const average =
+    position.settlement === 'linear' ? position.entryCost.div(size) : size.div(position.entryCost);
+  return average.toSignificantDigits(24);
 }
 
 /** Entry cost of `amount` at `price`: q·p (linear, quote) or q/p (inverse, coin). */

@@ -1,0 +1,9 @@
+import type { Output } from './client-commands.ts';
+import { main } from './main.ts';
+
+// The `oms` entry point: `npm start` (= oms serve), `npm run oms -- <command>`, `npm run demo`.
+const output: Omit<Output, 'exit'> = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+process.exitCode = await main(process.argv.slice(2), output);

@@ -1,0 +1,57 @@
+import { type App, startApp } from '../composition-root.ts';
+import type { Config } from '../config/config.ts';
+import type { Output } from './client-commands.ts';
+
+/** Starts the service and tells the user where to look, the token, and how to place an order. */
+export async function serve(config: Config, output: Output): Promise<App> {
+  const app = await startApp(config);
+  const { url, token } = app;
+  const lines = [
+    '',
+    'OMS is running.',
+    `  API        ${url}   (OpenAPI document: ${url}/v1/openapi.json)`,
+    `  Token      ${token}${app.tokenSource === 'configured' ? ' (from OMS_API_TOKEN)' : config.store.kind === 'embedded' ? ` (kept in ${config.store.dataDir}/api-token)` : ' (generated for this run: set OMS_API_TOKEN to fix it)'}`,
+    `  Store      ${describeStore(config)}`,
+    `  Venues     ${describeVenues(config, app)}`,
+    '',
+    'Place an order:',
+    `  curl -s -X POST ${url}/v1/orders -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" \\`,
+    `    -d '{"venue":"deribit","symbol":"BTC-PERPETUAL","side":"buy","type":"market","amount":"100"}'`,
+    '  or: npm run oms -- place --venue deribit --symbol BTC-PERPETUAL --side buy --type market --amount 100',
+    '',
+    'Then: npm run oms -- positions, npm run oms -- orders, or the whole tour: npm run demo',
+    'Stop with Ctrl-C.',
+    '',
+  ];
+  output.out(`${lines.join('\n')}\n`);
+  return app;
+}
+
+function describeStore(config: Config): string {
+  switch (config.store.kind) {
+    case 'embedded':
+      return `embedded PostgreSQL (PGlite) in ${config.store.dataDir}: survives a killed process, not an OS crash or power loss`;
+    case 'postgres':
+      return `PostgreSQL (${config.store.databaseUrl.replace(/\/\/[^@]*@/, '//')})`;
+    case 'eventstoredb':
+      return `EventStoreDB (${config.store.connectionString.replace(/\/\/[^@]*@/, '//')}); read models in PostgreSQL`;
+  }
+}
+
+function describeVenues(config: Config, app: App): string {
+  const d = config.venues.deribit;
+  const b = config.venues.bitget;
+  const deribit =
+    d.mode === 'off'
+      ? 'Deribit off'
+      : d.mode === 'local'
+        ? `local Deribit (${app.simulators.deribit?.httpUrl})`
+        : `Deribit ${d.mode}`;
+  const bitget =
+    b.mode === 'off'
+      ? 'Bitget off'
+      : b.mode === 'local'
+        ? `local Bitget (${app.simulators.bitget?.restUrl}, ${b.positionMode})`
+        : `Bitget ${b.mode}`;
+  return `${deribit}; ${bitget}`;
+}
