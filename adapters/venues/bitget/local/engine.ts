@@ -135,6 +135,7 @@ export class Engine {
   private readonly newId: () => string;
   private readonly emit: (push: Push) => void;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly immediates = new Set<NodeJS.Immediate>();
   private seq = 0;
 
   constructor(args: {
@@ -413,11 +414,20 @@ export class Engine {
       };
       this.insert(account, replacement);
     };
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      replace();
-    }, this.config.modifyReplaceDelayMs);
-    this.timers.add(timer);
+    if (this.config.modifyReplaceDelayMs <= 0) {
+      // Right after the reply is written, before any later request is read.
+      const immediate = setImmediate(() => {
+        this.immediates.delete(immediate);
+        replace();
+      });
+      this.immediates.add(immediate);
+    } else {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        replace();
+      }, this.config.modifyReplaceDelayMs);
+      this.timers.add(timer);
+    }
     return { orderId: order.orderId, clientOid: order.clientOid };
   }
 
@@ -585,6 +595,8 @@ export class Engine {
   close() {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const immediate of this.immediates) clearImmediate(immediate);
+    this.immediates.clear();
   }
 
   // ----------------------------------------------------------------------------------------------
