@@ -18,7 +18,9 @@ export type ReplyFault =
   /** Carry the request out, reply after `ms`. */
   | { kind: 'delay'; ms: number }
   /** Close the socket when the request arrives; carry it out first when `process`. */
-  | { kind: 'close'; process: boolean };
+  | { kind: 'close'; process: boolean }
+  /** Carry the request out and reply with a result that misses a required field. */
+  | { kind: 'mangle' };
 
 interface Armed {
   match: string | undefined;
@@ -48,6 +50,8 @@ export interface LocalDeribitFaults {
   delayReply(ms: number, options?: MethodMatch): void;
   /** Close the socket when the next matching request arrives: after carrying it out (default) or before. */
   closeOnRequest(options?: MethodMatch & { process?: boolean }): void;
+  /** Carry out the next matching request(s) and reply with a result that lacks a required field (`order.order_state`). */
+  mangleReply(options?: MethodMatch): void;
   /** Terminate every WebSocket connection now (mid-stream). */
   closeConnections(): void;
   /** Refuse new WebSocket connections (HTTP 503 on upgrade) while on. */

@@ -314,6 +314,17 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     }
   };
 
+  /** A result missing a field the client relies on: the order's state, or everything. */
+  const mangled = (outcome: { result: unknown } | { error: RpcFailure }) => {
+    if (!('result' in outcome)) return outcome;
+    const result = outcome.result;
+    if (typeof result === 'object' && result !== null && 'order' in result) {
+      const { order_state: _dropped, ...order } = (result as { order: Record<string, unknown> }).order;
+      return { result: { ...result, order } };
+    }
+    return { result: {} };
+  };
+
   const failureOf = (fault: Extract<ReplyFault, { kind: 'error' }>) =>
     new RpcFailure(fault.code, fault.message, fault.data);
 
@@ -345,6 +356,8 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   const startHeartbeat = (connection: Connection, intervalSec: number) => {
     stopHeartbeat(connection);
     connection.heartbeat = setInterval(() => {
+      // A dead link: the server hears nothing either, and does not act on it.
+      if (plan.blackholed) return;
       if (connection.awaitingTest) {
         // No public/test since the last test_request: Deribit closes the connection.
         logger?.debug({ connection: connection.id }, 'local deribit: heartbeat missed, closing');
@@ -427,7 +440,9 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
       connection.socket.terminate();
       return;
     }
-    const replyText = stringifyWire(envelope(id, usIn, outcome));
+    const replyText = stringifyWire(
+      envelope(id, usIn, fault?.kind === 'mangle' ? mangled(outcome) : outcome),
+    );
     if (fault?.kind === 'drop') {
       deliver(connection, pushes);
       return;
@@ -587,8 +602,9 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
       req.socket.destroy();
       return;
     }
+    const answer = fault?.kind === 'mangle' ? mangled(outcome) : outcome;
     const send = () =>
-      respond('error' in outcome ? httpStatusOf(outcome.error) : 200, envelope(id, usIn, outcome));
+      respond('error' in answer ? httpStatusOf(answer.error) : 200, envelope(id, usIn, answer));
     if (fault?.kind === 'delay') {
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -643,6 +659,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     dropReply: (o = {}) => plan.arm({ kind: 'drop' }, o),
     delayReply: (ms, o = {}) => plan.arm({ kind: 'delay', ms }, o),
     closeOnRequest: (o = {}) => plan.arm({ kind: 'close', process: o.process ?? true }, o),
+    mangleReply: (o = {}) => plan.arm({ kind: 'mangle' }, o),
     closeConnections: () => {
       for (const connection of connections.values()) connection.socket.terminate();
     },
