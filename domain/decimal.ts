@@ -89,4 +89,7 @@ export const DecimalTextSchema = z
   .string()
   .regex(DECIMAL_TEXT, 'expected a decimal number as a string, e.g. "0.1"')
   .transform((value) => new Decimal(value));
-export const PositiveDecimalTextSchema = DecimalTextSchema.refine((d) => d.gt(0), 'must be greater than zero');
+export const PositiveDecimalTextSchema = DecimalTextSchema.refine(
+  (d) => d.gt(0),
+  'must be greater than zero',
+);

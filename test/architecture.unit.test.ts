@@ -35,7 +35,7 @@ describe('architecture: the domain is pure', () => {
         .filter((specifier) => {
           if (specifier === 'decimal.js' || specifier === 'zod') return false;
           if (!specifier.startsWith('.')) return true;
-          return !resolve(dirname(file), specifier).startsWith(domain + '/');
+          return !resolve(dirname(file), specifier).startsWith(`${domain}/`);
         })
         .map((specifier) => `${relative(root, file)} imports ${specifier}`),
     );

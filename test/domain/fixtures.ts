@@ -217,7 +217,7 @@ export function given(...history: OrderEvent[]) {
       const after = (): OrderState => (decision.ok ? fold(decision.events, state) : state);
       return {
         decision,
-        then(...expected: OrderEvent[]) {
+        thenEvents(...expected: OrderEvent[]) {
           expect(decision).toEqual({ ok: true, events: expected });
           return after();
         },

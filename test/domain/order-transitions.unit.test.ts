@@ -329,6 +329,12 @@ describe('order transitions: real-world edges in detail', () => {
     expect(exists(state) && state.order.amount.toString()).toBe('120');
   });
 
+  it('records a late fill as the fill itself, nothing more', () => {
+    given(...cancelled)
+      .when(report.fill('t1', '40'))
+      .thenEvents(ev.filled('t1', '40'));
+  });
+
   it('counts a late fill on a cancelled order without reopening it', () => {
     const state = given(...cancelled)
       .when(report.fill('t1', '40'))
