@@ -255,6 +255,19 @@ describe('the Deribit adapter against the local Deribit', () => {
     expect(bySince.map((f) => f.tradeId)).toEqual(byOrder.map((f) => f.tradeId));
   });
 
+  it('pages through more than 1000 fills since a time (has_more, then by trade sequence)', async () => {
+    const usdc = instrumentNamed(instruments, 'ETH_USDC-PERPETUAL');
+    const since = new Date().toISOString();
+    await adapter.place(
+      orderFor(usdc, { side: 'sell', type: 'limit', amount: d('1.005'), price: d('3100') }),
+    );
+    for (let i = 0; i < 1005; i++) sim.trade('ETH_USDC-PERPETUAL', { side: 'buy', amount: '0.001' });
+    const fills = await adapter.fills({ instrument: usdc, since });
+    expect(fills).toHaveLength(1005);
+    expect(new Set(fills.map((f) => f.tradeId)).size).toBe(1005);
+    expect(fills.every((f) => f.liquidity === 'maker' && f.price.toString() === '3100')).toBe(true);
+  });
+
   it('reports positions with signed size, average entry and realized PnL', async () => {
     const positions = await adapter.positions();
     const ethPosition = positions.find((p) => p.symbol === 'ETH-PERPETUAL');

@@ -227,6 +227,24 @@ describe('faults between the adapter and the venue', () => {
     sim.faults.blackhole(false);
   });
 
+  it('replies that come back out of order are matched to their requests by id', async () => {
+    await start();
+    // Given the first of two concurrent orders is answered late
+    sim.faults.delayReply(150, { method: 'private/buy' });
+    const first = orderFor(btc, { side: 'buy', type: 'limit', amount: d('10'), price: d('58000') });
+    const second = orderFor(btc, { side: 'sell', type: 'limit', amount: d('20'), price: d('62000') });
+    const order: string[] = [];
+    // When both are sent at once and the second reply arrives first
+    const [a, b] = await Promise.all([
+      adapter.place(first).then((r) => (order.push('first'), r)),
+      adapter.place(second).then((r) => (order.push('second'), r)),
+    ]);
+    // Then each result is its own order's
+    expect(order).toEqual(['second', 'first']);
+    expect(a.outcome === 'accepted' && a.order?.clientOrderId).toBe(first.clientOrderId);
+    expect(b.outcome === 'accepted' && b.order?.clientOrderId).toBe(second.clientOrderId);
+  });
+
   it('fill before ack: the pushes of an order arrive before its reply and the OMS takes them first', async () => {
     sim.faults.pushesBeforeReply(true);
     await start();
