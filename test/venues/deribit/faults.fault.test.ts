@@ -236,8 +236,14 @@ describe('faults between the adapter and the venue', () => {
     const order: string[] = [];
     // When both are sent at once and the second reply arrives first
     const [a, b] = await Promise.all([
-      adapter.place(first).then((r) => (order.push('first'), r)),
-      adapter.place(second).then((r) => (order.push('second'), r)),
+      adapter.place(first).then((r) => {
+        order.push('first');
+        return r;
+      }),
+      adapter.place(second).then((r) => {
+        order.push('second');
+        return r;
+      }),
     ]);
     // Then each result is its own order's
     expect(order).toEqual(['second', 'first']);
