@@ -15,7 +15,6 @@ import type { CommandMetadata, Source } from '../../domain/metadata.ts';
 import type { OrderCommand, OrderParams, PositionMode } from '../../domain/order/contract.ts';
 import { decide } from '../../domain/order/decider.ts';
 import { exists, initialState, type Order, type OrderState } from '../../domain/order/state.ts';
-import { LIVE_STATUSES } from '../../domain/order/transitions.ts';
 import { emptyPosition, type Position, type PositionSide } from '../../domain/position/position.ts';
 import { checkPreTrade, checkPriceBand, type PreTradeLimits } from '../../domain/risk/pre-trade.ts';
 import type { EventStore } from '../event-store/port.ts';
@@ -509,8 +508,4 @@ export class OrderService<P> {
     const key = { venue: settings.venue, account: settings.account, symbol: instrument.symbol, side };
     return { ...emptyPosition(key, instrument), size: row.size };
   }
-}
-
-export function isLive(state: OrderState): state is Order {
-  return exists(state) && LIVE_STATUSES.has(state.status);
 }
