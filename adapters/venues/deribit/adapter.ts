@@ -206,6 +206,10 @@ class DeribitAdapterImpl implements DeribitAdapter {
         }
         this.logger.warn({ err: (error as Error).message, attempt }, 'deribit: connect failed, retrying');
         await this.sleep(wait);
+        if (this.closing) {
+          this.setState('closed');
+          throw new DeribitError('DERIBIT_CLOSED', 'the adapter was closed while connecting', false);
+        }
       }
     }
   }
@@ -481,10 +485,25 @@ class DeribitAdapterImpl implements DeribitAdapter {
     const overWs = this.config.requestTransport === 'ws' && ws !== undefined && ws.isOpen;
     const once = async (retry: boolean): Promise<RpcReply> => {
       if (overWs) {
-        if (retry) await this.authenticate(ws);
+        if (retry) {
+          await this.authenticate(ws).catch((error: unknown) => {
+            throw new DeribitError(
+              'DERIBIT_DISCONNECTED',
+              `${method}: not re-sent: ${(error as Error).message}`,
+              false,
+            );
+          });
+        }
         return this.rpc(ws, method, params);
       }
-      const auth = await this.httpAuth(retry);
+      const auth = await this.httpAuth(retry).catch((error: unknown) => {
+        // The request itself has not left: whatever happened to the authentication, it was not sent.
+        throw new DeribitError(
+          error instanceof DeribitError ? error.code : 'DERIBIT_HTTP_ERROR',
+          `${method}: not sent, HTTP authentication failed: ${(error as Error).message}`,
+          false,
+        );
+      });
       await this.reserve(method);
       return httpRequest({
         baseUrl: this.config.httpUrl,
@@ -503,7 +522,14 @@ class DeribitAdapterImpl implements DeribitAdapter {
           { method, code: error.venueCode },
           'deribit: not authenticated, authenticating again',
         );
-        return once(true);
+        try {
+          return await once(true);
+        } catch (again) {
+          // A re-authentication that failed sent nothing more: the venue's refusal stands.
+          if (again instanceof DeribitError && !(again instanceof DeribitRpcError) && !again.sent)
+            throw error;
+          throw again;
+        }
       }
       throw error;
     }
@@ -609,7 +635,19 @@ class DeribitAdapterImpl implements DeribitAdapter {
   async instruments(): Promise<Instrument[]> {
     const reply = await this.request('public/get_instruments', { currency: 'any', expired: false });
     const wires = this.parse(InstrumentListSchema, reply.result, 'public/get_instruments');
-    return wires.map(domainInstrument).filter((instrument) => instrument !== undefined);
+    return wires.flatMap((wire) => {
+      try {
+        const instrument = domainInstrument(wire);
+        return instrument === undefined ? [] : [instrument];
+      } catch (error) {
+        // One instrument the domain cannot describe does not hide the others.
+        this.logger.error(
+          { instrument: wire.instrument_name, err: (error as Error).message },
+          'deribit: instrument skipped',
+        );
+        return [];
+      }
+    });
   }
 
   async markPrice(instrument: Instrument): Promise<Decimal> {
@@ -775,6 +813,7 @@ class DeribitAdapterImpl implements DeribitAdapter {
     }
     const method = 'private/get_user_trades_by_instrument';
     const start = query.since === undefined ? 0 : Date.parse(query.since);
+    if (Number.isNaN(start)) throw new RangeError(`fills: since is not an ISO-8601 time: ${query.since}`);
     const fills: VenueFill[] = [];
     let params: Record<string, unknown> = {
       instrument_name: query.instrument.symbol,

@@ -307,6 +307,14 @@ describe('the Deribit adapter against the local Deribit', () => {
     expect(result.outcome).toBe('accepted');
   });
 
+  it("keeps the venue's refusal when the re-authentication fails: 13009, rejected, nothing re-sent", async () => {
+    sim.expireTokens();
+    sim.faults.failNext(13004, { method: 'public/auth', message: 'invalid_credentials' });
+    const order = orderFor(btc, { side: 'buy', type: 'limit', amount: d('10'), price: d('53000') });
+    expect(await adapter.place(order)).toMatchObject({ outcome: 'rejected', venueCode: '13009' });
+    expect(await adapter.findByClientOrderId(btc, order.clientOrderId)).toEqual([]);
+  });
+
   it('never writes the client secret or a token to a log line', () => {
     const text = lines.join('');
     expect(text).not.toContain(CLIENT.clientSecret);
