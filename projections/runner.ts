@@ -203,11 +203,22 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     notifyWaiters();
   };
 
+  // Events decoded ahead (while the previous batch is being written), by identity.
+  const predecoded = new WeakMap<RecordedEvent<P>, ProjectedEvent>();
+  const predecode = (events: readonly RecordedEvent<P>[]) => {
+    for (const recorded of events) {
+      try {
+        predecoded.set(recorded, toProjectedEvent(recorded, codec));
+      } catch {
+        return; // decoded again (and reported) when its turn comes
+      }
+    }
+  };
   const decode = (events: readonly RecordedEvent<P>[]): ProjectedEvent[] => {
     const decoded: ProjectedEvent[] = [];
     for (const recorded of events) {
       try {
-        decoded.push(toProjectedEvent(recorded, codec));
+        decoded.push(predecoded.get(recorded) ?? toProjectedEvent(recorded, codec));
       } catch (error) {
         throw new HandlerError(recorded as RecordedEvent<unknown>, codec.serialize(recorded.position), error);
       }
@@ -309,7 +320,12 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   const catchUp = async () => {
     state = 'catching_up';
     const filter = { streamPrefixes: [ORDER_STREAM_PREFIX] };
-    const read = (after: P) => store.readAll({ after, maxCount: pageSize, filter });
+    // The next page is read, and decoded, while the current one is written.
+    const read = (after: P) =>
+      store.readAll({ after, maxCount: pageSize, filter }).then((page) => {
+        predecode(page.events);
+        return page;
+      });
     let after = parse(checkpoint!);
     let next = read(after);
     for (;;) {

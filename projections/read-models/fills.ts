@@ -79,7 +79,7 @@ export const writeFills = async (
   if (fills.length === 0) return new Set();
   const result = await tx.query<{ venue: string; account: string; trade_id: string }>(
     `insert into ${schema}.fills
-     select * from json_to_recordset($1::json) as r(venue text, account text, trade_id text, order_id uuid,
+     select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, trade_id text, order_id uuid,
        order_revision bigint, venue_order_id text, instrument text, side text, position_side text,
        price numeric, amount numeric, fee numeric, fee_currency text, liquidity text,
        executed_at timestamptz, recorded_at timestamptz, global_position text)

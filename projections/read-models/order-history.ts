@@ -60,7 +60,7 @@ export const writeOrderHistory = async (tx: SqlRunner, schema: string, events: r
   if (events.length === 0) return;
   await tx.query(
     `insert into ${schema}.order_history
-     select * from json_to_recordset($1::json) as r(order_id uuid, revision bigint, global_position text,
+     select * from jsonb_to_recordset($1::jsonb) as r(order_id uuid, revision bigint, global_position text,
        event_id uuid, type text, recorded_at timestamptz, venue_time timestamptz, stored_at timestamptz,
        command_id text, idempotency_key text, correlation_id text, causation_id text, source text,
        schema_version int, data jsonb)

@@ -119,7 +119,7 @@ export const writeOrders = async (tx: SqlRunner, schema: string, orders: Readonl
   const rows = [...orders].map(([orderId, entry]) => orderRow(orderId, entry));
   await tx.query(
     `insert into ${schema}.orders
-     select * from json_to_recordset($1::json) as r(order_id uuid, venue text, account text, instrument text,
+     select * from jsonb_to_recordset($1::jsonb) as r(order_id uuid, venue text, account text, instrument text,
        instrument_kind text, settlement text, amount_unit text, side text, type text, time_in_force text,
        status text, intent text, amount numeric, filled numeric, remaining numeric, average_price numeric,
        price numeric, trigger_price numeric, reduce_only boolean, post_only boolean, position_mode text,

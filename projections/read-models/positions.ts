@@ -71,7 +71,7 @@ export const writePositions = async (tx: SqlRunner, schema: string, entries: rea
   if (entries.length === 0) return;
   await tx.query(
     `insert into ${schema}.positions
-     select * from json_to_recordset($1::json) as r(venue text, account text, instrument text, side text,
+     select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, instrument text, side text,
        settlement text, size numeric, entry_cost numeric, average_entry numeric, realized_pnl numeric,
        pnl_currency text, fees jsonb, fills_count bigint, last_fill_at timestamptz, last_position text)
      on conflict (venue, account, instrument, side) do update set
@@ -139,7 +139,7 @@ export const readPositions = async (
     `select ${columns} from ${schema}.positions p
      where (p.venue, p.account, p.instrument, p.side) in
        (select k.venue, k.account, k.instrument, k.side
-        from json_to_recordset($1::json) as k(venue text, account text, instrument text, side text))`,
+        from jsonb_to_recordset($1::jsonb) as k(venue text, account text, instrument text, side text))`,
     [
       JSON.stringify(
         keys.map((k) => ({ venue: k.venue, account: k.account, instrument: k.symbol, side: k.side })),
