@@ -83,3 +83,72 @@ export const measureInterleaved = async (
     { rate: tb.units / tb.seconds, seconds: tb.seconds, units: tb.units, latenciesMs: tb.latenciesMs },
   ];
 };
+
+/** One open-loop run: operations started on a fixed schedule, whatever the earlier ones are doing. */
+export interface OpenLoopSample {
+  /** offered rate (operations per second) */
+  readonly offered: number;
+  /** completed operations per second, first scheduled start to last completion */
+  readonly achieved: number;
+  readonly seconds: number;
+  /** per-operation latencies in ms, from each operation's *scheduled* start (queueing included) */
+  readonly latenciesMs: readonly number[];
+  /** operations that threw (their latencies are not in `latenciesMs`) */
+  readonly errors: number;
+  readonly maxInFlight: number;
+}
+
+/**
+ * Open loop: operation i is due at start + i / rate, and is started when due even if earlier ones
+ * are still running (a closed loop would slow down with the system and hide the queueing).
+ * Latency counts from the scheduled time, so a late start (a busy event loop) counts too.
+ */
+export const measureOpenLoop = async (
+  rate: number,
+  count: number,
+  op: (i: number, scheduledAt: number) => Promise<unknown>,
+): Promise<OpenLoopSample> => {
+  const interval = 1000 / rate;
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let next = 0;
+  let completed = 0;
+  const start = performance.now() + 1;
+  let end = start;
+  await new Promise<void>((resolve) => {
+    const finish = () => {
+      inFlight -= 1;
+      completed += 1;
+      if (completed === count) {
+        end = performance.now();
+        resolve();
+      }
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (next < count && start + next * interval <= now) {
+        const i = next++;
+        const scheduledAt = start + i * interval;
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        op(i, scheduledAt).then(
+          () => {
+            latenciesMs.push(performance.now() - scheduledAt);
+            finish();
+          },
+          () => {
+            errors += 1;
+            finish();
+          },
+        );
+      }
+      if (next < count) setTimeout(tick, Math.max(0, start + next * interval - performance.now()));
+    };
+    if (count === 0) resolve();
+    else setTimeout(tick, 1);
+  });
+  const seconds = (end - start) / 1000;
+  return { offered: rate, achieved: count / seconds, seconds, latenciesMs, errors, maxInFlight };
+};

@@ -1,0 +1,63 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
+import { startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import type { VenueCredentials, VenueOp } from './venue-thread.ts';
+
+/**
+ * The local Deribit and Bitget in a worker thread of the benchmark process: the venues get an
+ * event loop of their own (as a real venue is elsewhere), and the service's loop is measured alone.
+ * Rate limits are off on both simulators (the benchmark measures the OMS, not the venues' quotas).
+ */
+const credentials = workerData as VenueCredentials;
+const port = parentPort!;
+
+const deribit = await startLocalDeribit({
+  credentials: [
+    {
+      ...credentials.deribit,
+      account: 'main',
+      balances: { BTC: '100000', ETH: '1000000', USDC: '1000000000' },
+    },
+  ],
+  enforceRateLimits: false,
+});
+const bitget = await startLocalBitget({
+  credentials: credentials.bitget,
+  behaviour: { rateLimits: false, initialBalance: '1000000000' },
+});
+
+const ops: { [K in VenueOp['op']]: (args: Extract<VenueOp, { op: K }>['args']) => unknown } = {
+  'deribit.trade': ({ instrument, side, amount, price }) =>
+    deribit.trade(instrument, { side, amount, ...(price !== undefined && { price }) }).toString(),
+  'deribit.markPrice': ({ instrument }) => deribit.markPrice(instrument).toString(),
+  'deribit.trades': () => deribit.trades().map((t) => ({ tradeId: t.tradeId, amount: t.amount.toString() })),
+  'deribit.positions': () => deribit.positions(),
+  'deribit.openOrders': () => deribit.orders().filter((o) => o.state === 'open').length,
+  'bitget.markPrice': ({ symbol }) => bitget.markPrice(symbol).toString(),
+  'bitget.setMarkPrice': ({ symbol, price, liquidity }) =>
+    bitget.setMarkPrice(symbol, price, liquidity !== undefined ? { liquidity } : undefined),
+  'bitget.trades': () => bitget.trades(),
+  'bitget.positions': () => bitget.positions(),
+};
+
+port.on('message', async (message: { id: number } & VenueOp) => {
+  try {
+    const run = ops[message.op] as (args: unknown) => unknown;
+    port.postMessage({ id: message.id, ok: true, value: await run(message.args) });
+  } catch (error) {
+    port.postMessage({
+      id: message.id,
+      ok: false,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+});
+port.once('close', () => undefined);
+process.on('beforeExit', () => undefined);
+
+port.postMessage({
+  ready: {
+    deribit: { wsUrl: deribit.wsUrl, httpUrl: deribit.httpUrl },
+    bitget: { restUrl: bitget.restUrl, wsUrl: bitget.wsUrl },
+  },
+});
