@@ -237,6 +237,12 @@ export class SubmissionProcessor<P> {
         ? entry.adapter.closePosition
         : entry.adapter.place;
     const result = await send.call(entry.adapter, order.order, { validUntilMs });
+    if (result.outcome === 'rejected' && result.notSent) {
+      // The venue never saw it: not a rejection. Send it later, as if for the first time.
+      a.placeSends -= 1;
+      if (a.placeSends === 0) this.#fresh.add(orderId);
+      return this.#notSent(entry, orderId, result.message);
+    }
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
     await this.#record(loaded, placeResultCommands(order, result), 'venue', latency);
@@ -303,6 +309,7 @@ export class SubmissionProcessor<P> {
       return;
     }
     const result = await entry.adapter.cancel(this.#ref(order));
+    if (result.outcome === 'rejected' && result.notSent) return this.#notSent(entry, orderId, result.message);
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     if (result.outcome === 'rejected') {
       // "Not open" may mean the cancel lost to a fill or an earlier cancel: record what the venue knows.
@@ -336,6 +343,7 @@ export class SubmissionProcessor<P> {
       if (after.status !== before.status) return;
     }
     const result = await entry.adapter.amend(this.#ref(order), order.order, amendment);
+    if (result.outcome === 'rejected' && result.notSent) return this.#notSent(entry, orderId, result.message);
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
     await this.#record(loaded, amendResultCommands(order, result), 'venue', latency);
@@ -409,6 +417,13 @@ export class SubmissionProcessor<P> {
       ...(venueTime && { venueTime }),
       now: this.#o.now,
     });
+  }
+
+  /** The adapter could not send the request (its limiter, no transport): try again later. */
+  #notSent(entry: VenueEntry, orderId: string, reason: string): void {
+    this.#o.logger.warn({ orderId, venue: entry.key, reason }, 'request not sent; retrying later');
+    this.#o.registry.observe(entry, 'unknown');
+    this.#retryLater(orderId);
   }
 
   #ref(order: Order): VenueOrderRef {

@@ -100,6 +100,11 @@ export interface VenueRefusal {
   venueCode: string;
   message: string;
   latency?: VenueLatency;
+  /**
+   * Nothing left the adapter (its rate limiter could not fit the request in time, no transport was
+   * up): the venue never saw it, so it may simply be sent later. Not the venue's verdict.
+   */
+  notSent?: boolean;
 }
 
 /** The request may or may not have been carried out: timeouts, disconnects, 5xx, retryable codes. */

@@ -567,7 +567,7 @@ class DeribitAdapterImpl implements DeribitAdapter {
       this.logger.warn({ method, code: error.code, sent: error.sent }, `deribit: ${error.message}`);
       if (!error.sent) {
         // Nothing left the adapter: the venue cannot have acted on it.
-        return { outcome: 'rejected', venueCode: 'not_sent', message: error.message };
+        return { outcome: 'rejected', venueCode: 'not_sent', message: error.message, notSent: true };
       }
       return {
         outcome: 'unknown',
