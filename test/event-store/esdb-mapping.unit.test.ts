@@ -11,6 +11,7 @@ import {
   fromEsdbCurrentRevision,
   matchesFilter,
   toEsdbExpectedRevision,
+  toEsdbMetadata,
   toEsdbSubscriptionFilter,
   toRecordedEvent,
   translateEsdbError,
@@ -179,6 +180,14 @@ describe('EventStoreDB recorded events', () => {
       metadata: { correlationId: 'c' },
       position: { commit: 10n, prepare: 9n },
     });
+  });
+
+  it('send metadata as the bytes of its JSON text, falsy values included (the client drops those)', () => {
+    for (const metadata of [{ correlationId: 'c' }, [], null, false, 0, '']) {
+      const bytes = toEsdbMetadata(metadata);
+      expect(bytes.constructor).toBe(Uint8Array);
+      expect(JSON.parse(Buffer.from(bytes).toString('utf8'))).toEqual(metadata);
+    }
   });
 
   it('refuse binary events', () => {

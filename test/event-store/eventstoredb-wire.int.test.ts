@@ -5,7 +5,7 @@ import {
   type EventStoreDbEventStore,
   openEventStoreDbEventStore,
 } from '../../adapters/event-store/eventstoredb/eventstoredb-event-store.ts';
-import type { EventToAppend, SubscriptionMessage } from '../../adapters/event-store/port.ts';
+import type { EventToAppend, JsonValue, SubscriptionMessage } from '../../adapters/event-store/port.ts';
 import type { DropKind } from './esdb-stand-in/read-service.ts';
 import { type EsdbStandIn, type EsdbStandInOptions, startEsdbStandIn } from './esdb-stand-in/server.ts';
 import { Recorder } from './recorder.ts';
@@ -162,5 +162,21 @@ describe('EventStoreDB adapter over the wire: filtered subscriptions', () => {
     const checkpoints = messages.flatMap((m) => (m.kind === 'checkpoint' ? [m.position] : []));
     expect(checkpoints.length).toBeGreaterThan(0);
     expect(store.positions.compare(checkpoints.at(-1)!, last.position)).toBe(0);
+  });
+});
+
+describe('EventStoreDB adapter over the wire: round trip', () => {
+  it('metadata of every JSON kind comes back as written, false, 0 and "" included', async () => {
+    const { store } = await open();
+    const kinds: JsonValue[] = [false, 0, '', null, [], {}, 'text', { nested: [false] }];
+    for (const [i, metadata] of kinds.entries()) {
+      await store.append(`meta-${i}`, [{ ...newEvent(), metadata }], { expectedRevision: 'no_stream' });
+    }
+    const read = await Promise.all(
+      kinds.map(async (_, i) => (await store.readStream(`meta-${i}`))[0]!.metadata),
+    );
+    const all = await store.readAll({ maxCount: 100 });
+    expect(read).toEqual(kinds);
+    expect(all.events.map((e) => e.metadata)).toEqual(kinds);
   });
 });

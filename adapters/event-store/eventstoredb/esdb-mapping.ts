@@ -13,6 +13,7 @@ import {
   type CurrentRevision,
   type EventFilter,
   type ExpectedRevision,
+  type JsonValue,
   jsonValueSchema,
   type PositionCodec,
   type RecordedEvent,
@@ -66,6 +67,15 @@ const fromEsdbExpected = (expected: unknown, fallback: ExpectedRevision): Expect
     : typeof expected === 'bigint'
       ? expected
       : fallback;
+
+/**
+ * Event metadata as the UTF-8 bytes of its JSON text. The client's `jsonEvent` leaves out metadata
+ * that is falsy (`false`, `0`, `""`), which then reads back as `null`; bytes always go through, and
+ * the client parses them back as JSON on every read path.
+ */
+export const toEsdbMetadata = (metadata: JsonValue): Uint8Array =>
+  // A plain Uint8Array: the client tells bytes from JSON by `constructor === Uint8Array` (not Buffer).
+  new Uint8Array(Buffer.from(JSON.stringify(metadata), 'utf8'));
 
 /** System streams (`$...`) and system events (`$...` types) are EventStoreDB's own: never ours. */
 export const isSystem = (streamId: string, type: string): boolean =>

@@ -28,6 +28,7 @@ import {
   matchesFilter,
   positionOf,
   toEsdbExpectedRevision,
+  toEsdbMetadata,
   toEsdbPosition,
   toEsdbSubscriptionFilter,
   toRecordedEvent,
@@ -76,7 +77,12 @@ export const openEventStoreDbEventStore = (
           streamId,
           events.map((e) =>
             // The client's JSONType omits top-level numbers, booleans and null; it encodes them all.
-            jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: e.metadata }),
+            jsonEvent({
+              id: e.id,
+              type: e.type,
+              data: e.data as JSONType,
+              metadata: toEsdbMetadata(e.metadata),
+            }),
           ),
           { expectedRevision: toEsdbExpectedRevision(expectedRevision) },
         ),
