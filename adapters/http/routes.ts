@@ -9,8 +9,9 @@ import {
   KillSwitchRequestSchema,
   PlaceOrderRequestSchema,
 } from '../service/requests.ts';
+import { InvalidCursorError } from '../service/sql-read-model.ts';
 import type { VenueRegistry } from '../service/venue-registry.ts';
-import { ErrorBodySchema, fromServiceError } from './errors.ts';
+import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
 import {
   type ApiQueries,
   OrderListQuerySchema,
@@ -174,7 +175,17 @@ export function routes<P>({ service, queries, registry, parkedOrders }: RouteDep
       query: OrderListQuerySchema,
       responses: { 200: { description: 'A page of orders', schema: OrderPageSchema }, ...errors },
       async handle({ query }) {
-        return { status: 200, body: await queries.listOrders(OrderListQuerySchema.parse(query)) };
+        try {
+          return { status: 200, body: await queries.listOrders(OrderListQuerySchema.parse(query)) };
+        } catch (error) {
+          // A cursor the API never returned is the client's mistake, not the service's.
+          if (error instanceof InvalidCursorError) {
+            throw new HttpError('VALIDATION_FAILED', error.message, {
+              issues: [{ path: 'query.cursor', message: error.message }],
+            });
+          }
+          throw error;
+        }
       },
     },
     {

@@ -38,10 +38,33 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router raises before any route runs (bad percent-encoding, an over-long path
+    // parameter): the same error body as everything else, without echoing the URL back.
+    frameworkErrors: (error, _request, reply) => {
+      const http = new HttpError(
+        'VALIDATION_FAILED',
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path parameter is too long'
+          : 'the URL is not valid (check its percent-encoding)',
+        {
+          issues: [
+            { path: 'path', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'too long' : 'invalid' },
+          ],
+        },
+      );
+      return (reply as FastifyReply).status(http.status).send(http.body);
+    },
   });
   // JSON only: anything else is 415.
   app.removeContentTypeParser('text/plain');
   const expected = Buffer.from(`Bearer ${options.token}`);
+  // JSON is UTF-8: a body declared in another charset (utf-7, latin1...) would be read wrongly.
+  app.addHook('onRequest', async (request) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json in UTF-8');
+    }
+  });
 
   const authorize = (request: FastifyRequest) => {
     const given = Buffer.from(request.headers.authorization ?? '');
