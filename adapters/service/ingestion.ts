@@ -134,7 +134,17 @@ export class Ingestion<P> {
         this.#o.logger.error({ orderId: id, tradeId: fill.tradeId }, 'fill for an order with no stream');
         return appended;
       }
-      return appended + (await this.#record([fillCommand(id, fill)], source, fill.executedAt));
+      // A fill proves the venue took the order. When its reply never reached us (the process
+      // died after sending), this fill is how we learn the venue's id: record the acceptance
+      // first, or the order would end filled with no venue id (the submission processor leaves
+      // finished orders alone).
+      const state = loaded.state;
+      const acceptance: OrderCommandBody[] =
+        state.venueOrderId === undefined &&
+        (fill.clientOrderId === undefined || fill.clientOrderId === state.order.clientOrderId)
+          ? [{ type: 'RecordOrderAccepted', data: { orderId: id, venueOrderId: fill.venueOrderId } }]
+          : [];
+      return appended + (await this.#record([...acceptance, fillCommand(id, fill)], source, fill.executedAt));
     });
   }
 
