@@ -1,6 +1,7 @@
 import {
   StreamNotFoundError as EsdbStreamNotFoundError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
+  MaxAppendSizeExceededError,
   type ResolvedEvent,
   UnavailableError,
 } from '@eventstore/db-client';
@@ -17,6 +18,7 @@ import {
   translateEsdbError,
 } from '../../adapters/event-store/eventstoredb/esdb-mapping.ts';
 import {
+  InvalidAppendError,
   StoreUnavailableError,
   StreamNotFoundError,
   WrongExpectedVersionError,
@@ -97,6 +99,18 @@ describe('EventStoreDB errors', () => {
   it('a bare gRPC UNAVAILABLE status (connection refused) is transient', () => {
     const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
     expect(translateEsdbError(refused)).toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('an append over the maximum append size of the server is an invalid append (no retry can succeed)', () => {
+    const translated = translateEsdbError(MaxAppendSizeExceededError.fromMaxAppendSize(1_048_576), {
+      streamId: 'order-4',
+      expected: 'any',
+    });
+    expect(translated).toBeInstanceOf(InvalidAppendError);
+    expect(translated).toMatchObject({
+      code: 'INVALID_APPEND',
+      message: expect.stringMatching(/order-4.*1048576 bytes/),
+    });
   });
 
   it('passes anything else through unchanged', () => {

@@ -109,6 +109,21 @@ describe('EventStoreDB adapter over the wire: appends that fail', () => {
   });
 });
 
+describe('EventStoreDB adapter over the wire: appends the server refuses', () => {
+  for (const batchAppend of [true, false]) {
+    it(`larger than the server's maximum append size: InvalidAppendError, nothing written (${batchAppend ? 'BatchAppend' : 'Append'})`, async () => {
+      const { store } = await open({ batchAppend, maxAppendSize: 4096 });
+      const large = { ...newEvent(), data: { blob: 'x'.repeat(5000) } };
+      await expect(
+        store.append('order-big', [large], { expectedRevision: 'no_stream' }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_APPEND',
+      });
+      await expect(store.readStream('order-big')).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    });
+  }
+});
+
 describe('EventStoreDB adapter over the wire: subscriptions the server ends', () => {
   for (const how of ['unavailable', 'cancelled', 'end'] as const satisfies readonly DropKind[]) {
     it(`ended (${how}) in the middle of the catch-up: resubscribes after the last event delivered, every event once`, async () => {

@@ -8,7 +8,12 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import { z } from 'zod';
-import { StoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
+import {
+  InvalidAppendError,
+  StoreUnavailableError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../errors.ts';
 import {
   type CurrentRevision,
   type EventFilter,
@@ -183,6 +188,15 @@ export const translateEsdbError = (
   if (kind === 'stream-not-found') {
     const name = (error as { streamName?: unknown }).streamName;
     return new StreamNotFoundError(context.streamId ?? (typeof name === 'string' ? name : ''));
+  }
+  if (kind === 'maximum-append-size-exceeded') {
+    // The server's MaxAppendSize (1 MiB by default): the same append will never fit, retrying is futile.
+    const max = (error as { maxAppendSize?: unknown }).maxAppendSize;
+    return new InvalidAppendError(
+      `EventStoreDB refused the append to ${context.streamId ?? 'the stream'}: larger than its maximum append size` +
+        (typeof max === 'number' ? ` (${max} bytes)` : ''),
+      { cause: error },
+    );
   }
   if (typeof kind === 'string' && transientKinds.has(kind)) {
     return new StoreUnavailableError(`EventStoreDB unavailable (${kind}): ${(error as Error).message}`, {
