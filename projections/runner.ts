@@ -472,6 +472,13 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       rejectWaiters(new ProjectionStoppedError(name));
       settle.resolve();
     } catch (error) {
+      if (abort.signal.aborted && !(error instanceof HandlerError)) {
+        // Stopped while waiting for the lock or in the middle of a batch: not a failure.
+        state = 'stopped';
+        rejectWaiters(new ProjectionStoppedError(name));
+        settle.resolve();
+        return;
+      }
       if (error instanceof HandlerError) await recordFailure(error);
       else if (error instanceof ProjectionFailedError) failure = error;
       else {

@@ -9,6 +9,9 @@ import {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** How often a waiting instance tries the writer lock again. */
+const LOCK_RETRY_MS = 200;
+
 const run = async <R>(
   client: Queryable,
   text: string,
@@ -43,7 +46,7 @@ export interface PostgresReadModelDbOptions {
 /**
  * Read models on a PostgreSQL server. The writer lock is a session advisory lock held on a
  * connection of its own for as long as the projection runs; PostgreSQL frees it if the process
- * dies, and a second instance blocks in `pg_advisory_lock` until then.
+ * dies. A second instance waits, trying again every 200 ms (so that it can be stopped).
  */
 export const createPostgresReadModelDb = (options: PostgresReadModelDbOptions): ReadModelDb => {
   const owned = options.pool === undefined;
@@ -95,22 +98,30 @@ export const createPostgresReadModelDb = (options: PostgresReadModelDbOptions): 
     } catch (error) {
       throw toReadModelDbError(error);
     }
-    const pid = (await run<{ pid: number }>(client, 'select pg_backend_pid() as pid', undefined, undefined))
-      .rows[0]?.pid;
-    // Abort while waiting: cancel the blocked pg_advisory_lock from another session.
-    const onAbort = () => {
-      pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Try, then wait a little and try again: a waiting instance can be stopped at any moment.
     try {
-      await run(client, 'select pg_advisory_lock(hashtext($1))', [key], undefined);
+      for (;;) {
+        if (signal?.aborted) throw new Error('aborted while waiting for the writer lock');
+        const taken = await run<{ taken: boolean }>(
+          client,
+          'select pg_try_advisory_lock(hashtext($1)) as taken',
+          [key],
+          undefined,
+        );
+        if (taken.rows[0]?.taken) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, LOCK_RETRY_MS);
+          function done() {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+          }
+          signal?.addEventListener('abort', done, { once: true });
+        });
+      }
     } catch (error) {
-      client.release(true);
-      throw signal?.aborted
-        ? new Error('aborted while waiting for the writer lock', { cause: error })
-        : error;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
+      client.release();
+      throw error;
     }
     let released = false;
     return {

@@ -98,6 +98,25 @@ describe.each(subjects)('projection runner on %s', (_name, open) => {
       }
     }));
 
+  it('an instance stopped while it waits for the writer lock ends cleanly', () =>
+    withSubject(async (s) => {
+      const first = live(s);
+      const second = live(s);
+      first.start();
+      const a = randomUUID();
+      const { position } = await appendEvents(s.store, a, [OrderEventSchema.parse(requested(a))]);
+      await first.whenCaughtUp(position, 10_000);
+      second.start();
+      try {
+        await second.stop();
+        await expect(second.done).resolves.toBeUndefined();
+        expect(second.status().state).toBe('stopped');
+        expect(first.status().state).toBe('live');
+      } finally {
+        await first.stop();
+      }
+    }));
+
   it('a handler error stops the projection and records the failing event; what came before is applied', () =>
     withSubject(async (s) => {
       const good = randomUUID();
