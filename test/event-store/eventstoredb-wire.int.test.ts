@@ -52,6 +52,15 @@ const eventsOf = (messages: readonly SubscriptionMessage<EsdbPosition>[]) =>
 const caughtUp = (messages: readonly SubscriptionMessage<EsdbPosition>[]) =>
   messages.some((m) => m.kind === 'caughtUp');
 
+/** Polls `condition` until it holds (a deadline, not a sleep). */
+const until = async (condition: () => boolean, what: string, deadlineMs = 5000) => {
+  const deadline = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
 describe('EventStoreDB adapter over the wire: appends that fail', () => {
   it('refused before it was written: StoreUnavailableError, and the retry writes it once', async () => {
     // Given a server that loses the connection on the next append, before writing it
@@ -155,6 +164,34 @@ describe('EventStoreDB adapter over the wire: subscriptions the server ends', ()
     standIn.dropSubscriptions('access-denied');
 
     await expect(recorder.waitFor(() => false, 'the error')).rejects.toMatchObject({ type: 'access-denied' });
+    expect(standIn.subscriptions).toHaveLength(1);
+  });
+});
+
+describe('EventStoreDB adapter over the wire: closing the store', () => {
+  it('completes its open subscriptions, which release their server-side subscription and do not come back', async () => {
+    // Given a live subscription
+    const { standIn, store } = await open();
+    await store.append('order-6', [newEvent()], { expectedRevision: 'no_stream' });
+    let live: () => void = () => undefined;
+    const isLive = new Promise<void>((resolve) => {
+      live = resolve;
+    });
+    const completed = new Promise<'completed'>((resolve, reject) =>
+      store.subscribeToAll().subscribe({
+        next: (m) => m.kind === 'caughtUp' && live(),
+        complete: () => resolve('completed'),
+        error: reject,
+      }),
+    );
+    await isLive;
+
+    // When the store closes
+    await store.close();
+
+    // Then the subscription completes, and the server sees it go without another one opening
+    await expect(completed).resolves.toBe('completed');
+    await until(() => standIn.subscriptions.every((s) => !s.open), 'the server-side subscription to end');
     expect(standIn.subscriptions).toHaveLength(1);
   });
 });
