@@ -19,7 +19,7 @@ if (server.available) {
       notApplicable: {
         gap: 'EventStoreDB orders $all by its own log: commits cannot land behind a read position',
         resubscribe:
-          'needs a server that drops the subscription on demand: the gRPC stand-in of issue 8 provides it',
+          'needs a server that drops the subscription on demand: covered against the gRPC stand-in (eventstoredb-stand-in.int.test.ts)',
       },
     },
   );
