@@ -53,6 +53,24 @@ describe('the EventStoreDB stand-in, through the real client', () => {
     await expect(readAll(client, inside)).rejects.toMatchObject({ code: 3, type: 'unknown' });
   });
 
+  it('tells a position from one with its prepare part dropped or swapped (a broken mapping shows)', async () => {
+    // Given three events appended together: they share a commit position, not a prepare position
+    const { client } = await open({ positionLayout: 'commit-record' });
+    await client.appendToStream('s', events(3, 'T'));
+    const [, second] = (await readAll(client)).slice(1).map((e) => e.event!.position!);
+
+    // Then reading from the second event's position gives it and the third...
+    expect((await readAll(client, second)).map((e) => e.event!.revision)).toEqual([1n, 2n]);
+    // ...from the same commit without its prepare part, none of the three...
+    expect(await readAll(client, { commit: second!.commit, prepare: second!.commit })).toEqual([]);
+    // ...and with the two parts swapped, a refusal
+    await expect(readAll(client, { commit: second!.prepare, prepare: second!.commit })).rejects.toMatchObject(
+      {
+        code: 3,
+      },
+    );
+  });
+
   it('a filtered subscription checkpoints every 32 events considered, and once more when caught up', async () => {
     // Given 70 events that the filter leaves out, after the position the subscription starts from
     const { client } = await open();
