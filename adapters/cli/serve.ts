@@ -5,12 +5,16 @@ import type { Output } from './client-commands.ts';
 /** Starts the service and tells the user where to look, the token, and how to place an order. */
 export async function serve(config: Config, output: Output): Promise<App> {
   const app = await startApp(config);
-  const { url, token } = app;
+  const { url } = app;
+  // A token the operator configured is not echoed (output ends up in logs); a generated one is
+  // shown, since nobody else knows it.
+  const configured = app.tokenSource === 'configured';
+  const token = configured ? '$OMS_API_TOKEN' : app.token;
   const lines = [
     '',
     'OMS is running.',
     `  API        ${url}   (OpenAPI document: ${url}/v1/openapi.json)`,
-    `  Token      ${token}${app.tokenSource === 'configured' ? ' (from OMS_API_TOKEN)' : config.store.kind === 'embedded' ? ` (kept in ${config.store.dataDir}/api-token)` : ' (generated for this run: set OMS_API_TOKEN to fix it)'}`,
+    `  Token      ${configured ? 'the value of OMS_API_TOKEN (not shown)' : `${token}${config.store.kind === 'embedded' ? ` (kept in ${config.store.dataDir}/api-token)` : ' (generated for this run: set OMS_API_TOKEN to fix it)'}`}`,
     `  Store      ${describeStore(config)}`,
     `  Venues     ${describeVenues(config, app)}`,
     '',

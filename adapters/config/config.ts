@@ -294,12 +294,15 @@ export function redactedConfig(config: Config): unknown {
     readModels: { ...config.readModels, databaseUrl: hidePassword(config.readModels.databaseUrl) },
     api: { ...config.api, ...(config.api.token && { token: REDACTED }) },
     venues: {
+      // The API key ids too: with the secret they are the credential, and nobody needs them in a log.
       deribit: {
         ...config.venues.deribit,
+        ...(config.venues.deribit.clientId && { clientId: REDACTED }),
         ...(config.venues.deribit.clientSecret && { clientSecret: REDACTED }),
       },
       bitget: {
         ...config.venues.bitget,
+        ...(config.venues.bitget.apiKey && { apiKey: REDACTED }),
         ...(config.venues.bitget.secretKey && { secretKey: REDACTED }),
         ...(config.venues.bitget.passphrase && { passphrase: REDACTED }),
       },
@@ -314,8 +317,11 @@ export const LOG_REDACT_PATHS = [
   '*.access_token',
   '*.refreshToken',
   '*.refresh_token',
+  '*.clientId',
+  '*.client_id',
   '*.clientSecret',
   '*.client_secret',
+  '*.apiKey',
   '*.secretKey',
   '*.passphrase',
   '*.signature',
