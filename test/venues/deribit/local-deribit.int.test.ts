@@ -117,6 +117,34 @@ describe('matching against the synthetic book', () => {
     expect(done).toMatchObject({ order_state: 'filled', filled_amount: 100 });
   });
 
+  it('gives every resting order one fill at its own price with fillEach (bulk fills for benchmarks)', async () => {
+    // Given three resting buys, one with only 5 left to fill, and a resting sell
+    const a = await order('private/buy', { amount: 100, price: 59990 });
+    const b = await order('private/buy', { amount: 100, price: 59980 });
+    const c = await order('private/buy', { amount: 20, price: 59970 });
+    await order('private/sell', { amount: 100, price: 60100 });
+    sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '115', price: '59970' }); // a filled, b 15
+    expect(sim.trades()).toHaveLength(2);
+    // When the buys each get a fill of 10
+    const fills = sim.fillEach('BTC-PERPETUAL', '10', 'buy');
+    // Then b gets 10 more, c gets 10, a (filled) and the sell none: maker fills at their prices
+    expect(fills).toBe(2);
+    const state = async (id: string) =>
+      (await client.call('private/get_order_state', { order_id: id })).result as WireOrderLike;
+    expect(await state(a.order.order_id)).toMatchObject({ order_state: 'filled', filled_amount: 100 });
+    expect(await state(b.order.order_id)).toMatchObject({ order_state: 'open', filled_amount: 25 });
+    expect(await state(c.order.order_id)).toMatchObject({ order_state: 'open', filled_amount: 10 });
+    expect(
+      sim
+        .trades()
+        .slice(2)
+        .map((t) => [t.price.toString(), t.amount.toString(), t.liquidity]),
+    ).toEqual([
+      ['59980', '10', 'M'],
+      ['59970', '10', 'M'],
+    ]);
+  });
+
   it('edits in place: same id, new terms, replaced', async () => {
     const { order: placed } = await order('private/buy', { amount: 100, price: 59990 });
     const edited = await order('private/edit', { order_id: placed.order_id, amount: 200, price: 59980 });
@@ -183,6 +211,29 @@ describe('matching against the synthetic book', () => {
     expect(position).toMatchObject({ size: 0, direction: 'zero' });
     // 100 USD × (1/60000.5 − 1/61999.5) BTC
     expect(position?.realized_profit_loss).toBeCloseTo(100 * (1 / 60000.5 - 1 / 61999.5), 12);
+  });
+});
+
+describe('funds', () => {
+  it('refuses an order the account cannot margin, unless the margin check is off (benchmarks)', async () => {
+    const poor = [{ ...CLIENT, balances: { BTC: '0.001' } }];
+    for (const enforceMargin of [true, false]) {
+      const sim = await startSim({ credentials: poor, enforceMargin });
+      const client = await RawClient.open(sim.wsUrl);
+      try {
+        await client.auth();
+        const reply = await client.call('private/buy', {
+          instrument_name: 'BTC-PERPETUAL',
+          amount: 100_000,
+          price: 59990,
+        });
+        if (enforceMargin) expect(reply.error?.message).toBe('not_enough_funds');
+        else expect(reply.error).toBeUndefined();
+      } finally {
+        client.close();
+        await sim.close();
+      }
+    }
   });
 });
 

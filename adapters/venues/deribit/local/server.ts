@@ -60,6 +60,11 @@ export const LocalDeribitOptionsSchema = z
     seed: z.number().int().default(1),
     rateLimits: RateLimitsSchema.default(DERIBIT_DEFAULT_RATE_LIMITS),
     enforceRateLimits: z.boolean().default(true),
+    /**
+     * Check funds on each new order (margin of positions and every open order). Benchmarks that
+     * keep thousands of orders resting turn it off: the check sums all of them, per order.
+     */
+    enforceMargin: z.boolean().default(true),
     /** Deribit refuses heartbeat intervals under 10 s; tests may lower it. */
     minHeartbeatIntervalSec: z.number().positive().default(10),
     testnet: z.boolean().default(true),
@@ -107,6 +112,11 @@ export interface LocalDeribit {
     instrument: string,
     order: { side: 'buy' | 'sell'; amount: DecimalInput; price?: DecimalInput },
   ): Decimal;
+  /**
+   * Bulk fills (benchmarks): every resting order of the instrument (of `side` when given) gets one
+   * fill of `amount` (or what it has left); their trades go out in one push. Returns the fills.
+   */
+  fillEach(instrument: string, amount: DecimalInput, side?: 'buy' | 'sell'): number;
   readonly faults: LocalDeribitFaults;
   /** The account's orders / trades as the simulator holds them. */
   orders(clientId?: string): readonly SimOrder[];
@@ -241,6 +251,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     now,
     onChange,
     idBase: 1_000_000 + (Math.abs(config.seed) % 1000) * 1000,
+    enforceMargin: config.enforceMargin,
   });
 
   // ----------------------------------------------------------------------------------------------
@@ -716,6 +727,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
         toDecimal(order.amount),
         order.price === undefined ? undefined : toDecimal(order.price),
       ),
+    fillEach: (instrument, amount, side) => venue.fillEach(instrument, toDecimal(amount), side),
     orders: (clientId) => venue.accountOrders(accountIdOf(clientId)),
     trades: (clientId) => venue.accountTrades(accountIdOf(clientId)),
     positions: (clientId) => venue.positions(accountIdOf(clientId), 'any', undefined),

@@ -87,6 +87,8 @@ export interface SimVenueOptions {
   onChange: (change: ChangeSet) => void;
   /** First order / trade number (derived from the seed). */
   idBase: number;
+  /** Check funds (margin of positions and open orders) on each new order (default true). */
+  enforceMargin?: boolean;
 }
 
 export interface PlaceOutcome {
@@ -216,6 +218,34 @@ export class SimVenue {
     return this.fillResting(book, eligible, amount);
   }
 
+  /**
+   * Every resting limit order of the instrument (of `side` when given) gets one maker fill of
+   * `amount` (or what it has left) at its own price, as if that many takers came at once: one
+   * change per account, so one push of their trades. Returns the number of fills.
+   */
+  fillEach(name: string, amount: Decimal, side?: Direction): number {
+    const book = this.book(name);
+    const resting = this.restingOrders(name).filter((o) => side === undefined || o.direction === side);
+    const changed = new Map<number, { orders: SimOrder[]; trades: SimTrade[] }>();
+    let fills = 0;
+    for (const order of resting) {
+      const account = this.account(order.accountId);
+      let size = min(amount, order.amount.minus(order.filled));
+      if (order.reduceOnly) size = min(size, this.reducible(account, book.instrument, order.direction));
+      if (size.lte(0)) continue;
+      const trade = this.fill(book, account, order, size, order.price, 'M');
+      fills += 1;
+      const entry = changed.get(account.id) ?? { orders: [], trades: [] };
+      entry.orders.push(order);
+      entry.trades.push(trade);
+      changed.set(account.id, entry);
+    }
+    for (const [accountId, entry] of changed) {
+      this.report(this.account(accountId), book.instrument, entry.orders, entry.trades);
+    }
+    return fills;
+  }
+
   // ----------------------------------------------------------------------------------------------
   // Order entry
   // ----------------------------------------------------------------------------------------------
@@ -245,7 +275,9 @@ export class SimVenue {
       if (p.reject_post_only) throw refuse.postOnlyReject();
       price = this.repriced(book, direction);
     }
-    if (!p.reduce_only) this.checkFunds(account, instrument, direction, amount, price);
+    if (!p.reduce_only && this.options.enforceMargin !== false) {
+      this.checkFunds(account, instrument, direction, amount, price);
+    }
     const order = this.newOrder(account, instrument, {
       direction,
       orderType: p.type,
