@@ -10,16 +10,27 @@ import {
   encodeOrderEvent,
 } from '../../domain/order/event-codec.ts';
 import { exists, initialState, type OrderState } from '../../domain/order/state.ts';
-import type { CurrentRevision, EventStore, RecordedEvent } from '../event-store/port.ts';
+import type { CurrentRevision, EventStore, EventToAppend } from '../event-store/port.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../event-store/port.ts';
 import { eventIdFor, fillEventId } from './ids.ts';
 import { KeyedSerialQueue } from './keyed-serial-queue.ts';
 
-/** An order read back from its stream. */
+/**
+ * Where an order event is stored. `position` is the event's own when it was read from the store;
+ * for an event this process appended, the position of the last event of that append (a reader
+ * past it has seen the event; the store reports no other).
+ */
+export interface StoredAt<P> {
+  id: string;
+  revision: bigint;
+  position: P;
+}
+
+/** An order as its stream has it: folded state, revision, and its decoded events. */
 export interface LoadedOrder<P> {
   state: OrderState;
   revision: CurrentRevision;
-  events: (DecodedOrderEvent & { recorded: RecordedEvent<P> })[];
+  events: (DecodedOrderEvent & { recorded: StoredAt<P> })[];
 }
 
 export type HandleResult<P> =
@@ -39,6 +50,13 @@ export type HandleResult<P> =
 export interface OrderHandler<P> {
   /** read → fold → decide → append with the expected revision; retried on a concurrent append. */
   handle(command: OrderCommand): Promise<HandleResult<P>>;
+  /**
+   * Commands on one order (reports: no idempotency keys), decided one after the other on the
+   * state each leaves, and appended together: one append, one commit. Each gets its own result
+   * (an applied one carries the position of the batch's last event). Commands with idempotency
+   * keys are handled one by one.
+   */
+  handleAll(commands: readonly OrderCommand[]): Promise<HandleResult<P>[]>;
   load(orderId: string): Promise<LoadedOrder<P>>;
 }
 
@@ -47,6 +65,8 @@ export interface OrderHandlerOptions<P> {
   logger: Logger;
   /** Attempts on a concurrent append to the same order before giving up. */
   maxAttempts?: number;
+  /** Orders whose folded state is kept in memory (least recently used beyond it are read again). */
+  maxCachedOrders?: number;
 }
 
 /** Digest of a command's payload, stored with its events: the same key with another payload is refused. */
@@ -60,106 +80,233 @@ export function orderIdOf(command: OrderCommand): string {
   return command.type === 'RecordExternalOrder' ? command.data.order.orderId : command.data.orderId;
 }
 
+const revisionRank = (revision: CurrentRevision): bigint => (revision === 'no_stream' ? -1n : revision);
+
+/**
+ * The order command handler, with the folded state of recent orders cached per process.
+ *
+ * Why the cache is safe: a cached order is the state of its stream at a revision, and every
+ * append names that revision as its expected revision, so a decision made on a state that is no
+ * longer the stream's (another process appended) fails with WrongExpectedVersion: the entry is
+ * dropped, the stream read again and the command decided again. A decision that appends nothing
+ * (a duplicate report, a refusal) is only trusted once the stream's last revision is confirmed
+ * to be the cached one (one single-row read). An append whose outcome is not known (an error
+ * other than WrongExpectedVersion) drops the entry. Idempotency-key replays need no check: the
+ * events that carry the key are in the store for good.
+ */
 export function createOrderHandler<P>({
   store,
   logger,
   maxAttempts = 8,
+  maxCachedOrders = 10_000,
 }: OrderHandlerOptions<P>): OrderHandler<P> {
   // One command at a time per order in this process; optimistic concurrency covers other processes.
   const queue = new KeyedSerialQueue();
+  /** orderId → its state at a revision (a `no_stream` entry only ever serves as an append's basis). */
+  const cache = new Map<string, LoadedOrder<P>>();
 
-  async function load(orderId: string): Promise<LoadedOrder<P>> {
-    let recorded: RecordedEvent<P>[];
+  const remember = (orderId: string, loaded: LoadedOrder<P>) => {
+    const current = cache.get(orderId);
+    // A read that started before an append of this process must not put back an older state.
+    if (current && revisionRank(current.revision) > revisionRank(loaded.revision)) return;
+    cache.delete(orderId);
+    cache.set(orderId, loaded);
+    if (cache.size > maxCachedOrders) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+  };
+
+  async function read(orderId: string): Promise<LoadedOrder<P>> {
+    let recorded: Awaited<ReturnType<EventStore<P>['readStream']>>;
     try {
       recorded = await store.readStream(orderStreamId(orderId));
     } catch (error) {
-      if (error instanceof StreamNotFoundError)
-        return { state: initialState, revision: 'no_stream', events: [] };
+      if (error instanceof StreamNotFoundError) {
+        const absent: LoadedOrder<P> = { state: initialState, revision: 'no_stream', events: [] };
+        remember(orderId, absent);
+        return absent;
+      }
       throw error;
     }
     let state: OrderState = initialState;
     const events = recorded.map((r) => {
       const decoded = decodeOrderEvent({ type: r.type, data: r.data, metadata: r.metadata });
       state = evolve(state, decoded.event);
-      return { ...decoded, recorded: r };
+      return { ...decoded, recorded: { id: r.id, revision: r.revision, position: r.position } };
     });
     const last = recorded.at(-1);
-    return { state, revision: last ? last.revision : 'no_stream', events };
+    const loaded: LoadedOrder<P> = { state, revision: last ? last.revision : 'no_stream', events };
+    remember(orderId, loaded);
+    return loaded;
   }
 
-  async function attempt(command: OrderCommand): Promise<HandleResult<P> | 'retry'> {
-    const orderId = orderIdOf(command);
-    const loaded = await load(orderId);
-    const key = command.metadata.idempotencyKey;
-    if (key !== undefined) {
-      const earlier = loaded.events.filter((e) => e.metadata.idempotencyKey === key);
-      if (earlier.length > 0) {
-        const digest = command.metadata.payloadDigest ?? payloadDigest(command);
-        if (earlier.some((e) => e.metadata.payloadDigest !== digest)) {
-          return {
-            ok: false,
-            kind: 'idempotency_conflict',
-            error: {
-              code: 'IDEMPOTENCY_KEY_REUSED',
-              message: `idempotency key ${key} was used before for another request`,
-            },
-          };
-        }
-        return {
-          ok: true,
-          kind: 'replayed',
-          state: loaded.state,
-          events: earlier.map((e) => e.event),
-          position: earlier.at(-1)?.recorded.position,
-        };
-      }
+  async function load(orderId: string): Promise<LoadedOrder<P>> {
+    const cached = cache.get(orderId);
+    // "No such order" is never answered from memory: another process may have created it.
+    if (cached && cached.revision !== 'no_stream') {
+      cache.delete(orderId);
+      cache.set(orderId, cached);
+      return cached;
     }
+    return read(orderId);
+  }
 
-    const decision = decide(command, loaded.state);
-    if (!decision.ok) return { ok: false, kind: 'refused', error: decision.error };
-    if (decision.events.length === 0) {
-      return { ok: true, kind: 'unchanged', state: loaded.state, events: [], position: undefined };
-    }
-
-    // Everything that happens to an order carries the correlation id of the request that made it.
-    const first = loaded.events[0];
-    const metadata = {
-      ...command.metadata,
-      ...(command.metadata.source !== 'client' && first && { correlationId: first.metadata.correlationId }),
-      ...(key !== undefined &&
-        command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
-    };
-    let state = loaded.state;
-    const toAppend = decision.events.map((event, index) => {
-      state = evolve(state, event);
-      return {
-        id: eventIdOf(command.metadata.commandId, event, index, state),
-        ...encodeOrderEvent(event, metadata),
-      };
-    });
+  /** True when the stream's last revision is still `loaded`'s (one single-row read). */
+  async function isCurrent(orderId: string, loaded: LoadedOrder<P>): Promise<boolean> {
     try {
-      const result = await store.append(orderStreamId(orderId), toAppend, {
-        expectedRevision: loaded.revision,
-      });
-      return { ok: true, kind: 'applied', state, events: decision.events, position: result.position };
+      const [last] = await store.readStream(orderStreamId(orderId), { direction: 'backwards', maxCount: 1 });
+      return last !== undefined && last.revision === loaded.revision;
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return 'retry';
+      if (error instanceof StreamNotFoundError) return loaded.revision === 'no_stream';
       throw error;
     }
   }
 
-  async function handle(command: OrderCommand): Promise<HandleResult<P>> {
-    return queue.run(orderIdOf(command), async () => {
-      for (let n = 1; n <= maxAttempts; n++) {
-        const result = await attempt(command);
-        if (result !== 'retry') return result;
-        logger.debug({ orderId: orderIdOf(command), attempt: n }, 'concurrent append to the order; retrying');
+  function replayOrConflict(command: OrderCommand, loaded: LoadedOrder<P>): HandleResult<P> | undefined {
+    const key = command.metadata.idempotencyKey;
+    if (key === undefined) return undefined;
+    const earlier = loaded.events.filter((e) => e.metadata.idempotencyKey === key);
+    if (earlier.length === 0) return undefined;
+    const digest = command.metadata.payloadDigest ?? payloadDigest(command);
+    if (earlier.some((e) => e.metadata.payloadDigest !== digest)) {
+      return {
+        ok: false,
+        kind: 'idempotency_conflict',
+        error: {
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          message: `idempotency key ${key} was used before for another request`,
+        },
+      };
+    }
+    return {
+      ok: true,
+      kind: 'replayed',
+      state: loaded.state,
+      events: earlier.map((e) => e.event),
+      position: earlier.at(-1)?.recorded.position,
+    };
+  }
+
+  /**
+   * One attempt at the commands (all on `orderId`) from `loaded`: 'retry' when the basis turned
+   * out not to be the stream's current state.
+   */
+  async function attempt(
+    orderId: string,
+    commands: readonly OrderCommand[],
+    loaded: LoadedOrder<P>,
+    fromCache: boolean,
+  ): Promise<HandleResult<P>[] | 'retry'> {
+    if (commands.length === 1) {
+      const replay = replayOrConflict(commands[0]!, loaded);
+      if (replay) return [replay];
+    }
+    let state = loaded.state;
+    // Everything that happens to an order carries the correlation id of the request that made it.
+    let firstCorrelation = loaded.events[0]?.metadata.correlationId;
+    // Each command's outcome; the applied ones get the append's position once it is known.
+    const decided: ({ applied: true; state: OrderState; events: OrderEvent[] } | HandleResult<P>)[] = [];
+    const toAppend: EventToAppend[] = [];
+    for (const command of commands) {
+      const decision = decide(command, state);
+      if (!decision.ok) {
+        decided.push({ ok: false, kind: 'refused', error: decision.error });
+        continue;
       }
-      throw new Error(`order ${orderIdOf(command)}: ${maxAttempts} concurrent appends in a row, giving up`);
+      if (decision.events.length === 0) {
+        decided.push({ ok: true, kind: 'unchanged', state, events: [], position: undefined });
+        continue;
+      }
+      const key = command.metadata.idempotencyKey;
+      const metadata = {
+        ...command.metadata,
+        ...(command.metadata.source !== 'client' &&
+          firstCorrelation !== undefined && { correlationId: firstCorrelation }),
+        ...(key !== undefined &&
+          command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
+      };
+      decision.events.forEach((event, index) => {
+        state = evolve(state, event);
+        toAppend.push({
+          id: eventIdOf(command.metadata.commandId, event, index, state),
+          ...encodeOrderEvent(event, metadata),
+        });
+      });
+      firstCorrelation ??= metadata.correlationId;
+      decided.push({ applied: true, state, events: decision.events });
+    }
+
+    if (toAppend.length === 0) {
+      // Nothing to append, so no expected revision checks the basis: confirm it is current.
+      if (fromCache && !(await isCurrent(orderId, loaded))) return 'retry';
+      return decided as HandleResult<P>[];
+    }
+
+    let result: Awaited<ReturnType<EventStore<P>['append']>>;
+    try {
+      result = await store.append(orderStreamId(orderId), toAppend, {
+        expectedRevision: loaded.revision,
+      });
+    } catch (error) {
+      cache.delete(orderId);
+      if (error instanceof WrongExpectedVersionError) return 'retry';
+      throw error;
+    }
+    const base = revisionRank(loaded.revision);
+    remember(orderId, {
+      state,
+      revision: result.nextExpectedRevision,
+      events: [
+        ...loaded.events,
+        ...toAppend.map((e, i) => ({
+          ...decodeOrderEvent({ type: e.type, data: e.data, metadata: e.metadata }),
+          recorded: { id: e.id, revision: base + 1n + BigInt(i), position: result.position },
+        })),
+      ],
+    });
+    return decided.map((d) =>
+      'applied' in d
+        ? { ok: true, kind: 'applied', state: d.state, events: d.events, position: result.position }
+        : d,
+    );
+  }
+
+  async function run(orderId: string, commands: readonly OrderCommand[]): Promise<HandleResult<P>[]> {
+    return queue.run(orderId, async () => {
+      for (let n = 1; n <= maxAttempts; n++) {
+        // The first attempt starts from memory when it can; a retry always reads the stream.
+        const cached = n === 1 ? cache.get(orderId) : undefined;
+        const loaded = cached ?? (await read(orderId));
+        const results = await attempt(orderId, commands, loaded, cached !== undefined);
+        if (results !== 'retry') return results;
+        cache.delete(orderId);
+        logger.debug({ orderId, attempt: n }, 'concurrent append to the order; retrying');
+      }
+      throw new Error(`order ${orderId}: ${maxAttempts} concurrent appends in a row, giving up`);
     });
   }
 
-  return { handle, load };
+  async function handle(command: OrderCommand): Promise<HandleResult<P>> {
+    const [result] = await run(orderIdOf(command), [command]);
+    return result!;
+  }
+
+  async function handleAll(commands: readonly OrderCommand[]): Promise<HandleResult<P>[]> {
+    if (commands.length === 0) return [];
+    const orderId = orderIdOf(commands[0]!);
+    if (commands.some((c) => orderIdOf(c) !== orderId)) {
+      throw new Error('handleAll: every command must be on the same order');
+    }
+    if (commands.length === 1 || commands.some((c) => c.metadata.idempotencyKey !== undefined)) {
+      const results: HandleResult<P>[] = [];
+      for (const command of commands) results.push(await handle(command));
+      return results;
+    }
+    return run(orderId, commands);
+  }
+
+  return { handle, handleAll, load };
 }
 
 /** Fills get an id per venue trade; everything else an id per command and position in its output. */

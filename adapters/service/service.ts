@@ -6,7 +6,7 @@ import type { EventStore } from '../event-store/port.ts';
 import type { VenueAdapter } from '../venues/port.ts';
 import { Ingestion } from './ingestion.ts';
 import { MarketData } from './market-data.ts';
-import { createOrderHandler, type OrderHandler } from './order-handler.ts';
+import { createOrderHandler, type HandleResult, type OrderHandler } from './order-handler.ts';
 import { OrderService, type VenueAccountSettings } from './order-service.ts';
 import { Reconciler, type ReconciliationReport } from './reconciliation.ts';
 import { createSqlReadModel } from './sql-read-model.ts';
@@ -77,15 +77,23 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
   const baseHandler = createOrderHandler({ store, logger: logger.child({ component: 'orders' }) });
   // Read-your-writes: remember the furthest position this process appended.
   let lastAppended: P | undefined;
+  const noteAppended = (result: HandleResult<P>) => {
+    if (result.ok && result.position !== undefined) {
+      if (lastAppended === undefined || codec.compare(result.position, lastAppended) > 0)
+        lastAppended = result.position;
+    }
+  };
   const handler: OrderHandler<P> = {
     load: baseHandler.load,
     async handle(command) {
       const result = await baseHandler.handle(command);
-      if (result.ok && result.position !== undefined) {
-        if (lastAppended === undefined || codec.compare(result.position, lastAppended) > 0)
-          lastAppended = result.position;
-      }
+      noteAppended(result);
       return result;
+    },
+    async handleAll(commands) {
+      const results = await baseHandler.handleAll(commands);
+      for (const result of results) noteAppended(result);
+      return results;
     },
   };
 

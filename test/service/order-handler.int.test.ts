@@ -109,3 +109,99 @@ describe('the order command handler', () => {
     expect(stored.filter((e) => e.type === 'OrderFilled')).toHaveLength(5);
   });
 });
+
+describe('the order handler’s cache of folded orders', () => {
+  const onOrder = (cmd: OrderCommand, orderId: string, commandId: string): OrderCommand =>
+    ({
+      ...cmd,
+      data: { ...(cmd.data as object), orderId },
+      metadata: { ...cmd.metadata, commandId, source: 'venue' },
+    }) as OrderCommand;
+
+  it('decides again on the stream when another process appended since: the expected revision catches it', async () => {
+    // Given an order placed through handler A (A keeps its state), then accepted through B
+    const other = createOrderHandler({ store, logger: pino({ level: 'silent' }) });
+    const orderId = orderIdForKey('c-1');
+    await handler.handle(placeWithKey('c-1'));
+    await other.handle(onOrder(report.accepted('v-c1'), orderId, 'c-1-acc'));
+    // When A records a fill
+    const filled = await handler.handle(onOrder(report.fill('t-c1', '10'), orderId, 'c-1-fill'));
+    // Then it was appended after B's acceptance, and A's state includes both
+    expect(filled).toMatchObject({ ok: true, kind: 'applied' });
+    const stored = await store.readStream(orderStreamId(orderId));
+    expect(stored.map((e) => e.type)).toEqual(['OrderRequested', 'OrderAccepted', 'OrderFilled']);
+    const { state, revision } = await handler.load(orderId);
+    expect(revision).toBe(2n);
+    expect(exists(state) && [state.venueOrderId, state.filled.toString()]).toEqual(['v-c1', '10']);
+  });
+
+  it('does not trust a refusal decided on a state another process has moved on from', async () => {
+    // Given an order A knows as pending_new, which B has since recorded as accepted
+    const other = createOrderHandler({ store, logger: pino({ level: 'silent' }) });
+    const orderId = orderIdForKey('c-2');
+    await handler.handle(placeWithKey('c-2'));
+    await other.handle(onOrder(report.accepted('v-c2'), orderId, 'c-2-acc'));
+    // When A is asked to amend it (refused on pending_new, allowed on open)
+    const amend = command({ type: 'AmendOrder', data: { orderId, amendment: { price: '61000' } } });
+    const result = await handler.handle({
+      ...amend,
+      metadata: { ...amend.metadata, commandId: 'c-2-amend' },
+    });
+    // Then the amend is decided on the stream as it is: requested
+    expect(result).toMatchObject({ ok: true, kind: 'applied' });
+    const stored = await store.readStream(orderStreamId(orderId));
+    expect(stored.map((e) => e.type)).toEqual(['OrderRequested', 'OrderAccepted', 'OrderAmendRequested']);
+  });
+
+  it('appends a batch of reports on one order in one append: each fill once, a repeated one unchanged', async () => {
+    // Given a placed order
+    const orderId = orderIdForKey('c-3');
+    await handler.handle(placeWithKey('c-3'));
+    // When its acceptance and fills (one of them twice) are handled together
+    const results = await handler.handleAll([
+      onOrder(report.accepted('v-c3'), orderId, 'c-3-acc'),
+      onOrder(report.fill('t-c3-1', '10'), orderId, 'c-3-f1'),
+      onOrder(report.fill('t-c3-2', '20'), orderId, 'c-3-f2'),
+      onOrder(report.fill('t-c3-1', '10'), orderId, 'c-3-f1'),
+    ]);
+    // Then three events are appended by one append (one position), the repeated fill is unchanged
+    expect(results.map((r) => r.kind)).toEqual(['applied', 'applied', 'applied', 'unchanged']);
+    const positions = results.flatMap((r) => (r.ok && r.kind === 'applied' ? [r.position] : []));
+    expect(
+      new Set(positions.map((p) => JSON.stringify(p, (_, v) => (typeof v === 'bigint' ? `${v}` : v)))).size,
+    ).toBe(1);
+    const stored = await store.readStream(orderStreamId(orderId));
+    expect(stored.map((e) => e.type)).toEqual([
+      'OrderRequested',
+      'OrderAccepted',
+      'OrderFilled',
+      'OrderFilled',
+    ]);
+    const { state } = await handler.load(orderId);
+    expect(exists(state) && state.filled.toString()).toBe('30');
+  });
+
+  it('answers an order it holds in memory exactly as a fresh read of its stream does', async () => {
+    // Given an order with a few events, recorded through the handler (so held in memory)
+    const orderId = orderIdForKey('c-4');
+    await handler.handle(placeWithKey('c-4'));
+    await handler.handleAll([
+      onOrder(report.accepted('v-c4'), orderId, 'c-4-acc'),
+      onOrder(report.fill('t-c4-1', '10'), orderId, 'c-4-f1'),
+    ]);
+    // When it is loaded from memory, and by a handler that reads the stream
+    const cached = await handler.load(orderId);
+    const read = await createOrderHandler({ store, logger: pino({ level: 'silent' }) }).load(orderId);
+    // Then both agree on state, revision, events and ids
+    expect(cached.revision).toBe(read.revision);
+    expect(JSON.stringify(cached.state)).toBe(JSON.stringify(read.state));
+    const strip = (l: typeof read) =>
+      l.events.map((e) => ({
+        event: e.event,
+        metadata: e.metadata,
+        id: e.recorded.id,
+        revision: e.recorded.revision,
+      }));
+    expect(strip(cached)).toEqual(strip(read));
+  });
+});
