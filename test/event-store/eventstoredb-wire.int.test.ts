@@ -99,6 +99,22 @@ describe('EventStoreDB adapter over the wire: appends that fail', () => {
     expect(store.positions.compare(retry.position, read.at(-1)!.position)).toBe(0);
   });
 
+  for (const batchAppend of [true, false]) {
+    it(`timed out on the server after the write: StoreUnavailableError, and the retry is recognised (${batchAppend ? 'BatchAppend' : 'Append'})`, async () => {
+      const { standIn, store } = await open({ batchAppend });
+      const batch = events(2);
+      standIn.failNextAppend({ when: 'after-write', kind: 'timeout' });
+
+      await expect(store.append('order-t', batch, { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
+      const retry = await store.append('order-t', batch, { expectedRevision: 'no_stream' });
+
+      expect(retry.nextExpectedRevision).toBe(1n);
+      expect(await store.readStream('order-t')).toHaveLength(2);
+    });
+  }
+
   it('appends in flight at once share one BatchAppend stream, and each gets its own answer', async () => {
     const { store } = await open({ batchAppend: true });
     await store.append('taken', [newEvent()], { expectedRevision: 'no_stream' });

@@ -30,12 +30,17 @@ import {
  * The 6.x client uses BatchAppend whenever the server lists it among its features.
  */
 
-/** A fault to inject on the next append(s): the test's stand-in for a connection lost mid-append. */
+/** A fault to inject on the next append: how a real append fails without saying whether it was written. */
 export interface AppendFault {
   /** `before-write`: nothing is written. `after-write`: written, but the client never hears of it. */
   readonly when: 'before-write' | 'after-write';
-  /** The gRPC status the call ends with (UNAVAILABLE by default). */
-  readonly code: status;
+  /**
+   * `unavailable`: the call ends with UNAVAILABLE, as when the connection is lost (on BatchAppend the
+   * whole stream fails, with every append in flight on it). `timeout`: the server's write timeout
+   * (BatchAppend answers that append with a `Timeout` status; Append ends with ABORTED
+   * "Operation timed out", EventStoreDB's `RpcExceptions.Timeout`).
+   */
+  readonly kind: 'unavailable' | 'timeout';
 }
 
 export interface AppendServiceContext {
@@ -80,7 +85,9 @@ const proposedEvent = (message: Proposed | BatchAppendReq.ProposedMessage): Prop
 const takeFault = (context: AppendServiceContext): AppendFault | undefined => context.appendFaults.shift();
 
 const faultError = (fault: AppendFault): ServiceError =>
-  callError(fault.code, `stand-in: injected ${status[fault.code]} ${fault.when}`);
+  fault.kind === 'timeout'
+    ? callError(status.ABORTED, `Operation timed out: stand-in, ${fault.when}`)
+    : callError(status.UNAVAILABLE, `stand-in: connection lost ${fault.when}`);
 
 export const appendHandler =
   (context: AppendServiceContext) =>
@@ -119,10 +126,13 @@ export const appendHandler =
       if (!header) return fail(callError(status.INVALID_ARGUMENT, 'no options'));
       if (appendSize(events) > context.maxAppendSize) return fail(tooLarge(context.maxAppendSize));
       const fault = takeFault(context);
-      if (fault?.when === 'before-write') return fail(faultError(fault));
-      const outcome = context.log.append(header.streamId, header.expected, events);
-      if (fault) return fail(faultError(fault));
-      callback(null, appendResponse(outcome, header.expected));
+      if (!fault)
+        return callback(
+          null,
+          appendResponse(context.log.append(header.streamId, header.expected, events), header.expected),
+        );
+      if (fault.when === 'after-write') context.log.append(header.streamId, header.expected, events);
+      fail(faultError(fault));
     });
   };
 
@@ -223,10 +233,20 @@ export const batchAppendHandler =
       pending.delete(key);
 
       const fault = takeFault(context);
-      if (fault?.when === 'before-write') return endWith(faultError(fault));
-      const outcome = context.log.append(write.streamId, write.expected, write.events);
-      if (fault) return endWith(faultError(fault));
-      call.write(batchAppendResponse(reply, outcome, write.expected));
+      if (!fault) {
+        const outcome = context.log.append(write.streamId, write.expected, write.events);
+        return void call.write(batchAppendResponse(reply, outcome, write.expected));
+      }
+      if (fault.when === 'after-write') context.log.append(write.streamId, write.expected, write.events);
+      if (fault.kind === 'timeout') {
+        const timeout = new sharedPb.Timeout();
+        return void call.write(
+          reply.setError(
+            rpcStatus(status.DEADLINE_EXCEEDED, 'Timeout', timeout, 'event_store.client.Timeout'),
+          ),
+        );
+      }
+      endWith(faultError(fault));
     });
     call.on('end', () => {
       if (!ended) call.end();

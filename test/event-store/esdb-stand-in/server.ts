@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClusterInfo } from '@eventstore/db-client/generated/gossip_pb.js';
 import type { SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import type { Empty } from '@eventstore/db-client/generated/shared_pb.js';
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { type AppendFault, appendHandler, batchAppendHandler } from './append-service.ts';
 import { EventLog, type PositionLayout } from './log.ts';
 import {
@@ -41,7 +41,7 @@ export interface EsdbStandIn {
   readonly subscriptions: readonly SubscriptionRecord[];
   /** Ends the open subscriptions (those `which` selects) from the server's side; returns how many. */
   dropSubscriptions(how?: DropKind, which?: (subscription: SubscriptionRecord) => boolean): number;
-  /** The next append fails with `fault` (UNAVAILABLE before writing by default); once per call. */
+  /** The next append fails with `fault` (connection lost before the write by default); once per call. */
   failNextAppend(fault?: Partial<AppendFault>): void;
   /** The next subscription is dropped (`how`) once it has sent `afterEvents` events. */
   dropNextSubscriptionAfter(afterEvents: number, how?: DropKind): void;
@@ -136,7 +136,7 @@ export const startEsdbStandIn = async (options: EsdbStandInOptions = {}): Promis
     dropNextSubscriptionAfter: (afterEvents, how = 'unavailable') =>
       void scheduledDrops.push({ afterEvents, how }),
     failNextAppend: (fault = {}) =>
-      void appendFaults.push({ when: fault.when ?? 'before-write', code: fault.code ?? status.UNAVAILABLE }),
+      void appendFaults.push({ when: fault.when ?? 'before-write', kind: fault.kind ?? 'unavailable' }),
     close: async () => {
       for (const drop of [...openSubscriptions.values()]) drop('cancelled');
       server.forceShutdown();
