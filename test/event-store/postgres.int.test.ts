@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
 import { buildQueries } from '../../adapters/event-store/sql/queries.ts';
 import { testDatabase } from '../support/postgres.ts';
 import { eventStoreContract } from './contract.ts';
+import { Recorder } from './recorder.ts';
 
 const db = await testDatabase('event-store-contract');
 const applicationName = 'oms-contract';
@@ -50,6 +52,38 @@ if (db.available) {
         expect(result.rows.filter((r) => r.terminated).length).toBeGreaterThan(0);
       },
     };
+  });
+
+  describe('PostgreSQL event store: waking subscriptions', () => {
+    it('wakes a subscription for its own appends in-process and for another process’s by NOTIFY', async () => {
+      // Given a store whose subscriptions would not poll for an hour, and a second store (process)
+      const wakeDb = await testDatabase('event-store-wake');
+      if (!wakeDb.available) return;
+      const quiet = await openPostgresEventStore({ connectionString: wakeDb.url, pollIntervalMs: 3_600_000 });
+      const other = await openPostgresEventStore({ connectionString: wakeDb.url });
+      const event = () => ({ id: randomUUID(), type: 'Noted', data: { n: 1 }, metadata: {} });
+      const recorder = new Recorder(quiet.subscribeToAll());
+      try {
+        await recorder.waitFor((m) => m.some((x) => x.kind === 'caughtUp'), 'caught up');
+        const delivered = () => recorder.values.filter((m) => m.kind === 'event').length;
+        // When it appends, Then its subscription gets the event (woken in-process; its own NOTIFY
+        // echo is ignored)
+        await quiet.append('wake-own', [event()], { expectedRevision: 'no_stream' });
+        await recorder.waitFor(() => delivered() === 1, 'its own event');
+        // When the other process appends, Then the NOTIFY wakes it
+        await other.append('wake-other', [event()], { expectedRevision: 'no_stream' });
+        await recorder.waitFor(() => delivered() === 2, 'the other process’s event');
+        expect(recorder.values.flatMap((m) => (m.kind === 'event' ? [m.event.streamId] : []))).toEqual([
+          'wake-own',
+          'wake-other',
+        ]);
+      } finally {
+        recorder.stop();
+        await quiet.close();
+        await other.close();
+        await wakeDb.drop();
+      }
+    });
   });
 } else {
   console.warn(`PostgreSQL event store contract skipped: ${db.reason}`);

@@ -54,6 +54,18 @@ export const createPostgresDriver = (
   // An idle pooled connection that breaks is dropped by the pool; without a listener it would crash
   // the process.
   pool.on('error', () => undefined);
+  // Backends of this pool: a NOTIFY one of them sent announces an append of this store, whose
+  // subscriptions were already woken in-process; reading again for its echo would be wasted.
+  const poolPids = new Set<number>();
+  const pidOf = (client: pg.PoolClient) => (client as unknown as { processID: number | null }).processID;
+  pool.on('connect', (client) => {
+    const pid = pidOf(client);
+    if (pid !== null) poolPids.add(pid);
+  });
+  pool.on('remove', (client) => {
+    const pid = pidOf(client);
+    if (pid !== null) poolPids.delete(pid);
+  });
   const sessions = new Set<pg.Client>();
 
   // One NOTIFY at a time, never inside an append's transaction: a NOTIFY there takes a global lock
@@ -122,7 +134,9 @@ export const createPostgresDriver = (
     });
     client.on('error', onError);
     client.on('end', () => onError(new Error('subscription connection ended')));
-    client.on('notification', () => onWake());
+    client.on('notification', (message) => {
+      if (!poolPids.has(message.processId)) onWake();
+    });
     sessions.add(client);
     try {
       await client.connect();
