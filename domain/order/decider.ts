@@ -11,7 +11,7 @@ import type {
 } from './contract.ts';
 import { type OrderError, orderError } from './errors.ts';
 import { exists, initialState, type Order, type OrderState } from './state.ts';
-import { type TransitionEvent, transition } from './transitions.ts';
+import { isTerminal, type TransitionEvent, transition } from './transitions.ts';
 import { validateAmendment, validateOrder } from './validation.ts';
 
 export type Decision = { ok: true; events: OrderEvent[] } | { ok: false; error: OrderError };
@@ -352,7 +352,9 @@ function apply(state: Order, event: OrderEvent): Order {
     case 'OrderRejected':
       return { ...state, unresolved: undefined };
     case 'OrderOutcomeUnknown':
-      return { ...state, unresolved: event.data.request };
+      // A timeout reported after its request was answered (the WebSocket push beat the late or
+      // lost RPC reply) leaves nothing to resolve: nobody would ever resolve it.
+      return answered(state, event.data.request) ? state : { ...state, unresolved: event.data.request };
     case 'OrderFilled': {
       const { fill } = event.data;
       const tradeIds = new Set(state.tradeIds);
@@ -413,6 +415,20 @@ function apply(state: Order, event: OrderEvent): Order {
       return { ...state, anomalies: state.anomalies + 1 };
     default:
       return assertNever(event, 'order event');
+  }
+}
+
+/** Whether the venue has already answered this kind of request for the order. */
+function answered(state: Order, request: SubmissionRequest): boolean {
+  switch (request) {
+    case 'place':
+      return state.venueOrderId !== undefined || isTerminal(state.status);
+    case 'cancel':
+      return state.status !== 'pending_cancel';
+    case 'amend':
+      return state.status !== 'pending_amend';
+    default:
+      return assertNever(request, 'submission request');
   }
 }
 

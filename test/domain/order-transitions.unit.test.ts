@@ -352,6 +352,21 @@ describe('order transitions: real-world edges in detail', () => {
       .thenStatus('cancelled');
     expect(exists(resolved) && resolved.unresolved).toBeUndefined();
   });
+
+  it('leaves nothing unresolved when the timeout comes after the answer (push before reply; F5)', () => {
+    const placed = given(...open)
+      .when(report.unknown('place'))
+      .thenStatus('open');
+    expect(exists(placed) && placed.unresolved).toBeUndefined();
+    const done = given(...cancelled)
+      .when(report.unknown('cancel'))
+      .thenStatus('cancelled');
+    expect(exists(done) && done.unresolved).toBeUndefined();
+    const stillUnknown = given(...pending_new)
+      .when(report.unknown('place'))
+      .thenStatus('unknown');
+    expect(exists(stillUnknown) && stillUnknown.unresolved).toBe('place');
+  });
 });
 
 describe('order transitions: refused venue reports become anomalies', () => {

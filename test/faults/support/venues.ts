@@ -104,3 +104,26 @@ export function venueOrdersByClientId(venues: LocalVenues): Map<string, number> 
   for (const o of venues.bitget.orders()) add(o.clientOid as string | undefined);
   return counts;
 }
+
+/** The orders a local venue holds under a client id, with their state in OMS words. */
+export function venueOrdersOf(
+  venues: LocalVenues,
+  venue: 'deribit' | 'bitget',
+  clientOrderId: string,
+): { venueOrderId: string; status: string; filled: string }[] {
+  if (venue === 'deribit') {
+    return venues.deribit
+      .orders()
+      .filter((o) => o.label === clientOrderId)
+      .map((o) => ({ venueOrderId: o.orderId, status: o.state, filled: o.filled.toString() }));
+  }
+  const words: Record<string, string> = { live: 'open', canceled: 'cancelled' };
+  return venues.bitget
+    .orders()
+    .filter((o) => o.clientOid === clientOrderId)
+    .map((o) => ({
+      venueOrderId: String(o.orderId),
+      status: words[String(o.status)] ?? String(o.status),
+      filled: String(o.baseVolume ?? '0'),
+    }));
+}
