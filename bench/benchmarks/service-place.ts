@@ -14,9 +14,10 @@ import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
  * to the service's HTTP API; the service checks it (price band against the venue's mark),
  * records it, sends it to the local Deribit over its WebSocket, records the venue's answer and
  * replies 201 with the order `open`; then the client waits until the read models (what
- * `GET /v1/orders` lists) include that acknowledgement (`readModelCaughtUp`: the projection's
- * checkpoint is at or past the last event this service recorded). Latency runs from the
- * operation's scheduled start to that moment. Anything but a 201 with status `open` is an error.
+ * `GET /v1/orders` lists) include that acknowledgement: the projection's checkpoint is at or past
+ * the position of the order's `OrderAccepted` event (`runner.whenCaughtUp`). Latency runs from
+ * the operation's scheduled start to that moment. Anything but a 201 with status `open` is an
+ * error.
  */
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
@@ -102,6 +103,14 @@ async function runTarget(
     };
     const mark = Number(instrument.markPrice);
     const tick = Number(instrument.instrument.tickSize);
+    // The read models have the order's acknowledgement once the projection's checkpoint passes
+    // the position of its OrderAccepted event (the handler knows it: it appended it).
+    const visible = async (orderId: string) => {
+      const { events } = await service.running.handler.load(orderId);
+      const accepted = events.find((e) => e.event.type === 'OrderAccepted');
+      if (!accepted) throw new Error(`order ${orderId} has no OrderAccepted event`);
+      await service.running.runner.whenCaughtUp(accepted.recorded.position, 60_000);
+    };
     let sequence = 0;
     const ackLatencies: number[] = [];
     const place = async (scheduledAt: number) => {
@@ -109,14 +118,14 @@ async function runTarget(
       const reply = await service.http('POST', '/v1/orders', placeBody(i, mark, tick), {
         'idempotency-key': `b8-${kind}-${i}`,
       });
-      const body = reply.body as { order?: { status: string }; code?: string };
+      const body = reply.body as { order?: { status: string; orderId: string }; code?: string };
       if (reply.status !== 201 || body.order?.status !== 'open') {
         const code = `${reply.status} ${body.code ?? body.order?.status ?? ''}`.trim();
         result.errorCodes.set(code, (result.errorCodes.get(code) ?? 0) + 1);
         throw new Error(code);
       }
       ackLatencies.push(performance.now() - scheduledAt);
-      await service.running.readModelCaughtUp();
+      await visible((body.order as { orderId: string }).orderId);
     };
 
     const seconds = Math.max(1, 10 * context.scale);

@@ -6,7 +6,8 @@ import type { VenueCredentials, VenueOp } from './venue-thread.ts';
 /**
  * The local Deribit and Bitget in a worker thread of the benchmark process: the venues get an
  * event loop of their own (as a real venue is elsewhere), and the service's loop is measured alone.
- * Rate limits are off on both simulators (the benchmark measures the OMS, not the venues' quotas).
+ * Rate limits (and Deribit's funds check) are off: the benchmarks measure the OMS, not the venues'
+ * quotas or the simulator's margin arithmetic.
  */
 const credentials = workerData as VenueCredentials;
 const port = parentPort!;
@@ -20,6 +21,8 @@ const deribit = await startLocalDeribit({
     },
   ],
   enforceRateLimits: false,
+  // B8 leaves thousands of orders resting: the funds check would sum them all for every order.
+  enforceMargin: false,
 });
 const bitget = await startLocalBitget({
   credentials: credentials.bitget,
