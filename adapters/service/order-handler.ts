@@ -88,9 +88,9 @@ const revisionRank = (revision: CurrentRevision): bigint => (revision === 'no_st
  * Why the cache is safe: a cached order is the state of its stream at a revision, and every
  * append names that revision as its expected revision, so a decision made on a state that is no
  * longer the stream's (another process appended) fails with WrongExpectedVersion: the entry is
- * dropped, the stream read again and the command decided again. A decision that appends nothing
- * (a duplicate report, a refusal) is only trusted once the stream's last revision is confirmed
- * to be the cached one (one single-row read). An append whose outcome is not known (an error
+ * dropped, the stream read again and the command decided again. A client's command that appends
+ * nothing (a refusal, nothing to do) is answered only once the stream's last revision is
+ * confirmed to be the cached one (one single-row read). An append whose outcome is not known (an error
  * other than WrongExpectedVersion) drops the entry. Idempotency-key replays need no check: the
  * events that carry the key are in the store for good.
  */
@@ -238,8 +238,13 @@ export function createOrderHandler<P>({
     }
 
     if (toAppend.length === 0) {
-      // Nothing to append, so no expected revision checks the basis: confirm it is current.
-      if (fromCache && !(await isCurrent(orderId, loaded))) return 'retry';
+      // Nothing to append, so no expected revision checks the basis. What a client is told (a
+      // refusal, "nothing to do") is checked against the stream first. A venue report that changes
+      // nothing on the state this process last knew is dropped without a read: reports only add
+      // (trade ids, venue ids, terminal statuses), so one reflected in an earlier state of the
+      // stream is reflected in any later one.
+      const toClient = commands.some((c) => c.metadata.source === 'client');
+      if (fromCache && toClient && !(await isCurrent(orderId, loaded))) return 'retry';
       return decided as HandleResult<P>[];
     }
 
