@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,6 @@ import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts
 import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
 import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
-import { rebuildReadModels } from '../../projections/rebuild.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { generateHistory } from '../../test/projections/support/history-generator.ts';
 import { testDatabase } from '../../test/support/postgres.ts';
@@ -45,6 +45,11 @@ interface Target {
   /** COPY of csv rows into a table. */
   copy(table: string, columns: string, csv: string): Promise<void>;
   readonly note: string;
+  /** How the rebuild child reaches the store (`postgres <url>` / `pglite <dir>`). */
+  readonly childArgs: readonly string[];
+  /** PGlite: the parent lets go of the data directory while the child runs. */
+  beforeChild(): Promise<void>;
+  afterChild(): Promise<void>;
 }
 
 const csvField = (v: string) => `"${v.replaceAll('"', '""')}"`;
@@ -54,7 +59,8 @@ const copyBaseline = async (target: Target): Promise<number> => {
   const s = target.store.schema;
   await target.store.sql.exec(
     `drop schema if exists bench_copy cascade; create schema bench_copy;
-     create table bench_copy.events (like ${s}.events including all);`,
+     create table bench_copy.events (like ${s}.events including all);
+     create index if not exists bench_events_gp on ${s}.events (global_position);`,
   );
   // Build the csv first (not timed): the baseline is the database's bulk load, not our JSON work.
   const chunks: string[] = [];
@@ -73,9 +79,9 @@ const copyBaseline = async (target: Target): Promise<number> => {
     }>(
       `select tx::text as tx, global_position::text as gp, stream_id, revision::text as revision,
          event_id::text as event_id, type, data::text as data, metadata::text as metadata
-       from ${s}.events where (tx, global_position) > ($1::xid8, $2::bigint)
-       order by tx, global_position limit 20000`,
-      [after.tx, after.gp],
+       from ${s}.events where global_position > $1::bigint
+       order by global_position limit 20000`,
+      [after.gp],
     );
     if (page.rows.length === 0) break;
     const lines = page.rows.map((r) =>
@@ -91,7 +97,9 @@ const copyBaseline = async (target: Target): Promise<number> => {
     await target.copy('bench_copy.events', 'stream_id, revision, event_id, type, data, metadata', chunk);
   }
   const rate = rows / ((performance.now() - started) / 1000);
-  await target.store.sql.exec('drop schema if exists bench_copy cascade;');
+  await target.store.sql.exec(
+    `drop schema if exists bench_copy cascade; drop index if exists ${s}.bench_events_gp;`,
+  );
   return rate;
 };
 
@@ -117,17 +125,30 @@ const scanBaseline = async (target: Target): Promise<number> => {
   return rows / ((performance.now() - started) / 1000);
 };
 
+/** One rebuild in a child process (its peak RSS is the rebuild's own). */
 const rebuildOnce = async (target: Target) => {
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 50);
+  await target.beforeChild();
   try {
-    const result = await rebuildReadModels({ store: target.store, db: target.db, logger: silent });
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { rate: result.events / result.seconds, events: result.events, peakRss: peak };
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, '..', 'projections', 'rebuild-child.ts'),
+        ...target.childArgs,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    if (code !== 0) throw new Error(`rebuild child exited with ${code}: ${out}`);
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { events: number; rate: number; peakRss: number };
+    return { rate: r.rate, events: r.events, peakRss: r.peakRss };
   } finally {
-    clearInterval(sampler);
+    await target.afterChild();
   }
 };
 
@@ -320,6 +341,9 @@ export const benchmark: Benchmark = {
         name: 'PostgreSQL',
         store,
         db: readModels,
+        childArgs: ['postgres', db.url],
+        beforeChild: async () => undefined,
+        afterChild: async () => undefined,
         note: `${db.source}; synchronous_commit=${settings.rows[0]!.s}, fsync=${settings.rows[0]!.f}`,
         copy: async (table, columns, csv) => {
           const client = await store.pool.connect();
@@ -346,12 +370,24 @@ export const benchmark: Benchmark = {
     }
     if (only && !only.includes('pglite')) return;
     const dir = await mkdtemp(join(tmpdir(), 'oms-bench-projections-'));
-    const store: PgliteEventStore = await openPgliteEventStore({ dataDir: join(dir, 'data') });
+    const dataDir = join(dir, 'data');
+    let store: PgliteEventStore = await openPgliteEventStore({ dataDir });
+    let readModels = createPgliteReadModelDb(store.db);
     const target: Target = {
       name: 'PGlite',
-      store,
-      db: createPgliteReadModelDb(store.db),
+      get store() {
+        return store;
+      },
+      get db() {
+        return readModels;
+      },
       note: 'on disk in a temp directory, one connection, same process',
+      childArgs: ['pglite', dataDir],
+      beforeChild: () => store.close(),
+      afterChild: async () => {
+        store = await openPgliteEventStore({ dataDir });
+        readModels = createPgliteReadModelDb(store.db);
+      },
       copy: async (table, columns, csv) => {
         await store.db.query(`copy ${table} (${columns}) from '/dev/blob' with (format csv)`, [], {
           blob: new Blob([csv]),
