@@ -69,6 +69,12 @@ export const createPostgresReadModelDb = (options: PostgresReadModelDbOptions): 
       throw toReadModelDbError(error);
     }
     let broken = false;
+    // A checked-out client has no pool listener: a connection that breaks mid-transaction would
+    // emit an unhandled 'error' and crash the process. Its queries fail anyway; drop it on release.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await run(
         client,
@@ -87,6 +93,7 @@ export const createPostgresReadModelDb = (options: PostgresReadModelDbOptions): 
       }
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   };
@@ -124,10 +131,21 @@ export const createPostgresReadModelDb = (options: PostgresReadModelDbOptions): 
       throw error;
     }
     let released = false;
+    // The session holding the lock may break (the database restarts, the link resets). A held
+    // client has no pool listener: without this one its 'error' would crash the process.
+    // PostgreSQL frees the lock with the session; the connection is dropped on release.
+    let broken = false;
+    client.on('error', () => {
+      broken = true;
+    });
     return {
       release: async () => {
         if (released) return;
         released = true;
+        if (broken) {
+          client.release(true);
+          return;
+        }
         try {
           await client.query('select pg_advisory_unlock(hashtext($1))', [key]);
           client.release();

@@ -15,6 +15,10 @@ export interface PostgresDriverOptions {
    * transaction, if it wrote, holds back every `$all` reader. Set it database-wide as well.
    */
   readonly idleInTransactionTimeoutMs: number;
+  /** Client-side deadline of every statement, 0 for none: a dead link fails it instead of hanging. */
+  readonly queryTimeoutMs?: number;
+  /** Deadline for opening a connection, 0 for none. */
+  readonly connectTimeoutMs?: number;
 }
 
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
@@ -49,6 +53,11 @@ export const createPostgresDriver = (
     connectionString: options.connectionString,
     application_name: options.applicationName,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
+    // A connection whose statement timed out is in an unknown state: the pool drops it (the
+    // query's error is passed to release), and keep-alive lets the OS notice dead idle links.
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+    keepAlive: true,
   };
   const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections });
   // An idle pooled connection that breaks is dropped by the pool; without a listener it would crash
@@ -105,6 +114,12 @@ export const createPostgresDriver = (
       throw translateSqlError(error);
     }
     let broken = false;
+    // A checked-out client has no pool listener: a connection that breaks mid-transaction would
+    // emit an unhandled 'error' and crash the process. Its queries fail anyway; drop it on release.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await run(client, 'begin', undefined, undefined);
       const result = await work(executor(client));
@@ -118,6 +133,7 @@ export const createPostgresDriver = (
       }
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   };

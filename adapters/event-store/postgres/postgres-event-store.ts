@@ -11,6 +11,13 @@ export const postgresEventStoreConfigSchema = z.object({
   maxConnections: z.number().int().positive().default(20),
   applicationName: z.string().default('oms-event-store'),
   idleInTransactionTimeoutMs: z.number().int().nonnegative().default(60_000),
+  /**
+   * Client-side deadline of every statement (0: none). Without one, a statement sent into a dead
+   * link (a route that drops packets, a server that froze) waits for TCP to give up: many minutes.
+   */
+  queryTimeoutMs: z.number().int().nonnegative().default(30_000),
+  /** Deadline for opening a connection (0: none). */
+  connectTimeoutMs: z.number().int().nonnegative().default(10_000),
   subscriptionBatchSize: z.number().int().positive().default(500),
   pollIntervalMs: z.number().int().positive().default(250),
 });
@@ -41,6 +48,8 @@ export const openPostgresEventStore = async (
     maxConnections: c.maxConnections,
     applicationName: c.applicationName,
     idleInTransactionTimeoutMs: c.idleInTransactionTimeoutMs,
+    queryTimeoutMs: c.queryTimeoutMs,
+    connectTimeoutMs: c.connectTimeoutMs,
   });
   try {
     await migrate(driver, c.schema);
