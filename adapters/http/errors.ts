@@ -18,6 +18,7 @@ export type HttpErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'STORE_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 /** The one place codes become HTTP statuses. */
@@ -47,6 +48,7 @@ export const STATUS_OF: Record<HttpErrorCode, number> = {
   REDUCE_ONLY_WOULD_INCREASE: 422,
   MARK_PRICE_UNAVAILABLE: 503,
   VENUE_PAUSED: 503,
+  STORE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
 

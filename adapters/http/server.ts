@@ -105,7 +105,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler((error: unknown, request, reply) => {
     const http = toHttpError(error);
-    if (http.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
+    if (http.code === 'INTERNAL_ERROR' || http.code === 'STORE_UNAVAILABLE')
+      request.log.error({ err: error }, 'request failed');
     return reply.status(http.status).send(http.body);
   });
 
@@ -175,6 +176,13 @@ function toHttpError(error: unknown): HttpError {
     error instanceof SyntaxError
   ) {
     return new HttpError('INVALID_JSON', 'the request body is not valid JSON');
+  }
+  if (code === 'STORE_UNAVAILABLE') {
+    // The database did not answer (down, unreachable, timed out): the client may retry with its key.
+    return new HttpError(
+      'STORE_UNAVAILABLE',
+      'the event store is unavailable; retry the request later with the same Idempotency-Key',
+    );
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return new HttpError('VALIDATION_FAILED', error instanceof Error ? error.message : 'bad request');
