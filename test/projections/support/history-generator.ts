@@ -11,8 +11,8 @@ import { exists, initialState, type Order, type OrderState } from '../../../doma
 /**
  * A generator of realistic, seeded order histories for tests and benchmarks: orders on both
  * venues and many instruments, one-way and hedge mode, 1-5 fills each, amends, cancels,
- * rejections, unknown outcomes, stop orders that trigger, external orders, late fills after a
- * cancel, anomalies (overfills), duplicated venue reports (which `decide` collapses) and
+ * rejections, expiries, unknown outcomes, stop orders that trigger, external orders, late fills
+ * after a cancel, anomalies (overfills), duplicated venue reports (which `decide` collapses) and
  * duplicated appends (same event ids, which the store collapses).
  *
  * Every event comes out of the domain's `decide` and is encoded by `encodeOrderEvent`, so the
@@ -419,6 +419,8 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedAp
         }
         if (chance(0.005))
           return report(order, 'RecordOrderCancelled', { reason: 'cancel_on_disconnect' as CancelReason });
+        // Deribit good-til-day orders expire at the end of the day.
+        if (chance(0.004)) return report(order, 'RecordOrderExpired', {});
         return nextFill() ?? report(order, 'CancelOrder', {}, 'client');
       }
       case 'pending_amend': {
