@@ -67,12 +67,22 @@ export async function startServiceProcess(
   const token = env.OMS_API_TOKEN ?? /Token\s+(\S+)/.exec(spawned.stdout())?.[1] ?? '';
   const api = createApiClient({ baseUrl: url, token, timeoutMs: 20_000 });
   if (options.waitForTrading ?? true) {
+    let health: unknown;
     await until(
       'every venue of the service to trade',
-      async () => (await api.health()).venues.every((v) => v.trading),
+      async () => {
+        const h = await api.health();
+        health = h.venues;
+        return h.venues.every((v) => v.trading);
+      },
       options.timeoutMs ?? 60_000,
       50,
-    );
+    ).catch((error: Error) => {
+      child.kill('SIGKILL');
+      const tail = (text: string) => text.split('\n').slice(-15).join('\n');
+      error.message += `\nvenues: ${JSON.stringify(health)}\nstdout:\n${tail(spawned.stdout())}\nstderr:\n${tail(spawned.stderr())}`;
+      throw error;
+    });
   }
   const gone = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
