@@ -86,13 +86,24 @@ type Venue = 'deribit' | 'bitget';
 const venueArb = fc.constantFrom<Venue>('deribit', 'bitget');
 
 class Place implements Cmd {
+  readonly venue: Venue;
+  readonly side: 'buy' | 'sell';
+  readonly kind: 'limit' | 'market' | 'post_only_reject';
+  readonly size: number;
+  readonly offset: number;
   constructor(
-    readonly venue: Venue,
-    readonly side: 'buy' | 'sell',
-    readonly kind: 'limit' | 'market' | 'post_only_reject',
-    readonly size: number,
-    readonly offset: number,
-  ) {}
+    venue: Venue,
+    side: 'buy' | 'sell',
+    kind: 'limit' | 'market' | 'post_only_reject',
+    size: number,
+    offset: number,
+  ) {
+    this.venue = venue;
+    this.side = side;
+    this.kind = kind;
+    this.size = size;
+    this.offset = offset;
+  }
   check = () => true;
   async run(m: Model, s: System) {
     m.n += 1;
@@ -122,10 +133,12 @@ class Place implements Cmd {
 }
 
 class Amend implements Cmd {
-  constructor(
-    readonly index: number,
-    readonly offset: number,
-  ) {}
+  readonly index: number;
+  readonly offset: number;
+  constructor(index: number, offset: number) {
+    this.index = index;
+    this.offset = offset;
+  }
   check = (m: Readonly<Model>) => m.orders.length > 0;
   async run(m: Model, s: System) {
     const o = m.orders[this.index % m.orders.length];
@@ -142,7 +155,10 @@ class Amend implements Cmd {
 }
 
 class Cancel implements Cmd {
-  constructor(readonly index: number) {}
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
   check = (m: Readonly<Model>) => m.orders.length > 0;
   async run(m: Model, s: System) {
     const o = m.orders[this.index % m.orders.length];
@@ -155,11 +171,14 @@ class Cancel implements Cmd {
 }
 
 class Fill implements Cmd {
-  constructor(
-    readonly venue: Venue,
-    readonly takerSide: 'buy' | 'sell',
-    readonly size: number,
-  ) {}
+  readonly venue: Venue;
+  readonly takerSide: 'buy' | 'sell';
+  readonly size: number;
+  constructor(venue: Venue, takerSide: 'buy' | 'sell', size: number) {
+    this.venue = venue;
+    this.takerSide = takerSide;
+    this.size = size;
+  }
   check = () => true;
   async run(_m: Model, s: System) {
     if (this.venue === 'deribit') {
@@ -178,7 +197,10 @@ class Fill implements Cmd {
 }
 
 class Disconnect implements Cmd {
-  constructor(readonly venue: Venue) {}
+  readonly venue: Venue;
+  constructor(venue: Venue) {
+    this.venue = venue;
+  }
   check = () => true;
   async run(_m: Model, s: System) {
     const status = () => s.svc.running.registry.statuses().find((v) => v.venue === this.venue);
