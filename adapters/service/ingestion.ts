@@ -15,7 +15,7 @@ import { deterministicId } from './ids.ts';
 import { KeyedSerialQueue } from './keyed-serial-queue.ts';
 import type { OrderHandler } from './order-handler.ts';
 import type { ServiceReadModel } from './read-model-port.ts';
-import { type ReportContext, recordReports } from './record.ts';
+import { type ReportContext, recordReports, reportCommand } from './record.ts';
 import type { VenueEntry, VenueRegistry } from './venue-registry.ts';
 
 export interface IngestionOptions<P> {
@@ -24,6 +24,18 @@ export interface IngestionOptions<P> {
   readModel: ServiceReadModel;
   logger: Logger;
   now: () => number;
+  /**
+   * An order update that counts fills not recorded yet: how long to wait for their pushed trades
+   * (usually right behind it) before asking the venue for them (default 500 ms).
+   */
+  fillGraceMs?: number;
+}
+
+/** A fill waiting to be recorded with the others of its order that arrived meanwhile. */
+interface WaitingFill {
+  fill: VenueFill;
+  resolve(appended: number): void;
+  reject(error: unknown): void;
 }
 
 /** The order id of an order found at the venue that this OMS never placed. */
@@ -36,6 +48,11 @@ export function externalOrderId(venue: string, account: string, venueOrderId: st
  * arriving again (WebSocket, REST backfill, after a reconnect) changes nothing: fills are
  * deduplicated by trade id and their event ids are derived from the trade. Reports about orders
  * this OMS never placed are recorded as external orders, never dropped.
+ *
+ * Fills of one order that arrive while its earlier reports are being recorded wait together and
+ * are recorded in one append (under load, the batches grow instead of the queue). An order update
+ * pushed ahead of its trades (Deribit sends the order first) does not fetch them at once: the
+ * trades follow, and only those still missing after `fillGraceMs` are fetched from the venue.
  */
 export class Ingestion<P> {
   readonly #o: IngestionOptions<P>;
@@ -44,9 +61,19 @@ export class Ingestion<P> {
   readonly #instruments = new Map<string, Map<string, Instrument>>();
   readonly #positions = new Map<string, VenuePosition[]>();
   readonly #subscriptions: Subscription[] = [];
+  /** Fills waiting for their order's turn, by source and order id. */
+  readonly #waiting = new Map<string, WaitingFill[]>();
+  /** Checks for missing fills waiting for the grace period, by order id (and the latest update since). */
+  readonly #backfills = new Map<
+    string,
+    { timer: NodeJS.Timeout; snapshot: VenueOrderSnapshot; latest: VenueOrderSnapshot | undefined }
+  >();
+  readonly #fillGraceMs: number;
+  #stopped = false;
 
   constructor(options: IngestionOptions<P>) {
     this.#o = options;
+    this.#fillGraceMs = options.fillGraceMs ?? 500;
   }
 
   start(): void {
@@ -62,7 +89,10 @@ export class Ingestion<P> {
   }
 
   stop(): void {
+    this.#stopped = true;
     for (const s of this.#subscriptions) s.unsubscribe();
+    for (const { timer } of this.#backfills.values()) clearTimeout(timer);
+    this.#backfills.clear();
   }
 
   /** The venue's latest pushed positions of an account (for reconciliation and health). */
@@ -102,50 +132,147 @@ export class Ingestion<P> {
       appended += await this.#record(snapshotCommands(loaded.state, snapshot), source, snapshot.updatedAt);
       const after = await this.#o.handler.load(id);
       if (exists(after.state) && fillsMissing(after.state, snapshot)) {
-        const fills = await entry.adapter.fills({
-          instrument: after.state.order.instrument,
-          venueOrderId: snapshot.venueOrderId,
-        });
-        const orderId = id;
-        appended += await this.#record(
-          fills.map((f) => fillCommand(orderId, f)),
-          source,
-        );
+        // Reconciliation must be complete before trading resumes: fetch now. A live push gives the
+        // trades pushed behind it their chance first.
+        if (source === 'venue' && this.#fillGraceMs > 0) this.#backfillLater(entry, id, snapshot);
+        else appended += await this.#backfill(entry, id, snapshot, source);
       }
       return appended;
     });
   }
 
+  /** Fetches the order's trades from the venue and records those not recorded yet. */
+  async #backfill(
+    entry: VenueEntry,
+    orderId: string,
+    snapshot: VenueOrderSnapshot,
+    source: ReportContext['source'],
+  ): Promise<number> {
+    const loaded = await this.#o.handler.load(orderId);
+    if (!exists(loaded.state) || !fillsMissing(loaded.state, snapshot)) return 0;
+    const fills = await entry.adapter.fills({
+      instrument: loaded.state.order.instrument,
+      venueOrderId: snapshot.venueOrderId,
+    });
+    return this.#record(
+      fills.map((f) => fillCommand(orderId, f)),
+      source,
+    );
+  }
+
+  /**
+   * Checks `snapshot` against the recorded fills once it is `fillGraceMs` old, after every report
+   * of the order received by then (its trades among them) has been recorded; fetches what is still
+   * missing. One check per order at a time: an update arriving meanwhile gets its own check next.
+   */
+  #backfillLater(entry: VenueEntry, orderId: string, snapshot: VenueOrderSnapshot): void {
+    const pending = this.#backfills.get(orderId);
+    if (pending) {
+      if (snapshot.filledAmount.gt(pending.latest?.filledAmount ?? pending.snapshot.filledAmount)) {
+        pending.latest = snapshot;
+      }
+      return;
+    }
+    const timer = setTimeout(() => {
+      const due = this.#backfills.get(orderId);
+      if (!due || this.#stopped) return;
+      void this.#queue
+        .run(orderId, () => this.#backfill(entry, orderId, due.snapshot, 'venue'))
+        .catch((error: unknown) =>
+          this.#o.logger.error({ err: error, orderId }, 'could not fetch the order’s missing fills'),
+        )
+        .finally(() => {
+          this.#backfills.delete(orderId);
+          if (due.latest && !this.#stopped) this.#backfillLater(entry, orderId, due.latest);
+        });
+    }, this.#fillGraceMs);
+    timer.unref();
+    this.#backfills.set(orderId, { timer, snapshot, latest: undefined });
+  }
+
+  /** Records a fill (with the others of its order waiting at the time); resolves to the events it appended. */
   async fill(entry: VenueEntry, fill: VenueFill, source: ReportContext['source']): Promise<number> {
     const orderId = await this.#orderIdFor(entry, fill.venueOrderId, fill.clientOrderId);
-    return this.#queue.run(orderId ?? fill.venueOrderId, async () => {
-      let appended = 0;
-      let id = orderId;
-      if (id === undefined) {
+    if (orderId === undefined) {
+      return this.#queue.run(fill.venueOrderId, async () => {
         const snapshot = await entry.adapter
           .getOrder(await this.#instrument(entry, fill.symbol), fill.venueOrderId)
           .catch(() => undefined);
-        id = await this.#external(entry, snapshot ?? snapshotFromFill(fill), source);
-        appended += id === undefined ? 0 : 1;
+        const id = await this.#external(entry, snapshot ?? snapshotFromFill(fill), source);
+        if (id === undefined) return 0;
+        return (
+          1 +
+          (await this.#recordFills(id, [{ fill, resolve: () => undefined, reject: () => undefined }], source))
+        );
+      });
+    }
+    return new Promise<number>((resolve, reject) => {
+      const key = `${source}/${orderId}`;
+      const waiting = this.#waiting.get(key);
+      if (waiting) {
+        waiting.push({ fill, resolve, reject });
+        return;
       }
-      if (id === undefined) return appended;
-      const loaded = await this.#o.handler.load(id);
-      if (!exists(loaded.state)) {
-        this.#o.logger.error({ orderId: id, tradeId: fill.tradeId }, 'fill for an order with no stream');
-        return appended;
-      }
-      // A fill proves the venue took the order. When its reply never reached us (the process
-      // died after sending), this fill is how we learn the venue's id: record the acceptance
-      // first, or the order would end filled with no venue id (the submission processor leaves
-      // finished orders alone).
-      const state = loaded.state;
-      const acceptance: OrderCommandBody[] =
-        state.venueOrderId === undefined &&
-        (fill.clientOrderId === undefined || fill.clientOrderId === state.order.clientOrderId)
-          ? [{ type: 'RecordOrderAccepted', data: { orderId: id, venueOrderId: fill.venueOrderId } }]
-          : [];
-      return appended + (await this.#record([...acceptance, fillCommand(id, fill)], source, fill.executedAt));
+      this.#waiting.set(key, [{ fill, resolve, reject }]);
+      // One turn on the order's queue takes every fill waiting by then.
+      void this.#queue.run(orderId, async () => {
+        const batch = this.#waiting.get(key) ?? [];
+        this.#waiting.delete(key);
+        try {
+          await this.#recordFills(orderId, batch, source);
+        } catch (error) {
+          for (const f of batch) f.reject(error);
+        }
+      });
     });
+  }
+
+  /**
+   * Records fills of one order in one append; resolves each with the events it appended and
+   * returns their total.
+   */
+  async #recordFills(orderId: string, batch: readonly WaitingFill[], source: ReportContext['source']) {
+    const loaded = await this.#o.handler.load(orderId);
+    if (!exists(loaded.state)) {
+      this.#o.logger.error(
+        { orderId, tradeIds: batch.map((f) => f.fill.tradeId) },
+        'fill for an order with no stream',
+      );
+      for (const f of batch) f.resolve(0);
+      return 0;
+    }
+    // A fill proves the venue took the order. When its reply never reached us (the process
+    // died after sending), this fill is how we learn the venue's id: record the acceptance
+    // first, or the order would end filled with no venue id (the submission processor leaves
+    // finished orders alone).
+    const state = loaded.state;
+    const first = batch.find(
+      ({ fill }) => fill.clientOrderId === undefined || fill.clientOrderId === state.order.clientOrderId,
+    );
+    const acceptance: OrderCommandBody[] =
+      state.venueOrderId === undefined && first
+        ? [{ type: 'RecordOrderAccepted', data: { orderId, venueOrderId: first.fill.venueOrderId } }]
+        : [];
+    // The order exists, so its events carry its own correlation id (the handler sees to it).
+    const correlationId = loaded.events[0]?.metadata.correlationId ?? orderId;
+    const context = (venueTime?: string): ReportContext => ({
+      source,
+      correlationId,
+      ...(venueTime !== undefined && { venueTime }),
+      now: this.#o.now,
+    });
+    const commands = [
+      ...acceptance.map((body) => reportCommand(body, context(first?.fill.executedAt))),
+      ...batch.map(({ fill }) => reportCommand(fillCommand(orderId, fill), context(fill.executedAt))),
+    ];
+    const results = await this.#o.handler.handleAll(commands);
+    const appended = results.map((r) => (r.ok && r.kind === 'applied' ? r.events.length : 0));
+    const accepted = acceptance.length > 0 ? appended[0]! : 0;
+    const total = appended.reduce((n, a) => n + a, 0);
+    batch.forEach((f, i) => {
+      f.resolve(appended[acceptance.length + i]! + (f === first ? accepted : 0));
+    });
+    return total;
   }
 
   /** Remembers which order a venue order id belongs to (the submission path learns it first). */

@@ -14,31 +14,31 @@ export interface ReportContext {
   now: () => number;
 }
 
+/** A report as a command on its order: the command id is derived from the report itself. */
+export function reportCommand(body: OrderCommandBody, context: ReportContext): OrderCommand {
+  return {
+    ...body,
+    metadata: {
+      commandId: deterministicId('report', body.type, JSON.stringify(body.data)),
+      correlationId: context.correlationId,
+      ...(context.causationId !== undefined && { causationId: context.causationId }),
+      recordedAt: new Date(context.now()).toISOString(),
+      ...(context.venueTime !== undefined && { venueTime: context.venueTime }),
+      source: context.source,
+      ...(context.latency !== undefined && { venueLatency: context.latency }),
+    },
+  } as OrderCommand;
+}
+
 /**
- * Records what a venue said (or what reconciliation found) as commands on the order, one after the
- * other. Command ids are derived from the report itself, so the same report recorded twice yields
- * the same event ids; `decide` drops it anyway.
+ * Records what a venue said (or what reconciliation found) as commands on the order, decided one
+ * after the other and appended together. Command ids are derived from the report itself, so the
+ * same report recorded twice yields the same event ids; `decide` drops it anyway.
  */
 export async function recordReports<P>(
   handler: OrderHandler<P>,
   bodies: readonly OrderCommandBody[],
   context: ReportContext,
 ): Promise<HandleResult<P>[]> {
-  const results: HandleResult<P>[] = [];
-  for (const body of bodies) {
-    const command = {
-      ...body,
-      metadata: {
-        commandId: deterministicId('report', body.type, JSON.stringify(body.data)),
-        correlationId: context.correlationId,
-        ...(context.causationId !== undefined && { causationId: context.causationId }),
-        recordedAt: new Date(context.now()).toISOString(),
-        ...(context.venueTime !== undefined && { venueTime: context.venueTime }),
-        source: context.source,
-        ...(context.latency !== undefined && { venueLatency: context.latency }),
-      },
-    } as OrderCommand;
-    results.push(await handler.handle(command));
-  }
-  return results;
+  return handler.handleAll(bodies.map((body) => reportCommand(body, context)));
 }
