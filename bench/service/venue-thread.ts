@@ -8,6 +8,10 @@ export type VenueOp =
     }
   | { op: 'deribit.markPrice'; args: { instrument: string } }
   | { op: 'deribit.trades'; args: Record<string, never> }
+  | { op: 'deribit.fillEach'; args: { instrument: string; amount: string; side?: 'buy' | 'sell' } }
+  | { op: 'deribit.tradeCount'; args: Record<string, never> }
+  | { op: 'deribit.requestCount'; args: { method: string } }
+  | { op: 'deribit.tradeIdsFrom'; args: { from: number } }
   | { op: 'deribit.positions'; args: Record<string, never> }
   | { op: 'deribit.openOrders'; args: Record<string, never> }
   | { op: 'bitget.markPrice'; args: { symbol: string } }

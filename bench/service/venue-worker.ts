@@ -34,13 +34,22 @@ const ops: { [K in VenueOp['op']]: (args: Extract<VenueOp, { op: K }>['args']) =
     deribit.trade(instrument, { side, amount, ...(price !== undefined && { price }) }).toString(),
   'deribit.markPrice': ({ instrument }) => deribit.markPrice(instrument).toString(),
   'deribit.trades': () => deribit.trades().map((t) => ({ tradeId: t.tradeId, amount: t.amount.toString() })),
-  'deribit.positions': () => deribit.positions(),
+  'deribit.fillEach': ({ instrument, amount, side }) => deribit.fillEach(instrument, amount, side),
+  'deribit.tradeCount': () => deribit.trades().length,
+  'deribit.requestCount': ({ method }) => deribit.requestCount(method),
+  'deribit.tradeIdsFrom': ({ from }) =>
+    deribit
+      .trades()
+      .slice(from)
+      .map((t) => t.tradeId),
+  // Plain JSON (decimals as text): a worker message cannot carry class instances.
+  'deribit.positions': () => JSON.parse(JSON.stringify(deribit.positions())),
   'deribit.openOrders': () => deribit.orders().filter((o) => o.state === 'open').length,
   'bitget.markPrice': ({ symbol }) => bitget.markPrice(symbol).toString(),
   'bitget.setMarkPrice': ({ symbol, price, liquidity }) =>
     bitget.setMarkPrice(symbol, price, liquidity !== undefined ? { liquidity } : undefined),
-  'bitget.trades': () => bitget.trades(),
-  'bitget.positions': () => bitget.positions(),
+  'bitget.trades': () => JSON.parse(JSON.stringify(bitget.trades())),
+  'bitget.positions': () => JSON.parse(JSON.stringify(bitget.positions())),
 };
 
 port.on('message', async (message: { id: number } & VenueOp) => {
