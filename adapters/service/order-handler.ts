@@ -208,6 +208,11 @@ export function createOrderHandler<P>({
     // Each command's outcome; the applied ones get the append's position once it is known.
     const decided: ({ applied: true; state: OrderState; events: OrderEvent[] } | HandleResult<P>)[] = [];
     const toAppend: EventToAppend[] = [];
+    // Event ids are derived from the command (a report's from the report itself), so an event
+    // whose id is already in the stream was recorded when this report came before. `decide`
+    // drops most repeats, but not one it answers with an anomaly: appending that again would
+    // conflict with the stored id on every attempt, and the report could never be recorded.
+    const recorded = new Set(loaded.events.map((e) => e.recorded.id));
     for (const command of commands) {
       const decision = decide(command, state);
       if (!decision.ok) {
@@ -226,15 +231,22 @@ export function createOrderHandler<P>({
         ...(key !== undefined &&
           command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
       };
+      const fresh: OrderEvent[] = [];
       decision.events.forEach((event, index) => {
-        state = evolve(state, event);
-        toAppend.push({
-          id: eventIdOf(command.metadata.commandId, event, index, state),
-          ...encodeOrderEvent(event, metadata),
-        });
+        const next = evolve(state, event);
+        const id = eventIdOf(command.metadata.commandId, event, index, next);
+        if (recorded.has(id)) return;
+        recorded.add(id);
+        state = next;
+        fresh.push(event);
+        toAppend.push({ id, ...encodeOrderEvent(event, metadata) });
       });
+      if (fresh.length === 0) {
+        decided.push({ ok: true, kind: 'unchanged', state, events: [], position: undefined });
+        continue;
+      }
       firstCorrelation ??= metadata.correlationId;
-      decided.push({ applied: true, state, events: decision.events });
+      decided.push({ applied: true, state, events: fresh });
     }
 
     if (toAppend.length === 0) {
