@@ -37,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => venues?.close());
 
 interface KillReport {
+  anomalies: number;
   kills: number;
   commands: number;
   acked: number;
@@ -143,7 +144,17 @@ async function killAndRestart(
     );
     expect(strangers).toEqual([]);
 
+    // Reports the venue sent that an order refused (recorded as anomalies for an operator)
+    const anomalies: string[] = [];
+    for (const c of placeKeys) {
+      for (const e of await api.history(c.orderId)) {
+        if (e.type === 'OrderAnomalyDetected') anomalies.push(JSON.stringify(e.data));
+      }
+    }
+    if (anomalies.length > 0) console.info(`F1 seed ${seed}: anomalies recorded:\n${anomalies.join('\n')}`);
+
     return {
+      anomalies: anomalies.length,
       kills,
       commands: work.commands.length,
       acked: work.commands.filter((c) => c.outcome === 'acked').length,
