@@ -15,7 +15,7 @@ import { deterministicId } from './ids.ts';
 import { KeyedSerialQueue } from './keyed-serial-queue.ts';
 import type { OrderHandler } from './order-handler.ts';
 import type { ServiceReadModel } from './read-model-port.ts';
-import { type ReportContext, recordReports, reportCommand } from './record.ts';
+import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
 import type { VenueEntry, VenueRegistry } from './venue-registry.ts';
 
 export interface IngestionOptions<P> {
@@ -129,7 +129,10 @@ export class Ingestion<P> {
       if (id === undefined) return appended;
       const loaded = await this.#o.handler.load(id);
       if (!exists(loaded.state)) return appended;
-      appended += await this.#record(snapshotCommands(loaded.state, snapshot), source, snapshot.updatedAt);
+      const bodies = snapshotCommands(loaded.state, snapshot);
+      if (changesOrder(bodies, loaded.state)) {
+        appended += await this.#record(bodies, source, snapshot.updatedAt);
+      }
       const after = await this.#o.handler.load(id);
       if (exists(after.state) && fillsMissing(after.state, snapshot)) {
         // Reconciliation must be complete before trading resumes: fetch now. A live push gives the

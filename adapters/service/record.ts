@@ -1,5 +1,7 @@
 import type { Source, VenueLatency } from '../../domain/metadata.ts';
 import type { OrderCommand } from '../../domain/order/contract.ts';
+import { decide } from '../../domain/order/decider.ts';
+import type { OrderState } from '../../domain/order/state.ts';
 import type { OrderCommandBody } from '../venues/report-commands.ts';
 import { deterministicId } from './ids.ts';
 import type { HandleResult, OrderHandler } from './order-handler.ts';
@@ -12,6 +14,27 @@ export interface ReportContext {
   venueTime?: string;
   latency?: VenueLatency;
   now: () => number;
+}
+
+const PROBE = {
+  commandId: 'probe',
+  correlationId: 'probe',
+  recordedAt: '1970-01-01T00:00:00.000Z',
+  source: 'venue',
+} as const;
+
+/**
+ * Whether recording these reports would change the order as `state` has it: false when the decider
+ * drops every one of them as already reflected (most pushed order updates: the acknowledgement of
+ * an order already open, the update that comes with each fill). Spares building and handling
+ * commands that would append nothing; a report the decider refuses counts as a change, so that
+ * the handler gives the real answer.
+ */
+export function changesOrder(bodies: readonly OrderCommandBody[], state: OrderState): boolean {
+  return bodies.some((body) => {
+    const decision = decide({ ...body, metadata: PROBE } as OrderCommand, state);
+    return !decision.ok || decision.events.length > 0;
+  });
 }
 
 /** A report as a command on its order: the command id is derived from the report itself. */
