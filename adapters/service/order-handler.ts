@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { eventMetadataFor } from '../../domain/metadata.ts';
 import type { OrderCommand, OrderEvent } from '../../domain/order/contract.ts';
-import { orderStreamId } from '../../domain/order/contract.ts';
+import { ORDER_EVENT_SCHEMA_VERSION, orderStreamId } from '../../domain/order/contract.ts';
 import { decide, evolve } from '../../domain/order/decider.ts';
 import type { OrderError } from '../../domain/order/errors.ts';
 import {
@@ -208,6 +209,8 @@ export function createOrderHandler<P>({
     // Each command's outcome; the applied ones get the append's position once it is known.
     const decided: ({ applied: true; state: OrderState; events: OrderEvent[] } | HandleResult<P>)[] = [];
     const toAppend: EventToAppend[] = [];
+    // The same events as the order keeps them (what decoding them back would give).
+    const appended: DecodedOrderEvent[] = [];
     // Event ids are derived from the command (a report's from the report itself), so an event
     // whose id is already in the stream was recorded when this report came before. `decide`
     // drops most repeats, but not one it answers with an anomaly: appending that again would
@@ -240,6 +243,10 @@ export function createOrderHandler<P>({
         state = next;
         fresh.push(event);
         toAppend.push({ id, ...encodeOrderEvent(event, metadata) });
+        appended.push({
+          event,
+          metadata: eventMetadataFor(metadata, ORDER_EVENT_SCHEMA_VERSION[event.type]),
+        });
       });
       if (fresh.length === 0) {
         decided.push({ ok: true, kind: 'unchanged', state, events: [], position: undefined });
@@ -276,9 +283,9 @@ export function createOrderHandler<P>({
       revision: result.nextExpectedRevision,
       events: [
         ...loaded.events,
-        ...toAppend.map((e, i) => ({
-          ...decodeOrderEvent({ type: e.type, data: e.data, metadata: e.metadata }),
-          recorded: { id: e.id, revision: base + 1n + BigInt(i), position: result.position },
+        ...appended.map((e, i) => ({
+          ...e,
+          recorded: { id: toAppend[i]!.id, revision: base + 1n + BigInt(i), position: result.position },
         })),
       ],
     });

@@ -187,12 +187,32 @@ describe('the order handler’s cache of folded orders', () => {
     await handler.handle(placeWithKey('c-4'));
     await handler.handleAll([
       onOrder(report.accepted('v-c4'), orderId, 'c-4-acc'),
-      onOrder(report.fill('t-c4-1', '10'), orderId, 'c-4-f1'),
+      onOrder(report.fill('t-c4-1', '10.5', '60000.25'), orderId, 'c-4-f1'),
     ]);
+    const amend = command({
+      type: 'AmendOrder',
+      data: { orderId, amendment: { price: '60500.5', amount: '200' } },
+    });
+    await handler.handle({ ...amend, metadata: { ...amend.metadata, commandId: 'c-4-amend' } });
+    await handler.handle(
+      onOrder(report.amendAccepted({ price: '60500.5', amount: '200' }), orderId, 'c-4-amended'),
+    );
+    const cancel = command({ type: 'CancelOrder', data: { orderId } });
+    await handler.handle({ ...cancel, metadata: { ...cancel.metadata, commandId: 'c-4-cancel' } });
+    await handler.handle(onOrder(report.cancelled(), orderId, 'c-4-cancelled'));
     // When it is loaded from memory, and by a handler that reads the stream
     const cached = await handler.load(orderId);
     const read = await createOrderHandler({ store, logger: pino({ level: 'silent' }) }).load(orderId);
     // Then both agree on state, revision, events and ids
+    expect(cached.events.map((e) => e.event.type)).toEqual([
+      'OrderRequested',
+      'OrderAccepted',
+      'OrderFilled',
+      'OrderAmendRequested',
+      'OrderAmendAccepted',
+      'OrderCancelRequested',
+      'OrderCancelled',
+    ]);
     expect(cached.revision).toBe(read.revision);
     expect(JSON.stringify(cached.state)).toBe(JSON.stringify(read.state));
     const strip = (l: typeof read) =>
