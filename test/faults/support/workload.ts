@@ -132,7 +132,7 @@ export class Workload {
     order.busy = true;
     const key = this.#key('amend');
     const view = await api.order(order.orderId).catch(() => undefined);
-    if (!view || view.status !== 'open' || view.price === null) {
+    if (view?.status !== 'open' || view.price === null) {
       order.busy = false;
       if (view && view.status !== 'open') order.finished = true;
       return;
