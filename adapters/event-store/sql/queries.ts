@@ -9,7 +9,6 @@ export interface Queries {
   readonly appendRetryResult: string;
   readonly readStreamForwards: string;
   readonly readStreamBackwards: string;
-  readonly streamExists: string;
   readonly readAll: string;
   readonly readerHold: string;
 }
@@ -27,12 +26,17 @@ export const buildQueries = (schema: string): Queries => {
     appendRetryResult: `select o_next_revision::text as next_revision, o_tx::text as tx,
       o_global_position::text as global_position
       from ${s}.append_retry_result($1, $2, $3::uuid[])`,
-    // $2: first revision (inclusive); $3: max count, null for all.
-    readStreamForwards: `select ${eventColumns} from ${s}.events e
-      where e.stream_id = $1 and e.revision >= $2 order by e.revision limit $3`,
-    readStreamBackwards: `select ${eventColumns} from ${s}.events e
-      where e.stream_id = $1 and e.revision <= $2 order by e.revision desc limit $3`,
-    streamExists: `select exists (select 1 from ${s}.streams where stream_id = $1 and revision >= 0) as exists`,
+    // $2: first revision (inclusive); $3: max count, null for all. One round trip also for a
+    // missing stream: no row at all when it does not exist; one row without an event (event_id
+    // null) when it exists but nothing is in the range.
+    readStreamForwards: `select ${eventColumns} from ${s}.streams st
+      left join lateral (select * from ${s}.events e
+        where e.stream_id = $1 and e.revision >= $2 order by e.revision limit $3) e on true
+      where st.stream_id = $1 and st.revision >= 0 order by e.revision`,
+    readStreamBackwards: `select ${eventColumns} from ${s}.streams st
+      left join lateral (select * from ${s}.events e
+        where e.stream_id = $1 and e.revision <= $2 order by e.revision desc limit $3) e on true
+      where st.stream_id = $1 and st.revision >= 0 order by e.revision desc`,
     // The gap-free read: only transactions below the oldest running one are visible, so a
     // transaction that commits late can never land behind a position a reader has passed.
     // Scans $5 positions after ($1, $2); data only for the rows matching the filter ($3 stream

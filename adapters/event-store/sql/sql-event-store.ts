@@ -135,6 +135,8 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
   const appendStatement = `${schema}_append_events`;
   const readAllStatement = `${schema}_read_all`;
   const retryStatement = `${schema}_append_retry_result`;
+  const readForwardsStatement = `${schema}_read_stream_forwards`;
+  const readBackwardsStatement = `${schema}_read_stream_backwards`;
   /** Subscriptions of this store, woken right after its own appends commit. */
   const localWakers = new Set<() => void>();
   /** Ends each open subscription (completes it) when the store closes. */
@@ -192,15 +194,21 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     const forwards = (readOptions.direction ?? 'forwards') === 'forwards';
     const from = readOptions.fromRevision ?? (forwards ? 'start' : 'end');
     const fromRevision = from === 'start' ? 0n : from === 'end' ? MAX_REVISION : from;
-    const text = forwards ? q.readStreamForwards : q.readStreamBackwards;
+    const [text, name] = forwards
+      ? [q.readStreamForwards, readForwardsStatement]
+      : [q.readStreamBackwards, readBackwardsStatement];
     const result = await call(() =>
-      driver.query(text, [streamId, fromRevision.toString(), maxCount ?? null]),
+      driver.query<{ event_id: string | null }>(
+        text,
+        [streamId, fromRevision.toString(), maxCount ?? null],
+        name,
+      ),
     );
-    if (result.rows.length === 0) {
-      const exists = await call(() => driver.query<{ exists: boolean }>(q.streamExists, [streamId]));
-      if (!exists.rows[0]?.exists) throw new StreamNotFoundError(streamId);
-    }
-    return result.rows.map((row) => toRecorded(eventRowSchema.parse(row)));
+    // No row: no such stream. A row without an event: the stream has nothing in the range.
+    if (result.rows.length === 0) throw new StreamNotFoundError(streamId);
+    return result.rows
+      .filter((row) => row.event_id !== null)
+      .map((row) => toRecorded(eventRowSchema.parse(row)));
   };
 
   const readAllOn = async (
