@@ -29,7 +29,11 @@ beforeAll(async () => {
       bitget: { requestTimeoutMs: 1_000 },
     }),
     // A short valid_until window, so that a send that never landed is proven absent quickly.
-    service: { submission: { submitWindowMs: 2_000, clockSkewMs: 500 } },
+    service: {
+      submission: { submitWindowMs: 2_000, clockSkewMs: 500 },
+      // Every seed loses a reply: three in a row would pause the venue (F9 tests that), not here.
+      venueFailureThreshold: 1_000,
+    },
   });
   await svc.trading();
 });
