@@ -200,11 +200,13 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     checkpoint = row.position;
     generation = row.generation;
     projection.reset();
+    predecoded.clear();
     notifyWaiters();
   };
 
-  // Events decoded ahead (while the previous batch is being written), by identity.
-  const predecoded = new WeakMap<RecordedEvent<P>, ProjectedEvent>();
+  // Events decoded ahead (while the previous batch is being written), by identity; at most two
+  // pages, each let go as soon as it is applied.
+  const predecoded = new Map<RecordedEvent<P>, ProjectedEvent>();
   const predecode = (events: readonly RecordedEvent<P>[]) => {
     for (const recorded of events) {
       try {
@@ -338,7 +340,11 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
         next = read(after);
         next.catch(() => undefined); // awaited on the next turn
       }
-      await applyRecorded(page.events, page.lastScanned);
+      try {
+        await applyRecorded(page.events, page.lastScanned);
+      } finally {
+        for (const e of page.events) predecoded.delete(e);
+      }
       if (!more) return;
     }
   };
