@@ -152,7 +152,8 @@ export async function startBenchService(options: {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  // Enough connections that an open-loop request is sent when it is due (BENCH_HTTP_SOCKETS to cap it).
+  const agent = new Agent({ keepAlive: true, maxSockets: Number(process.env.BENCH_HTTP_SOCKETS ?? 512) });
   closers.push(async () => agent.destroy());
   const { hostname, port } = new URL(url);
   const http: BenchService['http'] = (method, path, body, headers = {}) =>
