@@ -100,9 +100,21 @@ async function killAndRestart(
         }
         return true;
       },
-      90_000,
+      120_000,
       200,
-    );
+    ).catch(async (error: Error) => {
+      const stuck: string[] = [];
+      for (const c of placeKeys) {
+        const view = await api.order(c.orderId);
+        if (SETTLED.has(view.status) && view.unresolved === null) continue;
+        const history = (await api.history(c.orderId)).map((e) => `${e.type}/${e.source}@${e.recordedAt}`);
+        stuck.push(
+          `${c.orderId} ${view.venue} ${view.status} unresolved=${view.unresolved}: ${history.join(', ')}`,
+        );
+      }
+      error.message += `\n${stuck.length} orders not settled:\n${stuck.slice(0, 8).join('\n')}`;
+      throw error;
+    });
 
     // Every acknowledged command is recorded, under its key.
     for (const c of work.commands.filter((c) => c.outcome === 'acked')) {
