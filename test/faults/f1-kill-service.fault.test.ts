@@ -56,6 +56,14 @@ async function killAndRestart(
   let retried = 0;
   let service: ServiceProcess | undefined;
   const before = new Set(venueOrdersByClientId(venues).keys());
+  /** What the killed services logged as errors (shown when a check fails). */
+  const errorLines: string[] = [];
+  const errorsOf = (p: ServiceProcess) =>
+    p
+      .stdout()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line))
+      .map((line) => line.slice(0, 800));
 
   const retryUnanswered = async (api: ApiClient) => {
     for (const command of work.unanswered()) {
@@ -80,6 +88,7 @@ async function killAndRestart(
       });
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       await current.kill9();
+      errorLines.push(...errorsOf(current));
       dead = true;
       await Promise.all(workers);
     }
@@ -126,7 +135,10 @@ async function killAndRestart(
     }
     // No reply was a server failure.
     const failures = work.commands.filter((c) => (c.refusal?.status ?? 0) === 500);
-    expect(failures.map((c) => ({ key: c.key, ...c.refusal }))).toEqual([]);
+    expect(
+      failures.map((c) => ({ key: c.key, ...c.refusal })),
+      `errors logged:\n${[...errorLines, ...errorsOf(service)].slice(0, 10).join('\n')}`,
+    ).toEqual([]);
 
     // A place retried with its key names one order, again and again.
     for (const c of placeKeys) {
