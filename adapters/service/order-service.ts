@@ -46,6 +46,7 @@ export type ServiceErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'VENUE_NOT_CONFIGURED'
   | 'VENUE_PAUSED'
+  | 'VENUE_UNAVAILABLE'
   | 'UNKNOWN_INSTRUMENT'
   | 'KILL_SWITCH_ENGAGED'
   | 'INSTRUMENT_NOT_ALLOWED'
@@ -153,11 +154,9 @@ export class OrderService<P> {
     const venue = this.#venue(request.venue, request.account);
     if (!venue.ok) return venue;
     const { entry, settings } = venue.value;
-    const instrument = await this.#o.market.instrument(entry, request.symbol);
-    if (!instrument)
-      return fail('UNKNOWN_INSTRUMENT', `${request.venue} has no instrument ${request.symbol}`, {
-        field: 'symbol',
-      });
+    const found = await this.#instrument(entry, request.venue, request.symbol);
+    if (!found.ok) return found;
+    const instrument = found.value;
     const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
     const { venue: _venue, account: _account, symbol: _symbol, ...fields } = request;
     const positionMode = request.positionMode ?? settings.positionMode;
@@ -192,11 +191,9 @@ export class OrderService<P> {
     const venue = this.#venue(request.venue, request.account);
     if (!venue.ok) return venue;
     const { entry, settings } = venue.value;
-    const instrument = await this.#o.market.instrument(entry, request.symbol);
-    if (!instrument)
-      return fail('UNKNOWN_INSTRUMENT', `${request.venue} has no instrument ${request.symbol}`, {
-        field: 'symbol',
-      });
+    const found = await this.#instrument(entry, request.venue, request.symbol);
+    if (!found.ok) return found;
+    const instrument = found.value;
     const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
     const hedge = settings.positionMode === 'hedge';
     const retry = context.idempotencyKey !== undefined && exists((await this.#o.handler.load(orderId)).state);
@@ -349,9 +346,9 @@ export class OrderService<P> {
   ): Promise<ServiceResult<{ instrument: Instrument; markPrice: string | null }>> {
     const found = this.#venue(venue, account);
     if (!found.ok) return found;
-    const instrument = await this.#o.market.instrument(found.value.entry, symbol);
-    if (!instrument)
-      return fail('UNKNOWN_INSTRUMENT', `${venue} has no instrument ${symbol}`, { field: 'symbol' });
+    const listed = await this.#instrument(found.value.entry, venue, symbol);
+    if (!listed.ok) return listed;
+    const instrument = listed.value;
     const mark = await this.#o.market.markPrice(found.value.entry, instrument);
     return ok({ instrument, markPrice: mark?.toString() ?? null });
   }
@@ -386,6 +383,20 @@ export class OrderService<P> {
       );
     }
     return ok({ entry, settings });
+  }
+
+  /** The venue's instrument; a venue that does not answer its listing is unavailable, not an internal error. */
+  async #instrument(entry: VenueEntry, venue: Venue, symbol: string): Promise<ServiceResult<Instrument>> {
+    let instrument: Instrument | undefined;
+    try {
+      instrument = await this.#o.market.instrument(entry, symbol);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, venue: entry.key }, 'the venue did not list its instruments');
+      return fail('VENUE_UNAVAILABLE', `${entry.key} did not answer (instrument list); try again`);
+    }
+    if (!instrument)
+      return fail('UNKNOWN_INSTRUMENT', `${venue} has no instrument ${symbol}`, { field: 'symbol' });
+    return ok(instrument);
   }
 
   /** The command with its metadata; `request` is what the client asked, digested for idempotency. */
