@@ -56,13 +56,13 @@ async function killAndRestart(
   let retried = 0;
   let service: ServiceProcess | undefined;
   const before = new Set(venueOrdersByClientId(venues).keys());
-  /** What the killed services logged as errors (shown when a check fails). */
+  /** What the killed services logged as warnings and errors (shown when a check fails). */
   const errorLines: string[] = [];
   const errorsOf = (p: ServiceProcess) =>
     p
       .stdout()
       .split('\n')
-      .filter((line) => /"level":(50|60)/.test(line))
+      .filter((line) => /"level":(40|50|60)/.test(line))
       .map((line) => line.slice(0, 800));
 
   const retryUnanswered = async (api: ApiClient) => {
@@ -122,6 +122,7 @@ async function killAndRestart(
         );
       }
       error.message += `\n${stuck.length} orders not settled:\n${stuck.slice(0, 8).join('\n')}`;
+      error.message += `\nerrors logged:\n${[...errorLines, ...(service ? errorsOf(service) : [])].slice(-15).join('\n')}`;
       throw error;
     });
 
