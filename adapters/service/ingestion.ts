@@ -13,6 +13,7 @@ import {
 import { orderIdFromClientOrderId } from './client-order-id.ts';
 import { deterministicId } from './ids.ts';
 import { KeyedSerialQueue } from './keyed-serial-queue.ts';
+import type { MarketData } from './market-data.ts';
 import type { OrderHandler } from './order-handler.ts';
 import type { ServiceReadModel } from './read-model-port.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
@@ -22,6 +23,8 @@ export interface IngestionOptions<P> {
   handler: OrderHandler<P>;
   registry: VenueRegistry;
   readModel: ServiceReadModel;
+  /** The instruments of each venue (shared: the venue rate-limits listing them). */
+  market: MarketData;
   logger: Logger;
   now: () => number;
   /**
@@ -58,7 +61,6 @@ export class Ingestion<P> {
   readonly #o: IngestionOptions<P>;
   readonly #queue = new KeyedSerialQueue();
   readonly #venueOrderIndex = new Map<string, string>();
-  readonly #instruments = new Map<string, Map<string, Instrument>>();
   readonly #positions = new Map<string, VenuePosition[]>();
   readonly #subscriptions: Subscription[] = [];
   /** Fills waiting for their order's turn, by source and order id. */
@@ -344,12 +346,7 @@ export class Ingestion<P> {
   }
 
   async #instrument(entry: VenueEntry, symbol: string): Promise<Instrument> {
-    let table = this.#instruments.get(entry.key);
-    if (!table?.has(symbol)) {
-      table = new Map((await entry.adapter.instruments()).map((i) => [i.symbol, i]));
-      this.#instruments.set(entry.key, table);
-    }
-    const instrument = table.get(symbol);
+    const instrument = await this.#o.market.instrument(entry, symbol);
     if (!instrument) throw new Error(`${entry.key} has no instrument ${symbol}`);
     return instrument;
   }

@@ -4,6 +4,7 @@ import { ZERO } from '../../domain/decimal.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import { exists } from '../../domain/order/state.ts';
 import type { Ingestion } from './ingestion.ts';
+import type { MarketData } from './market-data.ts';
 import type { OrderHandler } from './order-handler.ts';
 import type { ServiceReadModel } from './read-model-port.ts';
 import type { VenueEntry, VenueRegistry } from './venue-registry.ts';
@@ -33,6 +34,7 @@ export interface ReconcilerOptions<P> {
   ingestion: Ingestion<P>;
   readModel: ServiceReadModel;
   registry: VenueRegistry;
+  market: MarketData;
   logger: Logger;
   now: () => number;
   /** Brings the read models up to date with everything recorded so far. */
@@ -65,7 +67,7 @@ export class Reconciler<P> {
     const toResolve: string[] = [];
 
     await this.#o.readModelCaughtUp();
-    const instruments = new Map((await adapter.instruments()).map((i) => [i.symbol, i]));
+    const instruments = new Map((await this.#o.market.instruments(entry)).map((i) => [i.symbol, i]));
 
     // 1. Orders open at the venue.
     const open = await adapter.openOrders();

@@ -47,6 +47,8 @@ export interface RunningService<P> {
   runner: ProjectionRunner<P>;
   processor: SubmissionProcessor<P>;
   ingestion: Ingestion<P>;
+  /** Instruments and mark prices, shared by every part. */
+  market: MarketData;
   readModel: ReturnType<typeof createSqlReadModel>;
   /** Resolves when the read models include everything this process has recorded. */
   readModelCaughtUp(): Promise<void>;
@@ -68,10 +70,13 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
   const schema = deps.readModelSchema ?? 'oms_read';
   const codec = store.positions;
 
+  // One listing of instruments and mark prices for every part of the service.
+  const market = new MarketData({ now });
   const registry = new VenueRegistry({
     adapters: deps.adapters,
     logger: logger.child({ component: 'venues' }),
     now,
+    instruments: (entry) => market.instruments(entry),
     ...(deps.venueFailureThreshold !== undefined && { failureThreshold: deps.venueFailureThreshold }),
   });
   const baseHandler = createOrderHandler({ store, logger: logger.child({ component: 'orders' }) });
@@ -131,7 +136,6 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
     if (lastAppended !== undefined) await runner.whenCaughtUp(lastAppended, 30_000);
   };
 
-  const market = new MarketData({ now });
   const processor = new SubmissionProcessor({
     store,
     handler,
@@ -145,6 +149,7 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
     handler,
     registry,
     readModel,
+    market,
     logger: logger.child({ component: 'ingestion' }),
     now,
   });
@@ -152,6 +157,7 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
     handler,
     ingestion,
     readModel,
+    market,
     registry,
     logger: logger.child({ component: 'reconciliation' }),
     now,
@@ -229,6 +235,7 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
     runner,
     processor,
     ingestion,
+    market,
     readModel,
     readModelCaughtUp,
     reconciliations: () => [...reports.values()],

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
-import type { Venue } from '../../domain/instrument.ts';
+import type { Instrument, Venue } from '../../domain/instrument.ts';
 import type { VenueAdapter, VenueConnectionState } from '../venues/port.ts';
 
 export type PauseReason = 'connecting' | 'disconnected' | 'reconciling' | 'unresponsive' | 'closed';
@@ -26,6 +26,8 @@ export interface VenueRegistryOptions {
   adapters: readonly VenueAdapter[];
   logger: Logger;
   now: () => number;
+  /** Lists a venue's instruments (the service's shared, cached listing); the probe prices the first. */
+  instruments?: (entry: VenueEntry) => Promise<readonly Instrument[]>;
   /** Unknown outcomes in a row before the venue is paused (no new orders go to it). */
   failureThreshold?: number;
   /** How often a paused-for-unresponsiveness venue is probed (mark price request), with backoff. */
@@ -48,12 +50,14 @@ export class VenueRegistry {
   readonly #now: () => number;
   readonly #threshold: number;
   readonly #probeIntervalMs: number;
+  readonly #instrumentsOf: (entry: VenueEntry) => Promise<readonly Instrument[]>;
 
   constructor(options: VenueRegistryOptions) {
     this.#logger = options.logger;
     this.#now = options.now;
     this.#threshold = options.failureThreshold ?? 3;
     this.#probeIntervalMs = options.probeIntervalMs ?? 2_000;
+    this.#instrumentsOf = options.instruments ?? ((entry) => entry.adapter.instruments());
     for (const adapter of options.adapters) {
       const key = venueKey(adapter.venue, adapter.account);
       this.#entries.set(key, {
@@ -156,7 +160,7 @@ export class VenueRegistry {
     e.probe = setTimeout(async () => {
       e.probe = undefined;
       if (e.status.pausedReason !== 'unresponsive') return;
-      const instrument = (await e.adapter.instruments().catch(() => []))[0];
+      const instrument = (await this.#instrumentsOf(e).catch(() => []))[0];
       const answered =
         instrument !== undefined &&
         (await e.adapter.markPrice(instrument).then(

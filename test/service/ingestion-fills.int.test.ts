@@ -159,6 +159,7 @@ describe('an order update pushed ahead of its trades', () => {
       handler: running.handler,
       registry: running.registry,
       readModel: running.readModel,
+      market: running.market,
       logger,
       now: Date.now,
       fillGraceMs: 50,

@@ -23,6 +23,8 @@ beforeAll(async () => {
     minHeartbeatIntervalSec: 0.05,
   });
   store = await openPgliteEventStore();
+  // Given a venue that refuses its instrument listing (rate limit) from the start
+  sim.faults.failNext(10028, { method: 'public/get_instruments', closeAfter: false, count: 1_000 });
   running = await startService({
     store,
     readModelDb: createPgliteReadModelDb(store.db),
@@ -39,12 +41,15 @@ beforeAll(async () => {
     limits: PreTradeLimitsSchema.parse({}),
     logger,
   });
-  const deadline = Date.now() + 10_000;
+});
+
+async function trading(): Promise<void> {
+  const deadline = Date.now() + 20_000;
   while (!running.registry.statuses()[0]?.trading) {
     if (Date.now() > deadline) throw new Error('venue never started trading');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-});
+}
 
 afterAll(async () => {
   await running?.stop();
@@ -53,33 +58,25 @@ afterAll(async () => {
 });
 
 describe('a venue that does not answer its instrument list', () => {
-  it('is VENUE_UNAVAILABLE for a new order (503), not an internal error, and nothing is recorded', async () => {
-    // Given the venue refuses the instrument listing (rate limit) when the service first needs it
-    sim.faults.failNext(10028, { method: 'public/get_instruments', closeAfter: false });
-    // When an order is placed
-    const result = await running.service.place(
-      PlaceOrderRequestSchema.parse({
-        venue: 'deribit',
-        symbol: 'BTC-PERPETUAL',
-        side: 'buy',
-        type: 'market',
-        amount: '10',
-      }),
-      { idempotencyKey: 'vu-1' },
-    );
-    // Then it is refused as the venue being unavailable, and a retry later goes through
+  it('is VENUE_UNAVAILABLE for a new order (503), not an internal error, nothing is recorded, and it recovers', async () => {
+    // When an order is placed while the venue still refuses its listing
+    const request = PlaceOrderRequestSchema.parse({
+      venue: 'deribit',
+      symbol: 'BTC-PERPETUAL',
+      side: 'buy',
+      type: 'market',
+      amount: '10',
+    });
+    const result = await running.service.place(request, { idempotencyKey: 'vu-1' });
+    // Then it is refused as the venue being unavailable; nothing was sent
     expect(result).toMatchObject({ ok: false, error: { code: 'VENUE_UNAVAILABLE' } });
     expect(sim.orders()).toHaveLength(0);
-    const retry = await running.service.place(
-      PlaceOrderRequestSchema.parse({
-        venue: 'deribit',
-        symbol: 'BTC-PERPETUAL',
-        side: 'buy',
-        type: 'market',
-        amount: '10',
-      }),
-      { idempotencyKey: 'vu-1' },
-    );
+    expect(running.registry.statuses()[0]?.trading).toBe(false);
+
+    // And once the venue answers again, the service lists it (once, for every part), reconciles and trades
+    sim.faults.reset();
+    await trading();
+    const retry = await running.service.place(request, { idempotencyKey: 'vu-1' });
     expect(retry.ok && retry.value.order.status).toBe('filled');
   });
 });
