@@ -37,6 +37,8 @@ beforeAll(async () => {
 afterAll(async () => venues?.close());
 
 interface KillReport {
+  /** Commands answered with an error, by code (a paused or unavailable venue, a closed order...). */
+  refusals: Record<string, number>;
   anomalies: number;
   kills: number;
   commands: number;
@@ -178,7 +180,12 @@ async function killAndRestart(
     }
     if (anomalies.length > 0) console.info(`F1 seed ${seed}: anomalies recorded:\n${anomalies.join('\n')}`);
 
+    const refusals: Record<string, number> = {};
+    for (const c of work.commands) {
+      if (c.refusal) refusals[c.refusal.code] = (refusals[c.refusal.code] ?? 0) + 1;
+    }
     return {
+      refusals,
       anomalies: anomalies.length,
       kills,
       commands: work.commands.length,
