@@ -120,6 +120,82 @@ const BITGET_URLS = {
   production: { restUrl: 'https://api.bitget.com', wsUrl: 'wss://ws.bitget.com/v2/ws/private' },
 };
 
+/** A configured venue: its adapter, the account settings the service needs, the local simulator if any. */
+interface BuiltVenue {
+  adapter: VenueAdapter;
+  account: VenueAccountSettings;
+  simulator?: { entry: App['simulators']; close: () => Promise<void> };
+}
+
+async function deribitVenue(config: Config, logger: Logger): Promise<BuiltVenue | undefined> {
+  const d = config.venues.deribit;
+  if (d.mode === 'off') return undefined;
+  let urls: { wsUrl: string; httpUrl: string };
+  let credentials = { clientId: d.clientId ?? '', clientSecret: d.clientSecret ?? '' };
+  let simulator: BuiltVenue['simulator'];
+  if (d.mode === 'local') {
+    credentials = { clientId: 'oms-local', clientSecret: secret() };
+    const sim = await startLocalDeribit({
+      credentials: [{ ...credentials, account: d.account }],
+      logger: logger.child({ component: 'local-deribit' }),
+    });
+    simulator = { entry: { deribit: sim }, close: () => sim.close() };
+    urls = { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl };
+  } else if (d.mode === 'custom') {
+    urls = { wsUrl: d.wsUrl ?? '', httpUrl: d.httpUrl ?? '' };
+  } else {
+    urls = DERIBIT_URLS[d.mode];
+  }
+  const adapter = createDeribitAdapter({
+    account: d.account,
+    ...urls,
+    credentials,
+    auth: d.auth,
+    logger: logger.child({ component: 'deribit' }),
+  });
+  return {
+    adapter,
+    account: { venue: 'deribit', account: d.account, positionMode: 'one_way' },
+    ...(simulator && { simulator }),
+  };
+}
+
+async function bitgetVenue(config: Config, logger: Logger): Promise<BuiltVenue | undefined> {
+  const b = config.venues.bitget;
+  if (b.mode === 'off') return undefined;
+  let urls: { restUrl: string; wsUrl: string };
+  let credentials = { apiKey: b.apiKey ?? '', secretKey: b.secretKey ?? '', passphrase: b.passphrase ?? '' };
+  let simulator: BuiltVenue['simulator'];
+  if (b.mode === 'local') {
+    credentials = { apiKey: 'oms-local', secretKey: secret(), passphrase: secret() };
+    const sim = await startLocalBitget({
+      credentials: { ...credentials },
+      positionMode: b.positionMode,
+      logger: logger.child({ component: 'local-bitget' }),
+    });
+    simulator = { entry: { bitget: sim }, close: () => sim.close() };
+    urls = { restUrl: sim.restUrl, wsUrl: sim.wsUrl };
+  } else if (b.mode === 'custom') {
+    urls = { restUrl: b.restUrl ?? '', wsUrl: b.wsUrl ?? '' };
+  } else {
+    urls = BITGET_URLS[b.mode];
+  }
+  const adapter = createBitgetAdapter({
+    account: b.account,
+    ...urls,
+    credentials,
+    demo: b.mode === 'demo',
+    positionMode: b.positionMode,
+    defaultMarginMode: b.marginMode,
+    logger: logger.child({ component: 'bitget' }),
+  });
+  return {
+    adapter,
+    account: { venue: 'bitget', account: b.account, positionMode: b.positionMode, marginMode: b.marginMode },
+    ...(simulator && { simulator }),
+  };
+}
+
 export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   logger.info({ config: redactedConfig(config) }, 'starting');
@@ -130,76 +206,15 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
   const closers: (() => Promise<void>)[] = [];
 
   try {
-    const d = config.venues.deribit;
-    if (d.mode !== 'off') {
-      let urls: { wsUrl: string; httpUrl: string };
-      let credentials = { clientId: d.clientId ?? '', clientSecret: d.clientSecret ?? '' };
-      if (d.mode === 'local') {
-        credentials = { clientId: 'oms-local', clientSecret: secret() };
-        const sim = await startLocalDeribit({
-          credentials: [{ ...credentials, account: d.account }],
-          logger: logger.child({ component: 'local-deribit' }),
-        });
-        simulators.deribit = sim;
-        closers.push(() => sim.close());
-        urls = { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl };
-      } else if (d.mode === 'custom') {
-        urls = { wsUrl: d.wsUrl ?? '', httpUrl: d.httpUrl ?? '' };
-      } else {
-        urls = DERIBIT_URLS[d.mode];
+    for (const build of [deribitVenue, bitgetVenue]) {
+      const venue = await build(config, logger);
+      if (!venue) continue;
+      adapters.push(venue.adapter);
+      accounts.push(venue.account);
+      if (venue.simulator) {
+        Object.assign(simulators, venue.simulator.entry);
+        closers.push(venue.simulator.close);
       }
-      adapters.push(
-        createDeribitAdapter({
-          account: d.account,
-          ...urls,
-          credentials,
-          auth: d.auth,
-          logger: logger.child({ component: 'deribit' }),
-        }),
-      );
-      accounts.push({ venue: 'deribit', account: d.account, positionMode: 'one_way' });
-    }
-
-    const b = config.venues.bitget;
-    if (b.mode !== 'off') {
-      let urls: { restUrl: string; wsUrl: string };
-      let credentials = {
-        apiKey: b.apiKey ?? '',
-        secretKey: b.secretKey ?? '',
-        passphrase: b.passphrase ?? '',
-      };
-      if (b.mode === 'local') {
-        credentials = { apiKey: 'oms-local', secretKey: secret(), passphrase: secret() };
-        const sim = await startLocalBitget({
-          credentials: { ...credentials },
-          positionMode: b.positionMode,
-          logger: logger.child({ component: 'local-bitget' }),
-        });
-        simulators.bitget = sim;
-        closers.push(() => sim.close());
-        urls = { restUrl: sim.restUrl, wsUrl: sim.wsUrl };
-      } else if (b.mode === 'custom') {
-        urls = { restUrl: b.restUrl ?? '', wsUrl: b.wsUrl ?? '' };
-      } else {
-        urls = BITGET_URLS[b.mode];
-      }
-      adapters.push(
-        createBitgetAdapter({
-          account: b.account,
-          ...urls,
-          credentials,
-          demo: b.mode === 'demo',
-          positionMode: b.positionMode,
-          defaultMarginMode: b.marginMode,
-          logger: logger.child({ component: 'bitget' }),
-        }),
-      );
-      accounts.push({
-        venue: 'bitget',
-        account: b.account,
-        positionMode: b.positionMode,
-        marginMode: b.marginMode,
-      });
     }
 
     const service = await startService({
