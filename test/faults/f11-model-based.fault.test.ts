@@ -13,7 +13,7 @@ import { orderViolations } from './support/invariants.ts';
 import { omsPositions, venuePositions } from './support/positions.ts';
 import { faultSeeds, withSeed } from './support/random.ts';
 import { type InProcessService, memoryLogger, startInProcessService } from './support/service.ts';
-import { until } from './support/until.ts';
+import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, venueOrdersOf } from './support/venues.ts';
 
 /**

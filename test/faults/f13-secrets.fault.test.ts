@@ -9,7 +9,7 @@ import { ApiError, type createApiClient } from '../../adapters/http/client.ts';
 import { spawnServe, startServiceProcess } from './support/child.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { memoryLogger, startInProcessService } from './support/service.ts';
-import { until } from './support/until.ts';
+import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, type VenueCredentials } from './support/venues.ts';
 import { Workload } from './support/workload.ts';
 

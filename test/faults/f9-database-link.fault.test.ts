@@ -15,7 +15,7 @@ import { testDatabase } from '../support/postgres.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { API_TOKEN, memoryLogger } from './support/service.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
-import { until } from './support/until.ts';
+import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues } from './support/venues.ts';
 
 /**

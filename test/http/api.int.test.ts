@@ -1,23 +1,17 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openPgliteEventStore,
-  type PgliteEventStore,
-} from '../../adapters/event-store/pglite/pglite-event-store.ts';
+import type { PgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { createApiClient } from '../../adapters/http/client.ts';
 import { routes } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
-import { type RunningService, startService } from '../../adapters/service/service.ts';
-import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
-import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
+import type { RunningService } from '../../adapters/service/service.ts';
+import type { LocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from '../service/support.ts';
 
 const TOKEN = 'test-token-0123456789';
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+let svc: ServiceOnLocalDeribit;
 let store: PgliteEventStore;
 let sim: LocalDeribit;
 let running: RunningService<SqlPosition>;
@@ -44,27 +38,8 @@ function raw(method: string, path: string, init: { body?: string; headers?: Reco
 }
 
 beforeAll(async () => {
-  sim = await startLocalDeribit({
-    credentials: [{ clientId: 'api', clientSecret: 'api-secret', account: 'main' }],
-    minHeartbeatIntervalSec: 0.05,
-  });
-  store = await openPgliteEventStore();
-  running = await startService({
-    store,
-    readModelDb: createPgliteReadModelDb(store.db),
-    adapters: [
-      createDeribitAdapter({
-        account: 'main',
-        wsUrl: sim.wsUrl,
-        httpUrl: sim.httpUrl,
-        credentials: { clientId: 'api', clientSecret: 'api-secret' },
-        logger,
-      }),
-    ],
-    accounts: [{ venue: 'deribit', account: 'main', positionMode: 'one_way' }],
-    limits: PreTradeLimitsSchema.parse({}),
-    logger,
-  });
+  svc = await startServiceOnLocalDeribit({ clientId: 'api' });
+  ({ store, sim, running } = svc);
   app = createHttpServer({
     routes: routes({
       service: running.service,
@@ -73,22 +48,15 @@ beforeAll(async () => {
       parkedOrders: () => running.processor.parkedCount(),
     }),
     token: TOKEN,
-    logger,
+    logger: testLogger,
     version: 'test',
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const deadline = Date.now() + 10_000;
-  while (!running.registry.statuses()[0]?.trading) {
-    if (Date.now() > deadline) throw new Error('venue never started trading');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 });
 
 afterAll(async () => {
   await app?.close();
-  await running?.stop();
-  await store?.close();
-  await sim?.close();
+  await svc?.close();
 });
 
 const limitBuy = () => ({

@@ -1,80 +1,33 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openPgliteEventStore,
-  type PgliteEventStore,
-} from '../../adapters/event-store/pglite/pglite-event-store.ts';
-import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { Ingestion } from '../../adapters/service/ingestion.ts';
 import { PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
-import { type RunningService, startService } from '../../adapters/service/service.ts';
-import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
-import type { VenueAdapter, VenueFill } from '../../adapters/venues/port.ts';
+import type { VenueFill } from '../../adapters/venues/port.ts';
 import { Decimal } from '../../domain/decimal.ts';
 import { orderStreamId } from '../../domain/order/contract.ts';
 import { exists } from '../../domain/order/state.ts';
-import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
+import { until } from '../support/until.ts';
+import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from './support.ts';
 
 /** How venue fills reach the order streams: batched per order, fetched only when their pushes do not come. */
 
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-let store: PgliteEventStore;
-let sim: LocalDeribit;
-let adapter: VenueAdapter;
-let running: RunningService<SqlPosition>;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+let svc: ServiceOnLocalDeribit;
 
 beforeAll(async () => {
-  sim = await startLocalDeribit({
-    credentials: [{ clientId: 'fills', clientSecret: 'fills-secret', account: 'main' }],
-    minHeartbeatIntervalSec: 0.05,
-  });
-  store = await openPgliteEventStore();
-  adapter = createDeribitAdapter({
-    account: 'main',
-    wsUrl: sim.wsUrl,
-    httpUrl: sim.httpUrl,
-    credentials: { clientId: 'fills', clientSecret: 'fills-secret' },
-    logger,
-  });
-  running = await startService({
-    store,
-    readModelDb: createPgliteReadModelDb(store.db),
-    adapters: [adapter],
-    accounts: [{ venue: 'deribit', account: 'main', positionMode: 'one_way' }],
-    limits: PreTradeLimitsSchema.parse({}),
-    logger,
-  });
-  await until(async () => running.registry.statuses()[0]?.trading || undefined, 'the venue to trade');
+  svc = await startServiceOnLocalDeribit({ clientId: 'fills' });
 });
 
-afterAll(async () => {
-  await running?.stop();
-  await store?.close();
-  await sim?.close();
-});
+afterAll(async () => svc?.close());
 
 /** A resting buy of `amount` USD `below` the mark (the best bid when nearer), acknowledged by the venue. */
 async function restingOrder(key: string, amount: string, below: number) {
-  const placed = await running.service.place(
+  const placed = await svc.running.service.place(
     PlaceOrderRequestSchema.parse({
       venue: 'deribit',
       symbol: 'BTC-PERPETUAL',
       side: 'buy',
       type: 'limit',
       amount,
-      price: sim.markPrice('BTC-PERPETUAL').minus(below).toString(),
+      price: svc.sim.markPrice('BTC-PERPETUAL').minus(below).toString(),
     }),
     { idempotencyKey: key },
   );
@@ -87,7 +40,7 @@ async function restingOrder(key: string, amount: string, below: number) {
 }
 
 const filledOf = async (orderId: string) => {
-  const { state } = await running.handler.load(orderId);
+  const { state } = await svc.running.handler.load(orderId);
   return exists(state) ? state.filled.toString() : undefined;
 };
 
@@ -95,7 +48,7 @@ describe('fills of one order pushed in a burst', () => {
   it('records each once, in fewer appends than fills, and tells each caller what it appended', async () => {
     // Given an acknowledged order
     const { orderId, venueOrderId, order } = await restingOrder('burst-1', '1000', 500);
-    const entry = running.registry.entries()[0]!;
+    const entry = svc.running.registry.entries()[0]!;
     const fill = (n: number): VenueFill => ({
       venue: 'deribit',
       account: 'main',
@@ -119,10 +72,12 @@ describe('fills of one order pushed in a burst', () => {
       ...Array.from({ length: 30 }, (_, n) => fill(n)),
       ...Array.from({ length: 10 }, (_, n) => fill(n)),
     ];
-    const appended = await Promise.all(reports.map((f) => running.ingestion.fill(entry, f, 'venue')));
+    const appended = await Promise.all(reports.map((f) => svc.running.ingestion.fill(entry, f, 'venue')));
     // Then each trade is recorded once, the duplicates append nothing, and fewer appends than fills ran
     expect(appended.reduce((a, b) => a + b, 0)).toBe(30);
-    const events = (await store.readStream(orderStreamId(orderId))).filter((e) => e.type === 'OrderFilled');
+    const events = (await svc.store.readStream(orderStreamId(orderId))).filter(
+      (e) => e.type === 'OrderFilled',
+    );
     expect(new Set(events.map((e) => (e.data as { fill: { tradeId: string } }).fill.tradeId)).size).toBe(30);
     expect(events).toHaveLength(30);
     expect(new Set(events.map((e) => e.position.tx)).size).toBeLessThan(30);
@@ -134,40 +89,40 @@ describe('an order update pushed ahead of its trades', () => {
   it('does not fetch the trades from the venue when their pushes follow', async () => {
     // Given an acknowledged order, and the venue's count of trade lookups
     const { orderId } = await restingOrder('ahead-1', '100', 400);
-    const lookups = sim.requestCount('private/get_user_trades_by_order');
+    const lookups = svc.sim.requestCount('private/get_user_trades_by_order');
     // When the venue fills it twice (each time: the order update, then the trade)
-    sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '20' });
-    sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '30' });
+    svc.sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '20' });
+    svc.sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '30' });
     // Then both fills are recorded from their pushes, and the venue was not asked for them
-    await until(async () => ((await filledOf(orderId)) === '50' ? true : undefined), 'both fills');
-    expect(sim.requestCount('private/get_user_trades_by_order')).toBe(lookups);
+    await until('both fills', async () => (await filledOf(orderId)) === '50');
+    expect(svc.sim.requestCount('private/get_user_trades_by_order')).toBe(lookups);
   });
 
   it('fetches the trades whose pushes never came, once the grace period is over', async () => {
     // Given an acknowledged order whose fill is never pushed to the OMS (its live feed is off)
     const { orderId, venueOrderId } = await restingOrder('ahead-2', '100', 300);
-    running.ingestion.stop();
-    sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '40' });
-    const snapshot = await adapter.getOrder(
-      (await adapter.instruments()).find((i) => i.symbol === 'BTC-PERPETUAL')!,
+    svc.running.ingestion.stop();
+    svc.sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '40' });
+    const snapshot = await svc.adapter.getOrder(
+      (await svc.adapter.instruments()).find((i) => i.symbol === 'BTC-PERPETUAL')!,
       venueOrderId,
     );
     expect(snapshot?.filledAmount.toString()).toBe('40');
-    const lookups = sim.requestCount('private/get_user_trades_by_order');
+    const lookups = svc.sim.requestCount('private/get_user_trades_by_order');
     // When only its order update arrives
     const ingestion = new Ingestion({
-      handler: running.handler,
-      registry: running.registry,
-      readModel: running.readModel,
-      market: running.market,
-      logger,
+      handler: svc.running.handler,
+      registry: svc.running.registry,
+      readModel: svc.running.readModel,
+      market: svc.running.market,
+      logger: testLogger,
       now: Date.now,
       fillGraceMs: 50,
     });
-    await ingestion.orderUpdate(running.registry.entries()[0]!, snapshot!, 'venue');
+    await ingestion.orderUpdate(svc.running.registry.entries()[0]!, snapshot!, 'venue');
     // Then the missing fill is fetched from the venue and recorded
-    await until(async () => ((await filledOf(orderId)) === '40' ? true : undefined), 'the fetched fill');
-    expect(sim.requestCount('private/get_user_trades_by_order')).toBe(lookups + 1);
+    await until('the fetched fill', async () => (await filledOf(orderId)) === '40');
+    expect(svc.sim.requestCount('private/get_user_trades_by_order')).toBe(lookups + 1);
     ingestion.stop();
   });
 });

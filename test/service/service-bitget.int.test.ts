@@ -1,79 +1,49 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openPgliteEventStore,
-  type PgliteEventStore,
-} from '../../adapters/event-store/pglite/pglite-event-store.ts';
-import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { ClosePositionRequestSchema, PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
-import { type RunningService, startService } from '../../adapters/service/service.ts';
 import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
 import { type LocalBitget, startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
-import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
+import { until } from '../support/until.ts';
+import { type ServiceOnOneVenue, startServiceOn, testLogger } from './support.ts';
 
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const credentials = { apiKey: 'svc-key', secretKey: 'svc-secret', passphrase: 'svc-pass' };
-let store: PgliteEventStore;
 let sim: LocalBitget;
-let running: RunningService<SqlPosition>;
-
-async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+let svc: ServiceOnOneVenue;
 
 const settled = (orderId: string) =>
-  until(async () => {
-    const result = await running.service.getOrder(orderId);
+  until(`order ${orderId} to settle`, async () => {
+    const result = await svc.running.service.getOrder(orderId);
     return result.ok && ['filled', 'cancelled', 'rejected', 'expired'].includes(result.value.status)
       ? result.value
       : undefined;
-  }, `order ${orderId} to settle`);
+  });
 
 beforeAll(async () => {
   sim = await startLocalBitget({ credentials, positionMode: 'hedge' });
-  store = await openPgliteEventStore();
-  running = await startService({
-    store,
-    readModelDb: createPgliteReadModelDb(store.db),
-    adapters: [
-      createBitgetAdapter({
-        account: 'main',
-        restUrl: sim.restUrl,
-        wsUrl: sim.wsUrl,
-        credentials,
-        positionMode: 'hedge',
-        defaultMarginMode: 'crossed',
-        logger,
-      }),
-    ],
-    accounts: [{ venue: 'bitget', account: 'main', positionMode: 'hedge', marginMode: 'crossed' }],
-    limits: PreTradeLimitsSchema.parse({ priceBand: '0.1' }),
-    logger,
-  });
-  await until(() => (running.registry.statuses()[0]?.trading ? true : undefined), 'the venue to trade');
+  svc = await startServiceOn(
+    createBitgetAdapter({
+      account: 'main',
+      restUrl: sim.restUrl,
+      wsUrl: sim.wsUrl,
+      credentials,
+      positionMode: 'hedge',
+      defaultMarginMode: 'crossed',
+      logger: testLogger,
+    }),
+    { venue: 'bitget', account: 'main', positionMode: 'hedge', marginMode: 'crossed' },
+    { priceBand: '0.1' },
+  );
+  await svc.trading();
 });
 
 afterAll(async () => {
-  await running?.stop();
-  await store?.close();
+  await svc?.close();
   await sim?.close();
 });
 
 describe('the order service on the local Bitget in hedge mode', () => {
   it('opens a long and a short leg, closes the long, and keeps the legs apart', async () => {
     // Given a long of 0.03 and a short of 0.01 opened at market
-    const long = await running.service.place(
+    const long = await svc.running.service.place(
       PlaceOrderRequestSchema.parse({
         venue: 'bitget',
         symbol: 'BTCUSDT',
@@ -84,7 +54,7 @@ describe('the order service on the local Bitget in hedge mode', () => {
       }),
       { idempotencyKey: 'bg-long' },
     );
-    const short = await running.service.place(
+    const short = await svc.running.service.place(
       PlaceOrderRequestSchema.parse({
         venue: 'bitget',
         symbol: 'BTCUSDT',
@@ -100,7 +70,7 @@ describe('the order service on the local Bitget in hedge mode', () => {
     expect((await settled(short.value.order.orderId)).filled).toBe('0.01');
 
     // When the long leg is closed
-    const close = await running.service.closePosition(
+    const close = await svc.running.service.closePosition(
       ClosePositionRequestSchema.parse({ venue: 'bitget', symbol: 'BTCUSDT', side: 'long', type: 'market' }),
       { idempotencyKey: 'bg-close' },
     );
@@ -108,8 +78,8 @@ describe('the order service on the local Bitget in hedge mode', () => {
     // Then it is a sell closing the long (Bitget side=buy, tradeSide=close), and only the short remains
     expect(close.value.order).toMatchObject({ side: 'sell', tradeSide: 'close', amount: '0.03' });
     await settled(close.value.order.orderId);
-    await running.readModelCaughtUp();
-    const positions = await running.readModel.positions({ venue: 'bitget', includeFlat: true });
+    await svc.running.readModelCaughtUp();
+    const positions = await svc.running.readModel.positions({ venue: 'bitget', includeFlat: true });
     expect(positions.map((p) => [p.side, p.size])).toEqual([
       ['long', '0'],
       ['short', '0.01'],
@@ -121,7 +91,7 @@ describe('the order service on the local Bitget in hedge mode', () => {
 
   it('amends a resting order by cancel-and-replace, keeping one OMS order with the new venue id', async () => {
     const mark = sim.markPrice('BTCUSDT');
-    const placed = await running.service.place(
+    const placed = await svc.running.service.place(
       PlaceOrderRequestSchema.parse({
         venue: 'bitget',
         symbol: 'BTCUSDT',
@@ -133,22 +103,22 @@ describe('the order service on the local Bitget in hedge mode', () => {
       }),
     );
     if (!placed.ok) throw new Error(JSON.stringify(placed.error));
-    const amended = await running.service.amend(placed.value.order.orderId, {
+    const amended = await svc.running.service.amend(placed.value.order.orderId, {
       price: mark.times('0.96').toDecimalPlaces(1),
     });
     if (!amended.ok) throw new Error(JSON.stringify(amended.error));
-    const order = await until(async () => {
-      const r = await running.service.getOrder(placed.value.order.orderId);
+    const order = await until('the replacement id', async () => {
+      const r = await svc.running.service.getOrder(placed.value.order.orderId);
       return r.ok && r.value.venueOrderIds.length === 2 ? r.value : undefined;
-    }, 'the replacement id');
+    });
     expect(order.status).toBe('open');
     expect(order.clientOrderId).toMatch(/-r1$/);
-    const history = await running.service.history(placed.value.order.orderId);
+    const history = await svc.running.service.history(placed.value.order.orderId);
     expect(history.ok && history.value.map((h) => h.type)).not.toContain('OrderCancelled');
   });
 
   it('refuses to close a leg that is flat', async () => {
-    const result = await running.service.closePosition(
+    const result = await svc.running.service.closePosition(
       ClosePositionRequestSchema.parse({ venue: 'bitget', symbol: 'ETHUSDT', side: 'long', type: 'market' }),
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'NOTHING_TO_CLOSE' } });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createApiClient } from '../../../adapters/http/client.ts';
-import { until } from './until.ts';
+import { until } from '../../support/until.ts';
 
 /** `oms serve` in a child process (the real thing `npm start` runs), with its output captured. */
 export interface ServiceProcess {

@@ -14,7 +14,7 @@ import { type RunningService, type ServiceDeps, startService } from '../../../ad
 import type { VenueAdapter } from '../../../adapters/venues/port.ts';
 import { PreTradeLimitsSchema } from '../../../domain/risk/pre-trade.ts';
 import { createPgliteReadModelDb } from '../../../projections/db/pglite.ts';
-import { until } from './until.ts';
+import { until } from '../../support/until.ts';
 import type { LocalVenues } from './venues.ts';
 
 export const API_TOKEN = 'fault-api-token-0123456789';

@@ -1,0 +1,100 @@
+import pino from 'pino';
+import {
+  openPgliteEventStore,
+  type PgliteEventStore,
+} from '../../adapters/event-store/pglite/pglite-event-store.ts';
+import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
+import type { VenueAccountSettings } from '../../adapters/service/order-service.ts';
+import { type RunningService, startService } from '../../adapters/service/service.ts';
+import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import type { VenueAdapter } from '../../adapters/venues/port.ts';
+import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
+import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
+import { until } from '../support/until.ts';
+
+/** The service's tests log nothing unless LOG_LEVEL says otherwise. */
+export const testLogger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+
+/** The whole service on an in-memory PGlite, trading on one venue account. */
+export interface ServiceOnOneVenue {
+  readonly store: PgliteEventStore;
+  readonly adapter: VenueAdapter;
+  readonly running: RunningService<SqlPosition>;
+  /** Resolves once the venue account trades (connected and reconciled). */
+  trading(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startServiceOn(
+  adapter: VenueAdapter,
+  account: VenueAccountSettings,
+  limits: unknown = {},
+): Promise<ServiceOnOneVenue> {
+  const store = await openPgliteEventStore();
+  const running = await startService({
+    store,
+    readModelDb: createPgliteReadModelDb(store.db),
+    adapters: [adapter],
+    accounts: [account],
+    limits: PreTradeLimitsSchema.parse(limits),
+    logger: testLogger,
+  });
+  return {
+    store,
+    adapter,
+    running,
+    trading: async (timeoutMs = 10_000) => {
+      await until('the venue to trade', () => running.registry.statuses()[0]?.trading, timeoutMs);
+    },
+    close: async () => {
+      await running.stop();
+      await store.close();
+    },
+  };
+}
+
+/** The service on a local Deribit of its own (account `main`, one-way). */
+export interface ServiceOnLocalDeribit extends ServiceOnOneVenue {
+  readonly sim: LocalDeribit;
+}
+
+export async function startServiceOnLocalDeribit(options: {
+  /** The API client id (and, with `-secret`, its secret) the local Deribit accepts. */
+  clientId: string;
+  limits?: unknown;
+  adapter?: Partial<Omit<DeribitAdapterOptions, 'account' | 'wsUrl' | 'httpUrl' | 'credentials'>>;
+  /** Runs on the local Deribit before the service connects (to arm a fault). */
+  beforeStart?: (sim: LocalDeribit) => void;
+  /** Wait until the venue trades before resolving (default true). */
+  waitForTrading?: boolean;
+}): Promise<ServiceOnLocalDeribit> {
+  const clientSecret = `${options.clientId}-secret`;
+  const sim = await startLocalDeribit({
+    credentials: [{ clientId: options.clientId, clientSecret, account: 'main' }],
+    minHeartbeatIntervalSec: 0.05,
+  });
+  options.beforeStart?.(sim);
+  const adapter = createDeribitAdapter({
+    logger: testLogger,
+    ...options.adapter,
+    account: 'main',
+    wsUrl: sim.wsUrl,
+    httpUrl: sim.httpUrl,
+    credentials: { clientId: options.clientId, clientSecret },
+  });
+  const service = await startServiceOn(
+    adapter,
+    { venue: 'deribit', account: 'main', positionMode: 'one_way' },
+    options.limits,
+  );
+  if (options.waitForTrading ?? true) await service.trading();
+  return {
+    ...service,
+    sim,
+    close: async () => {
+      await service.close();
+      await sim.close();
+    },
+  };
+}
