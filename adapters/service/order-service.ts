@@ -151,12 +151,9 @@ export class OrderService<P> {
     request: PlaceOrderRequest,
     context: RequestContext = {},
   ): Promise<ServiceResult<CommandResult>> {
-    const venue = this.#venue(request.venue, request.account);
-    if (!venue.ok) return venue;
-    const { entry, settings } = venue.value;
-    const found = await this.#instrument(entry, request.venue, request.symbol);
-    if (!found.ok) return found;
-    const instrument = found.value;
+    const target = await this.#listed(request.venue, request.account, request.symbol);
+    if (!target.ok) return target;
+    const { entry, settings, instrument } = target.value;
     const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
     const { venue: _venue, account: _account, symbol: _symbol, ...fields } = request;
     const positionMode = request.positionMode ?? settings.positionMode;
@@ -188,12 +185,9 @@ export class OrderService<P> {
     request: ClosePositionRequest,
     context: RequestContext = {},
   ): Promise<ServiceResult<CommandResult>> {
-    const venue = this.#venue(request.venue, request.account);
-    if (!venue.ok) return venue;
-    const { entry, settings } = venue.value;
-    const found = await this.#instrument(entry, request.venue, request.symbol);
-    if (!found.ok) return found;
-    const instrument = found.value;
+    const target = await this.#listed(request.venue, request.account, request.symbol);
+    if (!target.ok) return target;
+    const { entry, settings, instrument } = target.value;
     const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
     const hedge = settings.positionMode === 'hedge';
     const retry = context.idempotencyKey !== undefined && exists((await this.#o.handler.load(orderId)).state);
@@ -344,12 +338,10 @@ export class OrderService<P> {
     account: string | undefined,
     symbol: string,
   ): Promise<ServiceResult<{ instrument: Instrument; markPrice: string | null }>> {
-    const found = this.#venue(venue, account);
-    if (!found.ok) return found;
-    const listed = await this.#instrument(found.value.entry, venue, symbol);
-    if (!listed.ok) return listed;
-    const instrument = listed.value;
-    const mark = await this.#o.market.markPrice(found.value.entry, instrument);
+    const target = await this.#listed(venue, account, symbol);
+    if (!target.ok) return target;
+    const { entry, instrument } = target.value;
+    const mark = await this.#o.market.markPrice(entry, instrument);
     return ok({ instrument, markPrice: mark?.toString() ?? null });
   }
 
@@ -385,8 +377,18 @@ export class OrderService<P> {
     return ok({ entry, settings });
   }
 
-  /** The venue's instrument; a venue that does not answer its listing is unavailable, not an internal error. */
-  async #instrument(entry: VenueEntry, venue: Venue, symbol: string): Promise<ServiceResult<Instrument>> {
+  /**
+   * The configured venue account and its instrument; a venue that does not answer its listing is
+   * unavailable, not an internal error.
+   */
+  async #listed(
+    venue: Venue,
+    account: string | undefined,
+    symbol: string,
+  ): Promise<ServiceResult<{ entry: VenueEntry; settings: VenueAccountSettings; instrument: Instrument }>> {
+    const found = this.#venue(venue, account);
+    if (!found.ok) return found;
+    const { entry, settings } = found.value;
     let instrument: Instrument | undefined;
     try {
       instrument = await this.#o.market.instrument(entry, symbol);
@@ -396,7 +398,7 @@ export class OrderService<P> {
     }
     if (!instrument)
       return fail('UNKNOWN_INSTRUMENT', `${venue} has no instrument ${symbol}`, { field: 'symbol' });
-    return ok(instrument);
+    return ok({ entry, settings, instrument });
   }
 
   /** The command with its metadata; `request` is what the client asked, digested for idempotency. */
