@@ -1,3 +1,5 @@
+import { seededRandom } from '../../../adapters/venues/seeded-random.ts';
+
 /**
  * Seeds for the fault scenarios. Every scenario runs once per seed; a failure names its seed so it
  * can be replayed alone: `FAULT_SEEDS=1234 npx vitest run test/faults/f5`.
@@ -10,18 +12,6 @@ export function faultSeeds(ciRuns: number, base = 1000): number[] {
   if (fixed) return fixed.split(',').map((s) => Number.parseInt(s.trim(), 10));
   const runs = Number.parseInt(process.env.FAULT_RUNS ?? '', 10) || ciRuns;
   return Array.from({ length: runs }, (_, i) => base + i);
-}
-
-/** mulberry32: a small seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export interface Rng {

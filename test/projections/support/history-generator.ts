@@ -1,4 +1,5 @@
 import type { EventToAppend, ExpectedRevision } from '../../../adapters/event-store/port.ts';
+import { seededRandom as prng } from '../../../adapters/venues/seeded-random.ts';
 import { Decimal as Dec, type Decimal } from '../../../domain/decimal.ts';
 import { type Instrument, InstrumentSchema } from '../../../domain/instrument.ts';
 import type { CommandMetadata, Source } from '../../../domain/metadata.ts';
@@ -135,18 +136,6 @@ const ACCOUNTS: Record<Instrument['venue'], readonly { account: string; hedge: b
     { account: 'main', hedge: false },
     { account: 'hedge-1', hedge: true },
   ],
-};
-
-/** mulberry32: small, fast, good enough for test data. */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 };
 
 interface Working {

@@ -16,6 +16,7 @@ import {
 } from '../../../adapters/venues/bitget/local/server.ts';
 import { canonicalQuery, signedHeaders, signWsLogin } from '../../../adapters/venues/bitget/signing.ts';
 import type { VenueReport } from '../../../adapters/venues/port.ts';
+import { seededRandom as seeded } from '../../../adapters/venues/seeded-random.ts';
 
 /** Sentinel secrets: tests assert they never show up in a log line. */
 export const CREDENTIALS = {
@@ -76,15 +77,6 @@ export async function startVenue(
       await adapter.close();
       await local.close();
     },
-  };
-}
-
-/** A deterministic [0, 1) generator. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
   };
 }
 

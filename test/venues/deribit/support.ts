@@ -13,6 +13,7 @@ import {
   type LocalDeribitOptions,
   startLocalDeribit,
 } from '../../../adapters/venues/deribit/local/server.ts';
+import { seededRandom as seeded } from '../../../adapters/venues/seeded-random.ts';
 import { type Decimal, parseDecimal } from '../../../domain/decimal.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { OrderParams } from '../../../domain/order/contract.ts';
@@ -57,18 +58,6 @@ export function nextValue<T>(
   timeoutMs = 5000,
 ): Promise<T> {
   return firstValueFrom(source.pipe(rxFilter(predicate), timeout(timeoutMs)));
-}
-
-/** mulberry32, for seeded jitter. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export function startSim(options: LocalDeribitOptions = {}): Promise<LocalDeribit> {

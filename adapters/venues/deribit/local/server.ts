@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+import { seededRandom } from '../../seeded-random.ts';
 import { CreditLimiter, DERIBIT_DEFAULT_RATE_LIMITS, RateLimitsSchema } from '../rate-limits.ts';
 import { RpcRequestSchema } from '../requests.ts';
 import { parseWireRequest, stringifyWire } from '../wire-json.ts';
@@ -129,18 +130,6 @@ export interface LocalDeribit {
   connectionCount(): number;
   /** Requests received per method since start (`public/auth:<grant_type>` counts auth by grant). */
   requestCount(method: string): number;
-}
-
-/** mulberry32: a small seeded PRNG, enough for ids and test tokens. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 type Envelope = Record<string, unknown>;
