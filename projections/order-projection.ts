@@ -3,11 +3,11 @@ import { evolve } from '../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../domain/order/state.ts';
 import { isTerminal } from '../domain/order/transitions.ts';
 import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
-import type { SqlRunner } from './db/read-model-db.ts';
+import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
 import type { ProjectedEvent } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
 import { type FillCandidate, writeFills } from './read-models/fills.ts';
-import { readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
+import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
 import { type OrderEntry, writeOrders } from './read-models/orders.ts';
 import { type PositionEntry, readPositions, writePositions } from './read-models/positions.ts';
 
@@ -19,15 +19,23 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  *
  * 1. the state of the orders the batch touches: from the cache of recent live orders, or folded
  *    from their `order_history` rows in the same transaction (so it is exactly what is committed);
+ *    an order whose first event in the batch is its revision 0 is presumed new (no query: in a
+ *    rebuild that is nearly every order);
  * 2. each event, in `$all` order, through the domain's `evolve`, unless the order's row already
  *    has that revision (idempotence);
- * 3. set-based writes: history rows, order rows, fills (each trade once), then the positions the
- *    inserted fills move (domain `applyFill`), one statement per table.
+ * 3. set-based writes: history rows (by COPY for a large batch, else one insert), which also check
+ *    the presumption of step 1: a row already there undoes the history write (savepoint) and the
+ *    batch is evolved again from states folded from the database; then order rows, fills (each
+ *    trade once), then the positions the inserted fills move (domain `applyFill`), one statement
+ *    per table.
  *
  * The caches change only after the transaction commits (`commit`); `reset` forgets them after a
  * rollback or a checkpoint conflict.
  */
 export const ORDER_PROJECTION = 'order-read-models';
+
+/** SQLSTATE unique_violation: a COPY row whose key is already there. */
+const UNIQUE_VIOLATION = '23505';
 
 export interface StagedBatch {
   readonly orders: ReadonlyMap<string, OrderEntry>;
@@ -38,6 +46,11 @@ export interface StagedBatch {
 export interface OrderProjectionOptions {
   /** Live orders kept in memory between batches (least recently used beyond it are reloaded). */
   readonly maxCachedOrders?: number;
+  /**
+   * A batch writing at least this many history rows loads them by COPY (rebuild, catch-up after
+   * downtime); smaller ones (live) by the insert statement. Default 500.
+   */
+  readonly copyThreshold?: number;
 }
 
 export interface OrderProjection {
@@ -80,20 +93,12 @@ const loadOrders = async (
 
 export const createOrderProjection = (options: OrderProjectionOptions = {}): OrderProjection => {
   const maxCachedOrders = options.maxCachedOrders ?? 20_000;
+  const copyThreshold = options.copyThreshold ?? 500;
   let orders = new Map<string, OrderEntry>();
   let positions = new Map<string, PositionEntry>();
 
-  const apply = async (
-    tx: SqlRunner,
-    schema: string,
-    events: readonly ProjectedEvent[],
-  ): Promise<StagedBatch> => {
-    // 1. States of the orders the batch touches.
-    const missing = new Set<string>();
-    for (const e of events) if (!orders.has(e.orderId)) missing.add(e.orderId);
-    const loaded = await loadOrders(tx, schema, [...missing]);
-
-    // 2. Each event through evolve, in order.
+  /** Step 2: each event through evolve, in order, from the states known before the batch. */
+  const evolveBatch = (events: readonly ProjectedEvent[], loaded: ReadonlyMap<string, OrderEntry>) => {
     const staged = new Map<string, OrderEntry>();
     const history: ProjectedEvent[] = [];
     const fills: FillCandidate[] = [];
@@ -125,9 +130,60 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
         });
       }
     }
+    return { staged, history, fills };
+  };
 
-    // 3. Set-based writes.
-    await writeOrderHistory(tx, schema, history);
+  const apply = async (
+    tx: SqlRunner,
+    schema: string,
+    events: readonly ProjectedEvent[],
+  ): Promise<StagedBatch> => {
+    // 1. States of the orders the batch touches. An order whose first event here is its stream's
+    // revision 0 has no history yet (the checkpoint is below that event): no query for it. That
+    // presumption is checked when the history is written, below.
+    const missing = new Set<string>();
+    const presumedNew = new Set<string>();
+    const firstSeen = new Set<string>();
+    for (const e of events) {
+      if (firstSeen.has(e.orderId)) continue;
+      firstSeen.add(e.orderId);
+      if (orders.has(e.orderId)) continue;
+      if (e.revision === 0n) presumedNew.add(e.orderId);
+      else missing.add(e.orderId);
+    }
+    let loaded = await loadOrders(tx, schema, [...missing]);
+
+    // 2. Each event through evolve, in order.
+    let { staged, history, fills } = evolveBatch(events, loaded);
+
+    // 3. Set-based writes. The history first: any of its rows already there means some of these
+    // events were applied before (the same batch again), so the orders presumed new may not be.
+    // Then the history write is undone (savepoint), those orders are folded from the database and
+    // the batch evolved again, exactly as if nothing had been presumed.
+    const copy = tx.copyFrom !== undefined && history.length >= copyThreshold;
+    const guarded = copy || presumedNew.size > 0;
+    if (guarded) await tx.exec('savepoint order_history_write');
+    let fresh: boolean;
+    if (copy) {
+      try {
+        await copyOrderHistory(tx, schema, history);
+        fresh = true;
+      } catch (error) {
+        if (!(error instanceof ReadModelDbError) || error.sqlState !== UNIQUE_VIOLATION) throw error;
+        fresh = false;
+      }
+    } else {
+      fresh = (await writeOrderHistory(tx, schema, history)) === history.length;
+    }
+    if (guarded) {
+      if (fresh) await tx.exec('release savepoint order_history_write');
+      else {
+        await tx.exec('rollback to savepoint order_history_write');
+        loaded = await loadOrders(tx, schema, [...missing, ...presumedNew]);
+        ({ staged, history, fills } = evolveBatch(events, loaded));
+        await writeOrderHistory(tx, schema, history);
+      }
+    }
     await writeOrders(tx, schema, staged);
     const inserted = await writeFills(tx, schema, fills);
     const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));

@@ -58,6 +58,8 @@ export interface ProjectionRunnerOptions<P> {
   /** Live messages queued before the runner falls back to paging (default 10 × batchSize). */
   readonly maxLiveBacklog?: number;
   readonly maxCachedOrders?: number;
+  /** Batches writing at least this many history rows load them by COPY (see order-projection.ts). */
+  readonly copyThreshold?: number;
   /** `catch-up`: stop at the end of `$all` (or at `until`) instead of following it live. */
   readonly mode?: 'live' | 'catch-up';
   /** catch-up mode: apply nothing after this serialized position, and end the checkpoint there. */
@@ -132,9 +134,10 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   const until = options.until;
   const backoff = options.backoff ?? { initialDelayMs: 100, maxDelayMs: 10_000 };
   const log = logger.child({ projection: name, schema: base });
-  const projection: OrderProjection = createOrderProjection(
-    options.maxCachedOrders === undefined ? {} : { maxCachedOrders: options.maxCachedOrders },
-  );
+  const projection: OrderProjection = createOrderProjection({
+    ...(options.maxCachedOrders !== undefined && { maxCachedOrders: options.maxCachedOrders }),
+    ...(options.copyThreshold !== undefined && { copyThreshold: options.copyThreshold }),
+  });
 
   let state: RunnerState = 'idle';
   let checkpoint: string | undefined; // serialized; '' = the start of $all

@@ -29,6 +29,20 @@ const runner = (db: Queryable): SqlRunner => ({
   },
 });
 
+/** A transaction's runner: COPY reads its rows from PGlite's `/dev/blob`. */
+const transactionRunner = (tx: Transaction): SqlRunner => ({
+  ...runner(tx),
+  copyFrom: async (table, columns, rows) => {
+    try {
+      await tx.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], {
+        blob: new Blob([rows]),
+      });
+    } catch (error) {
+      throw toReadModelDbError(error);
+    }
+  },
+});
+
 /** Writer locks per PGlite instance and key: a queue of waiters, in-process. */
 const locks = new WeakMap<PGlite, Map<string, Promise<void>>>();
 
@@ -81,7 +95,7 @@ export const createPgliteReadModelDb = (db: PGlite): ReadModelDb => {
     withTransaction: (work, options) =>
       db.transaction(async (tx) => {
         if (options?.repeatableRead) await run(tx, 'set transaction isolation level repeatable read');
-        return work(runner(tx));
+        return work(transactionRunner(tx));
       }),
     acquireWriterLock,
     // The database belongs to the event store that opened it.

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import {
   type ReadModelDb,
   type SqlResult,
@@ -31,6 +34,21 @@ const runner = (client: Queryable): SqlRunner => ({
   query: (text, params, name) => run(client, text, params, name),
   exec: async (sql) => {
     await run(client, sql, undefined, undefined);
+  },
+});
+
+/** A transaction's runner: its connection also takes COPY (pg-copy-streams). */
+const transactionRunner = (client: pg.PoolClient): SqlRunner => ({
+  ...runner(client),
+  copyFrom: async (table, columns, rows) => {
+    try {
+      await pipeline(
+        Readable.from([rows]),
+        client.query(copyFromStdin(`copy ${table} (${columns.join(', ')}) from stdin`)),
+      );
+    } catch (error) {
+      throw toReadModelDbError(error);
+    }
   },
 });
 
@@ -82,7 +100,7 @@ export const createPostgresReadModelDb = (options: PostgresReadModelDbOptions): 
         undefined,
         undefined,
       );
-      const result = await work(runner(client));
+      const result = await work(transactionRunner(client));
       await run(client, 'commit', undefined, undefined);
       return result;
     } catch (error) {

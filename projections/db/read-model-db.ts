@@ -18,7 +18,28 @@ export interface SqlRunner {
   ): Promise<SqlResult<R>>;
   /** A script of several statements without parameters (DDL). */
   exec(sql: string): Promise<void>;
+  /**
+   * Bulk load: `copy <table> (<columns>) from stdin` of rows in COPY's text format (see
+   * `copyRow`). Only inside a transaction (both drivers have it there); callers keep a
+   * statement path for runners without it.
+   */
+  copyFrom?(table: string, columns: readonly string[], rows: string): Promise<void>;
 }
+
+const copySpecial = /[\\\t\n\r]/;
+const copyEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** One field in COPY's text format: `\N` for null; backslash, tab, newline and CR escaped. */
+export const copyField = (value: string | null | undefined): string =>
+  value === null || value === undefined
+    ? '\\N'
+    : copySpecial.test(value)
+      ? value.replace(/[\\\t\n\r]/g, (c) => copyEscapes[c]!)
+      : value;
+
+/** One row in COPY's text format (tab-separated fields, newline-terminated). */
+export const copyRow = (fields: readonly (string | null | undefined)[]): string =>
+  `${fields.map(copyField).join('\t')}\n`;
 
 export interface WriterLock {
   release(): Promise<void>;
