@@ -7,7 +7,6 @@ import {
   ensureReadModels,
   generationDdl,
   generationSchema,
-  indexesDdl,
   READ_MODEL_VERSION,
   READ_MODELS,
   readProjection,
@@ -108,8 +107,12 @@ export const rebuildReadModels = async <P>(options: RebuildOptions<P>): Promise<
     await catchUp();
     phase = 'indexing';
     report((await readProjection(db, base, staging))!.position);
-    await db.exec(indexesDdl(schema));
-    await db.exec(READ_MODELS.map((t) => `analyze ${schema}.${t.name};`).join('\n'));
+    // One table per connection at once: building indexes is CPU-bound work of the database, and
+    // the tables' builds do not wait for each other (PGlite, one connection, runs them in turn).
+    const built = await Promise.allSettled(
+      READ_MODELS.map((t) => db.exec(`${t.indexes(schema)}\nanalyze ${schema}.${t.name};`)),
+    );
+    for (const result of built) if (result.status === 'rejected') throw result.reason;
     phase = 'catching_up';
     await catchUp();
 

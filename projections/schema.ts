@@ -66,8 +66,6 @@ export const generationDdl = (schema: string, withIndexes: boolean): string =>
     ...(withIndexes ? READ_MODELS.map((t) => t.indexes(schema)) : []),
   ].join('\n');
 
-export const indexesDdl = (schema: string): string => READ_MODELS.map((t) => t.indexes(schema)).join('\n');
-
 /** Points the base schema's views at a generation. */
 export const viewsDdl = (base: string, schema: string): string =>
   READ_MODELS.map(
