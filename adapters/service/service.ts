@@ -32,6 +32,7 @@ export interface ServiceDeps<P> {
       | 'retryDelayMs'
       | 'maxRetryDelayMs'
       | 'useVenueClosePosition'
+      | 'sweepIntervalMs'
     >
   >;
   /** Unknown outcomes in a row before a venue is paused. */
@@ -143,6 +144,7 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
     logger: logger.child({ component: 'submission' }),
     now,
     startedAt,
+    pendingOrders: () => readModel.ordersNeedingWork(),
     ...deps.submission,
   });
   const ingestion = new Ingestion({

@@ -38,6 +38,13 @@ export interface SubmissionOptions<P> {
   random?: () => number;
   /** Send closes with the venue's own close method (Deribit private/close_position). Default: no. */
   useVenueClosePosition?: boolean;
+  /** Orders with a request pending as the read models have them, for the sweep. */
+  pendingOrders?: () => Promise<readonly string[]>;
+  /**
+   * How often the sweep runs (default 15 s): it schedules every pending order with no step
+   * running, queued or waiting for its backoff, and reports steps running longer than this.
+   */
+  sweepIntervalMs?: number;
 }
 
 interface Attempts {
@@ -50,6 +57,8 @@ interface Attempts {
   notBefore: number;
   timer: NodeJS.Timeout | undefined;
 }
+
+const PENDING = new Set(['pending_new', 'unknown', 'pending_cancel', 'pending_amend']);
 
 const WORK_EVENTS = ['OrderRequested', 'OrderCancelRequested', 'OrderAmendRequested', 'OrderOutcomeUnknown'];
 
@@ -65,16 +74,25 @@ const WORK_EVENTS = ['OrderRequested', 'OrderCancelRequested', 'OrderAmendReques
  * - an unknown outcome is resolved by lookup; it is sent again only when the venue proves it never
  *   had it: Bitget's clientOid is unique (a resend that finds it gets 40786 and adopts it), and a
  *   Deribit order past its `valid_until` can no longer appear;
- * - nothing goes to a paused venue; its work waits until it trades again.
+ * - nothing goes to a paused venue; its work waits until it trades again;
+ * - no pending order is left without a step: a periodic sweep of the read models schedules any
+ *   that has none running, queued or waiting for its backoff (and says so: it should not happen),
+ *   and reports steps that run too long.
  */
 export class SubmissionProcessor<P> {
-  readonly #o: Required<Omit<SubmissionOptions<P>, 'random'>> & { random: () => number };
+  readonly #o: Required<Omit<SubmissionOptions<P>, 'random' | 'pendingOrders'>> &
+    Pick<SubmissionOptions<P>, 'pendingOrders'> & { random: () => number };
   readonly #queue = new KeyedSerialQueue();
   readonly #attempts = new Map<string, Attempts>();
   /** Orders recorded by this process and never sent: no lookup is needed before the first send. */
   readonly #fresh = new Set<string>();
   readonly #parked = new Map<string, Set<string>>();
   readonly #subscriptions: Subscription[] = [];
+  /** The step running for an order, since when (ms). */
+  readonly #running = new Map<string, number>();
+  /** Orders the sweep found without a step. */
+  readonly #swept = new Set<string>();
+  #sweeper: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: SubmissionOptions<P>) {
@@ -86,6 +104,7 @@ export class SubmissionProcessor<P> {
       maxRetryDelayMs: 15_000,
       random: Math.random,
       useVenueClosePosition: false,
+      sweepIntervalMs: 15_000,
       ...options,
     };
   }
@@ -112,6 +131,33 @@ export class SubmissionProcessor<P> {
         for (const orderId of parked ?? []) this.schedule(orderId);
       }),
     );
+    if (this.#o.pendingOrders) {
+      this.#sweeper = setInterval(() => void this.#sweep(), this.#o.sweepIntervalMs);
+      this.#sweeper.unref();
+    }
+  }
+
+  /** Schedules pending orders that have no step; reports steps that have run too long. */
+  async #sweep(): Promise<void> {
+    const now = this.#o.now();
+    for (const [orderId, since] of this.#running) {
+      if (now - since > this.#o.sweepIntervalMs)
+        this.#o.logger.warn({ orderId, runningMs: now - since }, 'submission step still running');
+    }
+    let pending: readonly string[];
+    try {
+      pending = await this.#o.pendingOrders!();
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'sweep: pending orders not readable; next time');
+      return;
+    }
+    const parked = new Set([...this.#parked.values()].flatMap((orders) => [...orders]));
+    for (const orderId of pending) {
+      if (this.#stopped) return;
+      if (this.#queue.has(orderId) || this.#attempts.get(orderId)?.timer || parked.has(orderId)) continue;
+      this.#swept.add(orderId);
+      this.schedule(orderId);
+    }
   }
 
   /** An order this process is about to record: it may be sent without looking it up first. */
@@ -131,7 +177,7 @@ export class SubmissionProcessor<P> {
   async runNow(orderId: string, timeoutMs: number): Promise<void> {
     if (this.#stopped) return;
     const step = this.#queue
-      .run(orderId, () => this.#work(orderId))
+      .run(orderId, () => this.#step(orderId))
       .catch((error: unknown) => {
         this.#o.logger.error({ err: error, orderId }, 'submission step failed; retrying');
         this.#retryLater(orderId);
@@ -158,7 +204,7 @@ export class SubmissionProcessor<P> {
       return;
     }
     void this.#queue
-      .run(orderId, () => this.#work(orderId))
+      .run(orderId, () => this.#step(orderId))
       .catch((error: unknown) => {
         this.#o.logger.error({ err: error, orderId }, 'submission step failed; retrying');
         this.#retryLater(orderId);
@@ -172,8 +218,18 @@ export class SubmissionProcessor<P> {
 
   stop(): void {
     this.#stopped = true;
+    clearInterval(this.#sweeper);
     for (const s of this.#subscriptions) s.unsubscribe();
     for (const a of this.#attempts.values()) if (a.timer) clearTimeout(a.timer);
+  }
+
+  async #step(orderId: string): Promise<void> {
+    this.#running.set(orderId, this.#o.now());
+    try {
+      await this.#work(orderId);
+    } finally {
+      this.#running.delete(orderId);
+    }
   }
 
   async #work(orderId: string): Promise<void> {
@@ -181,6 +237,12 @@ export class SubmissionProcessor<P> {
     const loaded = await this.#o.handler.load(orderId);
     const { state } = loaded;
     if (!exists(state)) return;
+    if (this.#swept.delete(orderId) && PENDING.has(state.status)) {
+      this.#o.logger.warn(
+        { orderId, status: state.status, unresolved: state.unresolved },
+        'an order with a request pending had no submission step; the sweep resumed it',
+      );
+    }
     const entry = this.#o.registry.get(state.order.instrument.venue, state.order.account);
     if (!entry) {
       this.#o.logger.error(
