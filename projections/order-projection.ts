@@ -6,9 +6,9 @@ import { applyFill, emptyPosition, type PositionKey } from '../domain/position/p
 import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
 import type { ProjectedEvent } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
-import { type FillCandidate, writeFills } from './read-models/fills.ts';
+import { copyFills, type FillCandidate, writeFills } from './read-models/fills.ts';
 import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
-import { type OrderEntry, writeOrders } from './read-models/orders.ts';
+import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
 import { type PositionEntry, readPositions, writePositions } from './read-models/positions.ts';
 
 /**
@@ -23,11 +23,13 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  *    rebuild that is nearly every order);
  * 2. each event, in `$all` order, through the domain's `evolve`, unless the order's row already
  *    has that revision (idempotence);
- * 3. set-based writes: history rows (by COPY for a large batch, else one insert), which also check
- *    the presumption of step 1: a row already there undoes the history write (savepoint) and the
- *    batch is evolved again from states folded from the database; then order rows, fills (each
- *    trade once), then the positions the inserted fills move (domain `applyFill`), one statement
- *    per table.
+ * 3. set-based writes, one statement per table: history rows, which also check the presumption of
+ *    step 1 (a row already there undoes the history write, to a savepoint, and the batch is
+ *    evolved again from states folded from the database); order rows; fills (each trade once);
+ *    then the positions the inserted fills move (domain `applyFill`). A large batch (rebuild,
+ *    verify, catch-up after downtime: `copyThreshold` history rows) writes by COPY the history,
+ *    the rows of orders known to be new, and its fills (a trade already there fails that COPY, to
+ *    a savepoint: then the insert); the rest by insert or upsert from JSON.
  *
  * The caches change only after the transaction commits (`commit`); `reset` forgets them after a
  * rollback or a checkpoint conflict.
@@ -184,8 +186,34 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
         await writeOrderHistory(tx, schema, history);
       }
     }
-    await writeOrders(tx, schema, staged);
-    const inserted = await writeFills(tx, schema, fills);
+    if (copy && fresh) {
+      // Orders presumed new, now known to be (no history, so no row): their rows by COPY.
+      const created = new Map<string, OrderEntry>();
+      const updated = new Map<string, OrderEntry>();
+      for (const [orderId, entry] of staged)
+        (presumedNew.has(orderId) ? created : updated).set(orderId, entry);
+      await copyNewOrders(tx, schema, created);
+      await writeOrders(tx, schema, updated);
+    } else {
+      await writeOrders(tx, schema, staged);
+    }
+    let inserted: Set<string>;
+    if (copy && fills.length > 0) {
+      // A trade already there (reported on two orders) fails the COPY: then the insert, which
+      // leaves it out and says which trades went in.
+      await tx.exec('savepoint fills_write');
+      try {
+        await copyFills(tx, schema, fills);
+        await tx.exec('release savepoint fills_write');
+        inserted = new Set(fills.map((f) => tradeKeyText(f.order, f.fill)));
+      } catch (error) {
+        if (!(error instanceof ReadModelDbError) || error.sqlState !== UNIQUE_VIOLATION) throw error;
+        await tx.exec('rollback to savepoint fills_write');
+        inserted = await writeFills(tx, schema, fills);
+      }
+    } else {
+      inserted = await writeFills(tx, schema, fills);
+    }
     const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
 
     const stagedPositions = new Map<string, PositionEntry>();

@@ -17,12 +17,12 @@ import {
  * Rebuild, blue/green: the read models are built again from the start of `$all` into a new
  * generation schema while readers (through the views) and the live runner keep using the current
  * one. Bulk phase: a catch-up runner into tables without secondary indexes (its batches are large
- * enough that the history goes in by COPY, and new orders need no read; see order-projection.ts);
- * then the indexes, one table per connection at once, each table analyzed; a last catch-up, then
- * one transaction switches the views and moves the live checkpoint to the new generation's
- * position; a live runner sees its compare-and-set fail, reloads and goes on in the new
- * generation. The old generation is dropped. Memory stays bounded: pages of `$all`, a cache of
- * live orders only.
+ * enough that history, new orders and fills go in by COPY, and new orders need no read; see
+ * order-projection.ts); then the indexes, one table per connection at once, each table analyzed;
+ * a last catch-up, then one transaction switches the views and moves the live checkpoint to the
+ * new generation's position; a live runner sees its compare-and-set fail, reloads and goes on in
+ * the new generation. The old generation is dropped. Memory stays bounded: pages of `$all`, a
+ * cache of live orders only.
  */
 
 export interface RebuildProgress {

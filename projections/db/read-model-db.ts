@@ -37,6 +37,29 @@ export const copyField = (value: string | null | undefined): string =>
       ? value.replace(/[\\\t\n\r]/g, (c) => copyEscapes[c]!)
       : value;
 
+/** An array of text as a PostgreSQL array literal (every element quoted). */
+const arrayLiteral = (items: readonly unknown[]): string =>
+  `{${items.map((item) => (item === null || item === undefined ? 'NULL' : `"${String(item).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+
+/**
+ * A value of a row as `jsonb_to_recordset` would read it from the row's JSON, in COPY's text
+ * format: null as `\N`, booleans `t`/`f`, arrays as text arrays, other objects as jsonb.
+ */
+export const copyValue = (value: unknown): string => {
+  if (value === null || value === undefined) return '\\N';
+  switch (typeof value) {
+    case 'string':
+      return copyField(value);
+    case 'number':
+    case 'bigint':
+      return String(value);
+    case 'boolean':
+      return value ? 't' : 'f';
+    default:
+      return copyField(Array.isArray(value) ? arrayLiteral(value) : JSON.stringify(value));
+  }
+};
+
 /** One row in COPY's text format (tab-separated fields, newline-terminated). */
 export const copyRow = (fields: readonly (string | null | undefined)[]): string =>
   `${fields.map(copyField).join('\t')}\n`;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Fill, OrderParams } from '../../domain/order/contract.ts';
-import type { SqlRunner } from '../db/read-model-db.ts';
+import { copyRow, type SqlRunner } from '../db/read-model-db.ts';
 import { positionKeyOf } from '../position-fills.ts';
 import type { ReadModelTable } from '../schema.ts';
 
@@ -89,6 +89,58 @@ export const writeFills = async (
     `${schema}_fills_insert`,
   );
   return new Set(result.rows.map((r) => `${r.venue}\u0000${r.account}\u0000${r.trade_id}`));
+};
+
+const fillColumns = [
+  'venue',
+  'account',
+  'trade_id',
+  'order_id',
+  'order_revision',
+  'venue_order_id',
+  'instrument',
+  'side',
+  'position_side',
+  'price',
+  'amount',
+  'fee',
+  'fee_currency',
+  'liquidity',
+  'executed_at',
+  'recorded_at',
+  'global_position',
+] as const;
+
+/** The same row as `fillRow`, in COPY's text format. */
+const fillCopyRow = (c: FillCandidate) =>
+  copyRow([
+    c.order.instrument.venue,
+    c.order.account,
+    c.fill.tradeId,
+    c.orderId,
+    c.revision.toString(),
+    c.fill.venueOrderId,
+    c.order.instrument.symbol,
+    c.order.side,
+    positionKeyOf(c.order).side,
+    c.fill.price.toString(),
+    c.fill.amount.toString(),
+    c.fill.fee.toString(),
+    c.fill.feeCurrency,
+    c.fill.liquidity,
+    c.fill.executedAt,
+    c.recordedAt,
+    c.position,
+  ]);
+
+/**
+ * Bulk path: the batch's fills by COPY. No `on conflict`: a trade already there (reported on two
+ * orders) fails it with SQLSTATE 23505; the caller then writes them with `writeFills`.
+ */
+export const copyFills = async (tx: SqlRunner, schema: string, fills: readonly FillCandidate[]) => {
+  if (tx.copyFrom === undefined) throw new Error('copyFills: this runner has no COPY');
+  if (fills.length === 0) return;
+  await tx.copyFrom(`${schema}.fills`, fillColumns, fills.map(fillCopyRow).join(''));
 };
 
 export const fillRowSchema = z.object({

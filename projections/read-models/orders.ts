@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { averageFillPrice, type Order } from '../../domain/order/state.ts';
-import type { SqlRunner } from '../db/read-model-db.ts';
+import { copyValue, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 
 /**
@@ -139,6 +139,28 @@ export const writeOrders = async (tx: SqlRunner, schema: string, orders: Readonl
     [JSON.stringify(rows)],
     `${schema}_orders_upsert`,
   );
+};
+
+/**
+ * Bulk path: rows of orders that have none yet, by COPY (the same row objects as the upsert, as
+ * `copyValue` writes them). A row already there fails it (SQLSTATE 23505): only for orders known
+ * to be new.
+ */
+export const copyNewOrders = async (
+  tx: SqlRunner,
+  schema: string,
+  orders: ReadonlyMap<string, OrderEntry>,
+) => {
+  if (tx.copyFrom === undefined) throw new Error('copyNewOrders: this runner has no COPY');
+  if (orders.size === 0) return;
+  let text = '';
+  let columns: string[] | undefined;
+  for (const [orderId, entry] of orders) {
+    const row = orderRow(orderId, entry);
+    columns ??= Object.keys(row);
+    text += `${Object.values(row).map(copyValue).join('\t')}\n`;
+  }
+  await tx.copyFrom(`${schema}.orders`, columns!, text);
 };
 
 const columns = `order_id::text as order_id, venue, account, instrument, instrument_kind, settlement, amount_unit,

@@ -208,18 +208,23 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
       expect(await listOrders(s.db, s.base, { live: true })).toHaveLength(1);
     }));
 
-  it('a trade reported on two orders is one fill and moves the position once', () =>
+  it.each([
+    ['in one batch, by statements', {}],
+    // The second order's fill, by COPY, fails on the trade already there: written by the insert.
+    ['one order per batch, by COPY', { batchSize: 2, copyThreshold: 1 }],
+  ])('a trade reported on two orders is one fill and moves the position once (%s)', (_how, options) =>
     withSubject(async (s) => {
       await appendEvents(s.store, A, [requested(A, bitget), fill(A, 't-1', '0.004', '60000', '0')]);
       await appendEvents(s.store, B, [
         requested(B, { ...bitget, clientOrderId: 'c-2' }),
         fill(B, 't-1', '0.004', '60000', '0'),
       ]);
-      await catchUp(s);
+      await catchUp(s, options);
       const fills = await s.db.query<{ n: number }>(`select count(*)::int as n from ${s.base}.fills`);
       expect(fills.rows[0]!.n).toBe(1);
       expect((await listPositions(s.db, s.base))[0]).toMatchObject({ size: '0.004', fills_count: '1' });
-    }));
+    }),
+  );
 
   it('an anomaly is counted on the order, in its timeline, and moves nothing else', () =>
     withSubject(async (s) => {
