@@ -13,7 +13,7 @@ import {
 import { exists, initialState, type OrderState } from '../../domain/order/state.ts';
 import type { CurrentRevision, EventStore, EventToAppend } from '../event-store/port.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../event-store/port.ts';
-import { eventIdFor, fillEventId } from './ids.ts';
+import { deterministicId, eventIdFor, fillEventId } from './ids.ts';
 import { KeyedSerialQueue } from './keyed-serial-queue.ts';
 
 /**
@@ -216,7 +216,9 @@ export function createOrderHandler<P>({
     // drops most repeats, but not one it answers with an anomaly: appending that again would
     // conflict with the stored id on every attempt, and the report could never be recorded.
     const recorded = new Set(loaded.events.map((e) => e.recorded.id));
-    for (const command of commands) {
+    const request = latestRequest(loaded);
+    for (const given of commands) {
+      const command = scopedToRequest(given, request);
       const decision = decide(command, state);
       if (!decision.ok) {
         decided.push({ ok: false, kind: 'refused', error: decision.error });
@@ -331,6 +333,28 @@ export function createOrderHandler<P>({
   }
 
   return { handle, handleAll, load };
+}
+
+/** The revision of the order's latest client request (-1 before any): what its reports answer. */
+function latestRequest<P>(loaded: LoadedOrder<P>): bigint {
+  for (let i = loaded.events.length - 1; i >= 0; i--) {
+    const e = loaded.events[i]!;
+    if (e.metadata.source === 'client') return e.recorded.revision;
+  }
+  return -1n;
+}
+
+/**
+ * A report's command id comes from the report itself (the same report recorded twice, over the
+ * WebSocket and after a reconnect, gets the same event ids and is recorded once), scoped to the
+ * request it answers: the same answer to a later request (an amend back to an earlier price, a
+ * second refusal with the same message, a second timeout) is a new fact, not a repeat. Unscoped,
+ * it was dropped as already recorded and the order stayed pending (seen in F1).
+ */
+function scopedToRequest(command: OrderCommand, request: bigint): OrderCommand {
+  if (command.metadata.source === 'client') return command;
+  const commandId = deterministicId('answering', command.metadata.commandId, request.toString());
+  return { ...command, metadata: { ...command.metadata, commandId } } as OrderCommand;
 }
 
 /** Fills get an id per venue trade; everything else an id per command and position in its output. */
