@@ -19,8 +19,8 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  *
  * 1. the state of the orders the batch touches: from the cache of recent live orders, or folded
  *    from their `order_history` rows in the same transaction (so it is exactly what is committed);
- *    an order whose first event in the batch is its revision 0 is presumed new (no query: in a
- *    rebuild that is nearly every order);
+ *    in a large batch, an order whose first event there is its revision 0 is presumed new (no
+ *    query: in a rebuild that is nearly every order);
  * 2. each event, in `$all` order, through the domain's `evolve`, unless the order's row already
  *    has that revision (idempotence);
  * 3. set-based writes, one statement per table: history rows, which also check the presumption of
@@ -49,8 +49,9 @@ export interface OrderProjectionOptions {
   /** Live orders kept in memory between batches (least recently used beyond it are reloaded). */
   readonly maxCachedOrders?: number;
   /**
-   * A batch writing at least this many history rows loads them by COPY (rebuild, catch-up after
-   * downtime); smaller ones (live) by the insert statement. Default 500.
+   * A batch of at least this many events presumes new the orders starting in it, and if it writes
+   * at least this many history rows loads them, its new orders and its fills by COPY (rebuild,
+   * catch-up after downtime); smaller ones (live) read and write by statements. Default 500.
    */
   readonly copyThreshold?: number;
 }
@@ -140,9 +141,11 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     schema: string,
     events: readonly ProjectedEvent[],
   ): Promise<StagedBatch> => {
-    // 1. States of the orders the batch touches. An order whose first event here is its stream's
-    // revision 0 has no history yet (the checkpoint is below that event): no query for it. That
-    // presumption is checked when the history is written, below.
+    // 1. States of the orders the batch touches. In a large batch, an order whose first event here
+    // is its stream's revision 0 has no history yet (the checkpoint is below that event): no query
+    // for it. That presumption is checked when the history is written, below. A small (live)
+    // batch reads them: one query, cheaper than the savepoint the check needs.
+    const bulk = events.length >= copyThreshold;
     const missing = new Set<string>();
     const presumedNew = new Set<string>();
     const firstSeen = new Set<string>();
@@ -150,7 +153,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       if (firstSeen.has(e.orderId)) continue;
       firstSeen.add(e.orderId);
       if (orders.has(e.orderId)) continue;
-      if (e.revision === 0n) presumedNew.add(e.orderId);
+      if (bulk && e.revision === 0n) presumedNew.add(e.orderId);
       else missing.add(e.orderId);
     }
     let loaded = await loadOrders(tx, schema, [...missing]);

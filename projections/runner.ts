@@ -58,7 +58,7 @@ export interface ProjectionRunnerOptions<P> {
   /** Live messages queued before the runner falls back to paging (default 10 × batchSize). */
   readonly maxLiveBacklog?: number;
   readonly maxCachedOrders?: number;
-  /** Batches writing at least this many history rows load them by COPY (see order-projection.ts). */
+  /** The batch size from which the projection takes its bulk path (COPY; see order-projection.ts). */
   readonly copyThreshold?: number;
   /** `catch-up`: stop at the end of `$all` (or at `until`) instead of following it live. */
   readonly mode?: 'live' | 'catch-up';
