@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
 import { Decimal } from '../../domain/decimal.ts';
 import { until } from '../support/until.ts';
-import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
+import { restingBuy, type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
 
 let svc: ServiceOnLocalDeribit;
 /** A service whose venue pushes are not recorded: only the venue's replies and lookups count. */
@@ -18,22 +17,6 @@ beforeAll(async () => {
 
 afterAll(async () => Promise.all([svc?.close(), repliesOnly?.close()]));
 
-async function restingBuy(svc: ServiceOnLocalDeribit, key: string) {
-  const placed = await svc.running.service.place(
-    PlaceOrderRequestSchema.parse({
-      venue: 'deribit',
-      symbol: 'BTC-PERPETUAL',
-      side: 'buy',
-      type: 'limit',
-      amount: '10',
-      price: svc.sim.markPrice('BTC-PERPETUAL').minus(3000).toString(),
-    }),
-    { idempotencyKey: key },
-  );
-  if (!placed.ok || placed.value.order.status !== 'open') throw new Error(JSON.stringify(placed));
-  return placed.value.order.orderId;
-}
-
 const settled = (svc: ServiceOnLocalDeribit, orderId: string) =>
   until('the amend to settle', async () => {
     const r = await svc.running.service.getOrder(orderId);
@@ -43,7 +26,7 @@ const settled = (svc: ServiceOnLocalDeribit, orderId: string) =>
 describe('amends whose answers repeat earlier ones (Deribit private/edit)', () => {
   it('settles an amend back to an earlier price: the venue’s answer is a new fact, not a repeat', async () => {
     // Given a resting order amended to a price, then to another
-    const orderId = await restingBuy(repliesOnly, 'amend-back');
+    const { orderId } = await restingBuy(repliesOnly, 'amend-back');
     const base = repliesOnly.sim.markPrice('BTC-PERPETUAL').minus(3000).toDecimalPlaces(0);
     for (const price of [base.minus(10), base.minus(20)]) {
       const amended = await repliesOnly.running.service.amend(orderId, { price });
@@ -63,7 +46,7 @@ describe('amends whose answers repeat earlier ones (Deribit private/edit)', () =
 
   it('settles a second amend refused with the same code and message as the first', async () => {
     // Given a resting order whose first amend the venue refused
-    const orderId = await restingBuy(repliesOnly, 'amend-refused-twice');
+    const { orderId } = await restingBuy(repliesOnly, 'amend-refused-twice');
     const price = repliesOnly.sim.markPrice('BTC-PERPETUAL').minus(3050).toDecimalPlaces(0);
     repliesOnly.sim.faults.failNext(10009, { method: 'private/edit' });
     await repliesOnly.running.service.amend(orderId, { price });
@@ -84,7 +67,7 @@ describe('amends whose answers repeat earlier ones (Deribit private/edit)', () =
 describe('an amend whose reply is lost (Deribit private/edit)', () => {
   it.each([0, 2])('is resolved by looking the order up, after %i accepted amends', async (before) => {
     // Given a resting order, amended `before` times already
-    const orderId = await restingBuy(svc, `amend-unknown-${before}`);
+    const { orderId } = await restingBuy(svc, `amend-unknown-${before}`);
     const base = svc.sim.markPrice('BTC-PERPETUAL').minus(3000).toDecimalPlaces(0);
     for (let i = 1; i <= before; i++) {
       const amended = await svc.running.service.amend(orderId, { price: base.minus(10 * i) });

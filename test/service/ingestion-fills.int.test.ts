@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ingestion } from '../../adapters/service/ingestion.ts';
-import { PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
 import type { VenueFill } from '../../adapters/venues/port.ts';
 import { Decimal } from '../../domain/decimal.ts';
 import { orderStreamId } from '../../domain/order/contract.ts';
 import { exists } from '../../domain/order/state.ts';
 import { until } from '../support/until.ts';
-import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from './support.ts';
+import { restingBuy, type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from './support.ts';
 
 /** How venue fills reach the order streams: batched per order, fetched only when their pushes do not come. */
 
@@ -18,27 +17,6 @@ beforeAll(async () => {
 
 afterAll(async () => svc?.close());
 
-/** A resting buy of `amount` USD `below` the mark (the best bid when nearer), acknowledged by the venue. */
-async function restingOrder(key: string, amount: string, below: number) {
-  const placed = await svc.running.service.place(
-    PlaceOrderRequestSchema.parse({
-      venue: 'deribit',
-      symbol: 'BTC-PERPETUAL',
-      side: 'buy',
-      type: 'limit',
-      amount,
-      price: svc.sim.markPrice('BTC-PERPETUAL').minus(below).toString(),
-    }),
-    { idempotencyKey: key },
-  );
-  if (!placed.ok || placed.value.order.venueOrderId === null) throw new Error(JSON.stringify(placed));
-  return {
-    orderId: placed.value.order.orderId,
-    venueOrderId: placed.value.order.venueOrderId,
-    ...placed.value,
-  };
-}
-
 const filledOf = async (orderId: string) => {
   const { state } = await svc.running.handler.load(orderId);
   return exists(state) ? state.filled.toString() : undefined;
@@ -47,7 +25,8 @@ const filledOf = async (orderId: string) => {
 describe('fills of one order pushed in a burst', () => {
   it('records each once, in fewer appends than fills, and tells each caller what it appended', async () => {
     // Given an acknowledged order
-    const { orderId, venueOrderId, order } = await restingOrder('burst-1', '1000', 500);
+    const order = await restingBuy(svc, 'burst-1', { amount: '1000', below: 500 });
+    const { orderId, venueOrderId } = order;
     const entry = svc.running.registry.entries()[0]!;
     const fill = (n: number): VenueFill => ({
       venue: 'deribit',
@@ -88,7 +67,7 @@ describe('fills of one order pushed in a burst', () => {
 describe('an order update pushed ahead of its trades', () => {
   it('does not fetch the trades from the venue when their pushes follow', async () => {
     // Given an acknowledged order, and the venue's count of trade lookups
-    const { orderId } = await restingOrder('ahead-1', '100', 400);
+    const { orderId } = await restingBuy(svc, 'ahead-1', { amount: '100', below: 400 });
     const lookups = svc.sim.requestCount('private/get_user_trades_by_order');
     // When the venue fills it twice (each time: the order update, then the trade)
     svc.sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '20' });
@@ -100,7 +79,7 @@ describe('an order update pushed ahead of its trades', () => {
 
   it('fetches the trades whose pushes never came, once the grace period is over', async () => {
     // Given an acknowledged order whose fill is never pushed to the OMS (its live feed is off)
-    const { orderId, venueOrderId } = await restingOrder('ahead-2', '100', 300);
+    const { orderId, venueOrderId } = await restingBuy(svc, 'ahead-2', { amount: '100', below: 300 });
     svc.running.ingestion.stop();
     svc.sim.trade('BTC-PERPETUAL', { side: 'sell', amount: '40' });
     const snapshot = await svc.adapter.getOrder(

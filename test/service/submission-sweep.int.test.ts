@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
 import { SubmissionProcessor } from '../../adapters/service/submission.ts';
 import { orderStreamId } from '../../domain/order/contract.ts';
 import { memoryLogger } from '../faults/support/service.ts';
 import { until } from '../support/until.ts';
-import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
+import { buyBelowMark, type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
 
 let svc: ServiceOnLocalDeribit;
 
@@ -18,17 +17,7 @@ describe('the submission sweep', () => {
   it('sends an order with a request pending that no step was ever scheduled for, and says so', async () => {
     // Given an order recorded while no submission processor ran (nothing sent)
     svc.running.processor.stop();
-    const placed = await svc.running.service.place(
-      PlaceOrderRequestSchema.parse({
-        venue: 'deribit',
-        symbol: 'BTC-PERPETUAL',
-        side: 'buy',
-        type: 'limit',
-        amount: '10',
-        price: svc.sim.markPrice('BTC-PERPETUAL').minus(2000).toString(),
-      }),
-      { idempotencyKey: 'sweep-1', waitMs: 0 },
-    );
+    const placed = await buyBelowMark(svc, 'sweep-1', { below: 2000, waitMs: 0 });
     if (!placed.ok) throw new Error(JSON.stringify(placed.error));
     const { orderId, clientOrderId } = placed.value.order;
     const events = await svc.store.readStream(orderStreamId(orderId));
@@ -63,7 +52,9 @@ describe('the submission sweep', () => {
       expect(svc.sim.orders().filter((o) => o.label === clientOrderId)).toHaveLength(1);
       expect(view.venueOrderId).not.toBeNull();
       // And the operator is told that an order had been left without a step
-      expect(lines.some((line) => line.includes(orderId) && line.includes('the sweep resumed it'))).toBe(true);
+      expect(lines.some((line) => line.includes(orderId) && line.includes('the sweep resumed it'))).toBe(
+        true,
+      );
     } finally {
       processor.stop();
     }

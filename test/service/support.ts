@@ -5,6 +5,7 @@ import {
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import type { VenueAccountSettings } from '../../adapters/service/order-service.ts';
+import { PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
 import { type RunningService, startService } from '../../adapters/service/service.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
@@ -97,4 +98,37 @@ export async function startServiceOnLocalDeribit(options: {
       await sim.close();
     },
   };
+}
+
+/** Places a BTC-PERPETUAL limit buy of `amount` USD `below` the mark, with an idempotency key. */
+export function buyBelowMark(
+  svc: ServiceOnLocalDeribit,
+  key: string,
+  options: { amount?: string; below?: number; waitMs?: number } = {},
+) {
+  return svc.running.service.place(
+    PlaceOrderRequestSchema.parse({
+      venue: 'deribit',
+      symbol: 'BTC-PERPETUAL',
+      side: 'buy',
+      type: 'limit',
+      amount: options.amount ?? '10',
+      price: svc.sim
+        .markPrice('BTC-PERPETUAL')
+        .minus(options.below ?? 3000)
+        .toString(),
+    }),
+    { idempotencyKey: key, ...(options.waitMs !== undefined && { waitMs: options.waitMs }) },
+  );
+}
+
+/** As `buyBelowMark`, acknowledged by the venue: the order is resting there. */
+export async function restingBuy(
+  svc: ServiceOnLocalDeribit,
+  key: string,
+  options: { amount?: string; below?: number } = {},
+) {
+  const placed = await buyBelowMark(svc, key, options);
+  if (!placed.ok || placed.value.order.venueOrderId === null) throw new Error(JSON.stringify(placed));
+  return { ...placed.value.order, venueOrderId: placed.value.order.venueOrderId };
 }
