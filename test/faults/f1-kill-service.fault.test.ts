@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../adapters/http/client.ts';
 import { testDatabase } from '../support/postgres.ts';
+import { until } from '../support/until.ts';
 import { type ServiceProcess, startServiceProcess } from './support/child.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, venueOrdersByClientId } from './support/venues.ts';
 import { Workload } from './support/workload.ts';
 

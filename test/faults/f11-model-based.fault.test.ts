@@ -9,11 +9,11 @@ import { Decimal } from '../../domain/decimal.ts';
 import { exists } from '../../domain/order/state.ts';
 import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
+import { until } from '../support/until.ts';
 import { orderViolations } from './support/invariants.ts';
 import { omsPositions, venuePositions } from './support/positions.ts';
 import { faultSeeds, withSeed } from './support/random.ts';
 import { type InProcessService, memoryLogger, startInProcessService } from './support/service.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, venueOrdersOf } from './support/venues.ts';
 
 /**

@@ -6,10 +6,10 @@ import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-e
 import type { EventStore } from '../../adapters/event-store/port.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { ApiError, type createApiClient } from '../../adapters/http/client.ts';
+import { until } from '../support/until.ts';
 import { spawnServe, startServiceProcess } from './support/child.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { memoryLogger, startInProcessService } from './support/service.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, type VenueCredentials } from './support/venues.ts';
 import { Workload } from './support/workload.ts';
 

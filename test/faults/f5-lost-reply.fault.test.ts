@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../support/until.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { type InProcessService, memoryLogger, startInProcessService } from './support/service.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, venueOrdersOf } from './support/venues.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VenueAdapter } from '../../adapters/venues/port.ts';
+import { until } from '../support/until.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { type InProcessService, memoryLogger, startInProcessService } from './support/service.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, venueOrdersOf } from './support/venues.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
+import { until } from '../support/until.ts';
 import { omsPositions, venuePositions } from './support/positions.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { type InProcessService, memoryLogger, startInProcessService } from './support/service.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, venueOrdersOf } from './support/venues.ts';
 
 /**

@@ -12,10 +12,10 @@ import { type RunningService, startService } from '../../adapters/service/servic
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
 import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
 import { testDatabase } from '../support/postgres.ts';
+import { until } from '../support/until.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { API_TOKEN, memoryLogger } from './support/service.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues } from './support/venues.ts';
 
 /**

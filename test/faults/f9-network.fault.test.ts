@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient } from '../../adapters/http/client.ts';
+import { until } from '../support/until.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { API_TOKEN, type InProcessService, memoryLogger, startInProcessService } from './support/service.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
-import { until } from '../support/until.ts';
 import { type LocalVenues, startLocalVenues, venueOrdersOf } from './support/venues.ts';
 
 /**
