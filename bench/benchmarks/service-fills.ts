@@ -3,7 +3,7 @@ import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts
 import { ORDER_STREAM_PREFIX } from '../../domain/order/contract.ts';
 import { testDatabase } from '../../test/support/postgres.ts';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
-import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
+import { type BenchContext, type Benchmark, ratesFromEnv } from '../lib/benchmark.ts';
 import { measure, median, percentile } from '../lib/stats.ts';
 import { type BenchService, type StoreKind, startBenchService } from '../service/service-fixture.ts';
 import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
@@ -363,11 +363,6 @@ const report = (
   );
 };
 
-const list = (name: string, fallback: number[]) => {
-  const text = process.env[name];
-  return text ? text.split(',').map(Number) : fallback;
-};
-
 export const benchmark: Benchmark = {
   name: 'service-fills',
   description:
@@ -381,7 +376,7 @@ export const benchmark: Benchmark = {
           'PostgreSQL',
           context,
           db.url,
-          list('B9_PG_RATES', [1000, 2500, 5000]),
+          ratesFromEnv('B9_PG_RATES', [1000, 2500, 5000]),
           orders,
         );
         report(r, db.source, orders, context);
@@ -396,7 +391,7 @@ export const benchmark: Benchmark = {
         'PGlite',
         context,
         undefined,
-        list('B9_PGLITE_RATES', [500, 1000, 2500]),
+        ratesFromEnv('B9_PGLITE_RATES', [500, 1000, 2500]),
         orders,
       );
       report(r, 'on disk in a temp directory', orders, context);

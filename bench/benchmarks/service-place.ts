@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { testDatabase } from '../../test/support/postgres.ts';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
-import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
+import { type BenchContext, type Benchmark, ratesFromEnv } from '../lib/benchmark.ts';
 import { measure, measureOpenLoop, median, percentile } from '../lib/stats.ts';
 import { type StoreKind, startBenchService } from '../service/service-fixture.ts';
 import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
@@ -227,11 +227,6 @@ const report = (r: TargetResult, context: BenchContext) => {
   }
 };
 
-const rateList = (name: string, fallback: number[]) => {
-  const text = process.env[name];
-  return text ? text.split(',').map(Number) : fallback;
-};
-
 export const benchmark: Benchmark = {
   name: 'service-place',
   description:
@@ -254,7 +249,7 @@ export const benchmark: Benchmark = {
           'PostgreSQL',
           context,
           db.url,
-          rateList('B8_PG_RATES', [100, 250, 500]),
+          ratesFromEnv('B8_PG_RATES', [100, 250, 500]),
         );
         result.note = `${db.source}; synchronous_commit=${settings.sc}, fsync=${settings.fsync}`;
         report(result, context);
@@ -269,7 +264,7 @@ export const benchmark: Benchmark = {
         'PGlite',
         context,
         undefined,
-        rateList('B8_PGLITE_RATES', [50, 100, 250]),
+        ratesFromEnv('B8_PGLITE_RATES', [50, 100, 250]),
       );
       result.note = 'on disk in a temp directory';
       report(result, context);

@@ -21,3 +21,9 @@ export interface BenchContext {
 
 export const machine = (): string =>
   `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), node ${process.version}`;
+
+/** A comma-separated list of rates from the environment variable `name`, else `fallback`. */
+export const ratesFromEnv = (name: string, fallback: readonly number[]): number[] => {
+  const text = process.env[name];
+  return text ? text.split(',').map(Number) : [...fallback];
+};
