@@ -11,7 +11,7 @@ import { openEventStoreDbEventStore } from './event-store/eventstoredb/eventstor
 import { openPgliteEventStore } from './event-store/pglite/pglite-event-store.ts';
 import type { EventStore } from './event-store/port.ts';
 import { openPostgresEventStore } from './event-store/postgres/postgres-event-store.ts';
-import { routes } from './http/routes.ts';
+import { routesFor } from './http/routes.ts';
 import { createHttpServer } from './http/server.ts';
 import type { VenueAccountSettings } from './service/order-service.ts';
 import { type RunningService, startService } from './service/service.ts';
@@ -230,12 +230,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
 
     const { token, source } = await apiToken(config);
     const http: FastifyInstance = createHttpServer({
-      routes: routes({
-        service: service.service,
-        queries: service.readModel,
-        registry: service.registry,
-        parkedOrders: () => service.processor.parkedCount(),
-      }),
+      routes: routesFor(service),
       token,
       logger: logger.child({ component: 'http' }),
       version: '0.1.0',

@@ -9,6 +9,7 @@ import {
   KillSwitchRequestSchema,
   PlaceOrderRequestSchema,
 } from '../service/requests.ts';
+import type { RunningService } from '../service/service.ts';
 import { InvalidCursorError } from '../service/sql-read-model.ts';
 import type { VenueRegistry } from '../service/venue-registry.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
@@ -55,6 +56,18 @@ export interface RouteDeps<P> {
   registry: VenueRegistry;
   /** Orders waiting for a paused venue. */
   parkedOrders: () => number;
+}
+
+/** The API's routes over a running service (what `oms serve`, the benchmarks and the tests expose). */
+export function routesFor<P>(
+  running: Pick<RunningService<P>, 'service' | 'readModel' | 'registry' | 'processor'>,
+): Route[] {
+  return routes({
+    service: running.service,
+    queries: running.readModel,
+    registry: running.registry,
+    parkedOrders: () => running.processor.parkedCount(),
+  });
 }
 
 const OrderIdParamsSchema = z.object({ orderId: z.uuid() }).strict();

@@ -7,7 +7,7 @@ import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-e
 import type { EventStore } from '../../adapters/event-store/port.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
 import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-store.ts';
-import { routes } from '../../adapters/http/routes.ts';
+import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
 import { type RunningService, startService } from '../../adapters/service/service.ts';
 import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
@@ -131,12 +131,7 @@ export async function startBenchService(options: {
   closers.unshift(() => running.stop());
   const token = 'bench-token';
   const server = createHttpServer({
-    routes: routes({
-      service: running.service,
-      queries: running.readModel,
-      registry: running.registry,
-      parkedOrders: () => running.processor.parkedCount(),
-    }),
+    routes: routesFor(running),
     token,
     logger: logger.child({ component: 'http' }),
     version: 'bench',

@@ -6,7 +6,7 @@ import {
 } from '../../adapters/event-store/postgres/postgres-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { ApiError, createApiClient } from '../../adapters/http/client.ts';
-import { routes } from '../../adapters/http/routes.ts';
+import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
 import { type RunningService, startService } from '../../adapters/service/service.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
@@ -65,12 +65,7 @@ describe.skipIf(!pg?.available)('F9: the link to PostgreSQL resets or goes dead'
       defaultWaitMs: 2_000,
     });
     http = createHttpServer({
-      routes: routes({
-        service: running.service,
-        queries: running.readModel,
-        registry: running.registry,
-        parkedOrders: () => running.processor.parkedCount(),
-      }),
+      routes: routesFor(running),
       token: API_TOKEN,
       logger: log.logger,
       version: 'f9',

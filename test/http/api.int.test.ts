@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { createApiClient } from '../../adapters/http/client.ts';
-import { routes } from '../../adapters/http/routes.ts';
+import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
 import type { RunningService } from '../../adapters/service/service.ts';
 import type { LocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
@@ -41,12 +41,7 @@ beforeAll(async () => {
   svc = await startServiceOnLocalDeribit({ clientId: 'api' });
   ({ store, sim, running } = svc);
   app = createHttpServer({
-    routes: routes({
-      service: running.service,
-      queries: running.readModel,
-      registry: running.registry,
-      parkedOrders: () => running.processor.parkedCount(),
-    }),
+    routes: routesFor(running),
     token: TOKEN,
     logger: testLogger,
     version: 'test',

@@ -8,7 +8,7 @@ import {
 } from '../../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../../adapters/event-store/sql/sql-position.ts';
 import { createApiClient } from '../../../adapters/http/client.ts';
-import { routes } from '../../../adapters/http/routes.ts';
+import { routesFor } from '../../../adapters/http/routes.ts';
 import { createHttpServer } from '../../../adapters/http/server.ts';
 import { type RunningService, type ServiceDeps, startService } from '../../../adapters/service/service.ts';
 import type { VenueAdapter } from '../../../adapters/venues/port.ts';
@@ -82,12 +82,7 @@ export async function startInProcessService(
     ...options.service,
   });
   const http = createHttpServer({
-    routes: routes({
-      service: running.service,
-      queries: running.readModel,
-      registry: running.registry,
-      parkedOrders: () => running.processor.parkedCount(),
-    }),
+    routes: routesFor(running),
     token: API_TOKEN,
     logger: logger.child({ component: 'http' }),
     version: 'fault',
