@@ -9,7 +9,7 @@ import { openPostgresEventStore } from '../../adapters/event-store/postgres/post
 import type { SqlExecutor } from '../../adapters/event-store/sql/sql-driver.ts';
 import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-store.ts';
 import { testDatabase } from '../../test/support/postgres.ts';
-import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
+import { type BenchContext, type Benchmark, postgresNote } from '../lib/benchmark.ts';
 import { measureInterleaved, median, percentile } from '../lib/stats.ts';
 
 /**
@@ -259,22 +259,14 @@ export const benchmark: Benchmark = {
           await pool.query(sql);
         },
       };
-      const settings = await pool.query<{ synchronous_commit: string; fsync: string }>(
-        "select current_setting('synchronous_commit') as synchronous_commit, current_setting('fsync') as fsync",
-      );
-      const s = settings.rows[0]!;
+      const note = await postgresNote(db.source, pool);
       try {
         const rows = await runTarget(
           { name: 'PostgreSQL', store, baseline, prepared: true, close: async () => undefined },
           context,
           { b1: scaled(2000, context), b2: scaled(4000, context), b4: scaled(100, context) },
         );
-        report(
-          'PostgreSQL',
-          `${db.source}; synchronous_commit=${s.synchronous_commit}, fsync=${s.fsync}`,
-          rows,
-          context,
-        );
+        report('PostgreSQL', note, rows, context);
       } finally {
         await pool.end();
         await store.close();

@@ -20,7 +20,7 @@ import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { generateHistory } from '../../test/projections/support/history-generator.ts';
 import { testDatabase } from '../../test/support/postgres.ts';
-import type { BenchContext, Benchmark } from '../lib/benchmark.ts';
+import { type BenchContext, type Benchmark, postgresNote } from '../lib/benchmark.ts';
 import { measure, median, percentile } from '../lib/stats.ts';
 import { loadHistory } from '../projections/load-history.ts';
 
@@ -334,9 +334,6 @@ export const benchmark: Benchmark = {
     if (db.available) {
       const store = await openPostgresEventStore({ connectionString: db.url, maxConnections: 20 });
       const readModels = createPostgresReadModelDb({ pool: store.pool });
-      const settings = await store.pool.query<{ s: string; f: string }>(
-        "select current_setting('synchronous_commit') as s, current_setting('fsync') as f",
-      );
       const target: Target = {
         name: 'PostgreSQL',
         store,
@@ -344,7 +341,7 @@ export const benchmark: Benchmark = {
         childArgs: ['postgres', db.url],
         beforeChild: async () => undefined,
         afterChild: async () => undefined,
-        note: `${db.source}; synchronous_commit=${settings.rows[0]!.s}, fsync=${settings.rows[0]!.f}`,
+        note: await postgresNote(db.source, store.pool),
         copy: async (table, columns, csv) => {
           const client = await store.pool.connect();
           try {

@@ -1,7 +1,8 @@
 import { loadavg } from 'node:os';
+import pg from 'pg';
 import { testDatabase } from '../../test/support/postgres.ts';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
-import { type BenchContext, type Benchmark, ratesFromEnv } from '../lib/benchmark.ts';
+import { type BenchContext, type Benchmark, postgresNote, ratesFromEnv } from '../lib/benchmark.ts';
 import { measure, measureOpenLoop, median, percentile } from '../lib/stats.ts';
 import { type StoreKind, startBenchService } from '../service/service-fixture.ts';
 import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
@@ -235,23 +236,14 @@ export const benchmark: Benchmark = {
     const db = await testDatabase('bench-service-place');
     if (db.available) {
       try {
-        const settings = await (async () => {
-          const { default: pg } = await import('pg');
-          const client = new pg.Client({ connectionString: db.url });
-          await client.connect();
-          const r = await client.query(
-            "select current_setting('synchronous_commit') as sc, current_setting('fsync') as fsync",
-          );
-          await client.end();
-          return r.rows[0] as { sc: string; fsync: string };
-        })();
         const result = await runTarget(
           'PostgreSQL',
           context,
           db.url,
           ratesFromEnv('B8_PG_RATES', [100, 250, 500]),
         );
-        result.note = `${db.source}; synchronous_commit=${settings.sc}, fsync=${settings.fsync}`;
+        const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+        result.note = await postgresNote(db.source, pool).finally(() => pool.end());
         report(result, context);
       } finally {
         await db.drop();

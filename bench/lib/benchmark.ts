@@ -27,3 +27,19 @@ export const ratesFromEnv = (name: string, fallback: readonly number[]): number[
   const text = process.env[name];
   return text ? text.split(',').map(Number) : [...fallback];
 };
+
+/** Anything that runs a query: a `pg` pool or client. */
+interface Queryable {
+  query<R>(text: string): Promise<{ rows: R[] }>;
+}
+
+/**
+ * Where a PostgreSQL run was measured, for the report: the database's source and its durability
+ * settings (a throwaway cluster runs with `fsync=off`, the machine's server with `fsync=on`).
+ */
+export const postgresNote = async (source: string, sql: Queryable): Promise<string> => {
+  const { rows } = await sql.query<{ sc: string; fsync: string }>(
+    "select current_setting('synchronous_commit') as sc, current_setting('fsync') as fsync",
+  );
+  return `${source}; synchronous_commit=${rows[0]?.sc}, fsync=${rows[0]?.fsync}`;
+};
