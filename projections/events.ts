@@ -1,4 +1,4 @@
-import type { PositionCodec, RecordedEvent } from '../adapters/event-store/port.ts';
+import type { PositionCodec, RecordedEvent } from '../application/ports/event-store.ts';
 import type { EventMetadata } from '../domain/metadata.ts';
 import type { OrderEvent } from '../domain/order/contract.ts';
 import { decodeOrderEvent } from '../domain/order/event-codec.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EventStore } from '../adapters/event-store/port.ts';
+import type { EventStore } from '../application/ports/event-store.ts';
 import type { ReadModelDb } from './db/read-model-db.ts';
 import { ORDER_PROJECTION } from './order-projection.ts';
 import { createProjectionRunner } from './runner.ts';

@@ -1,5 +1,5 @@
-import type { EventStore } from '../adapters/event-store/port.ts';
-import { StreamNotFoundError } from '../adapters/event-store/port.ts';
+import type { EventStore } from '../application/ports/event-store.ts';
+import { StreamNotFoundError } from '../application/ports/event-store.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import { ORDER_STREAM_PREFIX, type OrderParams, orderStreamId } from '../domain/order/contract.ts';
 import { evolve } from '../domain/order/decider.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import type { EventStore, RecordedEvent, SubscriptionMessage } from '../adapters/event-store/port.ts';
+import type { EventStore, RecordedEvent, SubscriptionMessage } from '../application/ports/event-store.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { isTransient, type ReadModelDb, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
@@ -102,6 +102,11 @@ export interface ProjectionRunner<P> {
    * ProjectionFailedError if the projection failed, ProjectionStoppedError if it was stopped.
    */
   whenCaughtUp(position: P, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once the runner has caught up with the store and follows it live (the first time);
+   * rejects if it failed or was stopped before that.
+   */
+  whenLive(): Promise<void>;
   status(): RunnerStatus;
 }
 
@@ -154,6 +159,11 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   });
   // Callers that never await `done` must not see an unhandled rejection.
   done.catch(() => undefined);
+  let settleLive!: { resolve(): void; reject(e: unknown): void };
+  const liveOnce = new Promise<void>((resolve, reject) => {
+    settleLive = { resolve, reject };
+  });
+  liveOnce.catch(() => undefined);
   let running: Promise<void> | undefined;
 
   const parse = (text: string): P => (text === '' ? codec.start : codec.parse(text));
@@ -356,6 +366,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   const followLive = () =>
     new Promise<void>((resolve, reject) => {
       state = 'live';
+      settleLive.resolve();
       const queue: SubscriptionMessage<P>[] = [];
       let draining = false;
       let finished = false;
@@ -479,12 +490,14 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       }
       state = 'stopped';
       rejectWaiters(new ProjectionStoppedError(name));
+      settleLive.reject(new ProjectionStoppedError(name));
       settle.resolve();
     } catch (error) {
       if (abort.signal.aborted && !(error instanceof HandlerError)) {
         // Stopped while waiting for the lock or in the middle of a batch: not a failure.
         state = 'stopped';
         rejectWaiters(new ProjectionStoppedError(name));
+        settleLive.reject(new ProjectionStoppedError(name));
         settle.resolve();
         return;
       }
@@ -504,6 +517,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       }
       state = 'failed';
       rejectWaiters(failure);
+      settleLive.reject(failure);
       settle.reject(failure);
     } finally {
       await lock?.release();
@@ -521,10 +535,12 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       if (running) await running;
       else {
         state = 'stopped';
+        settleLive.reject(new ProjectionStoppedError(name));
         settle.resolve();
       }
     },
     done,
+    whenLive: () => liveOnce,
     whenCaughtUp: (position, timeoutMs = 5000) => {
       if (failure) return Promise.reject(failure);
       if (reached(position)) return Promise.resolve();

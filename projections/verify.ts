@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { EventStore } from '../adapters/event-store/port.ts';
+import type { EventStore } from '../application/ports/event-store.ts';
 import type { ReadModelDb, SqlRunner } from './db/read-model-db.ts';
 import { ORDER_PROJECTION } from './order-projection.ts';
 import { createProjectionRunner } from './runner.ts';

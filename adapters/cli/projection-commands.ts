@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { EventStore } from '../../adapters/event-store/port.ts';
+import type { EventStore } from '../../application/ports/event-store.ts';
 import { exists } from '../../domain/order/state.ts';
 import { averageEntry } from '../../domain/position/position.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
@@ -10,7 +10,7 @@ import { type RebuildProgress, rebuildReadModels } from '../../projections/rebui
 import { parseAsOf, replayOrder, replayPositions } from '../../projections/replay.ts';
 import { listProjections, type ProjectionRow } from '../../projections/schema.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
-import { createLogger, openStore } from '../composition-root.ts';
+import { createLogger, openStore } from '../composition/root.ts';
 import { type Config, loadConfig } from '../config/config.ts';
 
 /**

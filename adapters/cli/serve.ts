@@ -1,4 +1,4 @@
-import { type App, startApp } from '../composition-root.ts';
+import { type App, startApp } from '../composition/root.ts';
 import type { Config } from '../config/config.ts';
 import type { Output } from './client-commands.ts';
 

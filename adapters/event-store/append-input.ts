@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { InvalidAppendError } from './errors.ts';
-import { type EventToAppend, type ExpectedRevision, expectedRevisionSchema, streamIdSchema } from './port.ts';
+import {
+  type EventToAppend,
+  type ExpectedRevision,
+  expectedRevisionSchema,
+  streamIdSchema,
+} from '../../application/ports/event-store.ts';
+import { InvalidAppendError } from '../../application/ports/event-store-errors.ts';
 
 // Ids, types and the expected revision are checked by zod; data and metadata by serializing them
 // (which the stores do anyway): walking every JSON tree with zod cost ~15% of a 100-event append.

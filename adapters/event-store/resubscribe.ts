@@ -1,24 +1,7 @@
 import { defer, filter, type Observable, type RetryConfig, retry, tap, throwError, timer } from 'rxjs';
-import { StoreUnavailableError } from './errors.ts';
-import type { PositionCodec, SubscriptionMessage } from './port.ts';
-
-export interface BackoffOptions {
-  /** First delay after a failure; doubles per consecutive failure (with jitter) up to `maxDelayMs`. */
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export const defaultBackoff: BackoffOptions = { initialDelayMs: 100, maxDelayMs: 10_000 };
-
-/** Exponential backoff with "equal jitter": between half and all of the doubled delay. */
-export const backoffDelay = (
-  options: BackoffOptions,
-  failures: number,
-  random: () => number = Math.random,
-) => {
-  const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.max(0, failures - 1));
-  return ceiling / 2 + (random() * ceiling) / 2;
-};
+import type { PositionCodec, SubscriptionMessage } from '../../application/ports/event-store.ts';
+import { StoreUnavailableError } from '../../application/ports/event-store-errors.ts';
+import { type BackoffOptions, backoffDelay } from '../../application/support/backoff.ts';
 
 /**
  * Wraps a store's raw subscription (`open(after)`) so that it survives transient failures: on a

@@ -1,26 +1,26 @@
 import { z } from 'zod';
-import { VenueSchema } from '../../domain/instrument.ts';
-import type { OrderService, RequestContext, ServiceResult } from '../service/order-service.ts';
-import { OrderViewSchema, TimelineEntrySchema } from '../service/order-view.ts';
+import type { OrderService, RequestContext, ServiceResult } from '../../application/orders/order-service.ts';
+import { OrderViewSchema, TimelineEntrySchema } from '../../application/orders/order-view.ts';
 import {
   AmendOrderRequestSchema,
   CancelAllRequestSchema,
   ClosePositionRequestSchema,
   KillSwitchRequestSchema,
   PlaceOrderRequestSchema,
-} from '../service/requests.ts';
-import type { RunningService } from '../service/service.ts';
-import { InvalidCursorError } from '../service/sql-read-model.ts';
-import type { VenueRegistry } from '../service/venue-registry.ts';
-import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
+} from '../../application/orders/requests.ts';
 import {
   type ApiQueries,
+  InvalidCursorError,
   OrderListQuerySchema,
   OrderPageSchema,
   PositionRowSchema,
   PositionsQuerySchema,
   ProjectionHealthSchema,
-} from './queries.ts';
+} from '../../application/ports/queries.ts';
+import type { OrderApplication } from '../../application/service.ts';
+import type { VenueRegistry } from '../../application/venues/venue-registry.ts';
+import { VenueSchema } from '../../domain/instrument.ts';
+import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
 
 export interface RouteInput {
   body: unknown;
@@ -60,7 +60,7 @@ export interface RouteDeps<P> {
 
 /** The API's routes over a running service (what `oms serve`, the benchmarks and the tests expose). */
 export function routesFor<P>(
-  running: Pick<RunningService<P>, 'service' | 'readModel' | 'registry' | 'processor'>,
+  running: Pick<OrderApplication<P>, 'service' | 'registry' | 'processor'> & { readModel: ApiQueries },
 ): Route[] {
   return routes({
     service: running.service,

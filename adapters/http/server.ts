@@ -7,7 +7,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { IdempotencyKeySchema } from '../service/requests.ts';
+import { IdempotencyKeySchema } from '../../application/orders/requests.ts';
 import { HttpError, validationError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './routes.ts';

@@ -9,7 +9,7 @@ import {
   StreamNotFoundError,
   type SubscriptionMessage,
   WrongExpectedVersionError,
-} from '../../adapters/event-store/port.ts';
+} from '../../application/ports/event-store.ts';
 import { Recorder } from './recorder.ts';
 
 /**

@@ -22,7 +22,7 @@ import {
   StoreUnavailableError,
   StreamNotFoundError,
   WrongExpectedVersionError,
-} from '../../adapters/event-store/port.ts';
+} from '../../application/ports/event-store.ts';
 
 describe('EventStoreDB revisions', () => {
   it('passes expected revisions through unchanged (the client uses the same sentinels)', () => {

@@ -5,7 +5,7 @@ import {
   type EventStoreDbEventStore,
   openEventStoreDbEventStore,
 } from '../../adapters/event-store/eventstoredb/eventstoredb-event-store.ts';
-import type { EventToAppend, JsonValue, SubscriptionMessage } from '../../adapters/event-store/port.ts';
+import type { EventToAppend, JsonValue, SubscriptionMessage } from '../../application/ports/event-store.ts';
 import type { DropKind } from './esdb-stand-in/read-service.ts';
 import { type EsdbStandIn, type EsdbStandInOptions, startEsdbStandIn } from './esdb-stand-in/server.ts';
 import { Recorder } from './recorder.ts';

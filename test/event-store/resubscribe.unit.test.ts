@@ -1,9 +1,10 @@
 import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../adapters/event-store/errors.ts';
-import type { RecordedEvent, SubscriptionMessage } from '../../adapters/event-store/port.ts';
-import { backoffDelay, resubscribing } from '../../adapters/event-store/resubscribe.ts';
+import { resubscribing } from '../../adapters/event-store/resubscribe.ts';
 import { type SqlPosition, sqlPositions } from '../../adapters/event-store/sql/sql-position.ts';
+import type { RecordedEvent, SubscriptionMessage } from '../../application/ports/event-store.ts';
+import { StoreUnavailableError } from '../../application/ports/event-store-errors.ts';
+import { backoffDelay } from '../../application/support/backoff.ts';
 import { Recorder } from './recorder.ts';
 
 const at = (gp: number): SqlPosition => ({ tx: 10n, gp: BigInt(gp) });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { VenueAdapter } from '../../adapters/venues/port.ts';
+import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { until } from '../support/until.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
 import { type InProcessService, memoryLogger, startInProcessService } from './support/service.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
-import type { VenueReport } from '../../adapters/venues/port.ts';
+import type { VenueReport } from '../../application/ports/venue.ts';
 import { until } from '../support/until.ts';
 import { orderViolations } from './support/invariants.ts';
 import { omsPositions, venuePositions } from './support/positions.ts';

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningService, startService } from '../../adapters/composition/service.ts';
 import {
   openPostgresEventStore,
   type PostgresEventStore,
@@ -8,7 +9,6 @@ import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts
 import { ApiError, createApiClient } from '../../adapters/http/client.ts';
 import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
-import { type RunningService, startService } from '../../adapters/service/service.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
 import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
 import { testDatabase } from '../support/postgres.ts';

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../adapters/composition/service.ts';
 import type { PgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { createApiClient } from '../../adapters/http/client.ts';
 import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
-import type { RunningService } from '../../adapters/service/service.ts';
 import type { LocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
 import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from '../service/support.ts';
 

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerProjectionCommands } from '../../adapters/cli/projection-commands.ts';
-import { openStore } from '../../adapters/composition-root.ts';
+import { openStore } from '../../adapters/composition/root.ts';
 import { loadConfig } from '../../adapters/config/config.ts';
 import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';

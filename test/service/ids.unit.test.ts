@@ -1,6 +1,6 @@
 import { v5 as uuidv5 } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { deterministicId, fillEventId, orderIdForKey } from '../../adapters/service/ids.ts';
+import { deterministicId, fillEventId, orderIdForKey } from '../../application/orders/ids.ts';
 
 describe('deterministic ids', () => {
   it('are the UUID v5 of the parts joined by U+001F, as the uuid package computes them (ids already stored stay valid)', () => {

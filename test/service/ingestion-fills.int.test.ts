@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ingestion } from '../../adapters/service/ingestion.ts';
-import type { VenueFill } from '../../adapters/venues/port.ts';
+import { Ingestion } from '../../application/ingestion/ingestion.ts';
+import type { VenueFill } from '../../application/ports/venue.ts';
 import { Decimal } from '../../domain/decimal.ts';
 import { orderStreamId } from '../../domain/order/contract.ts';
 import { exists } from '../../domain/order/state.ts';

@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InstrumentsUnavailableError, MarketData } from '../../adapters/service/market-data.ts';
-import type { VenueEntry } from '../../adapters/service/venue-registry.ts';
 import { createDeribitAdapter, type DeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import { InstrumentsUnavailableError, MarketData } from '../../application/venues/market-data.ts';
+import type { VenueEntry } from '../../application/venues/venue-registry.ts';
 
 const logger = pino({ level: 'silent' });
 let sim: LocalDeribit;

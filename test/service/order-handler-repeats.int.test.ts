@@ -5,7 +5,7 @@ import {
   type PgliteEventStore,
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
-import { createOrderHandler, type OrderHandler } from '../../adapters/service/order-handler.ts';
+import { createOrderHandler, type OrderHandler } from '../../application/orders/order-handler.ts';
 import { type OrderCommand, orderStreamId } from '../../domain/order/contract.ts';
 import { command, placeData, report } from '../domain/fixtures.ts';
 

@@ -5,8 +5,8 @@ import {
   type PgliteEventStore,
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
-import { orderIdForKey } from '../../adapters/service/ids.ts';
-import { createOrderHandler, type OrderHandler } from '../../adapters/service/order-handler.ts';
+import { orderIdForKey } from '../../application/orders/ids.ts';
+import { createOrderHandler, type OrderHandler } from '../../application/orders/order-handler.ts';
 import { type OrderCommand, orderStreamId } from '../../domain/order/contract.ts';
 import { exists } from '../../domain/order/state.ts';
 import { command, placeData, report } from '../domain/fixtures.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SubmissionProcessor } from '../../adapters/service/submission.ts';
+import { SubmissionProcessor } from '../../application/submission/submission.ts';
 import { orderStreamId } from '../../domain/order/contract.ts';
 import { memoryLogger } from '../faults/support/service.ts';
 import { until } from '../support/until.ts';

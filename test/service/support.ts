@@ -1,15 +1,15 @@
 import pino from 'pino';
+import { type RunningService, startService } from '../../adapters/composition/service.ts';
 import {
   openPgliteEventStore,
   type PgliteEventStore,
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
-import type { VenueAccountSettings } from '../../adapters/service/order-service.ts';
-import { PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
-import { type RunningService, startService } from '../../adapters/service/service.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
-import type { VenueAdapter } from '../../adapters/venues/port.ts';
+import type { VenueAccountSettings } from '../../application/orders/order-service.ts';
+import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
 import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
 import { until } from '../support/until.ts';

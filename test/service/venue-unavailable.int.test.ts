@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlaceOrderRequestSchema } from '../../adapters/service/requests.ts';
+import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
 
 let svc: ServiceOnLocalDeribit;

@@ -9,12 +9,6 @@ import {
 } from '@eventstore/db-client';
 import { z } from 'zod';
 import {
-  InvalidAppendError,
-  StoreUnavailableError,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
-} from '../errors.ts';
-import {
   type CurrentRevision,
   type EventFilter,
   type ExpectedRevision,
@@ -22,7 +16,13 @@ import {
   jsonValueSchema,
   type PositionCodec,
   type RecordedEvent,
-} from '../port.ts';
+} from '../../../application/ports/event-store.ts';
+import {
+  InvalidAppendError,
+  StoreUnavailableError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../../../application/ports/event-store-errors.ts';
 
 /**
  * Pure translation between the port and `@eventstore/db-client` 6.x: revisions, positions,

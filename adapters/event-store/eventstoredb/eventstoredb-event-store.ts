@@ -10,8 +10,6 @@ import {
 } from '@eventstore/db-client';
 import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { checkAppendInput } from '../append-input.ts';
-import { StoreUnavailableError } from '../errors.ts';
 import {
   type AppendResult,
   type EventFilter,
@@ -20,8 +18,11 @@ import {
   type ReadAllResult,
   type RecordedEvent,
   type SubscriptionMessage,
-} from '../port.ts';
-import { type BackoffOptions, defaultBackoff, resubscribing } from '../resubscribe.ts';
+} from '../../../application/ports/event-store.ts';
+import { StoreUnavailableError } from '../../../application/ports/event-store-errors.ts';
+import { type BackoffOptions, defaultBackoff } from '../../../application/support/backoff.ts';
+import { checkAppendInput } from '../append-input.ts';
+import { resubscribing } from '../resubscribe.ts';
 import {
   type EsdbPosition,
   esdbPositions,

@@ -1,7 +1,7 @@
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { StoreLockedError } from '../errors.ts';
+import { StoreLockedError } from '../../../application/ports/event-store-errors.ts';
 
 /**
  * PGlite takes no lock on its data directory (PGlite issue #1106): two processes on one directory

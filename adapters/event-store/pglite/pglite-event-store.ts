@@ -1,6 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { z } from 'zod';
-import type { BackoffOptions } from '../resubscribe.ts';
+import type { BackoffOptions } from '../../../application/support/backoff.ts';
 import type { SqlDriver, SqlExecutor, SqlResult } from '../sql/sql-driver.ts';
 import { translateSqlError } from '../sql/sql-errors.ts';
 import { createSqlEventStore, migrate, type SqlEventStore } from '../sql/sql-event-store.ts';

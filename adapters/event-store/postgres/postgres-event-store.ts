@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import type { BackoffOptions } from '../resubscribe.ts';
+import type { BackoffOptions } from '../../../application/support/backoff.ts';
 import { buildQueries } from '../sql/queries.ts';
 import { createSqlEventStore, migrate, type SqlEventStore } from '../sql/sql-event-store.ts';
 import { createPostgresDriver } from './postgres-driver.ts';

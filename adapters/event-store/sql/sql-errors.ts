@@ -1,5 +1,8 @@
-import { StoreUnavailableError, WrongExpectedVersionError } from '../errors.ts';
-import type { ExpectedRevision } from '../port.ts';
+import type { ExpectedRevision } from '../../../application/ports/event-store.ts';
+import {
+  StoreUnavailableError,
+  WrongExpectedVersionError,
+} from '../../../application/ports/event-store-errors.ts';
 import { EVENT_ID_CONSTRAINT, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema.ts';
 
 /** SQLSTATEs after which the same statement may succeed later: connection, resources, shutdown, conflicts. */

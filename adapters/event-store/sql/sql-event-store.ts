@@ -1,7 +1,5 @@
 import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { checkAppendInput } from '../append-input.ts';
-import { StreamNotFoundError } from '../errors.ts';
 import {
   type AppendOptions,
   type AppendResult,
@@ -17,8 +15,11 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   type SubscriptionMessage,
-} from '../port.ts';
-import { type BackoffOptions, defaultBackoff, resubscribing } from '../resubscribe.ts';
+} from '../../../application/ports/event-store.ts';
+import { StreamNotFoundError } from '../../../application/ports/event-store-errors.ts';
+import { type BackoffOptions, defaultBackoff } from '../../../application/support/backoff.ts';
+import { checkAppendInput } from '../append-input.ts';
+import { resubscribing } from '../resubscribe.ts';
 import { buildQueries, type Queries } from './queries.ts';
 import {
   checkSchemaName,

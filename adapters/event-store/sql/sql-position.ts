@@ -1,4 +1,4 @@
-import type { PositionCodec } from '../port.ts';
+import type { PositionCodec } from '../../../application/ports/event-store.ts';
 
 /**
  * A position in `$all` on PostgreSQL and PGlite: the writing transaction's id (xid8) and the

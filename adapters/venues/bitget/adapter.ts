@@ -1,10 +1,6 @@
 import type { Logger } from 'pino';
 import { filter, type Observable, Subject, Subscription } from 'rxjs';
 import { z } from 'zod';
-import type { Decimal } from '../../../domain/decimal.ts';
-import type { BitgetProductType, Instrument } from '../../../domain/instrument.ts';
-import type { VenueLatency } from '../../../domain/metadata.ts';
-import type { Amendment, OrderParams, PositionMode } from '../../../domain/order/contract.ts';
 import type {
   AmendResult,
   CancelResult,
@@ -18,7 +14,11 @@ import type {
   VenuePosition,
   VenueReport,
   VenueUnknown,
-} from '../port.ts';
+} from '../../../application/ports/venue.ts';
+import type { Decimal } from '../../../domain/decimal.ts';
+import type { BitgetProductType, Instrument } from '../../../domain/instrument.ts';
+import type { VenueLatency } from '../../../domain/metadata.ts';
+import type { Amendment, OrderParams, PositionMode } from '../../../domain/order/contract.ts';
 import {
   placeOrderRequest,
   positionModeOf,

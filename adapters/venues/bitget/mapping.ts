@@ -1,3 +1,9 @@
+import type {
+  VenueFill,
+  VenueOrderSnapshot,
+  VenueOrderStatus,
+  VenuePosition,
+} from '../../../application/ports/venue.ts';
 import { type Decimal, ZERO } from '../../../domain/decimal.ts';
 import { type BitgetProductType, type Instrument, InstrumentSchema } from '../../../domain/instrument.ts';
 import type {
@@ -8,7 +14,6 @@ import type {
   PositionMode,
   TradeSide,
 } from '../../../domain/order/contract.ts';
-import type { VenueFill, VenueOrderSnapshot, VenueOrderStatus, VenuePosition } from '../port.ts';
 import type {
   BitgetOrderStatus,
   BitgetSide,

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable, Subject } from 'rxjs';
 import WebSocket from 'ws';
-import type { VenueConnectionState, VenueConnectionStatus } from '../port.ts';
+import type { VenueConnectionState, VenueConnectionStatus } from '../../../application/ports/venue.ts';
 import { classifyBitgetCode } from './codes.ts';
 import { isRecord, parseVenueJson } from './json.ts';
 import { type Credentials, signWsLogin } from './signing.ts';

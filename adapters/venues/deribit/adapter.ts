@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable, Subject } from 'rxjs';
 import { z } from 'zod';
-import type { Decimal } from '../../../domain/decimal.ts';
-import type { Instrument } from '../../../domain/instrument.ts';
-import type { Amendment, OrderParams } from '../../../domain/order/contract.ts';
 import type {
   AmendResult,
   CancelResult,
@@ -20,7 +17,10 @@ import type {
   VenueRefusal,
   VenueReport,
   VenueUnknown,
-} from '../port.ts';
+} from '../../../application/ports/venue.ts';
+import type { Decimal } from '../../../domain/decimal.ts';
+import type { Instrument } from '../../../domain/instrument.ts';
+import type { Amendment, OrderParams } from '../../../domain/order/contract.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
 import { type HttpAuth, httpRequest } from './http-rpc.ts';
 import {

@@ -1,7 +1,12 @@
+import type {
+  VenueFill,
+  VenueOrderSnapshot,
+  VenueOrderStatus,
+  VenuePosition,
+} from '../../../application/ports/venue.ts';
 import { assertNever } from '../../../domain/assert-never.ts';
 import { type Instrument, InstrumentSchema } from '../../../domain/instrument.ts';
 import type { CancelReason, OrderParams, OrderType, TimeInForce } from '../../../domain/order/contract.ts';
-import type { VenueFill, VenueOrderSnapshot, VenueOrderStatus, VenuePosition } from '../port.ts';
 import { DeribitError } from './errors.ts';
 import {
   describeIssues,

@@ -1,4 +1,4 @@
-import type { LoadedOrder } from '../../../adapters/service/order-handler.ts';
+import type { LoadedOrder } from '../../../application/orders/order-handler.ts';
 import { evolve } from '../../../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../../../domain/order/state.ts';
 import { isTerminal, type TransitionEvent, targetOf } from '../../../domain/order/transitions.ts';

@@ -1,6 +1,11 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import {
+  type RunningService,
+  type ServiceDeps,
+  startService,
+} from '../../../adapters/composition/service.ts';
 import { LOG_REDACT_PATHS } from '../../../adapters/config/config.ts';
 import {
   openPgliteEventStore,
@@ -10,8 +15,7 @@ import type { SqlPosition } from '../../../adapters/event-store/sql/sql-position
 import { createApiClient } from '../../../adapters/http/client.ts';
 import { routesFor } from '../../../adapters/http/routes.ts';
 import { createHttpServer } from '../../../adapters/http/server.ts';
-import { type RunningService, type ServiceDeps, startService } from '../../../adapters/service/service.ts';
-import type { VenueAdapter } from '../../../adapters/venues/port.ts';
+import type { VenueAdapter } from '../../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../../domain/risk/pre-trade.ts';
 import { createPgliteReadModelDb } from '../../../projections/db/pglite.ts';
 import { until } from '../../support/until.ts';

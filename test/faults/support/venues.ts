@@ -6,7 +6,7 @@ import {
   type DeribitAdapterOptions,
 } from '../../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
-import type { VenueAdapter } from '../../../adapters/venues/port.ts';
+import type { VenueAdapter } from '../../../application/ports/venue.ts';
 
 /** Venue credentials of a scenario (F13 gives sentinel values to look for). */
 export interface VenueCredentials {

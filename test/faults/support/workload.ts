@@ -1,6 +1,6 @@
 import { type ApiClient, ApiError } from '../../../adapters/http/client.ts';
-import { clientOrderIdFor } from '../../../adapters/service/client-order-id.ts';
-import { orderIdForKey } from '../../../adapters/service/ids.ts';
+import { clientOrderIdFor } from '../../../application/orders/client-order-id.ts';
+import { orderIdForKey } from '../../../application/orders/ids.ts';
 import type { Rng } from './random.ts';
 import type { LocalVenues } from './venues.ts';
 

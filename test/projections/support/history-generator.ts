@@ -1,5 +1,5 @@
-import type { EventToAppend, ExpectedRevision } from '../../../adapters/event-store/port.ts';
 import { seededRandom as prng } from '../../../adapters/venues/seeded-random.ts';
+import type { EventToAppend, ExpectedRevision } from '../../../application/ports/event-store.ts';
 import { Decimal as Dec, type Decimal } from '../../../domain/decimal.ts';
 import { type Instrument, InstrumentSchema } from '../../../domain/instrument.ts';
 import type { CommandMetadata, Source } from '../../../domain/metadata.ts';

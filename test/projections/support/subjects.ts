@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { openPgliteEventStore } from '../../../adapters/event-store/pglite/pglite-event-store.ts';
-import type { EventStore } from '../../../adapters/event-store/port.ts';
 import { openPostgresEventStore } from '../../../adapters/event-store/postgres/postgres-event-store.ts';
 import type { SqlPosition } from '../../../adapters/event-store/sql/sql-position.ts';
+import type { EventStore } from '../../../application/ports/event-store.ts';
 import type { CommandMetadata } from '../../../domain/metadata.ts';
 import { type OrderEvent, orderStreamId } from '../../../domain/order/contract.ts';
 import { encodeOrderEvent } from '../../../domain/order/event-codec.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BitgetRequestError, createBitgetAdapter } from '../../../adapters/venues/bitget/adapter.ts';
 import { startLocalBitget } from '../../../adapters/venues/bitget/local/server.ts';
-import type { VenueOrderSnapshot } from '../../../adapters/venues/port.ts';
+import type { VenueOrderSnapshot } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import { orderParams } from './fixtures/orders.ts';
 import { CREDENTIALS, first, memoryLogger, SECRETS, startVenue, type Venue, waitFor } from './support.ts';

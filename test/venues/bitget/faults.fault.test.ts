@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBitgetAdapter } from '../../../adapters/venues/bitget/adapter.ts';
-import type { VenueConnectionState } from '../../../adapters/venues/port.ts';
+import type { VenueConnectionState } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import { averageEntry } from '../../../domain/position/position.ts';
 import { orderParams } from './fixtures/orders.ts';
@@ -101,7 +101,7 @@ describe('F6: a retried submission meets 40786 (duplicate clientOid)', () => {
     expect(venue.local.orders()).toHaveLength(1);
     expect(retry.outcome === 'accepted' && retry.venueOrderId).toBe(only?.orderId);
     // And the order's history says accepted, never rejected
-    const { placeResultCommands } = await import('../../../adapters/venues/report-commands.ts');
+    const { placeResultCommands } = await import('../../../application/orders/report-commands.ts');
     for (const command of placeResultCommands(oms.order(orderId), retry))
       oms.apply(orderId, command, 'venue');
     expect(oms.order(orderId).status).toBe('open');

@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { BitgetAdapter } from '../../../adapters/venues/bitget/adapter.ts';
-import type {
-  VenueFill,
-  VenueOrderSnapshot,
-  VenuePosition,
-  VenueReport,
-} from '../../../adapters/venues/port.ts';
 import {
   amendResultCommands,
   cancelResultCommands,
@@ -13,7 +7,13 @@ import {
   type OrderCommandBody,
   placeResultCommands,
   snapshotCommands,
-} from '../../../adapters/venues/report-commands.ts';
+} from '../../../application/orders/report-commands.ts';
+import type {
+  VenueFill,
+  VenueOrderSnapshot,
+  VenuePosition,
+  VenueReport,
+} from '../../../application/ports/venue.ts';
 import type { Decimal } from '../../../domain/decimal.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { Source } from '../../../domain/metadata.ts';

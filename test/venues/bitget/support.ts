@@ -15,8 +15,8 @@ import {
   startLocalBitget,
 } from '../../../adapters/venues/bitget/local/server.ts';
 import { canonicalQuery, signedHeaders, signWsLogin } from '../../../adapters/venues/bitget/signing.ts';
-import type { VenueReport } from '../../../adapters/venues/port.ts';
 import { seededRandom as seeded } from '../../../adapters/venues/seeded-random.ts';
+import type { VenueReport } from '../../../application/ports/venue.ts';
 
 /** Sentinel secrets: tests assert they never show up in a log line. */
 export const CREDENTIALS = {

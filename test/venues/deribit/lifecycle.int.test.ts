@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeribitAdapter } from '../../../adapters/venues/deribit/adapter.ts';
 import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
-import type { VenueOrderRef } from '../../../adapters/venues/port.ts';
+import type { VenueOrderRef } from '../../../application/ports/venue.ts';
 import type { Decimal } from '../../../domain/decimal.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { Amendment, OrderParams } from '../../../domain/order/contract.ts';

@@ -1,11 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  AmendResult,
-  CancelResult,
-  PlaceResult,
-  VenueOrderSnapshot,
-  VenueReport,
-} from '../../../adapters/venues/port.ts';
 import {
   amendResultCommands,
   cancelResultCommands,
@@ -13,7 +6,14 @@ import {
   type OrderCommandBody,
   placeResultCommands,
   snapshotCommands,
-} from '../../../adapters/venues/report-commands.ts';
+} from '../../../application/orders/report-commands.ts';
+import type {
+  AmendResult,
+  CancelResult,
+  PlaceResult,
+  VenueOrderSnapshot,
+  VenueReport,
+} from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { VenueLatency } from '../../../domain/metadata.ts';
 import type {

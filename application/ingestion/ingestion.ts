@@ -3,21 +3,21 @@ import type { Subscription } from 'rxjs';
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderParams } from '../../domain/order/contract.ts';
 import { exists } from '../../domain/order/state.ts';
-import type { VenueFill, VenueOrderSnapshot, VenuePosition, VenueReport } from '../venues/port.ts';
+import { orderIdFromClientOrderId } from '../orders/client-order-id.ts';
+import { deterministicId } from '../orders/ids.ts';
+import type { OrderHandler } from '../orders/order-handler.ts';
 import {
   fillCommand,
   fillsMissing,
   type OrderCommandBody,
   snapshotCommands,
-} from '../venues/report-commands.ts';
-import { orderIdFromClientOrderId } from './client-order-id.ts';
-import { deterministicId } from './ids.ts';
-import { KeyedSerialQueue } from './keyed-serial-queue.ts';
-import type { MarketData } from './market-data.ts';
-import type { OrderHandler } from './order-handler.ts';
-import type { ServiceReadModel } from './read-model-port.ts';
+} from '../orders/report-commands.ts';
+import type { ServiceReadModel } from '../ports/read-models.ts';
+import type { VenueFill, VenueOrderSnapshot, VenuePosition, VenueReport } from '../ports/venue.ts';
+import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
+import type { MarketData } from '../venues/market-data.ts';
+import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
-import type { VenueEntry, VenueRegistry } from './venue-registry.ts';
 
 export interface IngestionOptions<P> {
   handler: OrderHandler<P>;

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import { ORDER_STREAM_PREFIX } from '../../domain/order/contract.ts';
 import { exists, type Order } from '../../domain/order/state.ts';
-import type { EventStore } from '../event-store/port.ts';
-import type { VenueOrderRef, VenueOrderSnapshot } from '../venues/port.ts';
+import { type ReportContext, recordReports } from '../ingestion/record.ts';
+import type { LoadedOrder, OrderHandler } from '../orders/order-handler.ts';
 import {
   amendResultCommands,
   cancelResultCommands,
@@ -12,11 +12,11 @@ import {
   type OrderCommandBody,
   placeResultCommands,
   snapshotCommands,
-} from '../venues/report-commands.ts';
-import { KeyedSerialQueue } from './keyed-serial-queue.ts';
-import type { LoadedOrder, OrderHandler } from './order-handler.ts';
-import { type ReportContext, recordReports } from './record.ts';
-import { type VenueEntry, type VenueRegistry, venueKey } from './venue-registry.ts';
+} from '../orders/report-commands.ts';
+import type { EventStore } from '../ports/event-store.ts';
+import type { VenueOrderRef, VenueOrderSnapshot } from '../ports/venue.ts';
+import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
+import { type VenueEntry, type VenueRegistry, venueKey } from '../venues/venue-registry.ts';
 
 export interface SubmissionOptions<P> {
   store: EventStore<P>;

@@ -11,10 +11,10 @@ import {
   encodeOrderEvent,
 } from '../../domain/order/event-codec.ts';
 import { exists, initialState, type OrderState } from '../../domain/order/state.ts';
-import type { CurrentRevision, EventStore, EventToAppend } from '../event-store/port.ts';
-import { StreamNotFoundError, WrongExpectedVersionError } from '../event-store/port.ts';
+import type { CurrentRevision, EventStore, EventToAppend } from '../ports/event-store.ts';
+import { StreamNotFoundError, WrongExpectedVersionError } from '../ports/event-store.ts';
+import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import { deterministicId, eventIdFor, fillEventId } from './ids.ts';
-import { KeyedSerialQueue } from './keyed-serial-queue.ts';
 
 /**
  * Where an order event is stored. `position` is the event's own when it was read from the store;

@@ -3,11 +3,11 @@ import type { Decimal } from '../../domain/decimal.ts';
 import { ZERO } from '../../domain/decimal.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import { exists } from '../../domain/order/state.ts';
-import type { Ingestion } from './ingestion.ts';
-import type { MarketData } from './market-data.ts';
-import type { OrderHandler } from './order-handler.ts';
-import type { ServiceReadModel } from './read-model-port.ts';
-import type { VenueEntry, VenueRegistry } from './venue-registry.ts';
+import type { Ingestion } from '../ingestion/ingestion.ts';
+import type { OrderHandler } from '../orders/order-handler.ts';
+import type { ServiceReadModel } from '../ports/read-models.ts';
+import type { MarketData } from '../venues/market-data.ts';
+import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 
 export interface PositionDifference {
   symbol: string;

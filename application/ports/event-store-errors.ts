@@ -1,4 +1,4 @@
-import type { CurrentRevision, ExpectedRevision } from './port.ts';
+import type { CurrentRevision, ExpectedRevision } from './event-store.ts';
 
 /**
  * The closed set of event-store errors. Every adapter translates its driver's errors into these;

@@ -2,9 +2,9 @@ import type { Source, VenueLatency } from '../../domain/metadata.ts';
 import type { OrderCommand } from '../../domain/order/contract.ts';
 import { decide } from '../../domain/order/decider.ts';
 import type { OrderState } from '../../domain/order/state.ts';
-import type { OrderCommandBody } from '../venues/report-commands.ts';
-import { deterministicId } from './ids.ts';
-import type { HandleResult, OrderHandler } from './order-handler.ts';
+import { deterministicId } from '../orders/ids.ts';
+import type { HandleResult, OrderHandler } from '../orders/order-handler.ts';
+import type { OrderCommandBody } from '../orders/report-commands.ts';
 
 export interface ReportContext {
   source: Exclude<Source, 'client'>;

@@ -92,6 +92,11 @@ export const ProjectionHealthSchema = z.object({
 });
 export type ProjectionHealth = z.infer<typeof ProjectionHealthSchema>;
 
+/** A page cursor that this API did not return (a client error). */
+export class InvalidCursorError extends Error {
+  readonly code = 'VALIDATION_FAILED';
+}
+
 export interface ApiQueries {
   listOrders(query: OrderListQuery): Promise<OrderPage>;
   positions(query: PositionsQuery): Promise<PositionRow[]>;

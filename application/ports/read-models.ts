@@ -29,3 +29,13 @@ export interface PositionSize {
   side: PositionSide;
   size: Decimal;
 }
+
+/** How far the projection that maintains the read models has come. */
+export interface ProjectionProgress<P> {
+  /** Resolves once the read models followed the store live (the first time); rejects if they failed. */
+  whenLive(): Promise<void>;
+  /** Resolves once the read models include `position`; rejects after `timeoutMs`. */
+  whenCaughtUp(position: P, timeoutMs: number): Promise<void>;
+  /** The position the read models are at (undefined: the start of the store). */
+  checkpoint(): P | undefined;
+}

@@ -17,7 +17,7 @@ export {
   StoreUnavailableError,
   StreamNotFoundError,
   WrongExpectedVersionError,
-} from './errors.ts';
+} from './event-store-errors.ts';
 
 /** Plain JSON. Decimals travel as strings; the domain decodes them with its own zod schemas. */
 export const jsonValueSchema = z.json();

@@ -1,6 +1,12 @@
 import type { OrderCommand } from '../../domain/order/contract.ts';
 import type { Order } from '../../domain/order/state.ts';
-import type { AmendResult, CancelResult, PlaceResult, VenueFill, VenueOrderSnapshot } from './port.ts';
+import type {
+  AmendResult,
+  CancelResult,
+  PlaceResult,
+  VenueFill,
+  VenueOrderSnapshot,
+} from '../ports/venue.ts';
 
 /**
  * Turns what a venue said (a reply, a pushed order update, a fill) into domain commands for one

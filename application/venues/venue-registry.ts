@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
 import type { Instrument, Venue } from '../../domain/instrument.ts';
-import type { VenueAdapter, VenueConnectionState } from '../venues/port.ts';
+import type { VenueAdapter, VenueConnectionState } from '../ports/venue.ts';
 
 export type PauseReason = 'connecting' | 'disconnected' | 'reconciling' | 'unresponsive' | 'closed';
 

@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import {
+  type ApiQueries,
+  InvalidCursorError,
+  type OrderListQuery,
+  type OrderPage,
+  type PositionRow,
+  type PositionsQuery,
+  type ProjectionHealth,
+} from '../../application/ports/queries.ts';
+import type { LiveOrderRef, PositionSize, ServiceReadModel } from '../../application/ports/read-models.ts';
 import { DecimalSchema } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
-import type { SqlRunner } from '../../projections/db/read-model-db.ts';
-import type {
-  ApiQueries,
-  OrderListQuery,
-  OrderPage,
-  PositionRow,
-  PositionsQuery,
-  ProjectionHealth,
-} from '../http/queries.ts';
-import type { LiveOrderRef, PositionSize, ServiceReadModel } from './read-model-port.ts';
+import type { SqlRunner } from '../db/read-model-db.ts';
 
 /**
  * The queries the service and the API run on the read models (the views of the base schema,
@@ -66,9 +67,6 @@ const projectionRow = z.object({
 const encodeCursor = (createdAt: string, orderId: string) =>
   Buffer.from(JSON.stringify([createdAt, orderId])).toString('base64url');
 const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
-export class InvalidCursorError extends Error {
-  readonly code = 'VALIDATION_FAILED';
-}
 const decodeCursor = (cursor: string): [string, string] => {
   try {
     return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));

@@ -17,14 +17,16 @@ import { decide } from '../../domain/order/decider.ts';
 import { exists, initialState, type Order, type OrderState } from '../../domain/order/state.ts';
 import { emptyPosition, type Position, type PositionSide } from '../../domain/position/position.ts';
 import { checkPreTrade, checkPriceBand, type PreTradeLimits } from '../../domain/risk/pre-trade.ts';
-import type { EventStore } from '../event-store/port.ts';
-import { StreamNotFoundError, WrongExpectedVersionError } from '../event-store/port.ts';
+import type { EventStore } from '../ports/event-store.ts';
+import { StreamNotFoundError, WrongExpectedVersionError } from '../ports/event-store.ts';
+import type { ServiceReadModel } from '../ports/read-models.ts';
+import type { SubmissionProcessor } from '../submission/submission.ts';
+import type { MarketData } from '../venues/market-data.ts';
+import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { clientOrderIdFor, nextReplacementClientOrderId } from './client-order-id.ts';
 import { deterministicId, eventIdFor, orderIdForKey } from './ids.ts';
-import type { MarketData } from './market-data.ts';
 import type { HandleResult, LoadedOrder, OrderHandler } from './order-handler.ts';
 import { type OrderView, type TimelineEntry, toOrderView, toTimeline } from './order-view.ts';
-import type { ServiceReadModel } from './read-model-port.ts';
 import type {
   AmendOrderRequest,
   CancelAllRequest,
@@ -32,8 +34,6 @@ import type {
   KillSwitchRequest,
   PlaceOrderRequest,
 } from './requests.ts';
-import type { SubmissionProcessor } from './submission.ts';
-import type { VenueEntry, VenueRegistry } from './venue-registry.ts';
 
 export type ServiceErrorCode =
   | 'ORDER_NOT_FOUND'

@@ -1,0 +1,194 @@
+import type { Logger } from 'pino';
+import type { PreTradeLimits } from '../domain/risk/pre-trade.ts';
+import { Ingestion } from './ingestion/ingestion.ts';
+import { createOrderHandler, type HandleResult, type OrderHandler } from './orders/order-handler.ts';
+import { OrderService, type VenueAccountSettings } from './orders/order-service.ts';
+import type { EventStore } from './ports/event-store.ts';
+import type { ProjectionProgress, ServiceReadModel } from './ports/read-models.ts';
+import type { VenueAdapter } from './ports/venue.ts';
+import { Reconciler, type ReconciliationReport } from './reconciliation/reconciliation.ts';
+import { type SubmissionOptions, SubmissionProcessor } from './submission/submission.ts';
+import { MarketData } from './venues/market-data.ts';
+import { VenueSupervisor } from './venues/supervisor.ts';
+import { VenueRegistry } from './venues/venue-registry.ts';
+
+export type SubmissionSettings<P> = Partial<
+  Pick<
+    SubmissionOptions<P>,
+    | 'submitWindowMs'
+    | 'clockSkewMs'
+    | 'maxSubmitDelayMs'
+    | 'retryDelayMs'
+    | 'maxRetryDelayMs'
+    | 'useVenueClosePosition'
+    | 'sweepIntervalMs'
+  >
+>;
+
+export interface ApplicationDeps<P> {
+  store: EventStore<P>;
+  /** What the processors read from the read models. */
+  readModel: ServiceReadModel;
+  /** How far the read models have come (the projection that maintains them). */
+  projection: ProjectionProgress<P>;
+  adapters: readonly VenueAdapter[];
+  accounts: readonly VenueAccountSettings[];
+  limits: PreTradeLimits;
+  logger: Logger;
+  now?: () => number;
+  submission?: SubmissionSettings<P>;
+  /** Unknown outcomes in a row before a venue is paused. */
+  venueFailureThreshold?: number;
+  /** How long an API call waits for the venue's answer before answering 202. */
+  defaultWaitMs?: number;
+}
+
+export interface OrderApplication<P> {
+  service: OrderService<P>;
+  handler: OrderHandler<P>;
+  registry: VenueRegistry;
+  processor: SubmissionProcessor<P>;
+  ingestion: Ingestion<P>;
+  /** Instruments and mark prices, shared by every part. */
+  market: MarketData;
+  /** Resolves when the read models include everything this process has recorded. */
+  readModelCaughtUp(): Promise<void>;
+  /** The last reconciliation report of each venue account. */
+  reconciliations(): ReconciliationReport[];
+  stop(): Promise<void>;
+}
+
+/** Wraps the handler to remember the furthest position this process appended (read-your-writes). */
+const trackingAppends = <P>(handler: OrderHandler<P>, compare: (a: P, b: P) => number) => {
+  let last: P | undefined;
+  const note = (result: HandleResult<P>) => {
+    if (
+      result.ok &&
+      result.position !== undefined &&
+      (last === undefined || compare(result.position, last) > 0)
+    )
+      last = result.position;
+  };
+  const tracked: OrderHandler<P> = {
+    load: handler.load,
+    async handle(command) {
+      const result = await handler.handle(command);
+      note(result);
+      return result;
+    },
+    async handleAll(commands) {
+      const results = await handler.handleAll(commands);
+      for (const result of results) note(result);
+      return results;
+    },
+  };
+  return { handler: tracked, lastAppended: () => last };
+};
+
+/**
+ * Starts the order application on its ports: the submission processor, ingestion of venue pushes,
+ * supervision of the venue connections (connect, reconcile on every (re)connect), and the order
+ * service the API calls. A venue that cannot be reached stays paused while the service keeps trying.
+ */
+export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promise<OrderApplication<P>> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const { store, logger, readModel, projection } = deps;
+  const codec = store.positions;
+
+  // One listing of instruments and mark prices for every part of the service.
+  const market = new MarketData({ now });
+  const registry = new VenueRegistry({
+    adapters: deps.adapters,
+    logger: logger.child({ component: 'venues' }),
+    now,
+    instruments: (entry) => market.instruments(entry),
+    ...(deps.venueFailureThreshold !== undefined && { failureThreshold: deps.venueFailureThreshold }),
+  });
+  const { handler, lastAppended } = trackingAppends(
+    createOrderHandler({ store, logger: logger.child({ component: 'orders' }) }),
+    codec.compare,
+  );
+  const readModelCaughtUp = async () => {
+    await projection.whenLive();
+    const last = lastAppended();
+    if (last !== undefined) await projection.whenCaughtUp(last, 30_000);
+  };
+
+  const processor = new SubmissionProcessor({
+    store,
+    handler,
+    registry,
+    logger: logger.child({ component: 'submission' }),
+    now,
+    startedAt,
+    pendingOrders: () => readModel.ordersNeedingWork(),
+    ...deps.submission,
+  });
+  const ingestion = new Ingestion({
+    handler,
+    registry,
+    readModel,
+    market,
+    logger: logger.child({ component: 'ingestion' }),
+    now,
+  });
+  const reconciler = new Reconciler({
+    handler,
+    ingestion,
+    readModel,
+    market,
+    registry,
+    logger: logger.child({ component: 'reconciliation' }),
+    now,
+    readModelCaughtUp,
+    resolve: (orderId) => processor.schedule(orderId),
+  });
+  const service = new OrderService({
+    store,
+    handler,
+    processor,
+    registry,
+    market,
+    readModel,
+    readModelCaughtUp,
+    limits: deps.limits,
+    accounts: deps.accounts,
+    logger: logger.child({ component: 'service' }),
+    now,
+    ...(deps.defaultWaitMs !== undefined && { defaultWaitMs: deps.defaultWaitMs }),
+  });
+  await service.start();
+
+  // Resume: work left by an earlier process (as of the read models' checkpoint), then follow the store.
+  await projection.whenLive();
+  const checkpoint = projection.checkpoint();
+  processor.start(checkpoint, await readModel.ordersNeedingWork());
+  ingestion.start();
+
+  const supervisor = new VenueSupervisor({
+    registry,
+    logger,
+    reconcile: (entry) => reconciler.reconcile(entry),
+  });
+  supervisor.start();
+
+  return {
+    service,
+    handler,
+    registry,
+    processor,
+    ingestion,
+    market,
+    readModelCaughtUp,
+    reconciliations: () => supervisor.reports(),
+    async stop() {
+      processor.stop();
+      ingestion.stop();
+      const stopping = supervisor.stop();
+      await Promise.allSettled(deps.adapters.map((a) => a.close()));
+      registry.close();
+      await stopping;
+    },
+  };
+}
