@@ -173,7 +173,7 @@ export class OrderService<P> {
           postOnly: request.postOnly ?? false,
           rejectPostOnly: request.rejectPostOnly ?? false,
           positionMode,
-          ...(instrument.venue === 'bitget' && marginMode !== undefined && { marginMode }),
+          ...(entry.adapter.capabilities.marginModePerOrder && marginMode !== undefined && { marginMode }),
         },
       },
       { place: request },
@@ -220,7 +220,7 @@ export class OrderService<P> {
           type: request.type,
           ...(request.price !== undefined && { price: request.price }),
           positionMode: settings.positionMode,
-          ...(instrument.venue === 'bitget' && marginMode !== undefined && { marginMode }),
+          ...(entry.adapter.capabilities.marginModePerOrder && marginMode !== undefined && { marginMode }),
           position: { side, size },
         },
       },
@@ -237,14 +237,14 @@ export class OrderService<P> {
     const loaded = await this.#o.handler.load(orderId);
     if (!exists(loaded.state)) return fail('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
     const order = loaded.state;
+    const entry = this.#o.registry.get(order.order.instrument.venue, order.order.account);
     const amendment = {
       ...request,
-      ...(order.order.instrument.venue === 'bitget' && {
+      ...(entry?.adapter.capabilities.amendReplacesOrder && {
         newClientOrderId: nextReplacementClientOrderId(orderId, order.clientOrderIds),
       }),
     };
     const band = this.#o.limits.priceBand;
-    const entry = this.#o.registry.get(order.order.instrument.venue, order.order.account);
     if (band !== undefined && amendment.price !== undefined && entry) {
       const key = `${order.order.instrument.venue}:${order.order.instrument.symbol}`;
       const mark = await this.#o.market.markPrice(entry, order.order.instrument);

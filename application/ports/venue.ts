@@ -176,9 +176,24 @@ export interface PlaceOptions {
   validUntilMs?: number;
 }
 
+/** What a venue can do, so that the application never asks which venue it is talking to. */
+export interface VenueCapabilities {
+  /**
+   * The venue refuses a second order with a client id it already has (Bitget clientOid, error
+   * 40786): a placement can be sent again at any time without risking a duplicate. Without it
+   * (Deribit labels), a resend waits until every earlier send's `valid_until` has passed.
+   */
+  readonly uniqueClientOrderIds: boolean;
+  /** An amend replaces the order with a new one that needs its own client id (Bitget modify). */
+  readonly amendReplacesOrder: boolean;
+  /** Orders carry a margin mode (Bitget `marginMode`: crossed or isolated). */
+  readonly marginModePerOrder: boolean;
+}
+
 export interface VenueAdapter {
   readonly venue: Venue;
   readonly account: string;
+  readonly capabilities: VenueCapabilities;
 
   /** Connects, authenticates and subscribes; resolves once reports flow. */
   connect(): Promise<void>;

@@ -279,7 +279,7 @@ export class SubmissionProcessor<P> {
       if (found === 'unanswered') return this.#retryLater(orderId);
       if (found === 'found') return;
       // Not at the venue. Only send again when the venue proves the earlier send can't land.
-      const safeAt = this.#safeToResendAt(order, a);
+      const safeAt = this.#safeToResendAt(entry, a);
       if (safeAt > this.#o.now()) return this.schedule(orderId, safeAt - this.#o.now());
       if (this.#requestedAt(loaded) + this.#o.maxSubmitDelayMs < this.#o.now()) {
         this.#o.logger.warn({ orderId }, 'order not at the venue and too old to send late: expired');
@@ -360,7 +360,7 @@ export class SubmissionProcessor<P> {
       const found = await this.#lookUp(order, loaded, entry);
       if (found === 'unanswered') return this.#retryLater(orderId);
       if (found === 'found') return this.schedule(orderId);
-      const safeAt = this.#safeToResendAt(order, a);
+      const safeAt = this.#safeToResendAt(entry, a);
       if (safeAt > this.#o.now()) return this.schedule(orderId, safeAt - this.#o.now());
       // Provably never placed: nothing to cancel at the venue.
       await this.#record(
@@ -506,12 +506,13 @@ export class SubmissionProcessor<P> {
   }
 
   /**
-   * When sending the placement again cannot create a second order: at once on Bitget (a duplicate
-   * clientOid is refused with 40786 and the order adopted); on Deribit once every earlier send's
-   * `valid_until` has passed (earlier processes' sends all happened before this one started).
+   * When sending the placement again cannot create a second order: at once where client ids are
+   * unique (Bitget refuses a duplicate clientOid with 40786, and the order is adopted); elsewhere
+   * (Deribit) once every earlier send's `valid_until` has passed (earlier processes' sends all
+   * happened before this one started).
    */
-  #safeToResendAt(order: Order, a: Attempts): number {
-    if (order.order.instrument.venue === 'bitget') return 0;
+  #safeToResendAt(entry: VenueEntry, a: Attempts): number {
+    if (entry.adapter.capabilities.uniqueClientOrderIds) return 0;
     const earlierProcesses = this.#o.startedAt + this.#o.submitWindowMs;
     return Math.max(earlierProcesses, a.lastValidUntil) + this.#o.clockSkewMs;
   }

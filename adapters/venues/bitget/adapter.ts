@@ -845,6 +845,9 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
   return {
     venue: 'bitget',
     account,
+    // clientOid is unique per account (40786 on a duplicate); a modify replaces the order with a new
+    // clientOid; orders carry marginMode.
+    capabilities: { uniqueClientOrderIds: true, amendReplacesOrder: true, marginModePerOrder: true },
     state$: ws.state$ as Observable<VenueConnectionState>,
     reports$: reports$.asObservable(),
     async connect() {

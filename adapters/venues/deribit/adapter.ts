@@ -147,6 +147,13 @@ interface Session {
 class DeribitAdapterImpl implements DeribitAdapter {
   readonly venue = 'deribit' as const;
   readonly account: string;
+  // Labels are not unique (a resend waits for valid_until); private/edit keeps the order; no margin
+  // mode on orders.
+  readonly capabilities = {
+    uniqueClientOrderIds: false,
+    amendReplacesOrder: false,
+    marginModePerOrder: false,
+  };
   protocolErrors = 0;
 
   private readonly config: DeribitAdapterConfig;
