@@ -7,7 +7,8 @@
 //                adapters  ------------   (adapters/composition wires them all)
 //   simulators -> domain only (their own reading of the venue documents)
 
-const LIBRARY_PORTS = 'node_modules/(pg|pg-copy-streams|@electric-sql|@eventstore|fastify|ws|commander|lossless-json)/';
+const LIBRARY_PORTS =
+  'node_modules/(pg|pg-copy-streams|@electric-sql|@eventstore|fastify|ws|commander|lossless-json)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -35,7 +36,8 @@ module.exports = {
     },
     {
       name: 'simulators-are-independent',
-      comment: 'The local venues read the venue documents themselves: never the client adapters, schemas or signing.',
+      comment:
+        'The local venues read the venue documents themselves: never the client adapters, schemas or signing.',
       severity: 'error',
       from: { path: '^simulators/' },
       to: { path: '^(application|adapters|projections|bench|test)/' },
@@ -87,6 +89,9 @@ module.exports = {
     exclude: { path: '^(node_modules|\\.data|dist)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };
