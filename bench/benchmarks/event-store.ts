@@ -9,6 +9,7 @@ import type { SqlExecutor } from '../../adapters/event-store/sql/sql-driver.ts';
 import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-store.ts';
 import type { ExpectedRevision } from '../../application/ports/event-store.ts';
 import { testDatabase } from '../../test/support/postgres.ts';
+import { sampleMetadata, sampleOrderData } from '../lib/baselines.ts';
 import { type BenchContext, type Benchmark, postgresNote } from '../lib/benchmark.ts';
 import { measureInterleaved, median, percentile } from '../lib/stats.ts';
 
@@ -18,32 +19,11 @@ import { measureInterleaved, median, percentile } from '../lib/stats.ts';
  * defaults and indexes: `like events including all`), measured in the same run, round by round.
  */
 
-// A realistic order event: decimals as strings, ids, timestamps; ~400 bytes of JSON.
-const eventData = (i: number) => ({
-  orderId: randomUUID(),
-  clientOrderId: `oms-${i}`,
-  venue: 'deribit',
-  account: 'main',
-  instrument: 'BTC-PERPETUAL',
-  side: 'buy',
-  type: 'limit',
-  amount: '1250.00000000',
-  price: '64123.50000000',
-  timeInForce: 'good_til_cancelled',
-  reduceOnly: false,
-  postOnly: true,
-});
-const eventMetadata = () => ({
-  commandId: randomUUID(),
-  correlationId: randomUUID(),
-  causationId: randomUUID(),
-  at: new Date().toISOString(),
-});
 const newEvent = (i: number) => ({
   id: randomUUID(),
   type: 'OrderPlaced',
-  data: eventData(i),
-  metadata: eventMetadata(),
+  data: sampleOrderData(i),
+  metadata: sampleMetadata(),
 });
 
 interface Target {

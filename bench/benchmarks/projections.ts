@@ -320,6 +320,13 @@ const report = (target: Target, b6Lines: string[], b7Lines: string[], context: B
   for (const line of b7Lines) context.log(line);
 };
 
+/** B7 (live lag) and then B6 (rebuild) on one target, and their report. */
+const measureBoth = async (target: Target, context: BenchContext, total: number) => {
+  const b7Lines = await b7(target, context);
+  const b6Lines = await b6(target, context, total);
+  report(target, b6Lines, b7Lines, context);
+};
+
 export const benchmark: Benchmark = {
   name: 'projections',
   description:
@@ -355,9 +362,7 @@ export const benchmark: Benchmark = {
         },
       };
       try {
-        const b7Lines = await b7(target, context);
-        const b6Lines = await b6(target, context, total);
-        report(target, b6Lines, b7Lines, context);
+        await measureBoth(target, context, total);
       } finally {
         await store.close();
         await db.drop();
@@ -392,9 +397,7 @@ export const benchmark: Benchmark = {
       },
     };
     try {
-      const b7Lines = await b7(target, context);
-      const b6Lines = await b6(target, context, total);
-      report(target, b6Lines, b7Lines, context);
+      await measureBoth(target, context, total);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });

@@ -1,9 +1,8 @@
 import { loadavg } from 'node:os';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { ORDER_STREAM_PREFIX } from '../../domain/order/contract.ts';
-import { testDatabase } from '../../test/support/postgres.ts';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
-import { type BenchContext, type Benchmark, ratesFromEnv } from '../lib/benchmark.ts';
+import { type BenchContext, type Benchmark, onEachStore, ratesFromEnv } from '../lib/benchmark.ts';
 import { measure, median, percentile } from '../lib/stats.ts';
 import { type BenchService, type StoreKind, startBenchService } from '../service/service-fixture.ts';
 import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
@@ -369,32 +368,20 @@ export const benchmark: Benchmark = {
     'B9: fill ingestion from the local Deribit’s WebSocket into the store and the read models, fixed rates, vs B4 100-row INSERT batches',
   run: async (context) => {
     const orders = Number(process.env.B9_ORDERS ?? 400);
-    const db = await testDatabase('bench-service-fills');
-    if (db.available) {
-      try {
-        const r = await runTarget(
-          'PostgreSQL',
-          context,
-          db.url,
-          ratesFromEnv('B9_PG_RATES', [1000, 2500, 5000]),
+    await onEachStore(context, 'bench-service-fills', 'B9', {
+      postgres: async (url, source) => {
+        const rates = ratesFromEnv('B9_PG_RATES', [1000, 2500, 5000]);
+        report(await runTarget('PostgreSQL', context, url, rates, orders), source, orders, context);
+      },
+      pglite: async () => {
+        const rates = ratesFromEnv('B9_PGLITE_RATES', [500, 1000, 2500]);
+        report(
+          await runTarget('PGlite', context, undefined, rates, orders),
+          'on disk in a temp directory',
           orders,
+          context,
         );
-        report(r, db.source, orders, context);
-      } finally {
-        await db.drop();
-      }
-    } else {
-      context.log(`PostgreSQL skipped: ${db.reason}`);
-    }
-    if (process.env.B9_SKIP_PGLITE !== '1') {
-      const r = await runTarget(
-        'PGlite',
-        context,
-        undefined,
-        ratesFromEnv('B9_PGLITE_RATES', [500, 1000, 2500]),
-        orders,
-      );
-      report(r, 'on disk in a temp directory', orders, context);
-    }
+      },
+    });
   },
 };

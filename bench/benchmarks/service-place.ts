@@ -1,8 +1,13 @@
 import { loadavg } from 'node:os';
 import pg from 'pg';
-import { testDatabase } from '../../test/support/postgres.ts';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
-import { type BenchContext, type Benchmark, postgresNote, ratesFromEnv } from '../lib/benchmark.ts';
+import {
+  type BenchContext,
+  type Benchmark,
+  onEachStore,
+  postgresNote,
+  ratesFromEnv,
+} from '../lib/benchmark.ts';
 import { measure, measureOpenLoop, median, percentile } from '../lib/stats.ts';
 import { type StoreKind, startBenchService } from '../service/service-fixture.ts';
 import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
@@ -233,33 +238,28 @@ export const benchmark: Benchmark = {
   description:
     'B8: HTTP place-order end to end (API, record, local Deribit, read model), open loop at fixed rates, vs B1/B2 INSERT baselines',
   run: async (context) => {
-    const db = await testDatabase('bench-service-place');
-    if (db.available) {
-      try {
+    await onEachStore(context, 'bench-service-place', 'B8', {
+      postgres: async (url, source) => {
         const result = await runTarget(
           'PostgreSQL',
           context,
-          db.url,
+          url,
           ratesFromEnv('B8_PG_RATES', [100, 250, 500]),
         );
-        const pool = new pg.Pool({ connectionString: db.url, max: 1 });
-        result.note = await postgresNote(db.source, pool).finally(() => pool.end());
+        const pool = new pg.Pool({ connectionString: url, max: 1 });
+        result.note = await postgresNote(source, pool).finally(() => pool.end());
         report(result, context);
-      } finally {
-        await db.drop();
-      }
-    } else {
-      context.log(`PostgreSQL skipped: ${db.reason}`);
-    }
-    if (process.env.B8_SKIP_PGLITE !== '1') {
-      const result = await runTarget(
-        'PGlite',
-        context,
-        undefined,
-        ratesFromEnv('B8_PGLITE_RATES', [50, 100, 250]),
-      );
-      result.note = 'on disk in a temp directory';
-      report(result, context);
-    }
+      },
+      pglite: async () => {
+        const result = await runTarget(
+          'PGlite',
+          context,
+          undefined,
+          ratesFromEnv('B8_PGLITE_RATES', [50, 100, 250]),
+        );
+        result.note = 'on disk in a temp directory';
+        report(result, context);
+      },
+    });
   },
 };

@@ -21,30 +21,36 @@ export interface Baselines {
   close(): Promise<void>;
 }
 
+/** An order event's data as the benchmarks write it: decimals as strings, ids; ~300 bytes of JSON. */
+export const sampleOrderData = (i: number) => ({
+  orderId: randomUUID(),
+  clientOrderId: `o-${i.toString(16)}`,
+  venue: 'deribit',
+  account: 'main',
+  instrument: 'BTC-PERPETUAL',
+  side: 'buy',
+  type: 'limit',
+  amount: '1250.00000000',
+  price: '64123.50000000',
+  timeInForce: 'gtc',
+  reduceOnly: false,
+  postOnly: true,
+});
+
+/** An event's metadata as the service records it. */
+export const sampleMetadata = () => ({
+  commandId: randomUUID(),
+  correlationId: randomUUID(),
+  causationId: randomUUID(),
+  recordedAt: new Date().toISOString(),
+  source: 'client',
+});
+
 const row = (i: number) => ({
   id: randomUUID(),
   type: 'OrderRequested',
-  data: JSON.stringify({
-    orderId: randomUUID(),
-    clientOrderId: `o-${i.toString(16)}`,
-    venue: 'deribit',
-    account: 'main',
-    instrument: 'BTC-PERPETUAL',
-    side: 'buy',
-    type: 'limit',
-    amount: '1250.00000000',
-    price: '64123.50000000',
-    timeInForce: 'gtc',
-    reduceOnly: false,
-    postOnly: true,
-  }),
-  metadata: JSON.stringify({
-    commandId: randomUUID(),
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    recordedAt: new Date().toISOString(),
-    source: 'client',
-  }),
+  data: JSON.stringify(sampleOrderData(i)),
+  metadata: JSON.stringify(sampleMetadata()),
 });
 
 const insertOneSql = `insert into bench.events_like (stream_id, revision, event_id, type, data, metadata)

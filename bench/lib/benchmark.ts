@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { testDatabase } from '../../test/support/postgres.ts';
 
 /**
  * A benchmark: one file in bench/benchmarks/ exporting `benchmark`. `npm run bench` runs them all,
@@ -42,4 +43,34 @@ export const postgresNote = async (source: string, sql: Queryable): Promise<stri
     "select current_setting('synchronous_commit') as sc, current_setting('fsync') as fsync",
   );
   return `${source}; synchronous_commit=${rows[0]?.sc}, fsync=${rows[0]?.fsync}`;
+};
+
+/** What a benchmark runs on each store: PostgreSQL (a fresh database) and then the embedded PGlite. */
+export interface OnEachStore {
+  /** `url` of a fresh database, dropped afterwards; `source` says where it runs (for the report). */
+  postgres(url: string, source: string): Promise<void>;
+  pglite(): Promise<void>;
+}
+
+/**
+ * Runs a benchmark on PostgreSQL (when one is reachable: `DATABASE_URL`, local binaries or a
+ * container engine; else says why it is skipped) and then on PGlite, unless `<prefix>_SKIP_PGLITE=1`.
+ */
+export const onEachStore = async (
+  context: BenchContext,
+  label: string,
+  envPrefix: string,
+  run: OnEachStore,
+): Promise<void> => {
+  const db = await testDatabase(label);
+  if (db.available) {
+    try {
+      await run.postgres(db.url, db.source);
+    } finally {
+      await db.drop();
+    }
+  } else {
+    context.log(`PostgreSQL skipped: ${db.reason}`);
+  }
+  if (process.env[`${envPrefix}_SKIP_PGLITE`] !== '1') await run.pglite();
 };
