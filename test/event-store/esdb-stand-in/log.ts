@@ -265,6 +265,11 @@ export class EventLog {
     return this.#lastTicks;
   }
 
+  /** Index in `events` of the first event at or after `position`. */
+  indexAtOrAfter(position: LogPosition): number {
+    return this.#firstIndexAtOrAfter(position);
+  }
+
   #firstIndexAtOrAfter(position: LogPosition): number {
     let low = 0;
     let high = this.#events.length;

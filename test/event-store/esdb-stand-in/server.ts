@@ -22,12 +22,17 @@ import { type DropKind, readHandler, type SubscriptionRecord } from './read-serv
  */
 
 export interface EsdbStandInOptions {
-  /** How `$all` positions are laid out (see log.ts). Default `commit-record`. */
+  /** How `$all` positions are laid out (see log.ts). Default `self-committed`, as current servers. */
   readonly positionLayout?: PositionLayout;
   /** List BatchAppend among the server's features, so that the client appends through it (21.10+). */
   readonly batchAppend?: boolean;
-  /** The version ServerFeatures reports. Caught-up messages are sent from 23.10 on. */
+  /** The version ServerFeatures reports (default 25.1.0). Caught-up messages are sent from 23.10 on. */
   readonly serverVersion?: string;
+  /**
+   * Reproduce KDB-710 (servers up to 24.10.4): a filtered subscription from the start whose
+   * catch-up never leaves the start sends the checkpoint (2^64-1, 2^64-1). Default: off.
+   */
+  readonly kdb710?: boolean;
   /** Largest append accepted, in bytes (EventStoreDB's `MaxAppendSize`, 1 MiB by default). */
   readonly maxAppendSize?: number;
 }
@@ -54,8 +59,8 @@ const atLeast = (version: string, major: number, minor: number) => {
 };
 
 export const startEsdbStandIn = async (options: EsdbStandInOptions = {}): Promise<EsdbStandIn> => {
-  const serverVersion = options.serverVersion ?? '24.10.0';
-  const log = new EventLog(options.positionLayout ?? 'commit-record');
+  const serverVersion = options.serverVersion ?? '25.1.0';
+  const log = new EventLog(options.positionLayout ?? 'self-committed');
   // A fresh node's log already holds system events: the OMS must never see them.
   log.appendSystemEvent('$epoch-information', '$epoch-information', { epochNumber: 0 });
   const subscriptions: SubscriptionRecord[] = [];
@@ -69,6 +74,7 @@ export const startEsdbStandIn = async (options: EsdbStandInOptions = {}): Promis
     read: readHandler({
       log,
       sendsCaughtUp: atLeast(serverVersion, 23, 10),
+      kdb710: options.kdb710 ?? false,
       subscriptions,
       openSubscriptions,
       scheduledDrops,
