@@ -453,7 +453,7 @@ export const eventStoreContract = <P>(
           m.kind === 'checkpoint' ? [{ at, position: m.position }] : [],
         );
         expect(checkpoints.length).toBeGreaterThan(0);
-        let previous = before;
+        let previous: P = before;
         for (const m of messages) {
           if (m.kind === 'caughtUp') continue;
           const position = m.kind === 'event' ? m.event.position : m.position;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
-import { comparePositions, type EventLog, type LogPosition, type StoredEvent } from './log.ts';
 import {
   type FilteredMessage,
   filteredCatchUp,
@@ -10,6 +9,7 @@ import {
   type SubscriptionFilter,
   startsLive,
 } from './filtered-subscription.ts';
+import { comparePositions, type EventLog, type LogPosition, type StoredEvent } from './log.ts';
 import { callError, readEvent, streamIdentifier, streamNameOf, streamsPb } from './protocol.ts';
 
 /**
