@@ -158,6 +158,47 @@ describe('the EventStoreDB stand-in, through the real client', () => {
     });
   });
 
+  it('refuses a BatchAppend whose deadline has passed on arrival with a timeout, writing nothing', async () => {
+    const { client } = await open({ batchAppend: true });
+    await expect(client.appendToStream('late', events(1, 'T'), { deadline: 0 })).rejects.toMatchObject({
+      type: 'deadline-exceeded',
+    });
+    await expect(readAll(client)).resolves.toHaveLength(1);
+  });
+
+  it('answers not-ready and busy as the server does: an unknown error on BatchAppend, UNAVAILABLE on Append', async () => {
+    for (const batchAppend of [true, false]) {
+      const { standIn, client } = await open({ batchAppend });
+      standIn.failNextAppend({ kind: 'not-ready' });
+      standIn.failNextAppend({ kind: 'busy' });
+      const expected = (message: string) =>
+        batchAppend
+          ? { type: 'unknown', message: `Could not recognize ${message}` }
+          : { type: 'unavailable' };
+      await expect(client.appendToStream('s', events(1, 'T'))).rejects.toMatchObject(
+        expected('Server Is Not Ready'),
+      );
+      await expect(client.appendToStream('s', events(1, 'T'))).rejects.toMatchObject(
+        expected('Server Is Busy'),
+      );
+    }
+  });
+
+  it('a restart ends the subscriptions and forgets recent ids: an any retry writes again, the log stays', async () => {
+    const { standIn, client } = await open();
+    const batch = events(2, 'T');
+    await client.appendToStream('s', batch);
+    const subscription = client.subscribeToAll({ fromPosition: START });
+    const ended = new Promise((resolve) => subscription.once('error', resolve));
+    await new Promise((resolve) => subscription.once('confirmation', resolve));
+
+    standIn.restart();
+
+    await expect(ended).resolves.toMatchObject({ type: 'unavailable' });
+    await client.appendToStream('s', batch);
+    expect((await readAll(client)).filter((e) => e.event?.streamId === 's')).toHaveLength(4);
+  });
+
   it('servers before 23.10 send no caught-up message: live events come without one', async () => {
     const { client } = await open({ serverVersion: '23.6.0' });
     const kinds: string[] = [];
