@@ -27,7 +27,7 @@ export interface EsdbStandInOptions {
   readonly positionLayout?: PositionLayout;
   /** List BatchAppend among the server's features, so that the client appends through it (21.10+). */
   readonly batchAppend?: boolean;
-  /** The version ServerFeatures reports (default 25.1.0). Caught-up messages are sent from 23.10 on. */
+  /** The version ServerFeatures reports (default 26.0.0, as docker-compose.yml). Caught-up messages are sent from 23.10 on. */
   readonly serverVersion?: string;
   /**
    * Reproduce KDB-710 (servers up to 24.10.4): a filtered subscription from the start whose
@@ -75,7 +75,7 @@ const atLeast = (version: string, major: number, minor: number) => {
 };
 
 export const startEsdbStandIn = async (options: EsdbStandInOptions = {}): Promise<EsdbStandIn> => {
-  const serverVersion = options.serverVersion ?? '25.1.0';
+  const serverVersion = options.serverVersion ?? '26.0.0';
   const log = new EventLog(options.positionLayout ?? 'self-committed', {
     recentIdsCapacity: options.recentIdsCapacity ?? 100_000,
   });
