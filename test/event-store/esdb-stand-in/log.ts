@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * The stand-in's transaction log, in memory: EventStoreDB's append rules (expected revisions,
- * idempotence) and its `$all` positions, with no gRPC in sight. `streams-service.ts` puts it on the wire.
+ * idempotence) and its `$all` positions, with no gRPC in sight. `writer.ts` and the services put it on the wire.
  *
  * Positions are byte offsets in a log that only grows, as in EventStoreDB. Two layouts:
  * - `commit-record`: an append writes one prepare record per event, then a commit record.
