@@ -298,12 +298,15 @@ describe('EventStoreDB adapter over the wire: filtered subscriptions', () => {
     expect(store.positions.compare(final.position, written.position)).toBeGreaterThan(0);
     expect(store.positions.compare(final.position, last.position)).toBeLessThan(0);
 
-    // And a subscription resumed from it delivers the next wanted event, and nothing before it
+    // And a subscription resumed from it, or a read of $all after it (the server reads from such a
+    // position), delivers the next wanted event and nothing before it
     const later = newEvent('Wanted');
     await store.append('order-5', [later], { expectedRevision: 0n });
     const resumed = record(store.subscribeToAll({ after: final.position, filter }));
     const again = await resumed.waitFor((m) => caughtUp(m) && eventsOf(m).length > 0, 'the later event');
     expect(eventsOf(again).map((e) => e.id)).toEqual([later.id]);
+    const read = await store.readAll({ after: final.position, maxCount: 1000, filter });
+    expect(read.events.map((e) => e.id)).toEqual([later.id]);
   });
 
   it('on a server with KDB-710: the (2^64-1, 2^64-1) checkpoint is ignored, so later events still come, across a resubscription too', async () => {
