@@ -336,6 +336,16 @@ describe('EventStoreDB adapter over the wire: filtered subscriptions', () => {
   });
 });
 
+describe('EventStoreDB adapter over the wire: subscribing after a position no server can resume from', () => {
+  it("KDB-710's (2^64-1, 2^64-1), stored by an earlier version: the subscription fails at once, never opening one that would skip everything", async () => {
+    const { standIn, store, record } = await open();
+    const end = 2n ** 64n - 1n;
+    const recorder = record(store.subscribeToAll({ after: { commit: end, prepare: end } }));
+    await expect(recorder.waitFor(() => false, 'the error')).rejects.toThrow(/not a position an EventStoreDB subscription can resume from/);
+    expect(standIn.subscriptions).toEqual([]);
+  });
+});
+
 describe('EventStoreDB adapter over the wire: round trip', () => {
   it('metadata of every JSON kind comes back as written, false, 0 and "" included', async () => {
     const { store } = await open();

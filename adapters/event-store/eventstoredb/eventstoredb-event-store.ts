@@ -8,7 +8,7 @@ import {
   jsonEvent,
   START,
 } from '@eventstore/db-client';
-import { Observable } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import { z } from 'zod';
 import { checkAppendInput } from '../append-input.ts';
 import { StoreUnavailableError } from '../errors.ts';
@@ -225,6 +225,17 @@ export const openEventStoreDbEventStore = (
     readAll,
     subscribeToAll: (subscribeOptions = {}) => {
       const filter = eventFilterSchema.optional().parse(subscribeOptions.filter);
+      const after = subscribeOptions.after;
+      // A server takes (2^64-1, 2^64-1) for "the end" and would silently skip everything before it:
+      // a checkpoint stored from KDB-710 needs repair, not a subscription that loses events.
+      if (after && !isResumablePosition(after)) {
+        return throwError(
+          () =>
+            new Error(
+              `not a position an EventStoreDB subscription can resume from: ${esdbPositions.serialize(after)}`,
+            ),
+        );
+      }
       return resubscribing(
         esdbPositions,
         (after) => subscribeOnce(after, filter),
