@@ -341,7 +341,9 @@ describe('EventStoreDB adapter over the wire: subscribing after a position no se
     const { standIn, store, record } = await open();
     const end = 2n ** 64n - 1n;
     const recorder = record(store.subscribeToAll({ after: { commit: end, prepare: end } }));
-    await expect(recorder.waitFor(() => false, 'the error')).rejects.toThrow(/not a position an EventStoreDB subscription can resume from/);
+    await expect(recorder.waitFor(() => false, 'the error')).rejects.toThrow(
+      /not a position an EventStoreDB subscription can resume from/,
+    );
     expect(standIn.subscriptions).toEqual([]);
   });
 });
