@@ -119,7 +119,7 @@ export const eventStoreContract = <P>(
     describe('appending with an expected revision', () => {
       it('no_stream on a new stream writes revision 0; a second no_stream fails with actual 0', async () => {
         // Given a new stream
-        const stream = unique('order');
+        const stream = unique('stream');
         // When appending with no_stream
         const first = await store.append(stream, [newEvent()], { expectedRevision: 'no_stream' });
         // Then the stream is at revision 0, and another no_stream append is refused
@@ -136,7 +136,7 @@ export const eventStoreContract = <P>(
       });
 
       it('stream_exists fails on a missing stream and succeeds on an existing one', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         const error = await wrongVersion(
           store.append(stream, [newEvent()], { expectedRevision: 'stream_exists' }),
         );
@@ -147,7 +147,7 @@ export const eventStoreContract = <P>(
       });
 
       it('a wrong exact revision fails with the expected and the actual revision', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         await store.append(stream, events(2), { expectedRevision: 'no_stream' });
         const error = await wrongVersion(store.append(stream, [newEvent()], { expectedRevision: 5n }));
         expect(error).toMatchObject({ streamId: stream, expected: 5n, actual: 1n });
@@ -157,13 +157,13 @@ export const eventStoreContract = <P>(
 
       it('an exact revision on a missing stream fails with actual no_stream', async () => {
         const error = await wrongVersion(
-          store.append(unique('order'), [newEvent()], { expectedRevision: 0n }),
+          store.append(unique('stream'), [newEvent()], { expectedRevision: 0n }),
         );
         expect(error.actual).toBe('no_stream');
       });
 
       it('any appends to a new or an existing stream', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         expect(
           (await store.append(stream, [newEvent()], { expectedRevision: 'any' })).nextExpectedRevision,
         ).toBe(0n);
@@ -173,7 +173,7 @@ export const eventStoreContract = <P>(
       });
 
       it('refuses an append without events or with an invalid event id', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         await expect(store.append(stream, [], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
           InvalidAppendError,
         );
@@ -190,7 +190,7 @@ export const eventStoreContract = <P>(
 
     describe('idempotent appends (EventStoreDB rules)', () => {
       it('the same ids with the same no_stream: same result, written once', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         const batch = events(2);
         const first = await store.append(stream, batch, { expectedRevision: 'no_stream' });
         const retry = await store.append(stream, batch, { expectedRevision: 'no_stream' });
@@ -200,7 +200,7 @@ export const eventStoreContract = <P>(
       });
 
       it('the same ids with the same exact revision after later appends: same result, no duplicates', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         await store.append(stream, [newEvent()], { expectedRevision: 'no_stream' });
         const batch = events(2);
         const first = await store.append(stream, batch, { expectedRevision: 0n });
@@ -212,7 +212,7 @@ export const eventStoreContract = <P>(
       });
 
       it('a partial overlap with written ids fails with WrongExpectedVersion', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         const batch = events(2);
         await store.append(stream, batch, { expectedRevision: 'no_stream' });
         const error = await wrongVersion(
@@ -223,7 +223,7 @@ export const eventStoreContract = <P>(
       });
 
       it('any with identical ids is a retry: same revision, written once', async () => {
-        const stream = unique('order');
+        const stream = unique('stream');
         const batch = events(3);
         const first = await store.append(stream, batch, { expectedRevision: 'any' });
         const retry = await store.append(stream, batch, { expectedRevision: 'any' });
@@ -424,37 +424,82 @@ export const eventStoreContract = <P>(
         expect(ids(eventsOf(messages))).toEqual(written.slice(2).map((e) => e.id));
       });
 
-      it('a filtered subscription sends checkpoints over filtered-out events and resumes from them', async () => {
+      it('a filtered subscription checkpoints in order, never past what was written, and resuming from any checkpoint loses and repeats nothing', async () => {
+        // Given wanted events between runs of noise, each longer than a page (stores read $all in pages)
         const before = await head();
         const wanted = unique('wanted');
-        await store.append(unique('noise'), events(6, 'Noise'), { expectedRevision: 'no_stream' });
-        const firstWanted = newEvent('Wanted');
-        await store.append(wanted, [firstWanted], { expectedRevision: 'no_stream' });
-        await store.append(unique('noise'), events(6, 'Noise'), { expectedRevision: 'no_stream' });
-        const lastNoise = (await readAllAfter(before)).at(-1)!.position;
+        const noise = async () => {
+          for (let i = 0; i < 8; i++)
+            await store.append(unique('noise'), events(10, 'Noise'), { expectedRevision: 'no_stream' });
+        };
+        const [first, second, third] = [newEvent('Wanted'), newEvent('Wanted'), newEvent('Wanted')];
+        await noise();
+        await store.append(wanted, [first], { expectedRevision: 'no_stream' });
+        await noise();
+        await store.append(wanted, [second], { expectedRevision: 0n });
+        await noise();
+        const end = await head();
 
+        // When subscribing with a filter until caught up
         const filter = { streamPrefixes: [wanted] };
         const recorder = record(store.subscribeToAll({ after: before, filter }));
-        const messages = await recorder.waitFor(
-          (m) =>
-            m.some((x) => x.kind === 'checkpoint' && store.positions.compare(x.position, lastNoise) >= 0),
-          'a checkpoint past the trailing noise',
-        );
+        const messages = await recorder.waitFor((m) => m.some((x) => x.kind === 'caughtUp'), 'caught-up');
         recorder.stop();
-        expect(ids(eventsOf(messages))).toEqual([firstWanted.id]);
-        const checkpoint = messages.findLast((m) => m.kind === 'checkpoint')!;
-        if (checkpoint.kind !== 'checkpoint') throw new Error('unreachable');
 
-        // Resuming after the checkpoint delivers only what came later
-        const later = newEvent('Wanted');
-        await store.append(wanted, [later], { expectedRevision: 0n });
-        const resumed = record(store.subscribeToAll({ after: checkpoint.position, filter }));
-        const again = await resumed.waitFor(
-          (m) => eventsOf(m).length >= 1 && m.some((x) => x.kind === 'caughtUp'),
-          'the later event',
+        // Then the wanted events come, and with them checkpoints (every store sends some over that
+        // much noise) that never go back, never pass an event still to come, and never pass the end
+        expect(ids(eventsOf(messages))).toEqual([first.id, second.id]);
+        const checkpoints = messages.flatMap((m, at) =>
+          m.kind === 'checkpoint' ? [{ at, position: m.position }] : [],
         );
-        resumed.stop();
-        expect(ids(eventsOf(again))).toEqual([later.id]);
+        expect(checkpoints.length).toBeGreaterThan(0);
+        let previous: P = before;
+        for (const m of messages) {
+          if (m.kind === 'caughtUp') continue;
+          const position = m.kind === 'event' ? m.event.position : m.position;
+          if (m.kind === 'event') expect(store.positions.compare(position, previous)).toBeGreaterThan(0);
+          else expect(store.positions.compare(position, previous)).toBeGreaterThanOrEqual(0);
+          expect(store.positions.compare(position, end)).toBeLessThanOrEqual(0);
+          previous = position;
+        }
+
+        // And resuming after any checkpoint, once another wanted event is written, delivers exactly
+        // the wanted events the first subscription had not delivered before that checkpoint
+        await store.append(wanted, [third], { expectedRevision: 1n });
+        for (const checkpoint of checkpoints) {
+          const resumed = record(store.subscribeToAll({ after: checkpoint.position, filter }));
+          const again = await resumed.waitFor(
+            (m) => m.some((x) => x.kind === 'caughtUp') && eventsOf(m).some((e) => e.id === third.id),
+            'caught-up with the later event',
+          );
+          resumed.stop();
+          const deliveredBefore = eventsOf(messages.slice(0, checkpoint.at));
+          expect([...ids(deliveredBefore), ...ids(eventsOf(again))]).toEqual([first.id, second.id, third.id]);
+        }
+      });
+
+      it('a filtered subscription from the start that long matches nothing still delivers what comes later, with no checkpoint past it', async () => {
+        // Given a subscription from the start whose filter matches nothing written so far
+        const wanted = unique('late');
+        const filter = { streamPrefixes: [wanted] };
+        const recorder = record(store.subscribeToAll({ filter }));
+        await recorder.waitFor((m) => m.some((x) => x.kind === 'caughtUp'), 'caught-up');
+
+        // When a matching event is written
+        const event = newEvent('Wanted');
+        const written = await store.append(wanted, [event], { expectedRevision: 'no_stream' });
+
+        // Then it is delivered, and no checkpoint before it claimed a position beyond it
+        const messages = await recorder.waitFor((m) => eventsOf(m).length > 0, 'the later event');
+        recorder.stop();
+        expect(ids(eventsOf(messages))).toEqual([event.id]);
+        for (const m of messages.slice(
+          0,
+          messages.findIndex((x) => x.kind === 'event'),
+        )) {
+          if (m.kind !== 'event')
+            expect(store.positions.compare(m.position, written.position)).toBeLessThan(0);
+        }
       });
 
       itUnless('resubscribe')(

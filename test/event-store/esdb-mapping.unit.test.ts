@@ -4,12 +4,14 @@ import {
   MaxAppendSizeExceededError,
   type ResolvedEvent,
   UnavailableError,
+  UnknownError,
 } from '@eventstore/db-client';
 import { describe, expect, it } from 'vitest';
 import {
   esdbPositions,
   eventTypesRegex,
   fromEsdbCurrentRevision,
+  isResumablePosition,
   matchesFilter,
   toEsdbExpectedRevision,
   toEsdbMetadata,
@@ -56,6 +58,16 @@ describe('EventStoreDB positions', () => {
     expect(esdbPositions.serialize({ commit: 18446744073709551615n, prepare: 1n })).toBe(
       '18446744073709551615-00000000000000000001',
     );
+  });
+
+  it('resume only from positions a server could read from: page starts (N, 0) yes, KDB-710 (2^64-1, 2^64-1) no', () => {
+    const max = 2n ** 64n - 1n;
+    expect(isResumablePosition({ commit: 752n, prepare: 0n })).toBe(true);
+    expect(isResumablePosition({ commit: 752n, prepare: 752n })).toBe(true);
+    expect(isResumablePosition(esdbPositions.start)).toBe(true);
+    expect(isResumablePosition({ commit: max, prepare: max })).toBe(false);
+    expect(isResumablePosition({ commit: 2n ** 63n, prepare: 0n })).toBe(false);
+    expect(isResumablePosition({ commit: 10n, prepare: 11n })).toBe(false);
   });
 
   it('refuse text they did not produce', () => {
@@ -111,6 +123,16 @@ describe('EventStoreDB errors', () => {
       code: 'INVALID_APPEND',
       message: expect.stringMatching(/order-4.*1048576 bytes/),
     });
+  });
+
+  it('a server not ready or too busy (BatchAppend: an unknown error naming it) is transient', () => {
+    for (const message of ['Server Is Not Ready', 'Server Is Busy']) {
+      const error = translateEsdbError(new UnknownError(undefined, `Could not recognize ${message}`));
+      expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    }
+    expect(translateEsdbError(new UnknownError(undefined, 'Could not recognize Boom'))).toBeInstanceOf(
+      UnknownError,
+    );
   });
 
   it('passes anything else through unchanged', () => {

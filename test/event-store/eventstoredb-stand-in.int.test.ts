@@ -9,16 +9,19 @@ import { type EsdbStandInOptions, startEsdbStandIn } from './esdb-stand-in/serve
  * (`esdb-stand-in/`, in memory, on an ephemeral port). A real server is the authority where the two
  * disagree: `eventstoredb.int.test.ts` runs the same suite against one when it is reachable.
  *
- * Two server profiles, so that both client paths and both position layouts are covered:
- * - a current server: appends over BatchAppend; positions from a log with commit records, so that
- *   every event's commit and prepare positions differ;
- * - appends over the older Append RPC; self-committed positions (commit == prepare), what a current
- *   server reports for events appended over gRPC.
+ * Three server profiles, so that both client paths, both position layouts and KDB-710 are covered:
+ * - a current server: appends over BatchAppend; self-committed positions (commit == prepare), what
+ *   a current server reports for events appended over gRPC;
+ * - appends over the older Append RPC; positions from a log with commit records, so that every
+ *   event's commit and prepare positions differ (a mapping that confuses them fails);
+ * - a 24.10.4 server, with bug KDB-710 (a filtered subscription from the start that matches
+ *   nothing gets the checkpoint (2^64-1, 2^64-1)).
  */
 
 const profiles: readonly [string, EsdbStandInOptions][] = [
-  ['BatchAppend, commit-record positions', { batchAppend: true, positionLayout: 'commit-record' }],
-  ['Append, self-committed positions', { batchAppend: false, positionLayout: 'self-committed' }],
+  ['BatchAppend, self-committed positions', { batchAppend: true, positionLayout: 'self-committed' }],
+  ['Append, commit-record positions', { batchAppend: false, positionLayout: 'commit-record' }],
+  ['24.10.4 with KDB-710', { serverVersion: '24.10.4', kdb710: true }],
 ];
 
 for (const [profile, options] of profiles) {

@@ -17,10 +17,10 @@ import { Recorder } from './recorder.ts';
  */
 
 const opened: { standIn: EsdbStandIn; store: EventStoreDbEventStore; recorders: Recorder<unknown>[] }[] = [];
-const open = async (options: EsdbStandInOptions = {}) => {
+const open = async (options: EsdbStandInOptions = {}, config: { appendDeadlineMs?: number } = {}) => {
   const standIn = await startEsdbStandIn(options);
   const store = openEventStoreDbEventStore(
-    { connectionString: standIn.connectionString },
+    { connectionString: standIn.connectionString, ...config },
     { backoff: { initialDelayMs: 5, maxDelayMs: 50 } },
   );
   const recorders: Recorder<unknown>[] = [];
@@ -134,6 +134,69 @@ describe('EventStoreDB adapter over the wire: appends that fail', () => {
   });
 });
 
+describe('EventStoreDB adapter over the wire: a server starting up or overloaded', () => {
+  for (const batchAppend of [true, false]) {
+    for (const kind of ['not-ready', 'busy'] as const) {
+      it(`${kind} (${batchAppend ? 'BatchAppend' : 'Append'}): StoreUnavailableError, nothing written, and the retry writes it`, async () => {
+        // Given a server that refuses the next append as starting up or too busy
+        const { standIn, store } = await open({ batchAppend });
+        standIn.failNextAppend({ kind });
+        const batch = events(2);
+
+        // When appending: the store is unavailable (transient), not an unknown failure
+        await expect(store.append('order-n', batch, { expectedRevision: 'no_stream' })).rejects.toMatchObject(
+          {
+            code: 'STORE_UNAVAILABLE',
+          },
+        );
+        await expect(store.readStream('order-n')).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+
+        // Then the retry writes it
+        const retry = await store.append('order-n', batch, { expectedRevision: 'no_stream' });
+        expect(retry.nextExpectedRevision).toBe(1n);
+      });
+    }
+  }
+});
+
+describe('EventStoreDB adapter over the wire: appends slower than their deadline or the write timeout', () => {
+  for (const batchAppend of [true, false]) {
+    const rpc = batchAppend ? 'BatchAppend' : 'Append';
+    it(`slower than the append deadline: StoreUnavailableError at the deadline; the write lands later and the retry is recognised (${rpc})`, async () => {
+      // Given a store whose appends have 100 ms, and a server whose next write takes 400 ms
+      const { standIn, store } = await open({ batchAppend }, { appendDeadlineMs: 100 });
+      standIn.slowNextAppend(400);
+      const batch = events(2);
+
+      // When appending: it fails at the deadline, although the server goes on writing
+      await expect(store.append('order-d', batch, { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
+      await until(() => standIn.log.events.some((e) => e.id === batch[0]!.id), 'the slow write to land');
+
+      // Then the retry is recognised as one: same result, written once
+      const retry = await store.append('order-d', batch, { expectedRevision: 'no_stream' });
+      expect(retry.nextExpectedRevision).toBe(1n);
+      expect(await store.readStream('order-d')).toHaveLength(2);
+    });
+
+    it(`slower than the server's write timeout: StoreUnavailableError; the write lands later and the retry is recognised (${rpc})`, async () => {
+      const { standIn, store } = await open({ batchAppend, writeTimeoutMs: 50 });
+      standIn.slowNextAppend(300);
+      const batch = events(2);
+
+      await expect(store.append('order-w', batch, { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
+      await until(() => standIn.log.events.some((e) => e.id === batch[0]!.id), 'the slow write to land');
+
+      const retry = await store.append('order-w', batch, { expectedRevision: 'no_stream' });
+      expect(retry.nextExpectedRevision).toBe(1n);
+      expect(await store.readStream('order-w')).toHaveLength(2);
+    });
+  }
+});
+
 describe('EventStoreDB adapter over the wire: appends the server refuses', () => {
   for (const batchAppend of [true, false]) {
     it(`larger than the server's maximum append size: InvalidAppendError, nothing written (${batchAppend ? 'BatchAppend' : 'Append'})`, async () => {
@@ -213,23 +276,75 @@ describe('EventStoreDB adapter over the wire: closing the store', () => {
 });
 
 describe('EventStoreDB adapter over the wire: filtered subscriptions', () => {
-  it('by event type: only those types, and checkpoints over the rest', async () => {
+  it('by event type: only those types; the last checkpoint is where the last page started, before the trailing noise, and resuming from it loses nothing', async () => {
     // Given a wanted event between two long runs of noise
     const { store, record } = await open();
     await store.append('noise-1', events(40, 'Noise'), { expectedRevision: 'no_stream' });
     const wanted = newEvent('Wanted');
-    await store.append('order-5', [wanted], { expectedRevision: 'no_stream' });
+    const written = await store.append('order-5', [wanted], { expectedRevision: 'no_stream' });
     const last = await store.append('noise-2', events(40, 'Noise'), { expectedRevision: 'no_stream' });
 
     // When subscribing to that type only
-    const recorder = record(store.subscribeToAll({ filter: { eventTypes: ['Wanted'] } }));
+    const filter = { eventTypes: ['Wanted'] };
+    const recorder = record(store.subscribeToAll({ filter }));
     const messages = await recorder.waitFor(caughtUp, 'caught-up');
 
-    // Then the wanted event comes, then checkpoints up to the last noise, before caught-up
+    // Then the wanted event comes, and the last checkpoint is a page start (N, 0): past the wanted
+    // event, before the last noise, no event's position
     expect(eventsOf(messages).map((e) => e.id)).toEqual([wanted.id]);
-    const checkpoints = messages.flatMap((m) => (m.kind === 'checkpoint' ? [m.position] : []));
-    expect(checkpoints.length).toBeGreaterThan(0);
-    expect(store.positions.compare(checkpoints.at(-1)!, last.position)).toBe(0);
+    const final = messages.findLast((m) => m.kind === 'checkpoint');
+    if (final?.kind !== 'checkpoint') throw new Error('no checkpoint');
+    expect(final.position.prepare).toBe(0n);
+    expect(store.positions.compare(final.position, written.position)).toBeGreaterThan(0);
+    expect(store.positions.compare(final.position, last.position)).toBeLessThan(0);
+
+    // And a subscription resumed from it, or a read of $all after it (the server reads from such a
+    // position), delivers the next wanted event and nothing before it
+    const later = newEvent('Wanted');
+    await store.append('order-5', [later], { expectedRevision: 0n });
+    const resumed = record(store.subscribeToAll({ after: final.position, filter }));
+    const again = await resumed.waitFor((m) => caughtUp(m) && eventsOf(m).length > 0, 'the later event');
+    expect(eventsOf(again).map((e) => e.id)).toEqual([later.id]);
+    const read = await store.readAll({ after: final.position, maxCount: 1000, filter });
+    expect(read.events.map((e) => e.id)).toEqual([later.id]);
+  });
+
+  it('on a server with KDB-710: the (2^64-1, 2^64-1) checkpoint is ignored, so later events still come, across a resubscription too', async () => {
+    // Given a server that sends KDB-710's checkpoint to a filtered subscription from the start that matches nothing
+    const { standIn, store, record } = await open({ kdb710: true });
+    await store.append('noise', events(3, 'Noise'), { expectedRevision: 'no_stream' });
+    const recorder = record(store.subscribeToAll({ filter: { eventTypes: ['Wanted'] } }));
+    const atStart = await recorder.waitFor(caughtUp, 'caught-up');
+
+    // When a wanted event comes live, the server drops the subscription, and another one comes
+    const first = newEvent('Wanted');
+    await store.append('order-7', [first], { expectedRevision: 'no_stream' });
+    await recorder.waitFor((m) => eventsOf(m).length === 1, 'the live event');
+    expect(standIn.dropSubscriptions('unavailable')).toBe(1);
+    const second = newEvent('Wanted');
+    await store.append('order-7', [second], { expectedRevision: 0n });
+    const messages = await recorder.waitFor((m) => eventsOf(m).length === 2, 'the event after the drop');
+
+    // Then no checkpoint ever reached the subscriber, and it resubscribed after the first event
+    expect(atStart.filter((m) => m.kind === 'checkpoint')).toEqual([]);
+    expect(atStart.find((m) => m.kind === 'caughtUp')).toEqual({
+      kind: 'caughtUp',
+      position: store.positions.start,
+    });
+    expect(eventsOf(messages).map((e) => e.id)).toEqual([first.id, second.id]);
+    expect(standIn.subscriptions[1]!.from).toEqual(eventsOf(messages)[0]!.position);
+  });
+});
+
+describe('EventStoreDB adapter over the wire: subscribing after a position no server can resume from', () => {
+  it("KDB-710's (2^64-1, 2^64-1), stored by an earlier version: the subscription fails at once, never opening one that would skip everything", async () => {
+    const { standIn, store, record } = await open();
+    const end = 2n ** 64n - 1n;
+    const recorder = record(store.subscribeToAll({ after: { commit: end, prepare: end } }));
+    await expect(recorder.waitFor(() => false, 'the error')).rejects.toThrow(
+      /not a position an EventStoreDB subscription can resume from/,
+    );
+    expect(standIn.subscriptions).toEqual([]);
   });
 });
 

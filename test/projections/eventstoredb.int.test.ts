@@ -9,22 +9,53 @@ import { replayPositions } from '../../projections/replay.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
 import { startEsdbStandIn } from '../event-store/esdb-stand-in/server.ts';
-import { testDatabase } from '../support/postgres.ts';
+import { testEventStoreDb } from '../support/eventstoredb.ts';
+import { type TestDatabase, testDatabase } from '../support/postgres.ts';
 import { appendHistory, generateHistory } from './support/history-generator.ts';
 import { silent } from './support/subjects.ts';
 
 // The projections over the EventStoreDB adapter (positions {commit, prepare}, serialized by its
-// codec), through the gRPC stand-in; the read models in PostgreSQL when one is reachable (as in
-// production, READ_MODEL_DATABASE_URL), else in an in-memory PGlite.
+// codec), through the gRPC stand-in, and against a real server when EVENTSTORE_CONNECTION_STRING is
+// set (`npm run test:esdb`; a fresh one: its $all must hold no order streams of earlier runs); the
+// read models in PostgreSQL when one is reachable (as in production, READ_MODEL_DATABASE_URL), else
+// in an in-memory PGlite.
 
-const database = await testDatabase('projection-esdb');
-afterAll(() => (database.available ? database.drop() : undefined));
+/** One read-model database per server (the read models of one run must not see another's). */
+const databases: TestDatabase[] = [];
+afterAll(async () => {
+  for (const database of databases) if (database.available) await database.drop();
+});
 
-describe('projections with the EventStoreDB adapter', () => {
-  it('follow a randomized history live across a dropped subscription, skipping nothing; verify and replay agree', async () => {
-    const standIn = await startEsdbStandIn({ batchAppend: true, positionLayout: 'commit-record' });
+interface Server {
+  readonly connectionString: string;
+  /** Drops the runner's subscription from the server's side, where the server can be told to. */
+  readonly dropSubscriptions?: () => void;
+  close(): Promise<void>;
+}
+
+const servers: [string, () => Promise<Server>][] = [
+  [
+    'the gRPC stand-in (commit-record positions), dropping the subscription midway',
+    async () => {
+      const standIn = await startEsdbStandIn({ batchAppend: true, positionLayout: 'commit-record' });
+      return {
+        connectionString: standIn.connectionString,
+        dropSubscriptions: () => expect(standIn.dropSubscriptions('unavailable')).toBeGreaterThan(0),
+        close: () => standIn.close(),
+      };
+    },
+  ],
+];
+const real = process.env.EVENTSTORE_CONNECTION_STRING ? await testEventStoreDb() : undefined;
+if (real?.available) servers.push(['a real server', async () => ({ ...real, close: () => real.stop() })]);
+
+describe.each(servers)('projections with the EventStoreDB adapter on %s', (_, startServer) => {
+  it('follow a randomized history live, skipping nothing; verify and replay agree', async () => {
+    const server = await startServer();
+    const database = await testDatabase('projection-esdb');
+    databases.push(database);
     const store = openEventStoreDbEventStore(
-      { connectionString: standIn.connectionString },
+      { connectionString: server.connectionString },
       { backoff: { initialDelayMs: 10, maxDelayMs: 200 } },
     );
     const pglite = database.available ? undefined : await PGlite.create();
@@ -36,11 +67,11 @@ describe('projections with the EventStoreDB adapter', () => {
     const runner = createProjectionRunner({ store, db, logger: silent, batchSize: 200, pageSize: 5000 });
     runner.start();
     try {
-      // Given a history appended while the runner follows $all, with the server dropping it midway
+      // Given a history appended while the runner follows $all (dropped midway where the server can be told to)
       const history = [...generateHistory({ seed: 21, events: 1200 })];
       const half = Math.floor(history.length / 2);
       await appendHistory(store, history.slice(0, half));
-      expect(standIn.dropSubscriptions('unavailable')).toBeGreaterThan(0);
+      server.dropSubscriptions?.();
       await appendHistory(store, history.slice(half));
       let end = store.positions.start;
       for (;;) {
@@ -63,7 +94,7 @@ describe('projections with the EventStoreDB adapter', () => {
     } finally {
       await runner.stop();
       await store.close();
-      await standIn.close();
+      await server.close();
       await db.close();
       await pglite?.close();
     }

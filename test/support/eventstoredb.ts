@@ -9,8 +9,8 @@ export type TestEventStoreDb =
   | { readonly available: true; readonly connectionString: string; stop(): Promise<void> }
   | { readonly available: false; readonly reason: string };
 
-export const KURRENTDB_IMAGE =
-  process.env.KURRENTDB_IMAGE ?? 'docker.kurrent.io/kurrent-latest/kurrentdb:latest';
+/** The version docker-compose.yml pins (see the reason there). */
+export const KURRENTDB_IMAGE = process.env.KURRENTDB_IMAGE ?? 'docker.kurrent.io/kurrent-lts/kurrentdb:26.0';
 
 export const testEventStoreDb = async (): Promise<TestEventStoreDb> => {
   const given = process.env.EVENTSTORE_CONNECTION_STRING;

@@ -57,6 +57,19 @@ export const esdbPositions: PositionCodec<EsdbPosition> = {
   },
 };
 
+/** The largest position a server can hold: its log positions are signed 64-bit numbers. */
+const maxLogPosition = 2n ** 63n - 1n;
+
+/**
+ * Whether a checkpoint the server sent is a position to resume from: one the server itself could
+ * read from (prepare not after commit, both within its signed 64-bit log). Servers up to 24.10.4
+ * send (2^64-1, 2^64-1) to a filtered subscription from the start that matches nothing (KDB-710):
+ * resuming from there would skip every later event (or be refused). Page-start checkpoints
+ * `(N, 0)` are no event's position but a valid one: resuming after them loses and repeats nothing.
+ */
+export const isResumablePosition = (p: EsdbPosition): boolean =>
+  p.prepare >= 0n && p.prepare <= p.commit && p.commit <= maxLogPosition;
+
 export const toEsdbPosition = (p: EsdbPosition): Position => ({ commit: p.commit, prepare: p.prepare });
 export const fromEsdbPosition = (p: Position): EsdbPosition => ({ commit: p.commit, prepare: p.prepare });
 
@@ -157,6 +170,15 @@ export const toRecordedEvent = (resolved: ResolvedEvent): RecordedEvent<EsdbPosi
   };
 };
 
+/**
+ * How a server that is starting up or overloaded refuses a BatchAppend: a status with no code and
+ * empty details, which the client turns into an `unknown` error "Could not recognize <message>"
+ * (KurrentDB `Streams.BatchAppend.cs`, NotHandled NotReady / TooBusy). The message is all that
+ * tells it apart, so this one case matches text. (On the Append RPC the same refusal is an
+ * UNAVAILABLE status, transient by its code.)
+ */
+const notReadyOrBusy = /\bServer Is (?:Not Ready|Busy)\b/;
+
 /** Error kinds of the client (its ErrorType enum values) after which a retry may succeed. */
 const transientKinds = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader', 'cancelled']);
 
@@ -165,7 +187,8 @@ const transientGrpcStatuses = new Set([1, 4, 8, 10, 14]);
 
 /**
  * Translates what the client threw into the port's errors, by the client's `type` tag (stable
- * across its error classes), never by message text. Unknown errors pass through unchanged.
+ * across its error classes), and by message text only for the server's not-ready and busy
+ * refusals, which carry nothing else. Unknown errors pass through unchanged.
  */
 export const translateEsdbError = (
   error: unknown,
@@ -197,6 +220,11 @@ export const translateEsdbError = (
         (typeof max === 'number' ? ` (${max} bytes)` : ''),
       { cause: error },
     );
+  }
+  if (kind === 'unknown' && notReadyOrBusy.test((error as Error).message ?? '')) {
+    return new StoreUnavailableError(`EventStoreDB not ready or busy: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (typeof kind === 'string' && transientKinds.has(kind)) {
     return new StoreUnavailableError(`EventStoreDB unavailable (${kind}): ${(error as Error).message}`, {

@@ -8,7 +8,7 @@ import {
   jsonEvent,
   START,
 } from '@eventstore/db-client';
-import { Observable } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import { z } from 'zod';
 import {
   type AppendResult,
@@ -26,6 +26,7 @@ import { resubscribing } from '../resubscribe.ts';
 import {
   type EsdbPosition,
   esdbPositions,
+  isResumablePosition,
   matchesFilter,
   positionOf,
   toEsdbExpectedRevision,
@@ -39,6 +40,12 @@ import {
 export const eventStoreDbConfigSchema = z.object({
   /** e.g. `esdb://127.0.0.1:2113?tls=false` (insecure local mode, as in docker-compose.yml) */
   connectionString: z.string().min(1),
+  /**
+   * How long an append may take before it fails with StoreUnavailableError (it may still be
+   * written: retry it with the same ids). Sent to the server as the append's deadline, and
+   * enforced here too: over BatchAppend the client sets no deadline on the call itself.
+   */
+  appendDeadlineMs: z.number().int().positive().default(10_000),
 });
 export type EventStoreDbConfig = z.input<typeof eventStoreDbConfigSchema>;
 
@@ -55,6 +62,22 @@ const translating = async <T>(work: () => Promise<T>, context?: Parameters<typeo
 };
 
 /**
+ * Settles like `work`, or fails with StoreUnavailableError once `ms` have passed (what `work` does
+ * later is ignored: an append that ends after its deadline may still have been written).
+ */
+const withDeadline = <T>(ms: number, what: string, work: Promise<T>): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StoreUnavailableError(`${what} did not finish within its deadline of ${ms} ms`)),
+      ms,
+    );
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+};
+
+/**
  * The production store. The client connects lazily (the first call); it never resubscribes by
  * itself and the server drops slow subscribers, so subscriptions go through `resubscribing`.
  * System streams and events (`$...`) are hidden from `$all` reads and subscriptions.
@@ -63,7 +86,7 @@ export const openEventStoreDbEventStore = (
   config: EventStoreDbConfig,
   options: { backoff?: BackoffOptions } = {},
 ): EventStoreDbEventStore => {
-  const { connectionString } = eventStoreDbConfigSchema.parse(config);
+  const { connectionString, appendDeadlineMs } = eventStoreDbConfigSchema.parse(config);
   const client = EventStoreDBClient.connectionString(connectionString);
   const backoff = options.backoff ?? defaultBackoff;
   /** Completes each open subscription when the store closes (instead of resubscribing). */
@@ -72,22 +95,26 @@ export const openEventStoreDbEventStore = (
 
   const append: EventStore<EsdbPosition>['append'] = async (streamId, events, { expectedRevision }) => {
     checkAppendInput(streamId, events, expectedRevision);
-    const result = await translating(
-      () =>
-        client.appendToStream(
-          streamId,
-          events.map((e) =>
-            // The client's JSONType omits top-level numbers, booleans and null; it encodes them all.
-            jsonEvent({
-              id: e.id,
-              type: e.type,
-              data: e.data as JSONType,
-              metadata: toEsdbMetadata(e.metadata),
-            }),
+    const result = await withDeadline(
+      appendDeadlineMs,
+      `EventStoreDB append to ${streamId}`,
+      translating(
+        () =>
+          client.appendToStream(
+            streamId,
+            events.map((e) =>
+              // The client's JSONType omits top-level numbers, booleans and null; it encodes them all.
+              jsonEvent({
+                id: e.id,
+                type: e.type,
+                data: e.data as JSONType,
+                metadata: toEsdbMetadata(e.metadata),
+              }),
+            ),
+            { expectedRevision: toEsdbExpectedRevision(expectedRevision), deadline: appendDeadlineMs },
           ),
-          { expectedRevision: toEsdbExpectedRevision(expectedRevision) },
-        ),
-      { streamId, expected: expectedRevision },
+        { streamId, expected: expectedRevision },
+      ),
     );
     if (!result.position)
       throw new StoreUnavailableError('EventStoreDB returned no position (server older than 21.10?)');
@@ -159,6 +186,8 @@ export const openEventStoreDbEventStore = (
       const subscription: AllStreamSubscription = client.subscribeToAll({
         fromPosition: after ? toEsdbPosition(after) : START,
         filter: toEsdbSubscriptionFilter(filter, (position) => {
+          // Never hand on a checkpoint no subscription could resume from (KDB-710's 2^64-1).
+          if (!isResumablePosition(position)) return;
           last = position;
           subscriber.next({ kind: 'checkpoint', position });
         }),
@@ -197,6 +226,17 @@ export const openEventStoreDbEventStore = (
     readAll,
     subscribeToAll: (subscribeOptions = {}) => {
       const filter = eventFilterSchema.optional().parse(subscribeOptions.filter);
+      const after = subscribeOptions.after;
+      // A server takes (2^64-1, 2^64-1) for "the end" and would silently skip everything before it:
+      // a checkpoint stored from KDB-710 needs repair, not a subscription that loses events.
+      if (after && !isResumablePosition(after)) {
+        return throwError(
+          () =>
+            new Error(
+              `not a position an EventStoreDB subscription can resume from: ${esdbPositions.serialize(after)}`,
+            ),
+        );
+      }
       return resubscribing(
         esdbPositions,
         (after) => subscribeOnce(after, filter),

@@ -12,7 +12,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
-import type { AppendOutcome, EventLog, ExpectedVersion, ProposedEvent } from './log.ts';
+import type { AppendOutcome, ExpectedVersion, ProposedEvent } from './log.ts';
 import {
   callError,
   rpcStatus,
@@ -22,6 +22,7 @@ import {
   streamsPb,
   uuidText,
 } from './protocol.ts';
+import { type AppendFault, submitWrite, type Writer } from './writer.ts';
 
 /**
  * `Streams.Append` (one client stream per append: options, then the events) and
@@ -30,23 +31,8 @@ import {
  * The 6.x client uses BatchAppend whenever the server lists it among its features.
  */
 
-/** A fault to inject on the next append: how a real append fails without saying whether it was written. */
-export interface AppendFault {
-  /** `before-write`: nothing is written. `after-write`: written, but the client never hears of it. */
-  readonly when: 'before-write' | 'after-write';
-  /**
-   * `unavailable`: the call ends with UNAVAILABLE, as when the connection is lost (on BatchAppend the
-   * whole stream fails, with every append in flight on it). `timeout`: the server's write timeout
-   * (BatchAppend answers that append with a `Timeout` status; Append ends with ABORTED
-   * "Operation timed out", EventStoreDB's `RpcExceptions.Timeout`).
-   */
-  readonly kind: 'unavailable' | 'timeout';
-}
-
 export interface AppendServiceContext {
-  readonly log: EventLog;
-  /** Faults for the next appends, consumed in order. */
-  readonly appendFaults: AppendFault[];
+  readonly writer: Writer;
   /** EventStoreDB's `MaxAppendSize` (1 MiB by default): larger appends are refused, not written. */
   readonly maxAppendSize: number;
 }
@@ -82,12 +68,23 @@ const proposedEvent = (message: Proposed | BatchAppendReq.ProposedMessage): Prop
   return { id, type, contentType, data: message.getData_asU8(), metadata: message.getCustomMetadata_asU8() };
 };
 
-const takeFault = (context: AppendServiceContext): AppendFault | undefined => context.appendFaults.shift();
+/** How the Append RPC ends on a fault (BatchAppend answers timeouts, not-ready and busy per append). */
+const faultError = (fault: AppendFault): ServiceError => {
+  switch (fault.kind) {
+    case 'timeout':
+      return timedOut();
+    case 'unavailable':
+      return callError(status.UNAVAILABLE, `stand-in: connection lost ${fault.when}`);
+    // RpcExceptions.ServerNotReady / ServerTooBusy
+    case 'not-ready':
+      return callError(status.UNAVAILABLE, 'Server Is Not Ready');
+    case 'busy':
+      return callError(status.UNAVAILABLE, 'Server Is Busy');
+  }
+};
 
-const faultError = (fault: AppendFault): ServiceError =>
-  fault.kind === 'timeout'
-    ? callError(status.ABORTED, `Operation timed out: stand-in, ${fault.when}`)
-    : callError(status.UNAVAILABLE, `stand-in: connection lost ${fault.when}`);
+/** EventStoreDB's `RpcExceptions.Timeout`: what the Append RPC ends with when the write timed out. */
+const timedOut = () => callError(status.ABORTED, 'Operation timed out');
 
 export const appendHandler =
   (context: AppendServiceContext) =>
@@ -125,16 +122,25 @@ export const appendHandler =
       if (failed) return;
       if (!header) return fail(callError(status.INVALID_ARGUMENT, 'no options'));
       if (appendSize(events) > context.maxAppendSize) return fail(tooLarge(context.maxAppendSize));
-      const fault = takeFault(context);
-      if (!fault)
-        return callback(
-          null,
-          appendResponse(context.log.append(header.streamId, header.expected, events), header.expected),
-        );
-      if (fault.when === 'after-write') context.log.append(header.streamId, header.expected, events);
-      fail(faultError(fault));
+      const write = { ...header, events, deadline: finiteDeadline(call.getDeadline()) };
+      submitWrite(context.writer, write, (answer) => {
+        // The client gave up (its deadline): the write went on, the answer goes nowhere.
+        if (call.cancelled) return;
+        switch (answer.kind) {
+          case 'written':
+            return callback(null, appendResponse(answer.outcome, write.expected));
+          case 'fault':
+            return fail(faultError(answer.fault));
+          case 'timed-out':
+            return fail(timedOut());
+        }
+      });
     });
   };
+
+/** A call's deadline as a date, when it has one. */
+const finiteDeadline = (deadline: Date | number): Date | undefined =>
+  deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined;
 
 const appendResponse = (outcome: AppendOutcome, expected: ExpectedVersion): AppendResp => {
   const response = new streamsPb.AppendResp();
@@ -170,7 +176,7 @@ export const batchAppendHandler =
   (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void => {
     const pending = new Map<
       string,
-      { streamId: string; expected: ExpectedVersion; events: ProposedEvent[] }
+      { streamId: string; expected: ExpectedVersion; events: ProposedEvent[]; deadline: Date | undefined }
     >();
     let ended = false;
     const endWith = (error: ServiceError) => {
@@ -193,6 +199,7 @@ export const batchAppendHandler =
                 ? 'stream_exists'
                 : 'any',
           events: [],
+          deadline: options.getDeadline()?.toDate(),
         });
       }
       const write = pending.get(key);
@@ -200,6 +207,12 @@ export const batchAppendHandler =
       const reply = new streamsPb.BatchAppendResp()
         .setCorrelationId(correlationId)
         .setStreamIdentifier(streamIdentifier(write.streamId));
+      // The deadline guards the request until its last piece is in (Streams.BatchAppend.cs); the
+      // write itself is then bounded by the server's write timeout only.
+      if (write.deadline && write.deadline.getTime() <= Date.now()) {
+        pending.delete(key);
+        return void call.write(reply.setError(timeoutStatus()));
+      }
       for (const message of request.getProposedMessagesList()) {
         const event = proposedEvent(message);
         if (event instanceof Error) {
@@ -232,26 +245,40 @@ export const batchAppendHandler =
       if (!request.getIsFinal()) return;
       pending.delete(key);
 
-      const fault = takeFault(context);
-      if (!fault) {
-        const outcome = context.log.append(write.streamId, write.expected, write.events);
-        return void call.write(batchAppendResponse(reply, outcome, write.expected));
-      }
-      if (fault.when === 'after-write') context.log.append(write.streamId, write.expected, write.events);
-      if (fault.kind === 'timeout') {
-        const timeout = new sharedPb.Timeout();
-        return void call.write(
-          reply.setError(
-            rpcStatus(status.DEADLINE_EXCEEDED, 'Timeout', timeout, 'event_store.client.Timeout'),
-          ),
-        );
-      }
-      endWith(faultError(fault));
+      submitWrite(context.writer, { ...write, deadline: undefined }, (answer) => {
+        if (ended) return;
+        switch (answer.kind) {
+          case 'written':
+            return void call.write(batchAppendResponse(reply, answer.outcome, write.expected));
+          case 'timed-out':
+            return void call.write(reply.setError(timeoutStatus()));
+          case 'fault':
+            switch (answer.fault.kind) {
+              case 'timeout':
+                return void call.write(reply.setError(timeoutStatus()));
+              case 'unavailable':
+                return endWith(faultError(answer.fault));
+              // NotHandled: a status with empty details and the reason as its message.
+              case 'not-ready':
+                return void call.write(reply.setError(notHandled('Server Is Not Ready')));
+              case 'busy':
+                return void call.write(reply.setError(notHandled('Server Is Busy')));
+            }
+        }
+      });
     });
     call.on('end', () => {
       if (!ended) call.end();
     });
   };
+
+/** Status.Timeout: DEADLINE_EXCEEDED with a packed `Timeout`. */
+const timeoutStatus = () =>
+  rpcStatus(status.DEADLINE_EXCEEDED, 'Timeout', new sharedPb.Timeout(), 'event_store.client.Timeout');
+
+/** How BatchAppend answers NotHandled (NotReady, TooBusy): no code, an empty `google.protobuf.Empty`. */
+const notHandled = (message: string) =>
+  rpcStatus(status.OK, message, new emptyPb.Empty(), 'google.protobuf.Empty');
 
 const batchAppendResponse = (
   reply: BatchAppendResp,

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * The stand-in's transaction log, in memory: EventStoreDB's append rules (expected revisions,
- * idempotence) and its `$all` positions, with no gRPC in sight. `streams-service.ts` puts it on the wire.
+ * idempotence) and its `$all` positions, with no gRPC in sight. `writer.ts` and the services put it on the wire.
  *
  * Positions are byte offsets in a log that only grows, as in EventStoreDB. Two layouts:
- * - `commit-record` (default): an append writes one prepare record per event, then a commit record.
+ * - `commit-record`: an append writes one prepare record per event, then a commit record.
  *   Every event of the append has the commit record's position as `commit` and its own prepare
  *   record's position as `prepare` (so commit > prepare, shared commit within an append, distinct
  *   prepares): the layout of EventStoreDB's explicit transactions. It keeps the two numbers apart,
  *   so a mapping that drops, swaps or confuses them fails.
- * - `self-committed`: each prepare commits itself and `commit == prepare` for every event, which is
- *   what a current server reports for events appended over gRPC.
+ * - `self-committed` (default): each prepare commits itself and `commit == prepare` for every
+ *   event, which is what a current server reports for events appended over gRPC.
  */
 
 export type PositionLayout = 'commit-record' | 'self-committed';
@@ -82,9 +82,21 @@ export class EventLog {
   readonly #listeners = new Set<(events: readonly StoredEvent[]) => void>();
   #end = epochRecordSize;
   #lastTicks = 0n;
+  /**
+   * The ids of the most recent writes, newest last, for the `any` idempotence check: EventStoreDB
+   * keeps them in a bounded in-memory cache, not in the log, so old ones and a restart forget them.
+   */
+  readonly #recentIds = new Map<string, StoredEvent>();
+  readonly #recentIdsCapacity: number;
 
-  constructor(layout: PositionLayout = 'commit-record') {
+  constructor(layout: PositionLayout = 'self-committed', options: { recentIdsCapacity?: number } = {}) {
     this.layout = layout;
+    this.#recentIdsCapacity = options.recentIdsCapacity ?? 100_000;
+  }
+
+  /** What a restart loses: the cache of recent event ids (the log itself is durable). */
+  forgetRecentIds(): void {
+    this.#recentIds.clear();
   }
 
   /** Every event in `$all` order (system events included). */
@@ -139,9 +151,13 @@ export class EventLog {
     }
 
     if (expectedNumber === 'any') {
-      // EventStoreDB looks each id up in its cache of committed ids (it keeps the latest write of an
-      // id). The first id unknown: a new write. All known in this stream: a retry. Only some: refused.
-      const found = proposed.map((e) => stream.findLast((s) => s.id === e.id));
+      // EventStoreDB looks each id up in its cache of recently committed ids (it keeps the latest
+      // write of an id). The first id unknown: a new write. All known in this stream: a retry. Only
+      // some: refused. An id the cache has forgotten is unknown, so an old retry writes again.
+      const found = proposed.map((e) => {
+        const recent = this.#recentIds.get(e.id);
+        return recent?.streamId === streamId ? recent : undefined;
+      });
       if (found[0] === undefined) return this.#write(streamId, stream, proposed);
       if (found.some((s) => s === undefined)) return wrongVersion;
       const last = found.at(-1)!;
@@ -252,6 +268,14 @@ export class EventLog {
     );
     stream.push(...written);
     this.#streams.set(streamId, stream);
+    for (const event of written) {
+      this.#recentIds.delete(event.id);
+      this.#recentIds.set(event.id, event);
+    }
+    for (const id of this.#recentIds.keys()) {
+      if (this.#recentIds.size <= this.#recentIdsCapacity) break;
+      this.#recentIds.delete(id);
+    }
     this.#events.push(...written);
     for (const listener of [...this.#listeners]) listener(written);
     const last = written.at(-1)!;
@@ -263,6 +287,11 @@ export class EventLog {
     const now = BigInt(Date.now()) * 10_000n;
     this.#lastTicks = now > this.#lastTicks ? now : this.#lastTicks + 1n;
     return this.#lastTicks;
+  }
+
+  /** Index in `events` of the first event at or after `position`. */
+  indexAtOrAfter(position: LogPosition): number {
+    return this.#firstIndexAtOrAfter(position);
   }
 
   #firstIndexAtOrAfter(position: LogPosition): number {

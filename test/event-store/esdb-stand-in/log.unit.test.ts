@@ -82,7 +82,36 @@ describe('the stand-in log: idempotence (EventStoreDB rules)', () => {
   });
 });
 
+describe('the stand-in log: the bounded cache behind idempotent any', () => {
+  it('a retry with any of writes the cache has forgotten writes them again (EventStoreDB keeps recent ids only)', () => {
+    // Given a cache of 3 ids and a write that 3 later events pushed out of it
+    const log = new EventLog('self-committed', { recentIdsCapacity: 3 });
+    const old = [proposed()];
+    log.append('s', 'any', old);
+    log.append('s', 'any', [proposed(), proposed(), proposed()]);
+    // When the old write is retried with any, it is written again
+    expect(log.append('s', 'any', old)).toMatchObject({ kind: 'written', currentRevision: 4n });
+  });
+
+  it('after a restart (the cache lost) any writes a retry again, while an exact-revision retry is still recognised', () => {
+    const log = new EventLog();
+    const [byAny, byRevision] = [[proposed()], [proposed()]];
+    log.append('a', 'any', byAny);
+    log.append('b', 'no_stream', byRevision);
+    log.forgetRecentIds();
+    expect(log.append('a', 'any', byAny)).toMatchObject({ kind: 'written', currentRevision: 1n });
+    expect(log.append('b', 'no_stream', byRevision)).toMatchObject({
+      kind: 'idempotent',
+      currentRevision: 0n,
+    });
+  });
+});
+
 describe('the stand-in log: positions', () => {
+  it('self-committed by default, as current servers report gRPC appends', () => {
+    expect(new EventLog().layout).toBe('self-committed');
+  });
+
   it('commit-record layout: an append shares its commit position, each event has its own prepare position', () => {
     const log = new EventLog('commit-record');
     const first = log.append('a', 'any', [proposed(), proposed(), proposed()]);

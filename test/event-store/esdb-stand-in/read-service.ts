@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
+import {
+  type FilteredMessage,
+  filteredCatchUp,
+  liveFilter,
+  type Standing,
+  type SubscriptionFilter,
+  startsLive,
+} from './filtered-subscription.ts';
 import { comparePositions, type EventLog, type LogPosition, type StoredEvent } from './log.ts';
 import { callError, readEvent, streamIdentifier, streamNameOf, streamsPb } from './protocol.ts';
 
@@ -31,6 +39,8 @@ export interface ReadServiceContext {
   readonly log: EventLog;
   /** Servers from 23.10 tell a subscription when it caught up; older ones do not. */
   readonly sendsCaughtUp: boolean;
+  /** Reproduce KDB-710 (servers up to 24.10.4): see filtered-subscription.ts. */
+  readonly kdb710: boolean;
   /** Every subscription ever opened, in order (tests assert where resubscriptions started). */
   readonly subscriptions: SubscriptionRecord[];
   /** Drop functions of the open subscriptions. */
@@ -133,13 +143,7 @@ export const readHandler =
     call.end();
   };
 
-interface EventFilter {
-  readonly matches: (event: StoredEvent) => boolean;
-  /** Checkpoint every `checkpointInterval` events considered (search window times the multiplier). */
-  readonly checkpointInterval: number;
-}
-
-const eventFilter = (options: FilterOptions): EventFilter | Error => {
+const eventFilter = (options: FilterOptions): SubscriptionFilter | Error => {
   const on = options.hasStreamIdentifier()
     ? { expression: options.getStreamIdentifier()!, field: (e: StoredEvent) => e.streamId }
     : options.hasEventType()
@@ -148,7 +152,7 @@ const eventFilter = (options: FilterOptions): EventFilter | Error => {
   if (!on) return callError(status.INVALID_ARGUMENT, 'a filter needs a stream identifier or an event type');
   const multiplier = options.getCheckpointintervalmultiplier();
   if (multiplier <= 0) return callError(status.INVALID_ARGUMENT, 'checkpointIntervalMultiplier must be > 0');
-  const window = options.hasMax() ? options.getMax() : defaultSearchWindow;
+  const searchWindow = options.hasMax() ? options.getMax() : defaultSearchWindow;
   const regex = on.expression.getRegex();
   const prefixes = on.expression.getPrefixList();
   let test: (text: string) => boolean;
@@ -158,19 +162,26 @@ const eventFilter = (options: FilterOptions): EventFilter | Error => {
   } catch {
     return callError(status.INVALID_ARGUMENT, `invalid regex ${JSON.stringify(regex)}`);
   }
-  return { matches: (e) => test(on.field(e)), checkpointInterval: window * multiplier };
+  return { matches: (e) => test(on.field(e)), searchWindow, checkpointInterval: searchWindow * multiplier };
 };
 
+const checkpointMessage = (position: LogPosition) =>
+  new streamsPb.ReadResp().setCheckpoint(
+    new streamsPb.ReadResp.Checkpoint()
+      .setCommitPosition(position.commit.toString())
+      .setPreparePosition(position.prepare.toString()),
+  );
+
 /**
- * A subscription to `$all`: confirmation; catch-up after `from` (exclusive), with a checkpoint every
- * interval of considered events and one at the end of the catch-up (filtered only); caught-up; then
- * live events (and live checkpoints), in log order, until the client cancels or a test drops it.
+ * A subscription to `$all`: confirmation; catch-up after `from` (exclusive), filtered ones with
+ * checkpoints where the server places them (filtered-subscription.ts); caught-up; then live events
+ * (and live checkpoints), in log order, until the client cancels or a test drops it.
  */
 const subscribeToAll = (
   context: ReadServiceContext,
   call: ReadCall,
   from: 'start' | 'end' | LogPosition,
-  filter: EventFilter | undefined,
+  filter: SubscriptionFilter | undefined,
   uuidForm: 'string' | 'structured',
 ): void => {
   const id = randomUUID();
@@ -201,43 +212,50 @@ const subscribeToAll = (
     return void call.emit('error', invalidPosition());
   }
 
-  // The event or checkpoint most recently sent on: events after it go out, checkpoints at or after it.
-  let checkpoint: LogPosition | undefined =
-    from === 'end' ? context.log.lastPosition : from === 'start' ? undefined : from;
-  let considered = 0;
-  const checkpointAt = (position: LogPosition) =>
-    call.write(
-      new streamsPb.ReadResp().setCheckpoint(
-        new streamsPb.ReadResp.Checkpoint()
-          .setCommitPosition(position.commit.toString())
-          .setPreparePosition(position.prepare.toString()),
-      ),
-    );
-  const consider = (event: StoredEvent) => {
-    if (checkpoint && comparePositions(event.position, checkpoint) <= 0) return;
-    considered++;
-    checkpoint = event.position;
-    if (!filter || filter.matches(event)) {
-      call.write(readEvent(event, uuidForm));
+  const send = (messages: readonly FilteredMessage[]) => {
+    for (const message of messages) {
+      if (!record.open) return;
+      if (message.kind === 'checkpoint') {
+        call.write(checkpointMessage(message.position));
+        continue;
+      }
+      call.write(readEvent(message.event, uuidForm));
       eventsSent++;
-      if (scheduled && eventsSent >= scheduled.afterEvents) return drop(scheduled.how);
-    }
-    if (filter && considered >= filter.checkpointInterval) {
-      considered = 0;
-      checkpointAt(event.position);
+      if (scheduled && eventsSent >= scheduled.afterEvents) drop(scheduled.how);
     }
   };
 
+  // From the end: live after the last commit, as the server's confirmation position.
+  const last = context.log.lastPosition;
+  let standing: Standing =
+    from === 'end' ? { commit: last.commit, prepare: last.commit } : from === 'start' ? 'head' : from;
   // Catch-up and the switch to live happen in one synchronous turn: no append can slip between.
-  for (const event of context.log.eventsAfter(checkpoint ?? 'start')) {
-    consider(event);
-    if (!record.open) return;
+  if (!startsLive(context.log, standing)) {
+    if (filter) {
+      const catchUp = filteredCatchUp(context.log, standing, filter, { kdb710: context.kdb710 });
+      send(catchUp.messages);
+      standing = catchUp.standing;
+    } else {
+      const events = context.log.eventsAfter(standing === 'head' ? 'start' : standing);
+      send(events.map((event) => ({ kind: 'event', event })));
+      standing = events.at(-1)?.position ?? standing;
+    }
   }
-  if (filter) checkpointAt(checkpoint ?? { commit: 0n, prepare: 0n });
+  if (!record.open) return;
   if (context.sendsCaughtUp)
     call.write(new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp()));
+  const live = filter
+    ? liveFilter(filter, standing)
+    : (() => {
+        let after = standing;
+        return (event: StoredEvent): FilteredMessage[] => {
+          if (after !== 'head' && comparePositions(event.position, after) <= 0) return [];
+          after = event.position;
+          return [{ kind: 'event', event }];
+        };
+      })();
   stopLive = context.log.onAppend((events) => {
-    for (const event of events) if (record.open) consider(event);
+    for (const event of events) send(live(event));
   });
 };
 
