@@ -10,7 +10,7 @@ export type TestEventStoreDb =
   | { readonly available: false; readonly reason: string };
 
 /** The version docker-compose.yml pins (see the reason there). */
-export const KURRENTDB_IMAGE = process.env.KURRENTDB_IMAGE ?? 'docker.kurrent.io/kurrent-lts/kurrentdb:26.0';
+export const KURRENTDB_IMAGE = process.env.KURRENTDB_IMAGE ?? 'kurrentplatform/kurrentdb:26.1.1';
 
 export const testEventStoreDb = async (): Promise<TestEventStoreDb> => {
   const given = process.env.EVENTSTORE_CONNECTION_STRING;
