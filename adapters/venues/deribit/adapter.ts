@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { BehaviorSubject, type Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { z } from 'zod';
 import type {
   AmendResult,
@@ -9,7 +9,6 @@ import type {
   PlaceResult,
   VenueAdapter,
   VenueConnectionState,
-  VenueConnectionStatus,
   VenueFill,
   VenueOrderRef,
   VenueOrderSnapshot,
@@ -21,6 +20,8 @@ import type {
 import type { Decimal } from '../../../domain/decimal.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { Amendment, OrderParams } from '../../../domain/order/contract.ts';
+import type { VenueSocket } from '../venue-socket.ts';
+import { createWsSession, type WsSession } from '../ws-session.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
 import { type HttpAuth, httpRequest } from './http-rpc.ts';
 import {
@@ -93,10 +94,11 @@ export const DeribitAdapterOptionsSchema = z
       .object({
         initialDelayMs: z.number().int().positive().default(250),
         maxDelayMs: z.number().int().positive().default(10_000),
-        factor: z.number().min(1).default(2),
+        /** The project's one backoff doubles the delay: 2 is the only factor (kept for older configurations). */
+        factor: z.literal(2).optional(),
       })
       .strict()
-      .default({ initialDelayMs: 250, maxDelayMs: 10_000, factor: 2 }),
+      .default({ initialDelayMs: 250, maxDelayMs: 10_000 }),
     /** How long `connect()` keeps trying before it gives up. */
     connectTimeoutMs: z.number().int().positive().default(30_000),
     /** Requests go over the WebSocket when it is up (HTTP otherwise), or always over HTTP. */
@@ -138,6 +140,9 @@ const REDACT = [
   '*.authorization',
 ];
 
+const closedError = (method?: string) =>
+  new DeribitError('DERIBIT_CLOSED', `${method ? `${method}: ` : ''}the adapter is closed`, false);
+
 interface Session {
   accessToken: string;
   refreshToken: string;
@@ -161,24 +166,15 @@ class DeribitAdapterImpl implements DeribitAdapter {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly limiter: CreditLimiter;
-  private readonly state = new BehaviorSubject<VenueConnectionState>({
-    status: 'closed',
-    since: new Date(0).toISOString(),
-    reconnects: 0,
-  });
   private readonly reports = new Subject<VenueReport>();
-  readonly state$: Observable<VenueConnectionState> = this.state.asObservable();
+  private readonly connection: WsSession<WsRpcConnection>;
+  readonly state$: Observable<VenueConnectionState>;
   readonly reports$: Observable<VenueReport> = this.reports.asObservable();
 
-  private ws: WsRpcConnection | undefined;
   private session: Session | undefined;
   private httpSession: Session | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private livenessTimer: NodeJS.Timeout | undefined;
-  private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
-  private reconnects = 0;
   private closing = false;
-  private reconnecting = false;
 
   constructor(options: DeribitAdapterOptions) {
     const { logger, now, random, ...rest } = options;
@@ -188,6 +184,24 @@ class DeribitAdapterImpl implements DeribitAdapter {
     this.random = random ?? Math.random;
     this.logger = logger.child({ venue: 'deribit', account: this.account }, { redact: REDACT });
     this.limiter = new CreditLimiter(this.config.rateLimits, this.now());
+    const deadAfterMs = this.config.deadAfterMs ?? this.config.heartbeatIntervalSec * 2000 + 1000;
+    this.connection = createWsSession({
+      name: 'deribit',
+      url: this.config.wsUrl,
+      logger: this.logger,
+      now: this.now,
+      random: this.random,
+      backoff: this.config.reconnect,
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      openTimeoutMs: this.config.requestTimeoutMs,
+      handshake: (socket) => this.handshake(socket),
+      isFatal: (error) => error instanceof DeribitRpcError && error.venueCode === 13004,
+      // Deribit's keepalive is its heartbeat: every test_request is answered (see onNotification).
+      keepalive: { intervalMs: Math.max(50, Math.min(1000, Math.floor(deadAfterMs / 4))), deadAfterMs },
+      onLinkDown: () => this.onLinkDown(),
+      closedError,
+    });
+    this.state$ = this.connection.state$;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -195,165 +209,41 @@ class DeribitAdapterImpl implements DeribitAdapter {
   // ----------------------------------------------------------------------------------------------
 
   async connect(): Promise<void> {
-    if (this.closing) throw new DeribitError('DERIBIT_CLOSED', 'the adapter is closed', false);
-    if (this.state.value.status === 'connected') return;
-    this.setState('connecting');
-    const deadline = this.now() + this.config.connectTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.establish();
-        this.setState('connected');
-        return;
-      } catch (error) {
-        const definitive = error instanceof DeribitRpcError && error.venueCode === 13004;
-        const wait = this.backoff(attempt);
-        if (definitive || this.closing || this.now() + wait > deadline) {
-          this.setState('closed', (error as Error).message);
-          throw error;
-        }
-        this.logger.warn({ err: (error as Error).message, attempt }, 'deribit: connect failed, retrying');
-        await this.sleep(wait);
-        if (this.closing) {
-          this.setState('closed');
-          throw new DeribitError('DERIBIT_CLOSED', 'the adapter was closed while connecting', false);
-        }
-      }
-    }
+    if (this.closing) throw closedError();
+    await this.connection.start();
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.sleeper?.wake();
-    this.stopTimers();
-    const ws = this.ws;
-    this.ws = undefined;
-    if (ws !== undefined) {
-      ws.close();
-      await ws.closed;
-    }
-    this.setState('closed');
-    this.state.complete();
+    await this.connection.close();
     this.reports.complete();
   }
 
-  /** Opens a socket, authenticates, sets the heartbeat and subscribes. */
-  private async establish(): Promise<void> {
-    const ws = await WsRpcConnection.open(this.config.wsUrl, {
-      timeoutMs: this.config.requestTimeoutMs,
-      logger: this.logger,
-      now: this.now,
-    });
+  /** On a fresh socket: authenticates, sets the heartbeat and subscribes. */
+  private async handshake(socket: VenueSocket): Promise<WsRpcConnection> {
+    const ws = new WsRpcConnection(socket, this.logger);
     ws.notifications$.subscribe((notification) => this.onNotification(ws, notification));
-    try {
-      await this.authenticate(ws);
-      const ok = await this.rpc(ws, 'public/set_heartbeat', { interval: this.config.heartbeatIntervalSec });
-      this.parse(OkSchema, ok.result, 'public/set_heartbeat');
-      const subscribed = this.parse(
-        SubscribedChannelsSchema,
-        (await this.rpc(ws, 'private/subscribe', { channels: CHANNELS })).result,
-        'private/subscribe',
-      );
-      const missing = CHANNELS.filter((channel) => !subscribed.includes(channel));
-      if (missing.length > 0) {
-        throw new DeribitError('DERIBIT_PROTOCOL_ERROR', `subscription refused: ${missing.join(', ')}`, true);
-      }
-    } catch (error) {
-      ws.terminate();
-      await ws.closed;
-      throw error;
-    }
-    if (this.closing) {
-      ws.close();
-      throw new DeribitError('DERIBIT_CLOSED', 'the adapter is closed', false);
-    }
-    this.ws = ws;
-    this.startLiveness(ws);
-    ws.closed.then(({ code, reason }) => this.onClosed(ws, code, reason));
-  }
-
-  private onClosed(ws: WsRpcConnection, code: number, reason: string): void {
-    if (ws !== this.ws) return;
-    this.ws = undefined;
-    this.session = undefined;
-    this.stopTimers();
-    if (this.closing) return;
-    this.logger.warn({ code, reason }, 'deribit: connection lost');
-    this.setState('reconnecting', `closed with ${code}${reason ? ` ${reason}` : ''}`);
-    void this.reconnectLoop();
-  }
-
-  private async reconnectLoop(): Promise<void> {
-    if (this.reconnecting) return;
-    this.reconnecting = true;
-    try {
-      for (let attempt = 0; !this.closing; attempt++) {
-        await this.sleep(this.backoff(attempt));
-        if (this.closing) return;
-        try {
-          await this.establish();
-          this.reconnects += 1;
-          this.setState('connected');
-          return;
-        } catch (error) {
-          this.logger.warn({ err: (error as Error).message, attempt }, 'deribit: reconnect failed');
-        }
-      }
-    } finally {
-      this.reconnecting = false;
-    }
-  }
-
-  /** Exponential backoff with equal jitter: half fixed, half random. */
-  private backoff(attempt: number): number {
-    const { initialDelayMs, maxDelayMs, factor } = this.config.reconnect;
-    const delay = Math.min(maxDelayMs, initialDelayMs * factor ** attempt);
-    return Math.round(delay / 2 + (this.random() * delay) / 2);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleeper = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleeper = { timer, wake };
-    });
-  }
-
-  private startLiveness(ws: WsRpcConnection): void {
-    const deadAfter = this.config.deadAfterMs ?? this.config.heartbeatIntervalSec * 2000 + 1000;
-    this.livenessTimer = setInterval(
-      () => {
-        if (this.now() - ws.lastMessageAt > deadAfter) {
-          this.logger.warn(
-            { silentMs: this.now() - ws.lastMessageAt },
-            'deribit: connection silent, dropping it',
-          );
-          ws.terminate();
-        }
-      },
-      Math.max(50, Math.min(1000, Math.floor(deadAfter / 4))),
+    await this.authenticate(ws);
+    const ok = await this.rpc(ws, 'public/set_heartbeat', { interval: this.config.heartbeatIntervalSec });
+    this.parse(OkSchema, ok.result, 'public/set_heartbeat');
+    const subscribed = this.parse(
+      SubscribedChannelsSchema,
+      (await this.rpc(ws, 'private/subscribe', { channels: CHANNELS })).result,
+      'private/subscribe',
     );
+    const missing = CHANNELS.filter((channel) => !subscribed.includes(channel));
+    if (missing.length > 0) {
+      throw new DeribitError('DERIBIT_PROTOCOL_ERROR', `subscription refused: ${missing.join(', ')}`, true);
+    }
+    return ws;
   }
 
-  private stopTimers(): void {
+  /** The connection's link is gone: its token and its refresh go with it (tokens are connection-scoped). */
+  private onLinkDown(): void {
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
-    if (this.livenessTimer !== undefined) clearInterval(this.livenessTimer);
     this.refreshTimer = undefined;
-    this.livenessTimer = undefined;
-  }
-
-  private setState(status: VenueConnectionStatus, detail?: string): void {
-    if (this.state.closed) return;
-    this.state.next({
-      status,
-      since: new Date(this.now()).toISOString(),
-      reconnects: this.reconnects,
-      ...(detail !== undefined && { detail }),
-    });
+    this.session = undefined;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -406,7 +296,7 @@ class DeribitAdapterImpl implements DeribitAdapter {
 
   /** Refresh before expiry; if the refresh token is refused, authenticate afresh; else drop the socket. */
   private async refresh(ws: WsRpcConnection): Promise<void> {
-    if (ws !== this.ws || this.session === undefined) return;
+    if (ws !== this.connection.link() || this.session === undefined) return;
     try {
       const reply = await this.rpc(ws, 'public/auth', {
         grant_type: 'refresh_token',
@@ -487,8 +377,8 @@ class DeribitAdapterImpl implements DeribitAdapter {
    * authentication (10000, 13009) proves nothing was done: authenticate again and retry once.
    */
   private async request(method: string, params: Record<string, unknown>): Promise<RpcReply> {
-    if (this.closing) throw new DeribitError('DERIBIT_CLOSED', `${method}: the adapter is closed`, false);
-    const ws = this.ws;
+    if (this.closing) throw closedError(method);
+    const ws = this.connection.link();
     const overWs = this.config.requestTransport === 'ws' && ws !== undefined && ws.isOpen;
     const once = async (retry: boolean): Promise<RpcReply> => {
       if (overWs) {
