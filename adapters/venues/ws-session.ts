@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { BehaviorSubject, filter, firstValueFrom, type Observable } from 'rxjs';
 import type { VenueConnectionState, VenueConnectionStatus } from '../../application/ports/venue.ts';
 import { type BackoffOptions, backoffDelay, sleep } from '../../application/support/backoff.ts';
+import { errorMessage } from './error-message.ts';
 import { openVenueSocket, type VenueSocket } from './venue-socket.ts';
 
 /**
@@ -73,8 +74,6 @@ interface Live<L> {
   link: L;
   watch: NodeJS.Timeout;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createWsSession<L>(options: WsSessionOptions<L>): WsSession<L> {
   const { logger, name, now } = options;
@@ -180,8 +179,8 @@ export function createWsSession<L>(options: WsSessionOptions<L>): WsSession<L> {
         await establish(true);
         return;
       } catch (error) {
-        logger.warn({ err: messageOf(error), failures }, `${name}: reconnect failed`);
-        setState('reconnecting', messageOf(error));
+        logger.warn({ err: errorMessage(error), failures }, `${name}: reconnect failed`);
+        setState('reconnecting', errorMessage(error));
       }
     }
   };
@@ -196,11 +195,11 @@ export function createWsSession<L>(options: WsSessionOptions<L>): WsSession<L> {
       } catch (error) {
         const delay = backoffDelay(options.backoff, failures, options.random);
         if (options.isFatal?.(error) || stop.signal.aborted || now() + delay > giveUpAt) {
-          setState('closed', messageOf(error));
+          setState('closed', errorMessage(error));
           throw error;
         }
         logger.warn(
-          { err: messageOf(error), retryInMs: Math.round(delay) },
+          { err: errorMessage(error), retryInMs: Math.round(delay) },
           `${name}: connect failed, retrying`,
         );
         await sleep(delay, stop.signal);
