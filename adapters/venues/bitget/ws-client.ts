@@ -5,6 +5,7 @@ import type { VenueSocket } from '../venue-socket.ts';
 import { createWsSession } from '../ws-session.ts';
 import { classifyBitgetCode } from './codes.ts';
 import { isRecord, parseVenueJson } from './json.ts';
+import type { BitgetWsOptions } from './options.ts';
 import { type Credentials, signWsLogin } from './signing.ts';
 import {
   describeIssues,
@@ -23,7 +24,7 @@ import {
  * service reconciles then (pushes sent while the socket was down are lost).
  */
 
-export interface PrivateWsOptions {
+export interface PrivateWsOptions extends BitgetWsOptions {
   wsUrl: string;
   credentials: Credentials;
   instType: string;
@@ -33,15 +34,6 @@ export interface PrivateWsOptions {
   timestamp: () => number;
   /** In [0, 1): jitter of the reconnect delays. */
   random: () => number;
-  pingIntervalMs: number;
-  /** The socket is declared dead when nothing (not even `pong`) arrived for ping interval + this. */
-  pongTimeoutMs: number;
-  /** Open + login + subscribe acks must complete within this. */
-  handshakeTimeoutMs: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-  /** `start()` gives up after this long without a first connection. */
-  connectTimeoutMs: number;
 }
 
 export interface ReceivedPush {
