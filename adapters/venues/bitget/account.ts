@@ -2,7 +2,8 @@ import type { PositionMode } from '../../../domain/order/contract.ts';
 import type { BitgetContext } from './context.ts';
 import { PATH } from './endpoints.ts';
 import { positionModeOf, posModeOf } from './mapping.ts';
-import { AccountSchema, SetPositionModeReplySchema, SetPositionModeRequestSchema } from './wire.ts';
+import { AccountSchema, SetPositionModeReplySchema } from './wire.ts';
+import { SetPositionModeRequestSchema } from './wire-requests.ts';
 
 /**
  * The account's position mode (one-way or hedge): Bitget decides how an order's side reads by it.

@@ -14,15 +14,14 @@ import { PATH } from './endpoints.ts';
 import { placeOrderRequest } from './mapping.ts';
 import { refusalOrUnknown, unknownOutcome } from './outcomes.ts';
 import type { BitgetQueries } from './queries.ts';
+import { BatchResultSchema, OrderIdsSchema } from './wire.ts';
 import {
   BatchCancelRequestSchema,
-  BatchResultSchema,
   CancelOrderRequestSchema,
   ClosePositionsRequestSchema,
   ModifyOrderRequestSchema,
-  OrderIdsSchema,
   PlaceOrderRequestSchema,
-} from './wire.ts';
+} from './wire-requests.ts';
 
 /**
  * Bitget's order commands: place-order (also for closing orders), modify-order, cancel-order,

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { VenueReport } from '../../../application/ports/venue.ts';
 import type { BitgetContext } from './context.ts';
-import { describeIssues, FillSchema, WsOrderSchema, PositionSchema as WsPositionSchema } from './wire.ts';
+import { FillSchema, WsOrderSchema, PositionSchema as WsPositionSchema } from './wire.ts';
+import { describeIssues } from './wire-scalars.ts';
 import type { ReceivedPush } from './ws-client.ts';
 
 /**

@@ -7,15 +7,15 @@ import { classifyBitgetCode } from './codes.ts';
 import { isRecord, parseVenueJson } from './json.ts';
 import type { BitgetWsOptions } from './options.ts';
 import { type Credentials, signWsLogin } from './signing.ts';
+import { describeIssues } from './wire-scalars.ts';
 import {
-  describeIssues,
   type WsEvent,
   WsEventSchema,
   type WsLoginOp,
   type WsPush,
   WsPushSchema,
   type WsSubscribeOp,
-} from './wire.ts';
+} from './wire-ws.ts';
 
 /**
  * Bitget's private WebSocket on the venues' reconnecting session (`ws-session.ts`): the handshake
