@@ -19,18 +19,18 @@ export interface BitgetAccount {
 }
 
 export function createBitgetAccount(context: BitgetContext): BitgetAccount {
-  const { rest, need, productType, marginCoin } = context;
+  const { dataOf, productType, marginCoin } = context;
 
   async function refreshPositionMode(): Promise<PositionMode> {
     const symbol = context.options.positionModeProbeSymbol ?? 'BTCUSDT';
-    const data = need(
-      await rest.call({
+    const data = await dataOf(
+      {
         method: 'GET',
         path: PATH.account,
         group: 'account',
         query: { symbol, productType, marginCoin },
         data: AccountSchema,
-      }),
+      },
       'account query',
     );
     const mode = positionModeOf(data.posMode);
@@ -42,14 +42,14 @@ export function createBitgetAccount(context: BitgetContext): BitgetAccount {
     refreshPositionMode,
     async setPositionMode(mode) {
       const body = SetPositionModeRequestSchema.parse({ productType, posMode: posModeOf(mode) });
-      const data = need(
-        await rest.call({
+      const data = await dataOf(
+        {
           method: 'POST',
           path: PATH.setPositionMode,
           group: 'setPositionMode',
           body,
           data: SetPositionModeReplySchema,
-        }),
+        },
         'set-position-mode',
       );
       const now = positionModeOf(data.posMode);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import type { VenueFill, VenueOrderSnapshot, VenuePosition } from '../../../application/ports/venue.ts';
 import type { BitgetProductType, Instrument } from '../../../domain/instrument.ts';
 import type { PositionMode } from '../../../domain/order/contract.ts';
@@ -8,7 +9,7 @@ import { toFill, toPosition, toSnapshot } from './mapping.ts';
 import type { BitgetAdapterOptions } from './options.ts';
 import { need } from './outcomes.ts';
 import { BITGET_RATE_LIMITS, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
-import { createRestClient, type RestClient, type RestOutcome } from './rest-client.ts';
+import { createRestClient, type RestCall, type RestClient } from './rest-client.ts';
 import { type ParsedFill, type ParsedOrder, type ParsedPosition, ServerTimeSchema } from './wire.ts';
 
 /**
@@ -33,8 +34,8 @@ export interface BitgetContext {
   /** orderId -> clientOid, learned from replies and pushes: the `fill` channel carries no clientOid. */
   remember(orderId: string | undefined, clientOid: string | undefined): void;
   productTypeOf(instrument: Instrument): BitgetProductType;
-  /** A query's data, or a BitgetRequestError. */
-  need<T>(outcome: RestOutcome<T>, what: string): T;
+  /** Makes a call; its data, or a BitgetRequestError. */
+  dataOf<S extends z.ZodType>(call: RestCall<S>, what: string): Promise<z.output<S>>;
   /** An order as the port's snapshot; its clientOid is remembered for later fills. */
   snapshot(order: ParsedOrder, receivedAt?: string): VenueOrderSnapshot;
   fill(fill: ParsedFill, settlementCurrency: string): VenueFill;
@@ -107,7 +108,7 @@ export function createBitgetContext(options: BitgetAdapterOptions): BitgetContex
     },
     remember,
     productTypeOf: (instrument) => instrument.bitgetProductType ?? productType,
-    need: (outcome, what) => need(clock, outcome, what),
+    dataOf: async (call, what) => need(clock, await rest.call(call), what),
     snapshot(order, receivedAt = new Date(now()).toISOString()) {
       remember(order.orderId, order.clientOid);
       return toSnapshot(order, { account, accountMode: modeNow(), receivedAt });

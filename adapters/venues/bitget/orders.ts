@@ -58,7 +58,7 @@ export function createBitgetOrders(
   queries: BitgetQueries,
   account: BitgetAccount,
 ): BitgetOrders {
-  const { rest, clock, logger, productType, marginCoin, productTypeOf } = context;
+  const { rest, clock, logger, dataOf, productType, marginCoin, productTypeOf } = context;
   /** Where an order request names its instrument. */
   const instrumentOf = (instrument: Instrument) => ({
     symbol: instrument.symbol,
@@ -224,14 +224,8 @@ export function createBitgetOrders(
         ...instrumentOf(instrument),
         orderIdList: open.slice(i, i + 50).map((order) => ({ orderId: order.venueOrderId })),
       });
-      const result = context.need(
-        await rest.call({
-          method: 'POST',
-          path: PATH.batchCancel,
-          group: 'batchCancel',
-          body,
-          data: BatchResultSchema,
-        }),
+      const result = await dataOf(
+        { method: 'POST', path: PATH.batchCancel, group: 'batchCancel', body, data: BatchResultSchema },
         'batch-cancel-orders',
       );
       cancelled += result.successList.length;
@@ -245,14 +239,8 @@ export function createBitgetOrders(
       ...(instrument && { symbol: instrument.symbol }),
       ...(holdSide && { holdSide }),
     });
-    const result = context.need(
-      await rest.call({
-        method: 'POST',
-        path: PATH.closePositions,
-        group: 'closePositions',
-        body,
-        data: BatchResultSchema,
-      }),
+    const result = await dataOf(
+      { method: 'POST', path: PATH.closePositions, group: 'closePositions', body, data: BatchResultSchema },
       'close-positions',
     );
     return {

@@ -42,7 +42,7 @@ function compareIds(a: string, b: string): number {
 }
 
 export function createBitgetQueries(context: BitgetContext): BitgetQueries {
-  const { rest, need, productType, marginCoin, productTypeOf } = context;
+  const { rest, dataOf, productType, marginCoin, productTypeOf } = context;
 
   /** Every page of a list endpoint, newest first, following `endId` (`idLessThan`). */
   async function pages<T>(
@@ -85,7 +85,7 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
         limit: String(PAGE),
         idLessThan: cursor,
       };
-      const data = need(await rest.call({ method: 'GET', path, group, query, data: OrderListSchema }), path);
+      const data = await dataOf({ method: 'GET', path, group, query, data: OrderListSchema }, path);
       const receivedAt = new Date(context.now()).toISOString();
       return {
         items: data.entrustedList.map((order) => context.snapshot(order, receivedAt)),
@@ -105,14 +105,8 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
         limit: String(PAGE),
         idLessThan: cursor,
       };
-      const data = need(
-        await rest.call({
-          method: 'GET',
-          path: PATH.fills,
-          group: 'fills',
-          query: params,
-          data: FillListSchema,
-        }),
+      const data = await dataOf(
+        { method: 'GET', path: PATH.fills, group: 'fills', query: params, data: FillListSchema },
         'fills',
       );
       return { items: data.fillList, endId: data.endId };
@@ -132,35 +126,35 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
     query: Record<string, string>,
     what: string,
   ): Promise<VenuePosition[]> {
-    const data = need(await rest.call({ method: 'GET', path, group, query, data: PositionListSchema }), what);
+    const data = await dataOf({ method: 'GET', path, group, query, data: PositionListSchema }, what);
     return data.filter((position) => !position.total.isZero()).map((position) => context.position(position));
   }
 
   async function instruments(): Promise<Instrument[]> {
-    const data = need(
-      await rest.call({
+    const data = await dataOf(
+      {
         method: 'GET',
         path: PATH.contracts,
         group: 'contracts',
         query: { productType },
         data: ContractListSchema,
         signed: false,
-      }),
+      },
       'contracts',
     );
     return data.map((contract) => toInstrument(contract, productType));
   }
 
   async function markPrice(instrument: Instrument): Promise<Decimal> {
-    const data = need(
-      await rest.call({
+    const data = await dataOf(
+      {
         method: 'GET',
         path: PATH.symbolPrice,
         group: 'symbolPrice',
         query: { symbol: instrument.symbol, productType: productTypeOf(instrument) },
         data: SymbolPriceListSchema,
         signed: false,
-      }),
+      },
       'symbol-price',
     );
     const entry = data.find((item) => item.symbol === instrument.symbol) ?? data[0];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Decimal, parseVenueNumber } from '../../../domain/decimal.ts';
+import { OrderTypeSchema } from '../../../domain/order/contract.ts';
 
 /**
  * zod schemas of what Deribit sends: the JSON-RPC envelope, notifications, and the order, trade,
@@ -47,13 +48,9 @@ export const WireOrderStateSchema = z.enum([
   'archive',
 ]);
 export type WireOrderState = z.infer<typeof WireOrderStateSchema>;
+/** The domain's order types are Deribit's names; Deribit has a few more the domain does not place. */
 export const WireOrderTypeSchema = z.enum([
-  'limit',
-  'market',
-  'stop_limit',
-  'stop_market',
-  'take_limit',
-  'take_market',
+  ...OrderTypeSchema.options,
   'market_limit',
   'trailing_stop',
   'liquidation',
