@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { type Observable, Subject } from 'rxjs';
 import type { VenueConnectionState } from '../../../application/ports/venue.ts';
+import { isRecord, parseVenueJson } from '../venue-json.ts';
 import type { VenueSocket } from '../venue-socket.ts';
 import { createWsSession } from '../ws-session.ts';
 import { classifyBitgetCode } from './codes.ts';
-import { isRecord, parseVenueJson } from './json.ts';
 import type { BitgetWsOptions } from './options.ts';
 import { type Credentials, signWsLogin } from './signing.ts';
 import { describeIssues } from './wire-scalars.ts';

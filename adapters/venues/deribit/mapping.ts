@@ -240,7 +240,7 @@ export function orderEntryParams(order: OrderParams): Record<string, unknown> {
 
 /**
  * The `{ order, trades }` reply of buy / sell / edit / close_position (`result` as parsed by
- * `parseWire`). The older dialect (seeds 000/002) answers the order id alone: `order` is then
+ * `parseVenueJson`). The older dialect (seeds 000/002) answers the order id alone: `order` is then
  * undefined. Throws DERIBIT_PROTOCOL_ERROR naming the field when the reply does not match.
  */
 export function orderReplyOf(

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { Subject } from 'rxjs';
 import type { VenueLatency } from '../../../domain/metadata.ts';
+import { parseVenueJson } from '../venue-json.ts';
 import type { VenueSocket } from '../venue-socket.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
 import { describeIssues, type Notification, NotificationSchema, RpcResponseSchema } from './schemas.ts';
-import { parseWire, stringifyWire } from './wire-json.ts';
+import { stringifyWire } from './wire-json.ts';
 
 /**
  * JSON-RPC over one connection's socket (see `ws-session.ts` for the connection itself). Requests are correlated strictly by id (replies may come
@@ -101,7 +102,7 @@ export class WsRpcConnection {
   private onMessage(text: string): void {
     let message: unknown;
     try {
-      message = parseWire(text);
+      message = parseVenueJson(text);
     } catch (error) {
       this.logger.error({ err: (error as Error).message }, 'deribit: a message that is not JSON');
       return;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseVenueJson } from '../../../adapters/venues/bitget/json.ts';
 import {
   EnvelopeSchema,
   FillListSchema,
@@ -12,6 +11,7 @@ import {
 import { PlaceOrderRequestSchema } from '../../../adapters/venues/bitget/wire-requests.ts';
 import { describeIssues } from '../../../adapters/venues/bitget/wire-scalars.ts';
 import { WsEventSchema } from '../../../adapters/venues/bitget/wire-ws.ts';
+import { parseVenueJson } from '../../../adapters/venues/venue-json.ts';
 import { SEED_PLACE_ORDER_REQUEST, SEED_PLACE_ORDER_RESPONSE } from './fixtures/seed-003.ts';
 
 const detail = {
