@@ -16,14 +16,14 @@ import type {
 } from '../../../domain/order/contract.ts';
 import type {
   BitgetOrderStatus,
-  BitgetSide,
   ParsedContract,
   ParsedFill,
   ParsedOrder,
   ParsedPosition,
-  PlaceOrderRequest,
   PosMode,
 } from './wire.ts';
+import type { PlaceOrderRequest } from './wire-requests.ts';
+import type { BitgetSide } from './wire-scalars.ts';
 
 /**
  * Domain <-> Bitget v2 mix.

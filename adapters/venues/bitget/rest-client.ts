@@ -4,12 +4,13 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { assertNever } from '../../../domain/assert-never.ts';
+import { parseVenueJson } from '../venue-json.ts';
 import { type BitgetCodeInfo, classifyBitgetCode, SUCCESS_CODE } from './codes.ts';
-import { parseVenueJson } from './json.ts';
 import type { BitgetEndpointGroup, RateLimiter } from './rate-limiter.ts';
 import { RateLimiterDisposedError } from './rate-limiter.ts';
 import { type Credentials, canonicalQuery, type HttpMethod, signedHeaders } from './signing.ts';
-import { describeIssues, EnvelopeSchema } from './wire.ts';
+import { EnvelopeSchema } from './wire.ts';
+import { describeIssues } from './wire-scalars.ts';
 
 /**
  * Signed REST calls to Bitget v2. Every call is rate limited on the client side, has a deadline,

@@ -1,73 +1,30 @@
 import { z } from 'zod';
-import { type Decimal, parseVenueNumber } from '../../../domain/decimal.ts';
+import type { Decimal } from '../../../domain/decimal.ts';
+import {
+  type BitgetSide,
+  BitgetSideSchema,
+  list,
+  lower,
+  MsTime,
+  OptionalDecimal,
+  optionalText,
+  symbolFields,
+  symbolOf,
+  text,
+  VenueDecimal,
+  withRaw,
+  YesNo,
+} from './wire-scalars.ts';
 
 /**
- * zod schemas of every message the adapter exchanges with Bitget v2 (USDT-M futures).
+ * zod schemas of what Bitget v2 (USDT-M futures) answers and pushes: orders, fills, positions,
+ * contracts, the account and the small replies. The request bodies are in `wire-requests.ts`,
+ * the WebSocket ops and events in `wire-ws.ts`, the scalars in `wire-scalars.ts`.
  *
- * Inbound (replies and pushes) are tolerant of Bitget's known inconsistencies and keep unknown
- * fields: `state` vs `status`, `clientOid` vs `clientOId`, `canceled` vs `cancelled`, `YES`/`yes`,
- * `null` vs `[]` empties, numbers as strings or JSON numbers (the JSON is parsed losslessly, so a
- * JSON number arrives as its text). Outbound (request bodies, WS ops) are strict.
+ * They are tolerant of Bitget's known inconsistencies and keep unknown fields: `state` vs
+ * `status`, `clientOid` vs `clientOId`, `canceled` vs `cancelled`, `YES`/`yes`, `null` vs `[]`
+ * empties, numbers as strings or JSON numbers.
  */
-
-// ------------------------------------------------------------------------------------------------
-// Scalars
-// ------------------------------------------------------------------------------------------------
-
-/** Text of a value Bitget sends as a string or a number. */
-const text = z.union([z.string(), z.number()]).transform(String);
-
-/** A required venue number, exact. */
-export const VenueDecimal = text.transform((value, ctx): Decimal => {
-  try {
-    return parseVenueNumber(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `not a number: ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-});
-
-/** An optional venue number: absent, null or "" mean none. */
-export const OptionalDecimal = z
-  .union([z.string(), z.number(), z.null()])
-  .optional()
-  .transform((value, ctx): Decimal | undefined => {
-    if (value === undefined || value === null || value === '') return undefined;
-    try {
-      return parseVenueNumber(String(value));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `not a number: ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-  });
-
-/** Milliseconds since the epoch (string or number) to ISO-8601. */
-export const MsTime = text.transform((value, ctx): string => {
-  if (!/^\d{1,16}$/.test(value)) {
-    ctx.addIssue({ code: 'custom', message: `not a millisecond timestamp: ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return new Date(Number(value)).toISOString();
-});
-
-const optionalText = z
-  .union([z.string(), z.number(), z.null()])
-  .optional()
-  .transform((value) => (value === undefined || value === null || value === '' ? undefined : String(value)));
-
-/** `YES`/`NO`, `yes`/`no`, `true`/`false`, or a boolean. */
-export const YesNo = z.union([z.string(), z.boolean()]).transform((value, ctx): boolean => {
-  if (typeof value === 'boolean') return value;
-  const lower = value.toLowerCase();
-  if (lower === 'yes' || lower === 'true') return true;
-  if (lower === 'no' || lower === 'false' || lower === '') return false;
-  ctx.addIssue({ code: 'custom', message: `expected YES or NO, got ${JSON.stringify(value)}` });
-  return z.NEVER;
-});
-
-const lower = z.string().transform((value) => value.toLowerCase());
-export const BitgetSideSchema = lower.pipe(z.enum(['buy', 'sell']));
-export type BitgetSide = z.output<typeof BitgetSideSchema>;
 
 export const PosModeSchema = z.enum(['one_way_mode', 'hedge_mode']);
 export type PosMode = z.infer<typeof PosModeSchema>;
@@ -94,34 +51,6 @@ function normalizeStatus(value: string): BitgetOrderStatus | undefined {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Raw payload kept next to the parsed value
-// ------------------------------------------------------------------------------------------------
-
-export type WithRaw<T> = T & { raw: Record<string, unknown> };
-
-/** Parses with `schema` and keeps the payload as received (numbers as text) under `raw`. */
-function withRaw<T>(schema: z.ZodType<T>) {
-  return z.record(z.string(), z.unknown()).transform((raw, ctx): WithRaw<T> => {
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-      }
-      return z.NEVER;
-    }
-    return { ...parsed.data, raw };
-  });
-}
-
-/** `null` or a missing list is an empty list (`entrustedList: null` when nothing is open). */
-function list<T extends z.ZodType>(item: T) {
-  return z
-    .array(item)
-    .nullish()
-    .transform((items) => items ?? []);
-}
-
-// ------------------------------------------------------------------------------------------------
 // REST envelope
 // ------------------------------------------------------------------------------------------------
 
@@ -139,8 +68,7 @@ export type Envelope = z.output<typeof EnvelopeSchema>;
 // ------------------------------------------------------------------------------------------------
 
 const orderFields = {
-  symbol: z.string().optional(),
-  instId: z.string().optional(),
+  ...symbolFields,
   orderId: text,
   clientOid: optionalText,
   clientOId: optionalText,
@@ -190,15 +118,7 @@ export interface BitgetOrder {
 
 function orderSchema(source: 'rest' | 'ws') {
   return z.looseObject(orderFields).transform((order, ctx): BitgetOrder => {
-    const symbol = order.symbol ?? order.instId;
-    if (symbol === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'missing required field (symbol or instId)',
-        path: ['symbol'],
-      });
-      return z.NEVER;
-    }
+    const symbol = symbolOf(order, ctx);
     const statusText = order.state ?? order.status;
     if (statusText === undefined) {
       ctx.addIssue({ code: 'custom', message: 'missing required field (state or status)', path: ['state'] });
@@ -282,8 +202,7 @@ export const FillSchema = withRaw(
     .looseObject({
       tradeId: text,
       orderId: text,
-      symbol: z.string().optional(),
-      instId: z.string().optional(),
+      ...symbolFields,
       side: BitgetSideSchema,
       tradeSide: optionalText,
       posMode: optionalText,
@@ -295,15 +214,7 @@ export const FillSchema = withRaw(
       cTime: MsTime,
     })
     .transform((fill, ctx): BitgetFill => {
-      const symbol = fill.symbol ?? fill.instId;
-      if (symbol === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'missing required field (symbol or instId)',
-          path: ['symbol'],
-        });
-        return z.NEVER;
-      }
+      const symbol = symbolOf(fill, ctx);
       const scope = fill.tradeScope === 't' || fill.tradeScope === 'taker' ? 'taker' : 'maker';
       if (!['t', 'm', 'taker', 'maker'].includes(fill.tradeScope)) {
         ctx.addIssue({
@@ -359,8 +270,7 @@ export interface BitgetPosition {
 export const PositionSchema = withRaw(
   z
     .looseObject({
-      symbol: z.string().optional(),
-      instId: z.string().optional(),
+      ...symbolFields,
       holdSide: lower.pipe(z.enum(['long', 'short'])),
       total: VenueDecimal,
       openPriceAvg: OptionalDecimal,
@@ -369,15 +279,7 @@ export const PositionSchema = withRaw(
       marginMode: optionalText,
     })
     .transform((position, ctx): BitgetPosition => {
-      const symbol = position.symbol ?? position.instId;
-      if (symbol === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'missing required field (symbol or instId)',
-          path: ['symbol'],
-        });
-        return z.NEVER;
-      }
+      const symbol = symbolOf(position, ctx);
       return {
         symbol,
         holdSide: position.holdSide,
@@ -458,155 +360,3 @@ export const SymbolPriceListSchema = list(
 
 export const SetPositionModeReplySchema = z.looseObject({ posMode: PosModeSchema });
 export const ServerTimeSchema = z.looseObject({ serverTime: text.pipe(z.string().regex(/^\d+$/)) });
-
-// ------------------------------------------------------------------------------------------------
-// Requests the adapter sends (strict; decimals as canonical text)
-// ------------------------------------------------------------------------------------------------
-
-const decimalText = z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal as text');
-const productType = z.enum(['USDT-FUTURES', 'COIN-FUTURES', 'USDC-FUTURES']);
-const marginCoin = z.string().regex(/^[A-Z0-9]{2,12}$/);
-const clientOid = z.string().min(1).max(50);
-
-export const PlaceOrderRequestSchema = z
-  .object({
-    symbol: z.string().min(1),
-    productType,
-    marginMode: z.enum(['isolated', 'crossed']),
-    marginCoin,
-    size: decimalText,
-    price: decimalText.optional(),
-    side: z.enum(['buy', 'sell']),
-    tradeSide: z.enum(['open', 'close']).optional(),
-    orderType: z.enum(['limit', 'market']),
-    force: z.enum(['gtc', 'ioc', 'fok', 'post_only']).optional(),
-    clientOid,
-    reduceOnly: z.enum(['YES', 'NO']).optional(),
-    presetStopSurplusPrice: decimalText.optional(),
-    presetStopLossPrice: decimalText.optional(),
-    presetStopSurplusExecutePrice: decimalText.optional(),
-    presetStopLossExecutePrice: decimalText.optional(),
-    stpMode: z.enum(['none', 'cancel_taker', 'cancel_maker', 'cancel_both']).optional(),
-  })
-  .strict();
-export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequestSchema>;
-
-export const CancelOrderRequestSchema = z
-  .object({
-    symbol: z.string().min(1),
-    productType,
-    marginCoin: marginCoin.optional(),
-    orderId: z.string().min(1).optional(),
-    clientOid: clientOid.optional(),
-  })
-  .strict();
-export type CancelOrderRequest = z.infer<typeof CancelOrderRequestSchema>;
-
-export const ModifyOrderRequestSchema = z
-  .object({
-    orderId: z.string().min(1).optional(),
-    clientOid: clientOid.optional(),
-    symbol: z.string().min(1),
-    productType,
-    marginCoin,
-    newClientOid: clientOid.optional(),
-    newSize: decimalText.optional(),
-    newPrice: decimalText.optional(),
-    newPresetStopSurplusPrice: decimalText.optional(),
-    newPresetStopLossPrice: decimalText.optional(),
-  })
-  .strict();
-export type ModifyOrderRequest = z.infer<typeof ModifyOrderRequestSchema>;
-
-export const BatchCancelRequestSchema = z
-  .object({
-    symbol: z.string().min(1),
-    productType,
-    marginCoin,
-    orderIdList: z
-      .array(z.object({ orderId: z.string().min(1).optional(), clientOid: clientOid.optional() }).strict())
-      .min(1)
-      .max(50),
-  })
-  .strict();
-export type BatchCancelRequest = z.infer<typeof BatchCancelRequestSchema>;
-
-export const ClosePositionsRequestSchema = z
-  .object({
-    productType,
-    symbol: z.string().min(1).optional(),
-    holdSide: z.enum(['long', 'short']).optional(),
-  })
-  .strict();
-export type ClosePositionsRequest = z.infer<typeof ClosePositionsRequestSchema>;
-
-export const SetPositionModeRequestSchema = z.object({ productType, posMode: PosModeSchema }).strict();
-export type SetPositionModeRequest = z.infer<typeof SetPositionModeRequestSchema>;
-
-// ------------------------------------------------------------------------------------------------
-// Private WebSocket
-// ------------------------------------------------------------------------------------------------
-
-export const WsArgSchema = z.looseObject({
-  instType: z.string(),
-  channel: z.string(),
-  instId: z.string().optional(),
-});
-export type WsArg = z.output<typeof WsArgSchema>;
-
-export const WsLoginOpSchema = z
-  .object({
-    op: z.literal('login'),
-    args: z
-      .array(
-        z
-          .object({ apiKey: z.string(), passphrase: z.string(), timestamp: z.string(), sign: z.string() })
-          .strict(),
-      )
-      .length(1),
-  })
-  .strict();
-export type WsLoginOp = z.infer<typeof WsLoginOpSchema>;
-
-export const WsSubscribeOpSchema = z
-  .object({
-    op: z.enum(['subscribe', 'unsubscribe']),
-    args: z
-      .array(z.object({ instType: z.string(), channel: z.string(), instId: z.string() }).strict())
-      .min(1),
-  })
-  .strict();
-export type WsSubscribeOp = z.infer<typeof WsSubscribeOpSchema>;
-
-/** `{"event":"login","code":0,"msg":""}` (code a number in recorded traffic, a string in some libraries). */
-export const WsEventSchema = z.looseObject({
-  event: z.string(),
-  code: text.optional(),
-  msg: z.string().nullish(),
-  arg: WsArgSchema.optional(),
-});
-export type WsEvent = z.output<typeof WsEventSchema>;
-
-export const WsPushSchema = z.looseObject({
-  action: z.string().optional(),
-  arg: WsArgSchema,
-  data: z
-    .array(z.unknown())
-    .nullish()
-    .transform((items) => items ?? []),
-  ts: text.optional(),
-});
-export type WsPush = z.output<typeof WsPushSchema>;
-
-// ------------------------------------------------------------------------------------------------
-// Errors: a missing or malformed field is a protocol error naming the field.
-// ------------------------------------------------------------------------------------------------
-
-export function describeIssues(error: z.ZodError, where: string): string {
-  const first = error.issues.slice(0, 3).map((issue) => {
-    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
-    return `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return `${where}: ${first.join('; ')}${more}`;
-}

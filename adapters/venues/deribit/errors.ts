@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { VenueLatency } from '../../../domain/metadata.ts';
+import { describeIssues } from './schemas.ts';
 
 /**
  * Deribit error codes and what each one proves about a request.
@@ -173,4 +175,19 @@ function reasonOf(data: unknown): string {
   ];
   const text = parts.filter((part) => part !== undefined).join(': ');
   return text === '' ? '' : ` (${text})`;
+}
+
+/** The adapter is closed: nothing was sent. */
+export const closedError = (method?: string): DeribitError =>
+  new DeribitError('DERIBIT_CLOSED', `${method ? `${method}: ` : ''}the adapter is closed`, false);
+
+/** Parses a reply's `result`; a reply that does not match is DERIBIT_PROTOCOL_ERROR naming the field. */
+export function parseReply<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new DeribitError(
+    'DERIBIT_PROTOCOL_ERROR',
+    `${what}: unreadable reply: ${describeIssues(parsed.error, value)}`,
+    true,
+  );
 }

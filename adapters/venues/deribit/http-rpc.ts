@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { parseVenueJson } from '../venue-json.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
 import { describeIssues, RpcResponseSchema } from './schemas.ts';
 import { httpAuthorizationHeader } from './signing.ts';
-import { parseWire, stringifyWire } from './wire-json.ts';
+import { stringifyWire } from './wire-json.ts';
 import { latencyOf, type RpcReply } from './ws-rpc.ts';
 
 /**
@@ -74,7 +75,7 @@ export async function httpRequest(options: {
   }
   let message: unknown;
   try {
-    message = parseWire(text);
+    message = parseVenueJson(text);
   } catch {
     throw new DeribitError(
       'DERIBIT_HTTP_ERROR',

@@ -7,9 +7,8 @@ import type {
 import { assertNever } from '../../../domain/assert-never.ts';
 import { type Instrument, InstrumentSchema } from '../../../domain/instrument.ts';
 import type { CancelReason, OrderParams, OrderType, TimeInForce } from '../../../domain/order/contract.ts';
-import { DeribitError } from './errors.ts';
+import { parseReply } from './errors.ts';
 import {
-  describeIssues,
   isFullOrder,
   OrderReplySchema,
   type WireInstrument,
@@ -241,7 +240,7 @@ export function orderEntryParams(order: OrderParams): Record<string, unknown> {
 
 /**
  * The `{ order, trades }` reply of buy / sell / edit / close_position (`result` as parsed by
- * `parseWire`). The older dialect (seeds 000/002) answers the order id alone: `order` is then
+ * `parseVenueJson`). The older dialect (seeds 000/002) answers the order id alone: `order` is then
  * undefined. Throws DERIBIT_PROTOCOL_ERROR naming the field when the reply does not match.
  */
 export function orderReplyOf(
@@ -249,16 +248,8 @@ export function orderReplyOf(
   method: string,
   result: unknown,
 ): { venueOrderId: string; order: VenueOrderSnapshot | undefined; fills: VenueFill[] } {
-  const parsed = OrderReplySchema.safeParse(result);
-  if (!parsed.success) {
-    throw new DeribitError(
-      'DERIBIT_PROTOCOL_ERROR',
-      `${method}: unreadable reply: ${describeIssues(parsed.error, result)}`,
-      true,
-    );
-  }
+  const { order, trades } = parseReply(OrderReplySchema, result, method);
   const raw = result as { order: unknown; trades?: unknown[] };
-  const { order, trades } = parsed.data;
   return {
     venueOrderId: order.order_id,
     order: isFullOrder(order) ? orderSnapshot(account, order, raw.order) : undefined,

@@ -4,7 +4,7 @@ import { WireBool, WireDecimal, WireInt, WireOrderTypeSchema, WireTimeInForceSch
 
 /**
  * zod schemas of the request parameters: what the adapter sends and what the local Deribit reads.
- * Values come as JSON (numbers kept as text by `parseWire`) or as HTTP query strings, so numbers
+ * Values come as JSON (numbers kept as text by `parseVenueJson`) or as HTTP query strings, so numbers
  * and booleans are read from text. Unknown parameters are tolerated, as Deribit does.
  */
 

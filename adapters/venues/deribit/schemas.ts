@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { type Decimal, parseVenueNumber } from '../../../domain/decimal.ts';
+import { OrderTypeSchema } from '../../../domain/order/contract.ts';
 
 /**
  * zod schemas of what Deribit sends: the JSON-RPC envelope, notifications, and the order, trade,
- * position, instrument and auth objects. They read JSON parsed by `parseWire` (numbers as their
+ * position, instrument and auth objects. They read JSON parsed by `parseVenueJson` (numbers as their
  * text) and are tolerant of the older dialect of seeds 000/002 (amounts, prices and ids as
  * strings). Unknown fields are kept (`looseObject`), so the raw payload survives for the audit
  * trail; a missing required field fails with its path (see `describeIssues`).
@@ -14,7 +15,7 @@ const INTEGER_TEXT = /^-?\d+$/;
 
 /** A price, amount, fee or PnL: number text (lossless JSON) or a string of the older dialect. */
 export const WireDecimal = z
-  .string('expected a number (as parsed by parseWire)')
+  .string('expected a number (as parsed by parseVenueJson)')
   .regex(NUMBER_TEXT, 'expected a number')
   .transform((text): Decimal => parseVenueNumber(text));
 
@@ -47,13 +48,9 @@ export const WireOrderStateSchema = z.enum([
   'archive',
 ]);
 export type WireOrderState = z.infer<typeof WireOrderStateSchema>;
+/** The domain's order types are Deribit's names; Deribit has a few more the domain does not place. */
 export const WireOrderTypeSchema = z.enum([
-  'limit',
-  'market',
-  'stop_limit',
-  'stop_market',
-  'take_limit',
-  'take_market',
+  ...OrderTypeSchema.options,
   'market_limit',
   'trailing_stop',
   'liquidation',

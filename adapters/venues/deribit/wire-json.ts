@@ -2,18 +2,10 @@ import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-jso
 import { isDecimal } from '../../../domain/decimal.ts';
 
 /**
- * JSON as Deribit speaks it, without floats.
- *
- * Deribit sends prices, amounts, fees and PnL as JSON numbers. `parseWire` keeps every number as
- * its text (`202.8` becomes the string `"202.8"`), so decimals are built from exactly what the
- * venue sent and the raw payload kept for the audit trail carries the numbers as text. The older
- * dialect (seeds 000/002) sends the same values as strings, which then parse the same way.
+ * JSON as Deribit is written to, without floats (replies are read with `parseVenueJson`).
  *
  * `stringifyWire` writes Decimals back as bare JSON numbers, digit for digit.
  */
-export function parseWire(text: string): unknown {
-  return parse(text, null, (numberText) => numberText);
-}
 
 const decimalAsNumber = { test: isDecimal, stringify: (value: unknown) => String(value) };
 
@@ -24,7 +16,7 @@ export function stringifyWire(value: unknown): string {
 }
 
 /**
- * Parses a JSON-RPC request as the local Deribit receives it: like `parseWire`, except that a
+ * Parses a JSON-RPC request as the local Deribit receives it: like `parseVenueJson`, except that a
  * numeric top-level `id` stays a number (a `LosslessNumber`), so the reply echoes the id in the
  * type it was sent (`7` or `"7"`).
  */

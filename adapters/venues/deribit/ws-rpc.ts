@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import { Subject } from 'rxjs';
-import WebSocket from 'ws';
 import type { VenueLatency } from '../../../domain/metadata.ts';
+import { parseVenueJson } from '../venue-json.ts';
+import type { VenueSocket } from '../venue-socket.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
 import { describeIssues, type Notification, NotificationSchema, RpcResponseSchema } from './schemas.ts';
-import { parseWire, stringifyWire } from './wire-json.ts';
+import { stringifyWire } from './wire-json.ts';
 
 /**
- * One JSON-RPC session over a WebSocket. Requests are correlated strictly by id (replies may come
+ * JSON-RPC over one connection's socket (see `ws-session.ts` for the connection itself). Requests are correlated strictly by id (replies may come
  * in any order); messages without an id are notifications, dispatched by method. Every request
  * has a timeout. Nothing here logs parameters: they may carry secrets (`public/auth`).
  */
@@ -36,72 +37,31 @@ export function latencyOf(reply: {
 
 export class WsRpcConnection {
   readonly notifications$ = new Subject<Notification>();
-  /** Resolves when the socket is closed, for whatever reason. */
-  readonly closed: Promise<{ code: number; reason: string }>;
-  /** Last time anything arrived (ms, the adapter's clock). */
-  lastMessageAt: number;
 
-  private readonly socket: WebSocket;
+  private readonly socket: VenueSocket;
   private readonly logger: Logger;
-  private readonly now: () => number;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
-  private isClosed = false;
 
-  private constructor(socket: WebSocket, logger: Logger, now: () => number) {
+  constructor(socket: VenueSocket, logger: Logger) {
     this.socket = socket;
     this.logger = logger;
-    this.now = now;
-    this.lastMessageAt = now();
-    this.closed = new Promise((resolve) => {
-      socket.on('close', (code, reason) => {
-        this.isClosed = true;
+    socket.messages$.subscribe({
+      next: (text) => this.onMessage(text),
+      complete: () => {
         this.failPending('the connection closed before the reply');
         this.notifications$.complete();
-        resolve({ code, reason: reason.toString('utf8') });
-      });
-    });
-    socket.on('message', (data, isBinary) => {
-      this.lastMessageAt = this.now();
-      if (isBinary) {
-        this.logger.warn('deribit: binary frame ignored');
-        return;
-      }
-      this.onMessage(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8'));
-    });
-    socket.on('error', (error) => this.logger.warn({ err: error.message }, 'deribit: socket error'));
-  }
-
-  /** Opens a socket; fails after `timeoutMs`. */
-  static open(
-    url: string,
-    options: { timeoutMs: number; logger: Logger; now: () => number },
-  ): Promise<WsRpcConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, {
-        handshakeTimeout: options.timeoutMs,
-        maxPayload: 16 * 1024 * 1024,
-      });
-      const fail = (error: Error) => {
-        socket.removeAllListeners();
-        socket.on('error', () => {});
-        socket.terminate();
-        reject(new DeribitError('DERIBIT_DISCONNECTED', `cannot connect to ${url}: ${error.message}`, false));
-      };
-      socket.once('open', () => {
-        socket.removeListener('error', fail);
-        socket.removeListener('unexpected-response', onUnexpected);
-        resolve(new WsRpcConnection(socket, options.logger, options.now));
-      });
-      const onUnexpected = (_req: unknown, res: { statusCode?: number }) =>
-        fail(new Error(`HTTP ${res.statusCode ?? '?'} on upgrade`));
-      socket.once('unexpected-response', onUnexpected);
-      socket.once('error', fail);
+      },
     });
   }
 
   get isOpen(): boolean {
-    return !this.isClosed && this.socket.readyState === WebSocket.OPEN;
+    return this.socket.isOpen;
+  }
+
+  /** Drops the socket at once (a session that cannot be re-authenticated). */
+  terminate(): void {
+    this.socket.terminate();
   }
 
   /**
@@ -122,7 +82,6 @@ export class WsRpcConnection {
       }, timeoutMs);
       this.pending.set(String(id), { method, resolve, reject, timer });
       this.socket.send(text, (error) => {
-        if (error === undefined || error === null) return;
         const pending = this.pending.get(String(id));
         if (pending === undefined) return;
         clearTimeout(pending.timer);
@@ -140,24 +99,10 @@ export class WsRpcConnection {
     this.socket.send(stringifyWire({ jsonrpc: '2.0', id, method, params }));
   }
 
-  close(): void {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
-      this.socket.close(1000, 'client closing');
-    }
-    // A peer that does not answer the close handshake is cut after a grace period.
-    const cut = setTimeout(() => this.socket.terminate(), 1000);
-    cut.unref();
-  }
-
-  /** Drops the socket at once (dead link). */
-  terminate(): void {
-    this.socket.terminate();
-  }
-
   private onMessage(text: string): void {
     let message: unknown;
     try {
-      message = parseWire(text);
+      message = parseVenueJson(text);
     } catch (error) {
       this.logger.error({ err: (error as Error).message }, 'deribit: a message that is not JSON');
       return;

@@ -8,7 +8,6 @@ import {
   type BitgetAdapterOptions,
   createBitgetAdapter,
 } from '../../../adapters/venues/bitget/adapter.ts';
-import { parseVenueJson } from '../../../adapters/venues/bitget/json.ts';
 import {
   type LocalBitget,
   type LocalBitgetOptions,
@@ -16,6 +15,7 @@ import {
 } from '../../../adapters/venues/bitget/local/server.ts';
 import { canonicalQuery, signedHeaders, signWsLogin } from '../../../adapters/venues/bitget/signing.ts';
 import { seededRandom as seeded } from '../../../adapters/venues/seeded-random.ts';
+import { parseVenueJson } from '../../../adapters/venues/venue-json.ts';
 import type { VenueReport } from '../../../application/ports/venue.ts';
 
 /** Sentinel secrets: tests assert they never show up in a log line. */

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseVenueJson } from '../../../adapters/venues/bitget/json.ts';
 import {
-  describeIssues,
   EnvelopeSchema,
   FillListSchema,
   OrderIdsSchema,
   OrderListSchema,
-  PlaceOrderRequestSchema,
   PositionListSchema,
   RestOrderSchema,
-  WsEventSchema,
   WsOrderSchema,
 } from '../../../adapters/venues/bitget/wire.ts';
+import { PlaceOrderRequestSchema } from '../../../adapters/venues/bitget/wire-requests.ts';
+import { describeIssues } from '../../../adapters/venues/bitget/wire-scalars.ts';
+import { WsEventSchema } from '../../../adapters/venues/bitget/wire-ws.ts';
+import { parseVenueJson } from '../../../adapters/venues/venue-json.ts';
 import { SEED_PLACE_ORDER_REQUEST, SEED_PLACE_ORDER_RESPONSE } from './fixtures/seed-003.ts';
 
 const detail = {

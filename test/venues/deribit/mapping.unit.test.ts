@@ -10,7 +10,7 @@ import {
   WireOrderSchema,
   WirePositionSchema,
 } from '../../../adapters/venues/deribit/schemas.ts';
-import { parseWire } from '../../../adapters/venues/deribit/wire-json.ts';
+import { parseVenueJson as parseWire } from '../../../adapters/venues/venue-json.ts';
 import { d, orderFor } from './support.ts';
 
 function order(fields: Record<string, unknown>) {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DeribitError } from '../../../adapters/venues/deribit/errors.ts';
 import { orderReplyOf } from '../../../adapters/venues/deribit/mapping.ts';
 import { RpcResponseSchema } from '../../../adapters/venues/deribit/schemas.ts';
-import { parseWire } from '../../../adapters/venues/deribit/wire-json.ts';
 import { latencyOf } from '../../../adapters/venues/deribit/ws-rpc.ts';
+import { parseVenueJson as parseWire } from '../../../adapters/venues/venue-json.ts';
 
 /**
  * The seed examples (../shared/seeds) parse into the venue reports they stand for. The replies
