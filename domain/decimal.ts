@@ -89,6 +89,9 @@ export const DecimalTextSchema = z
   .string()
   .regex(DECIMAL_TEXT, 'expected a decimal number as a string, e.g. "0.1"')
   .transform((value) => new Decimal(value));
+/** A decimal as text in what the service answers (read models, views): checked, kept as text. */
+export const DecimalStringSchema = z.string().regex(DECIMAL_TEXT, 'expected a decimal number as a string');
+
 export const PositiveDecimalTextSchema = DecimalTextSchema.refine(
   (d) => d.gt(0),
   'must be greater than zero',

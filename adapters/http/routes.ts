@@ -19,7 +19,9 @@ import {
 } from '../../application/ports/queries.ts';
 import type { OrderApplication } from '../../application/service.ts';
 import type { VenueRegistry } from '../../application/venues/venue-registry.ts';
+import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
+import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
 
 export interface RouteInput {
@@ -73,7 +75,6 @@ export function routesFor<P>(
 const OrderIdParamsSchema = z.object({ orderId: z.uuid() }).strict();
 const InstrumentParamsSchema = z.object({ venue: VenueSchema, symbol: z.string().min(1).max(64) }).strict();
 const InstrumentQuerySchema = z.object({ account: z.string().min(1).max(64).optional() }).strict();
-const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
 const InstrumentViewSchema = z.object({
   instrument: z.object({
     venue: z.string(),
@@ -81,16 +82,16 @@ const InstrumentViewSchema = z.object({
     kind: z.string(),
     settlement: z.string(),
     amountUnit: z.string(),
-    contractSize: decimalText,
-    tickSize: decimalText,
-    minAmount: decimalText,
-    amountStep: decimalText,
-    minNotional: decimalText.optional(),
+    contractSize: DecimalStringSchema,
+    tickSize: DecimalStringSchema,
+    minAmount: DecimalStringSchema,
+    amountStep: DecimalStringSchema,
+    minNotional: DecimalStringSchema.optional(),
     baseCurrency: z.string(),
     quoteCurrency: z.string(),
     settlementCurrency: z.string(),
   }),
-  markPrice: decimalText.nullable(),
+  markPrice: DecimalStringSchema.nullable(),
 });
 const CommandResponseSchema = z.object({ order: OrderViewSchema, replayed: z.boolean() });
 const VenueStatusSchema = z.object({
@@ -151,13 +152,10 @@ function unwrap<T>(result: ServiceResult<T>): T {
 
 /** 200 once the venue has answered; 202 while the order still waits for it. */
 function commandStatus(
-  result: { order: { status: string; unresolved: string | null } },
+  result: { order: { status: OrderStatus; unresolved: string | null } },
   created: boolean,
 ): number {
-  const waiting =
-    result.order.status === 'pending_new' ||
-    result.order.status === 'unknown' ||
-    result.order.unresolved !== null;
+  const waiting = AWAITING_VENUE_STATUSES.has(result.order.status) || result.order.unresolved !== null;
   if (waiting) return 202;
   return created ? 201 : 200;
 }

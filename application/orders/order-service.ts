@@ -1,14 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  decideKillSwitch,
-  evolveKillSwitch,
-  KILL_SWITCH_STREAM,
-  type KillSwitchEvent,
-  KillSwitchEventSchema,
-  type KillSwitchState,
-  killSwitchInitial,
-} from '../../domain/control/kill-switch.ts';
+import type { KillSwitchState } from '../../domain/control/kill-switch.ts';
 import { ZERO } from '../../domain/decimal.ts';
 import type { Instrument, Venue } from '../../domain/instrument.ts';
 import type { CommandMetadata, Source } from '../../domain/metadata.ts';
@@ -17,14 +9,14 @@ import { decide } from '../../domain/order/decider.ts';
 import { exists, initialState, type Order, type OrderState } from '../../domain/order/state.ts';
 import { emptyPosition, type Position, type PositionSide } from '../../domain/position/position.ts';
 import { checkPreTrade, checkPriceBand, type PreTradeLimits } from '../../domain/risk/pre-trade.ts';
+import { KillSwitch } from '../control/kill-switch.ts';
 import type { EventStore } from '../ports/event-store.ts';
-import { StreamNotFoundError, WrongExpectedVersionError } from '../ports/event-store.ts';
 import type { ServiceReadModel } from '../ports/read-models.ts';
 import type { SubmissionProcessor } from '../submission/submission.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { clientOrderIdFor, nextReplacementClientOrderId } from './client-order-id.ts';
-import { deterministicId, eventIdFor, orderIdForKey } from './ids.ts';
+import { deterministicId, orderIdForKey } from './ids.ts';
 import type { HandleResult, LoadedOrder, OrderHandler } from './order-handler.ts';
 import { type OrderView, type TimelineEntry, toOrderView, toTimeline } from './order-view.ts';
 import type {
@@ -120,31 +112,20 @@ const fail = <T>(
  */
 export class OrderService<P> {
   readonly #o: Required<Omit<OrderServiceOptions<P>, 'defaultWaitMs'>> & { defaultWaitMs: number };
-  #killSwitch: KillSwitchState = killSwitchInitial;
-  #killSwitchRevision: bigint | 'no_stream' = 'no_stream';
+  readonly #killSwitch: KillSwitch<P>;
 
   constructor(options: OrderServiceOptions<P>) {
     this.#o = { defaultWaitMs: 5_000, ...options };
+    this.#killSwitch = new KillSwitch({ store: options.store, logger: options.logger, now: options.now });
   }
 
   /** Loads the kill switch's state from its stream. */
   async start(): Promise<void> {
-    try {
-      const events = await this.#o.store.readStream(KILL_SWITCH_STREAM);
-      for (const e of events) {
-        this.#killSwitch = evolveKillSwitch(
-          this.#killSwitch,
-          KillSwitchEventSchema.parse({ type: e.type, data: e.data }),
-        );
-        this.#killSwitchRevision = e.revision;
-      }
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
+    await this.#killSwitch.start();
   }
 
   get killSwitch(): KillSwitchState {
-    return this.#killSwitch;
+    return this.#killSwitch.state;
   }
 
   async place(
@@ -291,45 +272,12 @@ export class OrderService<P> {
     request: KillSwitchRequest,
     by: string,
   ): Promise<ServiceResult<KillSwitchState & { cancelled?: string[] }>> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const events: KillSwitchEvent[] = decideKillSwitch(
-        request.engaged
-          ? { type: 'EngageKillSwitch', data: { reason: request.reason, by } }
-          : { type: 'ReleaseKillSwitch', data: { reason: request.reason, by } },
-        this.#killSwitch,
-      );
-      if (events.length > 0) {
-        const commandId = randomUUID();
-        try {
-          const result = await this.#o.store.append(
-            KILL_SWITCH_STREAM,
-            events.map((event, i) => ({
-              id: eventIdFor(commandId, i),
-              type: event.type,
-              data: event.data,
-              metadata: { recordedAt: new Date(this.#o.now()).toISOString(), source: 'client', by },
-            })),
-            { expectedRevision: this.#killSwitchRevision },
-          );
-          this.#killSwitchRevision = result.nextExpectedRevision;
-          for (const e of events) this.#killSwitch = evolveKillSwitch(this.#killSwitch, e);
-          this.#o.logger.warn(
-            { killSwitch: this.#killSwitch },
-            request.engaged ? 'kill switch engaged' : 'kill switch released',
-          );
-        } catch (error) {
-          if (!(error instanceof WrongExpectedVersionError)) throw error;
-          await this.start();
-          continue;
-        }
-      }
-      if (request.engaged && request.cancelAll) {
-        const all = await this.cancelAll({}, { source: 'system' });
-        return ok({ ...this.#killSwitch, ...(all.ok && { cancelled: all.value.cancelled }) });
-      }
-      return ok(this.#killSwitch);
+    const state = await this.#killSwitch.set(request.engaged, request.reason, by);
+    if (request.engaged && request.cancelAll) {
+      const all = await this.cancelAll({}, { source: 'system' });
+      return ok({ ...state, ...(all.ok && { cancelled: all.value.cancelled }) });
     }
-    throw new Error('kill switch: too many concurrent changes');
+    return ok(state);
   }
 
   /** An instrument of a venue account, with the venue's mark price (undefined if it does not answer). */
@@ -502,7 +450,7 @@ export class OrderService<P> {
       position = await this.#position(settings, order.instrument, side);
     }
     return checkPreTrade(order, this.#o.limits, {
-      killSwitchEngaged: this.#killSwitch.engaged,
+      killSwitchEngaged: this.#killSwitch.state.engaged,
       markPrice,
       position: current ? undefined : position,
     });

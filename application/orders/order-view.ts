@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { DecimalStringSchema } from '../../domain/decimal.ts';
 import type { Order } from '../../domain/order/state.ts';
 import { averageFillPrice, remaining } from '../../domain/order/state.ts';
+import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
 import type { LoadedOrder } from './order-handler.ts';
-
-const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
 
 /**
  * An order as clients see it: plain JSON, decimals as strings. Built from the order's own events
@@ -11,19 +11,19 @@ const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
  */
 export const OrderViewSchema = z.object({
   orderId: z.uuid(),
-  status: z.string(),
+  status: z.enum(ORDER_STATUSES),
   venue: z.string(),
   account: z.string(),
   symbol: z.string(),
   side: z.string(),
   type: z.string(),
   timeInForce: z.string(),
-  amount: decimalText,
-  filled: decimalText,
-  remaining: decimalText,
-  averagePrice: decimalText.nullable(),
-  price: decimalText.nullable(),
-  trigger: z.object({ price: decimalText, reference: z.string() }).nullable(),
+  amount: DecimalStringSchema,
+  filled: DecimalStringSchema,
+  remaining: DecimalStringSchema,
+  averagePrice: DecimalStringSchema.nullable(),
+  price: DecimalStringSchema.nullable(),
+  trigger: z.object({ price: DecimalStringSchema, reference: z.string() }).nullable(),
   reduceOnly: z.boolean(),
   postOnly: z.boolean(),
   positionMode: z.string(),
@@ -32,7 +32,7 @@ export const OrderViewSchema = z.object({
   clientOrderId: z.string(),
   venueOrderId: z.string().nullable(),
   venueOrderIds: z.array(z.string()),
-  fees: z.record(z.string(), decimalText),
+  fees: z.record(z.string(), DecimalStringSchema),
   /** A request whose outcome is unknown (the OMS is resolving it), if any. */
   unresolved: z.string().nullable(),
   anomalies: z.number().int(),

@@ -1,5 +1,6 @@
 import type { OrderCommand } from '../../domain/order/contract.ts';
 import type { Order } from '../../domain/order/state.ts';
+import { PENDING_STATUSES } from '../../domain/order/transitions.ts';
 import type {
   AmendResult,
   CancelResult,
@@ -135,10 +136,7 @@ export function snapshotCommands(order: Order, snapshot: VenueOrderSnapshot): Or
   if (isSuperseded(order, snapshot)) return [];
   const commands: OrderCommandBody[] = [];
   const known = order.venueOrderIds.includes(snapshot.venueOrderId);
-  const base =
-    order.status === 'pending_amend' || order.status === 'pending_cancel'
-      ? order.previousStatus
-      : order.status;
+  const base = PENDING_STATUSES.has(order.status) ? order.previousStatus : order.status;
   const triggered =
     base === 'untriggered' && snapshot.status !== 'untriggered' && snapshot.status !== 'rejected';
 

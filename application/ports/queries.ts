@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
 
 /** What the API reads from the read models (PostgreSQL or the embedded PGlite). */
-
-const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
 
 export const OrderListQuerySchema = z
   .object({
@@ -34,10 +33,10 @@ export const OrderSummarySchema = z.object({
   symbol: z.string(),
   side: z.string(),
   type: z.string(),
-  amount: decimalText,
-  filled: decimalText,
-  averagePrice: decimalText.nullable(),
-  price: decimalText.nullable(),
+  amount: DecimalStringSchema,
+  filled: DecimalStringSchema,
+  averagePrice: DecimalStringSchema.nullable(),
+  price: DecimalStringSchema.nullable(),
   reduceOnly: z.boolean(),
   intent: z.string(),
   clientOrderId: z.string(),
@@ -73,11 +72,11 @@ export const PositionRowSchema = z.object({
   symbol: z.string(),
   side: z.enum(['net', 'long', 'short']),
   /** In the instrument's amount unit; net positions are signed. */
-  size: decimalText,
-  averageEntry: decimalText.nullable(),
-  realizedPnl: decimalText,
+  size: DecimalStringSchema,
+  averageEntry: DecimalStringSchema.nullable(),
+  realizedPnl: DecimalStringSchema,
   pnlCurrency: z.string(),
-  fees: z.record(z.string(), decimalText),
+  fees: z.record(z.string(), DecimalStringSchema),
   lastFillAt: z.string().nullable(),
 });
 export type PositionRow = z.infer<typeof PositionRowSchema>;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import { ORDER_STREAM_PREFIX } from '../../domain/order/contract.ts';
 import { exists, type Order } from '../../domain/order/state.ts';
+import { AWAITING_VENUE_STATUSES } from '../../domain/order/transitions.ts';
 import { type ReportContext, recordReports } from '../ingestion/record.ts';
 import type { LoadedOrder, OrderHandler } from '../orders/order-handler.ts';
 import {
@@ -57,8 +58,6 @@ interface Attempts {
   notBefore: number;
   timer: NodeJS.Timeout | undefined;
 }
-
-const PENDING = new Set(['pending_new', 'unknown', 'pending_cancel', 'pending_amend']);
 
 const WORK_EVENTS = ['OrderRequested', 'OrderCancelRequested', 'OrderAmendRequested', 'OrderOutcomeUnknown'];
 
@@ -237,7 +236,7 @@ export class SubmissionProcessor<P> {
     const loaded = await this.#o.handler.load(orderId);
     const { state } = loaded;
     if (!exists(state)) return;
-    if (this.#swept.delete(orderId) && PENDING.has(state.status)) {
+    if (this.#swept.delete(orderId) && AWAITING_VENUE_STATUSES.has(state.status)) {
       this.#o.logger.warn(
         { orderId, status: state.status, unresolved: state.unresolved },
         'an order with a request pending had no submission step; the sweep resumed it',

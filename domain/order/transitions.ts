@@ -32,16 +32,23 @@ export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set([
   'expired',
 ]);
 export const PENDING_STATUSES: ReadonlySet<OrderStatus> = new Set(['pending_amend', 'pending_cancel']);
-/** Statuses in which the order may be working at the venue (or may be, when unknown). */
-export const LIVE_STATUSES: ReadonlySet<OrderStatus> = new Set([
+/**
+ * Statuses in which a request of ours waits for the venue (a placement not yet acknowledged, an
+ * unknown outcome, a cancel or an amend in flight): the submission protocol works on these.
+ */
+export const AWAITING_VENUE_STATUSES: ReadonlySet<OrderStatus> = new Set([
   'pending_new',
   'unknown',
-  'untriggered',
-  'open',
-  'partially_filled',
-  'pending_amend',
-  'pending_cancel',
+  ...PENDING_STATUSES,
 ]);
+/** Statuses in which the order may be working at the venue (or may be, when unknown): all but the terminal ones. */
+export const LIVE_STATUSES: ReadonlySet<OrderStatus> = new Set(
+  ORDER_STATUSES.filter((s) => !TERMINAL_STATUSES.has(s)),
+);
+
+/** The statuses of `set` in the order `ORDER_STATUSES` lists them (for SQL `in (...)` lists and docs). */
+export const statusList = (set: ReadonlySet<OrderStatus>): OrderStatus[] =>
+  ORDER_STATUSES.filter((s) => set.has(s));
 
 export function isTerminal(status: FromStatus): boolean {
   return status !== 'initial' && TERMINAL_STATUSES.has(status);

@@ -11,6 +11,12 @@ import {
 import type { LiveOrderRef, PositionSize, ServiceReadModel } from '../../application/ports/read-models.ts';
 import { DecimalSchema } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
+import {
+  AWAITING_VENUE_STATUSES,
+  type OrderStatus,
+  statusList,
+  TERMINAL_STATUSES,
+} from '../../domain/order/transitions.ts';
 import type { SqlRunner } from '../db/read-model-db.ts';
 
 /**
@@ -19,7 +25,13 @@ import type { SqlRunner } from '../db/read-model-db.ts';
  * database; decimals are selected as text and stay exact.
  */
 
-const TERMINAL = `('filled', 'cancelled', 'rejected', 'expired')`;
+/** A SQL list of statuses, from the domain's sets (constants: nothing of a caller's reaches the text). */
+const sqlList = (set: ReadonlySet<OrderStatus>) =>
+  `(${statusList(set)
+    .map((status) => `'${status}'`)
+    .join(', ')})`;
+const TERMINAL = sqlList(TERMINAL_STATUSES);
+const AWAITING_VENUE = sqlList(AWAITING_VENUE_STATUSES);
 const iso = (d: Date | string | null): string | null =>
   d === null ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString();
 
@@ -91,7 +103,7 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
     async ordersNeedingWork() {
       const { rows } = await db.query<{ order_id: string }>(
         `select order_id::text from ${s}.orders
-         where status in ('pending_new', 'unknown', 'pending_cancel', 'pending_amend')`,
+         where status in ${AWAITING_VENUE}`,
       );
       return rows.map((r) => r.order_id);
     },
