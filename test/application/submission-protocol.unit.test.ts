@@ -61,7 +61,7 @@ function given(events: OrderEvent[], situation: Situation = {}) {
         ...(found !== undefined && { lookUp: found }),
         ...more,
       });
-      return { then: (expected: SubmissionAction) => expect(action).toEqual(expected) };
+      return { thenAction: (expected: SubmissionAction) => expect(action).toEqual(expected) };
     },
   };
 }
@@ -72,25 +72,25 @@ describe('submission protocol: a placement', () => {
   it('recorded by this process and never sent: it is sent at once, valid for the submit window', () => {
     given([ev.requested()], { fresh: true })
       .when(T)
-      .then({ kind: 'send_place', method: 'place', validUntilMs: T + 10_000 });
+      .thenAction({ kind: 'send_place', method: 'place', validUntilMs: T + 10_000 });
   });
 
   it('recorded by an earlier process (not fresh): it is looked up by its client id before any send', () => {
-    given([ev.requested()]).when(T).then({ kind: 'look_up' });
+    given([ev.requested()]).when(T).thenAction({ kind: 'look_up' });
   });
 
   it('whose outcome is unknown: it is looked up, even though this process recorded it', () => {
     given([ev.requested(), ev.unknown()], { fresh: true, attempts: { placeSends: 1, lastValidUntil: T } })
       .when(T)
-      .then({ kind: 'look_up' });
+      .thenAction({ kind: 'look_up' });
   });
 
   it('found at the venue by the look-up: nothing more to send (the look-up recorded it)', () => {
-    given([ev.requested(), ev.unknown()]).when(T, 'found').then({ kind: 'found', again: false });
+    given([ev.requested(), ev.unknown()]).when(T, 'found').thenAction({ kind: 'found', again: false });
   });
 
   it('when the venue does not answer the look-up: retried after the backoff, nothing sent', () => {
-    given([ev.requested(), ev.unknown()]).when(T, 'unanswered').then({ kind: 'retry' });
+    given([ev.requested(), ev.unknown()]).when(T, 'unanswered').thenAction({ kind: 'retry' });
   });
 
   describe('not found, on a venue whose client ids are not unique (Deribit labels)', () => {
@@ -99,27 +99,27 @@ describe('submission protocol: a placement', () => {
     it('before the last send’s valid_until plus the clock skew: waits until then, sends nothing', () => {
       given([ev.requested(), ev.unknown()], { attempts: sent })
         .when(T + 5_000, 'absent')
-        .then({ kind: 'wait', at: T + 10_000 + 2_000 });
+        .thenAction({ kind: 'wait', at: T + 10_000 + 2_000 });
     });
 
     it('within the window of an earlier process (this one just started): waits for that window too', () => {
       given([ev.requested()])
         .when(STARTED + 1, 'absent')
-        .then({ kind: 'wait', at: STARTED + 10_000 + 2_000 });
+        .thenAction({ kind: 'wait', at: STARTED + 10_000 + 2_000 });
     });
 
     it('once no earlier send can land any more: sent again, with a new valid_until', () => {
       const now = T + 12_001;
       given([ev.requested(), ev.unknown()], { attempts: sent })
         .when(now, 'absent')
-        .then({ kind: 'send_place', method: 'place', validUntilMs: now + 10_000 });
+        .thenAction({ kind: 'send_place', method: 'place', validUntilMs: now + 10_000 });
     });
 
     it('long after it was requested: expired, never sent late', () => {
       const now = STARTED + 60_001 + 12_000;
       given([ev.requested(), ev.unknown()], { attempts: sent, requestedAt: STARTED })
         .when(now, 'absent')
-        .then({ kind: 'record', outcome: 'expired', why: 'too_late_to_send' });
+        .thenAction({ kind: 'record', outcome: 'expired', why: 'too_late_to_send' });
     });
   });
 
@@ -129,76 +129,76 @@ describe('submission protocol: a placement', () => {
       attempts: { placeSends: 1, lastValidUntil: T + 10_000 },
     })
       .when(T + 1, 'absent')
-      .then({ kind: 'send_place', method: 'place', validUntilMs: T + 1 + 10_000 });
+      .thenAction({ kind: 'send_place', method: 'place', validUntilMs: T + 1 + 10_000 });
   });
 
   it('a close: sent as a labelled order unless the venue’s own close method is asked for', () => {
     const close = ev.requested({ intent: 'close_position', reduceOnly: true });
     given([close], { fresh: true })
       .when(T)
-      .then({ kind: 'send_place', method: 'place', validUntilMs: T + 10_000 });
+      .thenAction({ kind: 'send_place', method: 'place', validUntilMs: T + 10_000 });
     given([close], { fresh: true, useVenueClosePosition: true })
       .when(T)
-      .then({ kind: 'send_place', method: 'closePosition', validUntilMs: T + 10_000 });
+      .thenAction({ kind: 'send_place', method: 'closePosition', validUntilMs: T + 10_000 });
   });
 
   it('while the venue is paused: parked, nothing sent', () => {
-    given([ev.requested()], { fresh: true, trading: false }).when(T).then({ kind: 'park' });
+    given([ev.requested()], { fresh: true, trading: false }).when(T).thenAction({ kind: 'park' });
   });
 
   it('during a backoff: waits for its end, even on a trading venue', () => {
     given([ev.requested(), ev.unknown()], { attempts: { retries: 2, notBefore: T + 500 } })
       .when(T)
-      .then({ kind: 'wait', at: T + 500 });
+      .thenAction({ kind: 'wait', at: T + 500 });
   });
 });
 
 describe('submission protocol: a cancel', () => {
   it('of an order the venue acknowledged: the cancel is sent', () => {
-    given([ev.requested(), ev.accepted(), ev.cancelRequested()]).when(T).then({ kind: 'send_cancel' });
+    given([ev.requested(), ev.accepted(), ev.cancelRequested()]).when(T).thenAction({ kind: 'send_cancel' });
   });
 
   it('asked before this process ever sent the order: recorded as cancelled, nothing sent', () => {
     given([ev.requested(), ev.cancelRequested()], { fresh: true })
       .when(T)
-      .then({ kind: 'record', outcome: 'cancelled', why: 'cancelled_before_sent' });
+      .thenAction({ kind: 'record', outcome: 'cancelled', why: 'cancelled_before_sent' });
   });
 
   it('of an order that may have been sent: looked up first; found, the next step cancels it', () => {
     const events = [ev.requested(), ev.cancelRequested()];
-    given(events).when(T).then({ kind: 'look_up' });
-    given(events).when(T, 'found').then({ kind: 'found', again: true });
+    given(events).when(T).thenAction({ kind: 'look_up' });
+    given(events).when(T, 'found').thenAction({ kind: 'found', again: true });
   });
 
   it('of an order provably never placed: recorded as cancelled once no earlier send can land', () => {
     const events = [ev.requested(), ev.cancelRequested()];
     given(events, { attempts: { placeSends: 1, lastValidUntil: T } })
       .when(T + 1_000, 'absent')
-      .then({ kind: 'wait', at: STARTED + 10_000 + 2_000 });
+      .thenAction({ kind: 'wait', at: STARTED + 10_000 + 2_000 });
     given(events, { attempts: { placeSends: 1, lastValidUntil: T } })
       .when(STARTED + 12_001, 'absent')
-      .then({ kind: 'record', outcome: 'cancelled', why: 'never_placed' });
+      .thenAction({ kind: 'record', outcome: 'cancelled', why: 'never_placed' });
   });
 });
 
 describe('submission protocol: an amend', () => {
   it('of a working order: the amend is sent', () => {
-    given([ev.requested(), ev.accepted(), ev.amendRequested()]).when(T).then({ kind: 'send_amend' });
+    given([ev.requested(), ev.accepted(), ev.amendRequested()]).when(T).thenAction({ kind: 'send_amend' });
   });
 
   it('whose earlier answer was lost: its outcome is learned first, then it is sent again if still pending', () => {
     const events = [ev.requested(), ev.accepted(), ev.amendRequested(), ev.unknown('amend')];
-    given(events).when(T).then({ kind: 'resolve_amend' });
-    given(events).when(T, undefined, { amendResolved: true }).then({ kind: 'send_amend' });
+    given(events).when(T).thenAction({ kind: 'resolve_amend' });
+    given(events).when(T, undefined, { amendResolved: true }).thenAction({ kind: 'send_amend' });
   });
 });
 
 describe('submission protocol: nothing pending', () => {
   it('an open, filled or cancelled order: forgotten', () => {
-    given([ev.requested(), ev.accepted()]).when(T).then({ kind: 'forget' });
+    given([ev.requested(), ev.accepted()]).when(T).thenAction({ kind: 'forget' });
     given([ev.requested(), ev.accepted(), ev.filled('t-1', '100')])
       .when(T)
-      .then({ kind: 'forget' });
-    given([ev.requested(), ev.accepted(), ev.cancelled()]).when(T).then({ kind: 'forget' });
+      .thenAction({ kind: 'forget' });
+    given([ev.requested(), ev.accepted(), ev.cancelled()]).when(T).thenAction({ kind: 'forget' });
   });
 });
