@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { VenueAccountSettings } from '../../application/orders/order-service.ts';
+import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { EventStore } from '../../application/ports/event-store.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { VenueAccountSettings } from '../../application/orders/order-service.ts';
+import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import type { Config } from '../config/config.ts';
 import { createBitgetAdapter } from '../venues/bitget/adapter.ts';

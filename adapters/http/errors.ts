@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ServiceError, ServiceErrorCode } from '../../application/orders/order-service.ts';
+import type { ServiceError, ServiceErrorCode } from '../../application/orders/service-result.ts';
 
 /** Every error body: a stable code, a message for people, details for programs. */
 export const ErrorBodySchema = z.object({

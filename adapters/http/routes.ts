@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OrderService, RequestContext, ServiceResult } from '../../application/orders/order-service.ts';
+import type { OrderService } from '../../application/orders/order-service.ts';
 import { OrderViewSchema, TimelineEntrySchema } from '../../application/orders/order-view.ts';
 import {
   AmendOrderRequestSchema,
@@ -8,6 +8,7 @@ import {
   KillSwitchRequestSchema,
   PlaceOrderRequestSchema,
 } from '../../application/orders/requests.ts';
+import type { RequestContext, ServiceResult } from '../../application/orders/service-result.ts';
 import {
   type ApiQueries,
   InvalidCursorError,

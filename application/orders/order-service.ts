@@ -3,12 +3,11 @@ import type { Logger } from 'pino';
 import type { KillSwitchState } from '../../domain/control/kill-switch.ts';
 import { ZERO } from '../../domain/decimal.ts';
 import type { Instrument, Venue } from '../../domain/instrument.ts';
-import type { CommandMetadata, Source } from '../../domain/metadata.ts';
-import type { OrderCommand, OrderParams, PositionMode } from '../../domain/order/contract.ts';
+import type { CommandMetadata } from '../../domain/metadata.ts';
+import type { OrderCommand } from '../../domain/order/contract.ts';
 import { decide } from '../../domain/order/decider.ts';
-import { exists, initialState, type Order, type OrderState } from '../../domain/order/state.ts';
-import { emptyPosition, type Position, type PositionSide } from '../../domain/position/position.ts';
-import { checkPreTrade, checkPriceBand, type PreTradeLimits } from '../../domain/risk/pre-trade.ts';
+import { exists, initialState, type OrderState } from '../../domain/order/state.ts';
+import { checkPriceBand, type PreTradeLimits } from '../../domain/risk/pre-trade.ts';
 import { KillSwitch } from '../control/kill-switch.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import type { ServiceReadModel } from '../ports/read-models.ts';
@@ -19,6 +18,7 @@ import { clientOrderIdFor, nextReplacementClientOrderId } from './client-order-i
 import { deterministicId, orderIdForKey } from './ids.ts';
 import type { HandleResult, LoadedOrder, OrderHandler } from './order-handler.ts';
 import { type OrderView, type TimelineEntry, toOrderView, toTimeline } from './order-view.ts';
+import { PreTradeGate } from './pre-trade-gate.ts';
 import type {
   AmendOrderRequest,
   CancelAllRequest,
@@ -26,58 +26,15 @@ import type {
   KillSwitchRequest,
   PlaceOrderRequest,
 } from './requests.ts';
-
-export type ServiceErrorCode =
-  | 'ORDER_NOT_FOUND'
-  | 'ORDER_ALREADY_EXISTS'
-  | 'INVALID_ORDER'
-  | 'ORDER_NOT_AMENDABLE'
-  | 'ORDER_ALREADY_CLOSED'
-  | 'REQUEST_ALREADY_PENDING'
-  | 'NOTHING_TO_CLOSE'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'VENUE_NOT_CONFIGURED'
-  | 'VENUE_PAUSED'
-  | 'VENUE_UNAVAILABLE'
-  | 'UNKNOWN_INSTRUMENT'
-  | 'KILL_SWITCH_ENGAGED'
-  | 'INSTRUMENT_NOT_ALLOWED'
-  | 'AMOUNT_ABOVE_LIMIT'
-  | 'NOTIONAL_ABOVE_LIMIT'
-  | 'PRICE_OUTSIDE_BAND'
-  | 'MARK_PRICE_UNAVAILABLE'
-  | 'REDUCE_ONLY_WOULD_INCREASE';
-
-export interface ServiceError {
-  code: ServiceErrorCode;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-export type ServiceResult<T> = { ok: true; value: T } | { ok: false; error: ServiceError };
-
-export interface CommandResult {
-  order: OrderView;
-  /** True when an earlier request with the same idempotency key is answered again. */
-  replayed: boolean;
-}
-
-/** Who is asking, and the key that makes a retry safe. */
-export interface RequestContext {
-  idempotencyKey?: string;
-  correlationId?: string;
-  source?: Extract<Source, 'client' | 'system'>;
-  /** How long to wait for the venue's answer before returning what is known (ms). */
-  waitMs?: number;
-}
-
-export interface VenueAccountSettings {
-  venue: Venue;
-  account: string;
-  positionMode: PositionMode;
-  /** Bitget margin mode used when a request gives none. */
-  marginMode?: 'isolated' | 'crossed';
-}
+import {
+  type CommandResult,
+  fail,
+  ok,
+  type RequestContext,
+  type ServiceError,
+  type ServiceResult,
+  type VenueAccountSettings,
+} from './service-result.ts';
 
 export interface OrderServiceOptions<P> {
   store: EventStore<P>;
@@ -95,16 +52,6 @@ export interface OrderServiceOptions<P> {
   defaultWaitMs?: number;
 }
 
-const ok = <T>(value: T): ServiceResult<T> => ({ ok: true, value });
-const fail = <T>(
-  code: ServiceErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-): ServiceResult<T> => ({
-  ok: false,
-  error: { code, message, ...(details && { details }) },
-});
-
 /**
  * The order service: what the HTTP API and the CLI call. It validates a request against the
  * venues, instruments and pre-trade limits, records it through the order handler, hands it to
@@ -113,10 +60,12 @@ const fail = <T>(
 export class OrderService<P> {
   readonly #o: Required<Omit<OrderServiceOptions<P>, 'defaultWaitMs'>> & { defaultWaitMs: number };
   readonly #killSwitch: KillSwitch<P>;
+  readonly #gate: PreTradeGate;
 
   constructor(options: OrderServiceOptions<P>) {
     this.#o = { defaultWaitMs: 5_000, ...options };
     this.#killSwitch = new KillSwitch({ store: options.store, logger: options.logger, now: options.now });
+    this.#gate = new PreTradeGate({ ...options, killSwitchEngaged: () => this.#killSwitch.state.engaged });
   }
 
   /** Loads the kill switch's state from its stream. */
@@ -181,7 +130,7 @@ export class OrderService<P> {
           field: 'side',
         });
       }
-      const position = await this.#position(settings, instrument, hedge ? side : 'net');
+      const position = await this.#gate.position(settings, instrument, hedge ? side : 'net');
       if (!position || position.size.isZero()) {
         return fail('NOTHING_TO_CLOSE', `no ${hedge ? `${side} ` : ''}position in ${instrument.symbol}`);
       }
@@ -394,7 +343,7 @@ export class OrderService<P> {
           `${entry.key} is not taking orders now (${status?.pausedReason ?? 'paused'})`,
         );
       }
-      const violation = await this.#preTrade(requested.data.order, undefined);
+      const violation = await this.#gate.check(requested.data.order, undefined);
       if (violation)
         return fail(
           violation.code,
@@ -430,43 +379,5 @@ export class OrderService<P> {
     state = loaded.state;
     if (!exists(state)) throw new Error(`order ${orderId} vanished`);
     return ok({ order: toOrderView(state, loaded), replayed: result.kind === 'replayed' });
-  }
-
-  async #preTrade(order: OrderParams, current: Order | undefined) {
-    const entry = this.#o.registry.get(order.instrument.venue, order.account);
-    const settings = this.#o.accounts.find(
-      (a) => a.venue === order.instrument.venue && a.account === order.account,
-    );
-    const needsMark =
-      this.#o.limits.priceBand !== undefined ||
-      (this.#o.limits.maxNotional !== undefined && order.price === undefined);
-    const markPrice =
-      entry && needsMark ? await this.#o.market.markPrice(entry, order.instrument) : undefined;
-    const reducing = order.reduceOnly || order.tradeSide === 'close' || order.intent === 'close_position';
-    let position: Position | undefined;
-    if (reducing && settings && current === undefined) {
-      const side: PositionSide =
-        order.positionMode === 'hedge' ? (order.side === 'sell' ? 'long' : 'short') : 'net';
-      position = await this.#position(settings, order.instrument, side);
-    }
-    return checkPreTrade(order, this.#o.limits, {
-      killSwitchEngaged: this.#killSwitch.state.engaged,
-      markPrice,
-      position: current ? undefined : position,
-    });
-  }
-
-  /** The OMS's position (from the read models, brought up to date first). */
-  async #position(
-    settings: VenueAccountSettings,
-    instrument: Instrument,
-    side: PositionSide,
-  ): Promise<Position | undefined> {
-    await this.#o.readModelCaughtUp();
-    const rows = await this.#o.readModel.positionSizes(settings.venue, settings.account);
-    const row = rows.find((r) => r.symbol === instrument.symbol && r.side === side);
-    if (!row) return undefined;
-    const key = { venue: settings.venue, account: settings.account, symbol: instrument.symbol, side };
-    return { ...emptyPosition(key, instrument), size: row.size };
   }
 }

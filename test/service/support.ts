@@ -7,8 +7,8 @@ import {
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
-import type { VenueAccountSettings } from '../../application/orders/order-service.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
 import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
