@@ -1,7 +1,8 @@
-import type { Logger } from 'pino';
-import type { Subscription } from 'rxjs';
-import type { EventStore, RecordedEvent, SubscriptionMessage } from '../application/ports/event-store.ts';
+import type { RecordedEvent } from '../application/ports/event-store.ts';
+import { backoffDelay, sleep as pause } from '../application/support/backoff.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
+import { BatchDecoder } from './batch-decoder.ts';
+import { CheckpointWaiters } from './checkpoint-waiters.ts';
 import { isTransient, type ReadModelDb, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
   CatchUpTimeoutError,
@@ -10,8 +11,15 @@ import {
   ProjectionStoppedError,
   ReadModelVersionError,
 } from './errors.ts';
-import { type ProjectedEvent, toProjectedEvent } from './events.ts';
+import type { ProjectedEvent } from './events.ts';
+import { followAll } from './live-follower.ts';
 import { createOrderProjection, ORDER_PROJECTION, type OrderProjection } from './order-projection.ts';
+import {
+  HandlerError,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type RunnerState,
+} from './runner-types.ts';
 import { ensureReadModels, generationSchema, READ_MODEL_VERSION, readProjection } from './schema.ts';
 
 /**
@@ -33,99 +41,14 @@ import { ensureReadModels, generationSchema, READ_MODEL_VERSION, readProjection 
  * - `whenCaughtUp(position)`: read-your-writes for the position an append returned.
  */
 
-export type RunnerState = 'idle' | 'waiting_for_lock' | 'catching_up' | 'live' | 'failed' | 'stopped';
-
-export interface RunnerHooks {
-  /**
-   * Called inside the batch transaction after the read-model writes and before the checkpoint
-   * compare-and-set (fault tests pause or crash here: F2).
-   */
-  beforeCheckpoint?(batch: { events: number; from: string; to: string }): Promise<void>;
-}
-
-export interface ProjectionRunnerOptions<P> {
-  readonly store: EventStore<P>;
-  readonly db: ReadModelDb;
-  readonly logger: Logger;
-  /** Base schema of the read models (default `oms_read`). */
-  readonly schema?: string;
-  /** Checkpoint row (default `order-read-models`; rebuild and verify use their own). */
-  readonly name?: string;
-  /** Most events per transaction (default 2000). */
-  readonly batchSize?: number;
-  /** Positions scanned per catch-up page (default = batchSize). */
-  readonly pageSize?: number;
-  /** Live messages queued before the runner falls back to paging (default 10 × batchSize). */
-  readonly maxLiveBacklog?: number;
-  readonly maxCachedOrders?: number;
-  /** The batch size from which the projection takes its bulk path (COPY; see order-projection.ts). */
-  readonly copyThreshold?: number;
-  /** `catch-up`: stop at the end of `$all` (or at `until`) instead of following it live. */
-  readonly mode?: 'live' | 'catch-up';
-  /** catch-up mode: apply nothing after this serialized position, and end the checkpoint there. */
-  readonly until?: string;
-  /** Create the read models (generation 1) if they do not exist yet (default true; rebuild: false). */
-  readonly initialize?: boolean;
-  /** Called after every committed batch (rebuild's progress display). */
-  readonly onBatch?: (progress: BatchProgress) => void;
-  readonly hooks?: RunnerHooks;
-  readonly backoff?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
-}
-
-export interface BatchProgress {
-  readonly events: number;
-  readonly totalEvents: number;
-  readonly position: string;
-}
-
-export interface RunnerStatus {
-  readonly name: string;
-  readonly state: RunnerState;
-  /** Committed checkpoint (serialized), once loaded. */
-  readonly checkpoint: string | undefined;
-  readonly generation: number | undefined;
-  readonly eventsApplied: number;
-  readonly cachedOrders: number;
-  readonly error: string | undefined;
-}
-
-export interface ProjectionRunner<P> {
-  /** Starts the runner in the background (waiting for the writer lock first). */
-  start(): void;
-  /** Stops after the batch in progress; releases the writer lock. */
-  stop(): Promise<void>;
-  /** Resolves when stopped, or when a catch-up runner reached its end; rejects when the projection failed. */
-  readonly done: Promise<void>;
-  /**
-   * Resolves once the committed checkpoint is at or past `position` (e.g. what an append
-   * returned); rejects with CatchUpTimeoutError after `timeoutMs` (default 5000), with
-   * ProjectionFailedError if the projection failed, ProjectionStoppedError if it was stopped.
-   */
-  whenCaughtUp(position: P, timeoutMs?: number): Promise<void>;
-  /**
-   * Resolves once the runner has caught up with the store and follows it live (the first time);
-   * rejects if it failed or was stopped before that.
-   */
-  whenLive(): Promise<void>;
-  status(): RunnerStatus;
-}
-
-interface Waiter<P> {
-  readonly position: P;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-/** An error of the projection's own code or data (not the database's availability): it stops the projection. */
-class HandlerError extends Error {
-  readonly event: RecordedEvent<unknown> | undefined;
-  readonly position: string | undefined;
-  constructor(event: RecordedEvent<unknown> | undefined, position: string | undefined, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.event = event;
-    this.position = position;
-  }
-}
+export type {
+  BatchProgress,
+  ProjectionRunner,
+  ProjectionRunnerOptions,
+  RunnerHooks,
+  RunnerState,
+  RunnerStatus,
+} from './runner-types.ts';
 
 export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): ProjectionRunner<P> => {
   const { store, db, logger } = options;
@@ -149,9 +72,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   let generation: number | undefined;
   let eventsApplied = 0;
   let failure: ProjectionFailedError | undefined;
-  let waiters: Waiter<P>[] = [];
   const abort = new AbortController();
-  let live: Subscription | undefined;
   let wakeLive: (() => void) | undefined;
   let settle!: { resolve(): void; reject(e: unknown): void };
   const done = new Promise<void>((resolve, reject) => {
@@ -170,33 +91,11 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   const reached = (position: P) =>
     checkpoint !== undefined && checkpoint !== '' && codec.compare(parse(checkpoint), position) >= 0;
 
-  const notifyWaiters = () => {
-    if (waiters.length === 0) return;
-    const still: Waiter<P>[] = [];
-    for (const w of waiters) {
-      if (reached(w.position)) w.resolve();
-      else still.push(w);
-    }
-    waiters = still;
-  };
-  const rejectWaiters = (error: unknown) => {
-    const all = waiters;
-    waiters = [];
-    for (const w of all) w.reject(error);
-  };
+  const waiters = new CheckpointWaiters<P>(reached);
+  const notifyWaiters = () => waiters.notify();
+  const rejectWaiters = (error: unknown) => waiters.rejectAll(error);
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      abort.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+  const sleep = (ms: number) => pause(ms, abort.signal);
 
   const loadCheckpoint = async () => {
     const row = await ensureReadModels(db, base, name, { initialize: options.initialize ?? true });
@@ -213,33 +112,14 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     checkpoint = row.position;
     generation = row.generation;
     projection.reset();
-    predecoded.clear();
+    decoder.clear();
     notifyWaiters();
   };
 
-  // Events decoded ahead (while the previous batch is being written), by identity; at most two
-  // pages, each let go as soon as it is applied.
-  const predecoded = new Map<RecordedEvent<P>, ProjectedEvent>();
-  const predecode = (events: readonly RecordedEvent<P>[]) => {
-    for (const recorded of events) {
-      try {
-        predecoded.set(recorded, toProjectedEvent(recorded, codec));
-      } catch {
-        return; // decoded again (and reported) when its turn comes
-      }
-    }
-  };
-  const decode = (events: readonly RecordedEvent<P>[]): ProjectedEvent[] => {
-    const decoded: ProjectedEvent[] = [];
-    for (const recorded of events) {
-      try {
-        decoded.push(predecoded.get(recorded) ?? toProjectedEvent(recorded, codec));
-      } catch (error) {
-        throw new HandlerError(recorded as RecordedEvent<unknown>, codec.serialize(recorded.position), error);
-      }
-    }
-    return decoded;
-  };
+  // Events decoded ahead (while the previous batch is being written).
+  const decoder = new BatchDecoder(codec);
+  const predecode = (events: readonly RecordedEvent<P>[]) => decoder.ahead(events);
+  const decode = (events: readonly RecordedEvent<P>[]) => decoder.decode(events);
 
   /**
    * A batch transaction. If it fails because a rebuild switched generations meanwhile (the old
@@ -356,80 +236,30 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       try {
         await applyRecorded(page.events, page.lastScanned);
       } finally {
-        for (const e of page.events) predecoded.delete(e);
+        for (const e of page.events) decoder.delete(e);
       }
       if (!more) return;
     }
   };
 
   /** Follows `$all` live until stopped, or until the queue grows too long (back to paging). */
-  const followLive = () =>
-    new Promise<void>((resolve, reject) => {
-      state = 'live';
-      settleLive.resolve();
-      const queue: SubscriptionMessage<P>[] = [];
-      let draining = false;
-      let finished = false;
-      const finish = (error?: unknown) => {
-        if (finished) return;
-        finished = true;
-        live?.unsubscribe();
-        live = undefined;
-        wakeLive = undefined;
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const drain = async () => {
-        if (draining) return;
-        draining = true;
-        try {
-          while (queue.length > 0 && !finished) {
-            if (queue.length > maxLiveBacklog) {
-              log.info({ queued: queue.length }, 'live queue too long: back to paging');
-              finish();
-              return;
-            }
-            const batch: RecordedEvent<P>[] = [];
-            let to: P | undefined;
-            while (queue.length > 0 && batch.length < batchSize) {
-              const message = queue.shift()!;
-              if (message.kind === 'event') {
-                batch.push(message.event);
-                to = message.event.position;
-              } else {
-                to = message.position;
-              }
-            }
-            if (to !== undefined) await applyRecorded(batch, to);
-          }
-        } catch (error) {
-          finish(error);
-        } finally {
-          draining = false;
-        }
-        if (abort.signal.aborted) finish();
-      };
-      wakeLive = () => finish();
-      const after = checkpoint === '' ? undefined : parse(checkpoint!);
-      live = store
-        .subscribeToAll({
-          ...(after !== undefined && { after }),
-          filter: { streamPrefixes: [ORDER_STREAM_PREFIX] },
-        })
-        .subscribe({
-          next: (message) => {
-            queue.push(message);
-            void drain();
-          },
-          error: (error: unknown) => {
-            // Let the batch in progress end before reporting.
-            const wait = () => (draining ? setTimeout(wait, 5) : finish(error));
-            wait();
-          },
-          complete: () => finish(),
-        });
-      if (abort.signal.aborted) finish();
+  const followLive = () => {
+    state = 'live';
+    settleLive.resolve();
+    const follower = followAll({
+      store,
+      after: checkpoint === '' ? undefined : parse(checkpoint!),
+      batchSize,
+      maxLiveBacklog,
+      apply: applyRecorded,
+      log,
+      signal: abort.signal,
     });
+    wakeLive = follower.stop;
+    return follower.done.finally(() => {
+      wakeLive = undefined;
+    });
+  };
 
   const recordFailure = async (error: HandlerError) => {
     const eventId = error.event?.id;
@@ -476,8 +306,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
           }
           if (isTransient(error)) {
             failures += 1;
-            const ceiling = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * 2 ** (failures - 1));
-            const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+            const delay = backoffDelay(backoff, failures);
             log.warn(
               { err: error, delayMs: Math.round(delay) },
               'transient error: retrying from the checkpoint',
@@ -545,24 +374,11 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       if (failure) return Promise.reject(failure);
       if (reached(position)) return Promise.resolve();
       if (state === 'stopped') return Promise.reject(new ProjectionStoppedError(name));
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters = waiters.filter((w) => w !== waiter);
-          reject(new CatchUpTimeoutError(name, codec.serialize(position), checkpoint, timeoutMs));
-        }, timeoutMs);
-        const waiter: Waiter<P> = {
-          position,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          reject: (error) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        };
-        waiters.push(waiter);
-      });
+      return waiters.add(
+        position,
+        timeoutMs,
+        () => new CatchUpTimeoutError(name, codec.serialize(position), checkpoint, timeoutMs),
+      );
     },
     status: () => ({
       name,

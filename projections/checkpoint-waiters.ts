@@ -1,0 +1,53 @@
+import type { Waiter } from './runner-types.ts';
+
+/**
+ * Callers waiting for the checkpoint to reach a position (read-your-writes): each is resolved when
+ * `notify` finds its position reached, rejected by `rejectAll`, or by its own timeout.
+ */
+export class CheckpointWaiters<P> {
+  readonly #reached: (position: P) => boolean;
+  #waiters: Waiter<P>[] = [];
+
+  constructor(reached: (position: P) => boolean) {
+    this.#reached = reached;
+  }
+
+  /** Waits for `position`; after `timeoutMs` rejects with `timeoutError()`. */
+  add(position: P, timeoutMs: number, timeoutError: () => Error): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(timeoutError());
+      }, timeoutMs);
+      const waiter: Waiter<P> = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Resolves every waiter whose position the checkpoint has reached. */
+  notify(): void {
+    if (this.#waiters.length === 0) return;
+    const still: Waiter<P>[] = [];
+    for (const w of this.#waiters) {
+      if (this.#reached(w.position)) w.resolve();
+      else still.push(w);
+    }
+    this.#waiters = still;
+  }
+
+  rejectAll(error: unknown): void {
+    const all = this.#waiters;
+    this.#waiters = [];
+    for (const w of all) w.reject(error);
+  }
+}
