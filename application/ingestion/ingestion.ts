@@ -18,6 +18,7 @@ import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
+import type { UnreadableRecorder } from './unreadable.ts';
 
 export interface IngestionOptions<P> {
   handler: OrderHandler<P>;
@@ -32,6 +33,8 @@ export interface IngestionOptions<P> {
    * (usually right behind it) before asking the venue for them (default 500 ms).
    */
   fillGraceMs?: number;
+  /** Records what an adapter could not read (`unreadable.ts`); without it, such reports are dropped. */
+  unreadable?: UnreadableRecorder;
 }
 
 /** A fill waiting to be recorded with the others of its order that arrived meanwhile. */
@@ -112,6 +115,8 @@ export class Ingestion<P> {
       case 'positions':
         this.#positions.set(entry.key, report.positions);
         return 0;
+      case 'unreadable':
+        return this.#o.unreadable?.record(report.item, report.receivedAt) ?? 0;
     }
   }
 
