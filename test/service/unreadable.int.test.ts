@@ -5,11 +5,12 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
 import { externalOrderId } from '../../application/ingestion/ingestion.ts';
+import { clientOrderIdFor } from '../../application/orders/client-order-id.ts';
 import type { VenueReport } from '../../application/ports/venue.ts';
 import { exists } from '../../domain/order/state.ts';
 import { venueAnomalyStream } from '../../domain/venue/venue-anomaly.ts';
 import { until } from '../support/until.ts';
-import { type ServiceOnOneVenue, startServiceOn, testLogger } from './support.ts';
+import { restingBuy, type ServiceOnOneVenue, startServiceOn, testLogger } from './support.ts';
 
 /**
  * A local Deribit on which rests what Deribit really sends and the simulator does not: an
@@ -90,7 +91,7 @@ async function restingProxy(upstreamUrl: string): Promise<{ url: string; close()
 
 let sim: LocalDeribit;
 let proxy: Awaited<ReturnType<typeof restingProxy>>;
-let svc: ServiceOnOneVenue;
+let svc: ServiceOnOneVenue & { sim: LocalDeribit };
 
 beforeAll(async () => {
   sim = await startLocalDeribit({
@@ -105,7 +106,12 @@ beforeAll(async () => {
     httpUrl: sim.httpUrl,
     credentials: { clientId: 'tolerant', clientSecret: 'tolerant-secret' },
   });
-  svc = await startServiceOn(adapter, { venue: 'deribit', account: 'main', positionMode: 'one_way' });
+  const service = await startServiceOn(adapter, {
+    venue: 'deribit',
+    account: 'main',
+    positionMode: 'one_way',
+  });
+  svc = { ...service, sim };
 });
 
 afterAll(async () => {
@@ -157,5 +163,44 @@ describe('given a stop-market order without filled_amount and an unreadable obje
     if (!exists(loaded.state)) throw new Error('the stop-market order was not recorded');
     expect(loaded.state.order).toMatchObject({ type: 'stop_market', side: 'sell' });
     expect(loaded.state.filled.isZero()).toBe(true);
+  });
+});
+
+describe('given an unreadable trade that names one of our orders', () => {
+  const unreadable = (raw: object): VenueReport => ({
+    kind: 'unreadable',
+    item: {
+      venue: 'deribit',
+      account: 'main',
+      what: 'fill',
+      source: 'user.trades.any.any.raw',
+      raw: JSON.stringify(raw),
+      error: 'price: expected a number',
+    },
+    receivedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('records the anomaly naming our order, by its label or by its venue order id', async () => {
+    await svc.trading();
+    const entry = svc.running.registry.entries()[0];
+    if (entry === undefined) throw new Error('no venue');
+    const ours = await restingBuy(svc, 'tolerant-1');
+
+    await svc.running.ingestion.ingest(
+      entry,
+      unreadable({ trade_id: 'T-1', label: clientOrderIdFor(ours.orderId), price: 'x' }),
+      'venue',
+    );
+    await svc.running.readModelCaughtUp();
+    await svc.running.ingestion.ingest(
+      entry,
+      unreadable({ trade_id: 'T-2', order_id: ours.venueOrderId, price: 'x' }),
+      'venue',
+    );
+
+    const named = (await anomalies())
+      .map((e) => e.data as { raw: string; orderId?: string })
+      .filter((d) => /T-[12]/.test(d.raw));
+    expect(named.map((d) => d.orderId)).toEqual([ours.orderId, ours.orderId]);
   });
 });
