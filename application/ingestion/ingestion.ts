@@ -18,9 +18,9 @@ import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
-import type { UnreadableRecorder } from './unreadable.ts';
+import type { UnreadableOptions } from './unreadable.ts';
 
-export interface IngestionOptions<P> {
+export interface IngestionOptions<P> extends UnreadableOptions {
   handler: OrderHandler<P>;
   registry: VenueRegistry;
   readModel: ServiceReadModel;
@@ -33,8 +33,6 @@ export interface IngestionOptions<P> {
    * (usually right behind it) before asking the venue for them (default 500 ms).
    */
   fillGraceMs?: number;
-  /** Records what an adapter could not read (`unreadable.ts`); without it, such reports are dropped. */
-  unreadable?: UnreadableRecorder;
 }
 
 /** A fill waiting to be recorded with the others of its order that arrived meanwhile. */

@@ -17,6 +17,11 @@ export interface UnreadableRecorder {
   record(item: UnreadableItem, receivedAt: string): Promise<number>;
 }
 
+/** How ingestion is given the recorder (without it, unreadable reports are dropped). */
+export interface UnreadableOptions {
+  unreadable?: UnreadableRecorder;
+}
+
 const CLIENT_ID_FIELDS = ['label', 'clientOid', 'clientOrderId'];
 const VENUE_ID_FIELDS = ['order_id', 'orderId'];
 

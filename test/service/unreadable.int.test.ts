@@ -10,6 +10,7 @@ import type { VenueReport } from '../../application/ports/venue.ts';
 import { exists } from '../../domain/order/state.ts';
 import { venueAnomalyStream } from '../../domain/venue/venue-anomaly.ts';
 import { until } from '../support/until.ts';
+import { STOP_MARKET as UNTRIGGERED_STOP_MARKET } from '../venues/deribit/real-shapes.ts';
 import { restingBuy, type ServiceOnOneVenue, startServiceOn, testLogger } from './support.ts';
 
 /**
@@ -19,23 +20,10 @@ import { restingBuy, type ServiceOnOneVenue, startServiceOn, testLogger } from '
  */
 
 const STOP_MARKET = {
+  ...UNTRIGGERED_STOP_MARKET,
   order_id: '91000000001',
-  order_state: 'untriggered',
-  order_type: 'stop_market',
   instrument_name: 'BTC-PERPETUAL',
-  direction: 'sell',
-  amount: 10,
-  price: 'market_price',
-  average_price: 0,
-  trigger: 'mark_price',
   trigger_price: 20000,
-  label: '',
-  time_in_force: 'good_til_cancelled',
-  post_only: false,
-  reduce_only: false,
-  api: true,
-  creation_timestamp: 1700000000000,
-  last_update_timestamp: 1700000000000,
 };
 const MALFORMED = { order_id: '91000000002', order_state: 'sleeping', instrument_name: 'BTC-PERPETUAL' };
 

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createDeribitAdapter, type DeribitAdapter } from '../../../adapters/venues/deribit/adapter.ts';
 import type { VenueReport } from '../../../application/ports/venue.ts';
+import { STOP_MARKET } from './real-shapes.ts';
 import { CLIENT, d, memoryLogger } from './support.ts';
 
 /**
@@ -12,25 +13,6 @@ import { CLIENT, d, memoryLogger } from './support.ts';
  * adapter cannot read at all), served by a tiny JSON-RPC WebSocket server.
  */
 
-const STOP_MARKET = {
-  order_id: 'ETH-SLTS-12',
-  order_state: 'untriggered',
-  order_type: 'stop_market',
-  instrument_name: 'ETH-PERPETUAL',
-  direction: 'sell',
-  amount: 10,
-  price: 'market_price',
-  average_price: 0,
-  trigger: 'mark_price',
-  trigger_price: 1500,
-  label: '',
-  time_in_force: 'good_til_cancelled',
-  post_only: false,
-  reduce_only: false,
-  api: true,
-  creation_timestamp: 1700000000000,
-  last_update_timestamp: 1700000000000,
-};
 const LIMIT = {
   ...STOP_MARKET,
   order_id: 'ETH-1',
