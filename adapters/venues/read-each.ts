@@ -57,3 +57,22 @@ export function rawText(raw: unknown): string {
     return String(raw);
   }
 }
+
+/**
+ * Reads a single-object reply: when it cannot be read, the error still ends the request as today
+ * (an unknown outcome naming the field), and the object is handed over with its text, so nothing
+ * is lost.
+ */
+export function readSingle<T>(
+  read: () => T,
+  raw: unknown,
+  item: Omit<UnreadableItem, 'raw' | 'error'>,
+  handOver: (items: readonly UnreadableItem[]) => void,
+): T {
+  try {
+    return read();
+  } catch (error) {
+    handOver([{ ...item, raw: rawText(raw), error: (error as Error).message }]);
+    throw error;
+  }
+}

@@ -6,7 +6,7 @@ import type {
   VenueOrderSnapshot,
 } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
-import { readEach } from '../read-each.ts';
+import { readEach, readSingle } from '../read-each.ts';
 import { DeribitRpcError, parseReply } from './errors.ts';
 import { currencyOf, domainInstrument, orderSnapshot, venueFill, venuePosition } from './mapping.ts';
 import type { DeribitContext } from './options.ts';
@@ -95,7 +95,10 @@ export function createDeribitQueries(
     const method = 'private/get_order_state';
     try {
       const reply = await request(method, { order_id: venueOrderId });
-      return orderSnapshot(account, parseReply(WireOrderSchema, reply.result, method), reply.result);
+      const source = { venue: 'deribit', account, what: 'order', source: method } as const;
+      const read = () =>
+        orderSnapshot(account, parseReply(WireOrderSchema, reply.result, method), reply.result);
+      return readSingle(read, reply.result, source, unreadable);
     } catch (error) {
       if (error instanceof DeribitRpcError && error.venueCode === 10004) return undefined;
       throw error;

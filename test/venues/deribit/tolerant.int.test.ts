@@ -179,3 +179,14 @@ describe('given pushes carrying the two shapes next to a malformed object', () =
     expect(adapter.protocolErrors).toBe(1);
   });
 });
+
+describe('given Deribit answers a single order the adapter cannot read', () => {
+  it('fails the look-up naming the field, and hands the object over with its text', async () => {
+    await connect({ 'private/get_order_state': MALFORMED });
+    const reported = next(adapter.reports$, 1);
+    await expect(adapter.getOrder(eth, 'ETH-BAD')).rejects.toThrow(/order_state/);
+    expect(await reported).toMatchObject([
+      { kind: 'unreadable', item: { what: 'order', source: 'private/get_order_state' } },
+    ]);
+  });
+});
