@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PreTradeLimits } from '../domain/risk/pre-trade.ts';
 import { Ingestion } from './ingestion/ingestion.ts';
+import { createUnreadableRecorder } from './ingestion/unreadable.ts';
 import { createOrderHandler, type HandleResult, type OrderHandler } from './orders/order-handler.ts';
 import { OrderService } from './orders/order-service.ts';
 import type { VenueAccountSettings } from './orders/service-result.ts';
@@ -133,6 +134,11 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     market,
     logger: logger.child({ component: 'ingestion' }),
     now,
+    unreadable: createUnreadableRecorder({
+      store,
+      readModel,
+      logger: logger.child({ component: 'ingestion' }),
+    }),
   });
   const reconciler = new Reconciler({
     handler,

@@ -18,8 +18,9 @@ import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
+import type { UnreadableOptions } from './unreadable.ts';
 
-export interface IngestionOptions<P> {
+export interface IngestionOptions<P> extends UnreadableOptions {
   handler: OrderHandler<P>;
   registry: VenueRegistry;
   readModel: ServiceReadModel;
@@ -112,6 +113,8 @@ export class Ingestion<P> {
       case 'positions':
         this.#positions.set(entry.key, report.positions);
         return 0;
+      case 'unreadable':
+        return this.#o.unreadable?.record(report.item, report.receivedAt) ?? 0;
     }
   }
 

@@ -92,7 +92,28 @@ export interface VenuePosition {
 export type VenueReport =
   | { kind: 'order'; order: VenueOrderSnapshot; receivedAt: string }
   | { kind: 'fill'; fill: VenueFill; receivedAt: string }
-  | { kind: 'positions'; positions: VenuePosition[]; receivedAt: string };
+  | { kind: 'positions'; positions: VenuePosition[]; receivedAt: string }
+  | { kind: 'unreadable'; item: UnreadableItem; receivedAt: string };
+
+/** What kind of object an unreadable item was meant to be. */
+export type UnreadableWhat = 'order' | 'fill' | 'position' | 'instrument';
+
+/**
+ * One object of a reply or a push that the adapter could not read. The others of its reply or push
+ * are read as usual; this one is handed over with its text (nothing is lost) and recorded as an
+ * anomaly. It never pauses a venue.
+ */
+export interface UnreadableItem {
+  venue: Venue;
+  account: string;
+  what: UnreadableWhat;
+  /** The object as received, as JSON text (numbers digit for digit). */
+  raw: string;
+  /** What did not match, each problem named by its field. */
+  error: string;
+  /** Where it came from: a push channel or a request method. */
+  source: string;
+}
 
 /** A venue refusal that proves the request was not carried out. */
 export interface VenueRefusal {

@@ -47,6 +47,11 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
       for (const report of reportsOf(context, received)) reports$.next(report);
     }),
   );
+  subscriptions.add(
+    context.unreadable$.subscribe((item) =>
+      reports$.next({ kind: 'unreadable', item, receivedAt: new Date(context.now()).toISOString() }),
+    ),
+  );
   // After a reconnect the account may have changed mode: learn it again (the service reconciles).
   subscriptions.add(
     ws.state$.pipe(filter((state) => state.status === 'connected' && state.reconnects > 0)).subscribe(() => {

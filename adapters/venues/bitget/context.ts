@@ -1,8 +1,16 @@
 import type { Logger } from 'pino';
+import { type Observable, Subject } from 'rxjs';
 import type { z } from 'zod';
-import type { VenueFill, VenueOrderSnapshot, VenuePosition } from '../../../application/ports/venue.ts';
+import type {
+  UnreadableItem,
+  UnreadableWhat,
+  VenueFill,
+  VenueOrderSnapshot,
+  VenuePosition,
+} from '../../../application/ports/venue.ts';
 import type { BitgetProductType, Instrument } from '../../../domain/instrument.ts';
 import type { PositionMode } from '../../../domain/order/contract.ts';
+import { readEach } from '../read-each.ts';
 import { createVenueClock, type VenueClock } from './clock.ts';
 import { PATH } from './endpoints.ts';
 import { toFill, toPosition, toSnapshot } from './mapping.ts';
@@ -11,6 +19,7 @@ import { need } from './outcomes.ts';
 import { BITGET_RATE_LIMITS, createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { createRestClient, type RestCall, type RestClient } from './rest-client.ts';
 import { type ParsedFill, type ParsedOrder, type ParsedPosition, ServerTimeSchema } from './wire.ts';
+import { describeIssues } from './wire-scalars.ts';
 
 /**
  * What the parts of the Bitget adapter share: the account and its settings, the REST client with
@@ -28,6 +37,18 @@ export interface BitgetContext {
   readonly limiter: RateLimiter;
   readonly rest: RestClient;
   readonly clock: VenueClock;
+  /**
+   * A list (REST reply or push) read element by element: the readable elements mapped, each other
+   * one logged and handed to `unreadable$` with its text (the adapter puts it on `reports$`).
+   */
+  readEach<S extends z.ZodType, T>(
+    what: UnreadableWhat,
+    source: string,
+    elements: readonly unknown[],
+    schema: S,
+    map: (parsed: z.output<S>) => T[],
+  ): T[];
+  readonly unreadable$: Observable<UnreadableItem>;
   /** The account's position mode as last learned (configured or queried). */
   mode(): PositionMode | undefined;
   learnMode(mode: PositionMode): void;
@@ -90,6 +111,7 @@ export function createBitgetContext(options: BitgetAdapterOptions): BitgetContex
     timestamp: clock.timestamp,
   });
   const productType = options.productType ?? 'USDT-FUTURES';
+  const unreadable = new Subject<UnreadableItem>();
 
   return {
     options,
@@ -101,6 +123,17 @@ export function createBitgetContext(options: BitgetAdapterOptions): BitgetContex
     limiter,
     rest,
     clock,
+    readEach(what, source, elements, schema, map) {
+      const describe = (error: z.ZodError) => describeIssues(error, `${source} ${what}`);
+      const options = { venue: 'bitget', account, what, source, describe } as const;
+      const read = readEach(elements, schema, options, (parsed) => map(parsed));
+      for (const item of read.unreadable) {
+        logger.error({ problem: item.error }, `bitget: unreadable ${what} in ${source}`);
+        unreadable.next(item);
+      }
+      return read.items;
+    },
+    unreadable$: unreadable.asObservable(),
     mode: () => accountMode,
     learnMode(mode) {
       if (mode !== accountMode) logger.info({ positionMode: mode }, 'bitget: account position mode');

@@ -9,9 +9,12 @@ import type { BitgetEndpointGroup } from './rate-limiter.ts';
 import type { RestFailure } from './rest-client.ts';
 import {
   ContractListSchema,
+  ContractSchema,
   FillListSchema,
+  FillSchema,
   OrderListSchema,
   PositionListSchema,
+  PositionSchema,
   RestOrderSchema,
   SymbolPriceListSchema,
 } from './wire.ts';
@@ -88,7 +91,9 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
       const data = await dataOf({ method: 'GET', path, group, query, data: OrderListSchema }, path);
       const receivedAt = new Date(context.now()).toISOString();
       return {
-        items: data.entrustedList.map((order) => context.snapshot(order, receivedAt)),
+        items: context.readEach('order', path, data.entrustedList, RestOrderSchema, (order) => [
+          context.snapshot(order, receivedAt),
+        ]),
         endId: data.endId,
       };
     });
@@ -109,7 +114,10 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
         { method: 'GET', path: PATH.fills, group: 'fills', query: params, data: FillListSchema },
         'fills',
       );
-      return { items: data.fillList, endId: data.endId };
+      return {
+        items: context.readEach('fill', 'fills', data.fillList, FillSchema, (fill) => [fill]),
+        endId: data.endId,
+      };
     });
     const byTrade = new Map(
       all.map((fill) => [fill.tradeId, context.fill(fill, instrument.settlementCurrency)]),
@@ -127,7 +135,9 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
     what: string,
   ): Promise<VenuePosition[]> {
     const data = await dataOf({ method: 'GET', path, group, query, data: PositionListSchema }, what);
-    return data.filter((position) => !position.total.isZero()).map((position) => context.position(position));
+    return context.readEach('position', what, data, PositionSchema, (position) =>
+      position.total.isZero() ? [] : [context.position(position)],
+    );
   }
 
   async function instruments(): Promise<Instrument[]> {
@@ -142,7 +152,9 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
       },
       'contracts',
     );
-    return data.map((contract) => toInstrument(contract, productType));
+    return context.readEach('instrument', 'contracts', data, ContractSchema, (contract) => [
+      toInstrument(contract, productType),
+    ]);
   }
 
   async function markPrice(instrument: Instrument): Promise<Decimal> {

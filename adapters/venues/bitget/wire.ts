@@ -163,8 +163,9 @@ export const RestOrderSchema = withRaw(orderSchema('rest'));
 export const WsOrderSchema = withRaw(orderSchema('ws'));
 export type ParsedOrder = z.output<typeof RestOrderSchema>;
 
+/** Lists are read element by element (`context.readEach`): one bad element spoils nothing. */
 export const OrderListSchema = z.looseObject({
-  entrustedList: list(RestOrderSchema),
+  entrustedList: list(z.unknown()),
   endId: optionalText,
 });
 
@@ -251,7 +252,7 @@ export const FillSchema = withRaw(
 );
 export type ParsedFill = z.output<typeof FillSchema>;
 
-export const FillListSchema = z.looseObject({ fillList: list(FillSchema), endId: optionalText });
+export const FillListSchema = z.looseObject({ fillList: list(z.unknown()), endId: optionalText });
 
 // ------------------------------------------------------------------------------------------------
 // Positions: REST `all-position` / `single-position` and the WS `positions` channel.
@@ -292,7 +293,7 @@ export const PositionSchema = withRaw(
     }),
 );
 export type ParsedPosition = z.output<typeof PositionSchema>;
-export const PositionListSchema = list(PositionSchema);
+export const PositionListSchema = list(z.unknown());
 
 // ------------------------------------------------------------------------------------------------
 // Contracts, account, small replies
@@ -317,7 +318,7 @@ export const ContractSchema = withRaw(
   }),
 );
 export type ParsedContract = z.output<typeof ContractSchema>;
-export const ContractListSchema = list(ContractSchema);
+export const ContractListSchema = list(z.unknown());
 
 export const AccountSchema = z.looseObject({
   marginCoin: z.string(),

@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import type { VenueReport } from '../../../application/ports/venue.ts';
+import type { UnreadableItem, VenueReport } from '../../../application/ports/venue.ts';
 import type { VenueSocket } from '../venue-socket.ts';
 import { createWsSession } from '../ws-session.ts';
 import { closedError, DeribitError, DeribitRpcError, parseReply } from './errors.ts';
@@ -51,8 +51,12 @@ export function createDeribitAdapter(options: DeribitAdapterOptions): DeribitAda
   const config = DeribitAdapterOptionsSchema.parse(rest);
   const { account } = config;
   const logger = parent.child({ venue: 'deribit', account }, { redact: REDACT });
-  const context: DeribitContext = { config, account, logger, now };
   const reports = new Subject<VenueReport>();
+  const unreadable = (items: readonly UnreadableItem[]) => {
+    const receivedAt = new Date(now()).toISOString();
+    for (const item of items) reports.next({ kind: 'unreadable', item, receivedAt });
+  };
+  const context: DeribitContext = { config, account, logger, now, unreadable };
   const pushes = createPushReader(context);
   let closing = false;
 

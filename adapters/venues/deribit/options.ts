@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { VenueAdapter } from '../../../application/ports/venue.ts';
+import type { UnreadableItem, VenueAdapter } from '../../../application/ports/venue.ts';
 import { DERIBIT_DEFAULT_RATE_LIMITS, RateLimitsSchema } from './rate-limits.ts';
 
 /** What the Deribit adapter is configured with (validated when the adapter is created). */
@@ -64,4 +64,6 @@ export interface DeribitContext {
   readonly account: string;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Hands objects the adapter could not read over to `reports$` (`read-each.ts`). */
+  readonly unreadable: (items: readonly UnreadableItem[]) => void;
 }

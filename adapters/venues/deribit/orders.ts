@@ -8,6 +8,7 @@ import type {
 } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { Amendment, OrderParams } from '../../../domain/order/contract.ts';
+import { readSingle } from '../read-each.ts';
 import { parseReply } from './errors.ts';
 import { currencyOf, orderEntryParams, orderReplyOf, orderSnapshot } from './mapping.ts';
 import type { DeribitContext } from './options.ts';
@@ -24,12 +25,20 @@ export type DeribitOrders = Pick<VenueAdapter, 'place' | 'closePosition' | 'amen
 
 type Request = (method: string, params: Record<string, unknown>) => Promise<RpcReply>;
 
-export function createDeribitOrders({ account, logger }: DeribitContext, request: Request): DeribitOrders {
+export function createDeribitOrders(
+  { account, logger, unreadable }: DeribitContext,
+  request: Request,
+): DeribitOrders {
+  /** A reply that cannot be read is still an unknown outcome; its text goes to `reports$`. */
+  const kept = <T>(method: string, result: unknown, read: () => T): T =>
+    readSingle(read, result, { venue: 'deribit', account, what: 'order', source: method }, unreadable);
   /** A call that places or changes an order; the reply is `{ order, trades }`. */
   async function orderCall(method: string, params: Record<string, unknown>): Promise<PlaceResult> {
     try {
       const reply = await request(method, params);
-      const { venueOrderId, order, fills } = orderReplyOf(account, method, reply.result);
+      const { venueOrderId, order, fills } = kept(method, reply.result, () =>
+        orderReplyOf(account, method, reply.result),
+      );
       return {
         outcome: 'accepted',
         venueOrderId,
@@ -101,10 +110,12 @@ export function createDeribitOrders({ account, logger }: DeribitContext, request
         return { outcome: 'accepted', order: undefined, ...(reply.latency && { latency: reply.latency }) };
       }
       const reply = await request(method, { order_id: ref.venueOrderId });
-      const parsed = parseReply(WireOrderSchema, reply.result, method);
+      const order = kept(method, reply.result, () =>
+        orderSnapshot(account, parseReply(WireOrderSchema, reply.result, method), reply.result),
+      );
       return {
         outcome: 'accepted',
-        order: orderSnapshot(account, parsed, reply.result),
+        order,
         ...(reply.latency && { latency: reply.latency }),
       };
     } catch (error) {

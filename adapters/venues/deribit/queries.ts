@@ -1,16 +1,26 @@
-import type { VenueAdapter, VenueFill, VenueOrderSnapshot } from '../../../application/ports/venue.ts';
+import type { z } from 'zod';
+import type {
+  UnreadableWhat,
+  VenueAdapter,
+  VenueFill,
+  VenueOrderSnapshot,
+} from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
+import { readEach, readSingle } from '../read-each.ts';
 import { DeribitRpcError, parseReply } from './errors.ts';
 import { currencyOf, domainInstrument, orderSnapshot, venueFill, venuePosition } from './mapping.ts';
 import type { DeribitContext } from './options.ts';
 import {
-  InstrumentListSchema,
-  OrderListSchema,
-  PositionListSchema,
+  describeIssues,
+  ListSchema,
   TickerSchema,
+  TradeSeqSchema,
   TradesByInstrumentSchema,
   TradesByOrderSchema,
+  WireInstrumentSchema,
   WireOrderSchema,
+  WirePositionSchema,
+  WireTradeSchema,
 } from './schemas.ts';
 import type { RpcReply } from './ws-rpc.ts';
 
@@ -27,29 +37,46 @@ const PAGE = 1000;
 const oldestFirst = (fills: VenueFill[]): VenueFill[] =>
   [...fills].sort((a, b) => a.executedAt.localeCompare(b.executedAt));
 
-export function createDeribitQueries({ account, logger }: DeribitContext, request: Request): DeribitQueries {
-  const orderList = (method: string, result: unknown): VenueOrderSnapshot[] => {
-    const raws = result as unknown[];
-    return parseReply(OrderListSchema, result, method).map((order, i) =>
-      orderSnapshot(account, order, raws[i]),
-    );
+export function createDeribitQueries(
+  { account, logger, unreadable }: DeribitContext,
+  request: Request,
+): DeribitQueries {
+  /** A list read element by element: the unreadable ones go to `reports$`, the others are returned. */
+  const each = <S extends z.ZodType, T>(
+    method: string,
+    what: UnreadableWhat,
+    elements: readonly unknown[],
+    schema: S,
+    map: (parsed: z.output<S>, raw: unknown) => T[],
+  ): T[] => {
+    const options = { venue: 'deribit', account, what, source: method, describe: describeIssues } as const;
+    const read = readEach(elements, schema, options, map);
+    for (const item of read.unreadable)
+      logger.error({ method, issues: item.error }, 'deribit: unreadable object');
+    unreadable(read.unreadable);
+    return read.items;
   };
+  const orderList = (method: string, result: unknown): VenueOrderSnapshot[] =>
+    each(method, 'order', parseReply(ListSchema, result, method), WireOrderSchema, (order, raw) => [
+      orderSnapshot(account, order, raw),
+    ]);
+  const tradeList = (method: string, elements: readonly unknown[]): VenueFill[] =>
+    each(method, 'fill', elements, WireTradeSchema, (trade, raw) => [venueFill(account, trade, raw)]);
 
   async function instruments(): Promise<Instrument[]> {
-    const reply = await request('public/get_instruments', { currency: 'any', expired: false });
-    return parseReply(InstrumentListSchema, reply.result, 'public/get_instruments').flatMap((wire) => {
-      try {
+    const method = 'public/get_instruments';
+    const reply = await request(method, { currency: 'any', expired: false });
+    // One instrument the domain cannot describe does not hide the others (`each` keeps it).
+    return each(
+      method,
+      'instrument',
+      parseReply(ListSchema, reply.result, method),
+      WireInstrumentSchema,
+      (wire) => {
         const instrument = domainInstrument(wire);
         return instrument === undefined ? [] : [instrument];
-      } catch (error) {
-        // One instrument the domain cannot describe does not hide the others.
-        logger.error(
-          { instrument: wire.instrument_name, err: (error as Error).message },
-          'deribit: instrument skipped',
-        );
-        return [];
-      }
-    });
+      },
+    );
   }
 
   async function markPrice(instrument: Instrument) {
@@ -68,7 +95,10 @@ export function createDeribitQueries({ account, logger }: DeribitContext, reques
     const method = 'private/get_order_state';
     try {
       const reply = await request(method, { order_id: venueOrderId });
-      return orderSnapshot(account, parseReply(WireOrderSchema, reply.result, method), reply.result);
+      const source = { venue: 'deribit', account, what: 'order', source: method } as const;
+      const read = () =>
+        orderSnapshot(account, parseReply(WireOrderSchema, reply.result, method), reply.result);
+      return readSingle(read, reply.result, source, unreadable);
     } catch (error) {
       if (error instanceof DeribitRpcError && error.venueCode === 10004) return undefined;
       throw error;
@@ -87,11 +117,7 @@ export function createDeribitQueries({ account, logger }: DeribitContext, reques
   async function fillsOfOrder(venueOrderId: string): Promise<VenueFill[]> {
     const method = 'private/get_user_trades_by_order';
     const reply = await request(method, { order_id: venueOrderId, sorting: 'asc' });
-    const trades = parseReply(TradesByOrderSchema, reply.result, method);
-    const raws = Array.isArray(reply.result)
-      ? reply.result
-      : ((reply.result as { trades: unknown[] }).trades ?? []);
-    return oldestFirst(trades.map((trade, i) => venueFill(account, trade, raws[i])));
+    return oldestFirst(tradeList(method, parseReply(TradesByOrderSchema, reply.result, method)));
   }
 
   /** Every trade of an instrument since a time, page by page (by trade sequence). */
@@ -105,11 +131,11 @@ export function createDeribitQueries({ account, logger }: DeribitContext, reques
     for (let n = 0; n < 1000; n++) {
       const reply = await request(method, params);
       const parsed = parseReply(TradesByInstrumentSchema, reply.result, method);
-      const raws = (reply.result as { trades: unknown[] }).trades;
-      fills.push(...parsed.trades.map((trade, i) => venueFill(account, trade, raws[i])));
-      const last = parsed.trades.at(-1);
-      if (!parsed.has_more || last === undefined || last.trade_seq === undefined) break;
-      params = { ...page, start_seq: last.trade_seq + 1 };
+      fills.push(...tradeList(method, parsed.trades));
+      // The next page starts after the page's last trade, readable or not.
+      const last = TradeSeqSchema.safeParse(parsed.trades.at(-1));
+      if (!parsed.has_more || !last.success || last.data.trade_seq === undefined) break;
+      params = { ...page, start_seq: last.data.trade_seq + 1 };
     }
     return oldestFirst(fills);
   }
@@ -117,9 +143,12 @@ export function createDeribitQueries({ account, logger }: DeribitContext, reques
   async function positions() {
     const method = 'private/get_positions';
     const reply = await request(method, { currency: 'any' });
-    const raws = reply.result as unknown[];
-    return parseReply(PositionListSchema, reply.result, method).map((position, i) =>
-      venuePosition(account, position, raws[i]),
+    return each(
+      method,
+      'position',
+      parseReply(ListSchema, reply.result, method),
+      WirePositionSchema,
+      (position, raw) => [venuePosition(account, position, raw)],
     );
   }
 

@@ -117,37 +117,59 @@ export type Notification = z.output<typeof NotificationSchema>;
 // Objects
 // ------------------------------------------------------------------------------------------------
 
-/** The `order` object (seed 001 lists every field; the ones an OMS relies on are required). */
-export const WireOrderSchema = z.looseObject({
-  order_id: WireId,
-  order_state: WireOrderStateSchema,
-  order_type: WireOrderTypeSchema,
-  instrument_name: z.string().min(1),
-  direction: WireDirectionSchema,
-  amount: WireDecimal,
-  filled_amount: WireDecimal,
-  creation_timestamp: WireInt,
-  last_update_timestamp: WireInt,
-  /** A number, or "market_price" for untriggered stop-market orders. */
-  price: z.union([z.literal('market_price'), WireDecimal]).optional(),
-  average_price: WireDecimal.optional(),
-  contracts: WireDecimal.optional(),
-  label: z.string().optional(),
-  time_in_force: WireTimeInForceSchema.optional(),
-  post_only: WireBool.optional(),
-  reject_post_only: WireBool.optional(),
-  reduce_only: WireBool.optional(),
-  replaced: WireBool.optional(),
-  cancel_reason: z.string().optional(),
-  original_order_type: z.string().optional(),
-  trigger: z.string().optional(),
-  trigger_price: WireDecimal.optional(),
-  triggered: WireBool.optional(),
-  trigger_order_id: WireId.optional(),
-  is_liquidation: WireBool.optional(),
-  api: WireBool.optional(),
-  web: WireBool.optional(),
-});
+/** Trigger orders (stop, take, trailing) that have not traded: Deribit sends no `filled_amount`. */
+const TRIGGER_TYPES = new Set(['stop_limit', 'stop_market', 'take_limit', 'take_market', 'trailing_stop']);
+
+/**
+ * The `order` object (seed 001 lists every field; the ones an OMS relies on are required), read as
+ * Deribit sends it: `price` is "market_price" on stop-market orders, `average_price` is 0 (or absent)
+ * while unfilled, `label` may be absent or "", and an untriggered trigger order comes without
+ * `filled_amount` (the OpenAPI does not require it): there it means nothing has filled, so it reads
+ * as 0. On any other order a missing `filled_amount` is still an error naming the field.
+ */
+export const WireOrderSchema = z
+  .looseObject({
+    order_id: WireId,
+    order_state: WireOrderStateSchema,
+    order_type: WireOrderTypeSchema,
+    instrument_name: z.string().min(1),
+    direction: WireDirectionSchema,
+    amount: WireDecimal,
+    filled_amount: WireDecimal.optional(),
+    creation_timestamp: WireInt,
+    last_update_timestamp: WireInt,
+    /** A number, or "market_price" for untriggered stop-market orders. */
+    price: z.union([z.literal('market_price'), WireDecimal]).optional(),
+    average_price: WireDecimal.optional(),
+    contracts: WireDecimal.optional(),
+    label: z.string().optional(),
+    time_in_force: WireTimeInForceSchema.optional(),
+    post_only: WireBool.optional(),
+    reject_post_only: WireBool.optional(),
+    reduce_only: WireBool.optional(),
+    replaced: WireBool.optional(),
+    cancel_reason: z.string().optional(),
+    original_order_type: z.string().optional(),
+    trigger: z.string().optional(),
+    trigger_price: WireDecimal.optional(),
+    triggered: WireBool.optional(),
+    trigger_order_id: WireId.optional(),
+    is_liquidation: WireBool.optional(),
+    api: WireBool.optional(),
+    web: WireBool.optional(),
+  })
+  .transform((order, ctx) => {
+    if (order.filled_amount !== undefined) return { ...order, filled_amount: order.filled_amount };
+    const untriggered = order.order_state === 'untriggered' || TRIGGER_TYPES.has(order.order_type);
+    if (untriggered && order.triggered !== true) return { ...order, filled_amount: parseVenueNumber('0') };
+    ctx.addIssue({
+      code: 'custom',
+      message: 'missing required field',
+      path: ['filled_amount'],
+      input: order,
+    });
+    return z.NEVER;
+  });
 export type WireOrder = z.output<typeof WireOrderSchema>;
 
 /** The minimal order of the older dialect (seeds 000/002): `{ "order_id": "39003634138222592" }`. */
@@ -193,7 +215,8 @@ export const WireTradeSchema = z.looseObject({
   contracts: WireDecimal.optional(),
   index_price: WireDecimal.optional(),
   mark_price: WireDecimal.optional(),
-  profit_loss: WireDecimal.optional(),
+  /** Deribit sends `null` on some trades (spot, some closing trades). */
+  profit_loss: WireDecimal.nullable().optional(),
   matching_id: z.union([z.string(), z.null()]).optional(),
   tick_direction: WireInt.optional(),
 });
@@ -265,22 +288,22 @@ export const OrderReplySchema = z.looseObject({
   trades: z.array(WireTradeSchema).optional(),
 });
 
-export const OrderListSchema = z.array(WireOrderSchema);
-export const TradeListSchema = z.array(WireTradeSchema);
+/** A list reply, read element by element afterwards (`read-each.ts`): one bad element spoils nothing. */
+export const ListSchema = z.array(z.unknown());
 
 /** `get_user_trades_by_order`: a list (some servers wrap it like the by-instrument reply). */
 export const TradesByOrderSchema = z.union([
-  TradeListSchema,
-  z.looseObject({ trades: TradeListSchema }).transform((reply) => reply.trades),
+  ListSchema,
+  z.looseObject({ trades: ListSchema }).transform((reply) => reply.trades),
 ]);
 
+/** The one field paging needs, read even from a trade that is otherwise unreadable. */
+export const TradeSeqSchema = z.looseObject({ trade_seq: WireInt.optional() });
+
 export const TradesByInstrumentSchema = z.looseObject({
-  trades: TradeListSchema,
+  trades: ListSchema,
   has_more: WireBool.optional(),
 });
-
-export const PositionListSchema = z.array(WirePositionSchema);
-export const InstrumentListSchema = z.array(WireInstrumentSchema);
 export const CountSchema = WireInt;
 export const SubscribedChannelsSchema = z.array(z.string());
 export const OkSchema = z.literal('ok');

@@ -216,6 +216,8 @@ export class OmsHarness {
       case 'positions':
         this.venuePositions = report.positions;
         break;
+      case 'unreadable':
+        throw new Error(`unreadable ${report.item.what}: ${report.item.error}`);
     }
     // A fill that came before the order push naming its id can be routed now.
     const waiting = this.unrouted.splice(0);

@@ -115,7 +115,7 @@ export class OmsHarness {
 
   /** A report pushed by the venue (or found by a lookup). */
   report(report: VenueReport): void {
-    if (report.kind === 'positions') return;
+    if (report.kind === 'positions' || report.kind === 'unreadable') return;
     const orderId = this.orderIdOf(report);
     if (orderId === undefined) {
       this.stash.push(report);
@@ -160,7 +160,7 @@ export class OmsHarness {
     );
   }
 
-  private orderIdOf(report: Exclude<VenueReport, { kind: 'positions' }>): string | undefined {
+  private orderIdOf(report: Exclude<VenueReport, { kind: 'positions' | 'unreadable' }>): string | undefined {
     const { venueOrderId, clientOrderId } = report.kind === 'fill' ? report.fill : report.order;
     return (
       (venueOrderId === undefined ? undefined : this.byVenueId.get(venueOrderId)) ??
