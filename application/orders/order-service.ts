@@ -7,7 +7,7 @@ import type { CommandMetadata } from '../../domain/metadata.ts';
 import type { OrderCommand } from '../../domain/order/contract.ts';
 import { decide } from '../../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../../domain/order/state.ts';
-import { checkPriceBand, type PreTradeLimits } from '../../domain/risk/pre-trade.ts';
+import type { PreTradeLimits } from '../../domain/risk/pre-trade.ts';
 import { KillSwitch } from '../control/kill-switch.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import type { ServiceReadModel } from '../ports/read-models.ts';
@@ -174,12 +174,20 @@ export class OrderService<P> {
         newClientOrderId: nextReplacementClientOrderId(orderId, order.clientOrderIds),
       }),
     };
-    const band = this.#o.limits.priceBand;
-    if (band !== undefined && amendment.price !== undefined && entry) {
-      const key = `${order.order.instrument.venue}:${order.order.instrument.symbol}`;
-      const mark = await this.#o.market.markPrice(entry, order.order.instrument);
-      const violation = checkPriceBand(key, amendment.price, mark, band);
-      if (violation) return fail(violation.code, violation.message, { field: 'price' });
+    // An amend passes the same checks as a placement, on the order's new terms.
+    const amended = {
+      ...order.order,
+      ...(request.price !== undefined && { price: request.price }),
+      ...(request.amount !== undefined && { amount: request.amount }),
+      ...(request.triggerPrice !== undefined && { triggerPrice: request.triggerPrice }),
+    };
+    const violation = await this.#gate.check(amended, order);
+    if (violation) {
+      return fail(
+        violation.code,
+        violation.message,
+        violation.field ? { field: violation.field } : undefined,
+      );
     }
     const command = this.#command(
       context,

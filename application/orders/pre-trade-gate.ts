@@ -29,7 +29,10 @@ export class PreTradeGate {
     this.#o = options;
   }
 
-  /** The first limit the order breaks, if any (`current`: the order already exists: no position check). */
+  /**
+   * The first limit the order breaks, if any. `current`: the order exists and `order` is its amended
+   * terms (every limit applies to them; the reduce-only check was made at placement).
+   */
   async check(order: OrderParams, current: Order | undefined) {
     const entry = this.#o.registry.get(order.instrument.venue, order.account);
     const settings = this.#o.accounts.find(
@@ -51,6 +54,7 @@ export class PreTradeGate {
       killSwitchEngaged: this.#o.killSwitchEngaged(),
       markPrice,
       position: current ? undefined : position,
+      ...(current && { amending: true }),
     });
   }
 

@@ -45,6 +45,11 @@ export interface PreTradeContext {
   markPrice: Decimal | undefined;
   /** The position (net, or the leg a hedge-mode close acts on) the order would reduce. */
   position: Position | undefined;
+  /**
+   * The order exists and is being amended: every limit applies to its new terms, but not the
+   * reduce-only check (made when it was placed; the venue keeps a resting order reduce-only).
+   */
+  amending?: boolean;
 }
 
 /** The first limit the order breaks, or undefined. */
@@ -100,7 +105,7 @@ export function checkPreTrade(
     if (band !== undefined) return band;
   }
   const reducing = order.reduceOnly || order.tradeSide === 'close' || order.intent === 'close_position';
-  if (reducing) {
+  if (reducing && !context.amending) {
     const violation = checkReduceOnly(context.position, order.side, order.amount);
     if (violation !== undefined)
       return { code: 'REDUCE_ONLY_WOULD_INCREASE', message: violation.message, field: 'reduceOnly' };
