@@ -12,6 +12,7 @@ import type { LiveOrderRef, PositionSize, ServiceReadModel } from '../../applica
 import { DecimalSchema } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import type { SqlRunner } from '../db/read-model-db.ts';
+import { NEEDING_WORK_SQL, TERMINAL_SQL } from '../read-models/orders.ts';
 
 /**
  * The queries the service and the API run on the read models (the views of the base schema,
@@ -19,7 +20,6 @@ import type { SqlRunner } from '../db/read-model-db.ts';
  * database; decimals are selected as text and stay exact.
  */
 
-const TERMINAL = `('filled', 'cancelled', 'rejected', 'expired')`;
 const iso = (d: Date | string | null): string | null =>
   d === null ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString();
 
@@ -91,7 +91,7 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
     async ordersNeedingWork() {
       const { rows } = await db.query<{ order_id: string }>(
         `select order_id::text from ${s}.orders
-         where status in ('pending_new', 'unknown', 'pending_cancel', 'pending_amend')`,
+         where status in ${NEEDING_WORK_SQL}`,
       );
       return rows.map((r) => r.order_id);
     },
@@ -104,7 +104,7 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
         client_order_id: string;
       }>(
         `select order_id::text, instrument, venue_order_ids, client_order_id from ${s}.orders
-         where venue = $1 and account = $2 and status not in ${TERMINAL}`,
+         where venue = $1 and account = $2 and status not in ${TERMINAL_SQL}`,
         [venue, account],
       );
       return rows.map((r) => ({

@@ -1,7 +1,21 @@
 import { z } from 'zod';
 import { averageFillPrice, type Order } from '../../domain/order/state.ts';
+import { type OrderStatus, PENDING_STATUSES, TERMINAL_STATUSES } from '../../domain/order/transitions.ts';
 import { copyValue, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
+
+/** A set of the domain's statuses as an SQL list, `('filled', ...)` (statuses are plain identifiers). */
+const sqlList = (statuses: Iterable<OrderStatus>) =>
+  `(${[...statuses].map((status) => `'${status}'`).join(', ')})`;
+
+/** Statuses in which an order cannot change any more. */
+export const TERMINAL_SQL = sqlList(TERMINAL_STATUSES);
+/**
+ * Statuses in which the service still has work on an order: its outcome at the venue is not
+ * known yet (a request in flight, or an order whose state was lost). Derived here until the domain
+ * names this set.
+ */
+export const NEEDING_WORK_SQL = sqlList(['pending_new', 'unknown', ...PENDING_STATUSES]);
 
 /**
  * Read model `orders`: the current state of each order, computed by the domain's `evolve` (so it
@@ -52,7 +66,7 @@ create table ${s}.orders (
   indexes: (s) => `
 create index orders_account on ${s}.orders (venue, account, created_at desc);
 create index orders_instrument on ${s}.orders (instrument, created_at desc);
-create index orders_live on ${s}.orders (status) where status not in ('filled', 'cancelled', 'rejected', 'expired');
+create index orders_live on ${s}.orders (status) where status not in ${TERMINAL_SQL};
 create index orders_venue_order_id on ${s}.orders (venue, venue_order_id);
 create index orders_client_order_id on ${s}.orders (client_order_id);
 create index orders_created on ${s}.orders (created_at desc);`,
@@ -245,7 +259,7 @@ export const listOrders = async (sql: SqlRunner, base: string, filter: OrderFilt
   if (f.account !== undefined) add((p) => `account = ${p}`, f.account);
   if (f.instrument !== undefined) add((p) => `instrument = ${p}`, f.instrument);
   if (f.status !== undefined) add((p) => `status = any(${p}::text[])`, f.status);
-  if (f.live) where.push(`status not in ('filled', 'cancelled', 'rejected', 'expired')`);
+  if (f.live) where.push(`status not in ${TERMINAL_SQL}`);
   if (f.clientOrderId !== undefined) add((p) => `client_order_id = ${p}`, f.clientOrderId);
   if (f.before !== undefined) add((p) => `created_at < ${p}`, f.before);
   params.push(f.limit);
