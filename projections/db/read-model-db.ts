@@ -64,6 +64,10 @@ export const copyValue = (value: unknown): string => {
 export const copyRow = (fields: readonly (string | null | undefined)[]): string =>
   `${fields.map(copyField).join('\t')}\n`;
 
+/** A timestamp read back from the database (a Date from pg, a string or Date from PGlite) as ISO-8601. */
+export const iso = (d: Date | string | null): string | null =>
+  d === null ? null : d instanceof Date ? d.toISOString() : new Date(d).toISOString();
+
 export interface WriterLock {
   release(): Promise<void>;
 }

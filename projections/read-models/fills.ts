@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { Venue } from '../../domain/instrument.ts';
 import type { Fill, OrderParams } from '../../domain/order/contract.ts';
-import { copyRow, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRow, iso, type SqlRunner } from '../db/read-model-db.ts';
 import { positionKeyOf } from '../position-fills.ts';
 import type { ReadModelTable } from '../schema.ts';
 
@@ -189,4 +190,18 @@ export const fillsOfAccount = async (
     [venue, account, limit],
   );
   return result.rows.map((row) => fillRowSchema.parse(row));
+};
+
+/** Query (service): when the account's last fill was executed, if it has any. */
+export const lastFillTime = async (
+  db: SqlRunner,
+  s: string,
+  venue: Venue,
+  account: string,
+): Promise<string | undefined> => {
+  const { rows } = await db.query<{ last: Date | string | null }>(
+    `select max(executed_at) as last from ${s}.fills where venue = $1 and account = $2`,
+    [venue, account],
+  );
+  return iso(rows[0]?.last ?? null) ?? undefined;
 };

@@ -1,7 +1,24 @@
 import { z } from 'zod';
+import { InvalidCursorError, type OrderListQuery, type OrderPage } from '../../application/ports/queries.ts';
+import type { LiveOrderRef } from '../../application/ports/read-models.ts';
+import type { Venue } from '../../domain/instrument.ts';
 import { averageFillPrice, type Order } from '../../domain/order/state.ts';
-import { copyValue, type SqlRunner } from '../db/read-model-db.ts';
+import {
+  AWAITING_VENUE_STATUSES,
+  type OrderStatus,
+  TERMINAL_STATUSES,
+} from '../../domain/order/transitions.ts';
+import { copyValue, iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
+
+/** A set of the domain's statuses as an SQL list, `('filled', ...)` (statuses are plain identifiers). */
+const sqlList = (statuses: Iterable<OrderStatus>) =>
+  `(${[...statuses].map((status) => `'${status}'`).join(', ')})`;
+
+/** Statuses in which an order cannot change any more. */
+export const TERMINAL_SQL = sqlList(TERMINAL_STATUSES);
+/** Statuses in which a request of ours waits for the venue: the submission protocol works on these. */
+export const NEEDING_WORK_SQL = sqlList(AWAITING_VENUE_STATUSES);
 
 /**
  * Read model `orders`: the current state of each order, computed by the domain's `evolve` (so it
@@ -52,7 +69,7 @@ create table ${s}.orders (
   indexes: (s) => `
 create index orders_account on ${s}.orders (venue, account, created_at desc);
 create index orders_instrument on ${s}.orders (instrument, created_at desc);
-create index orders_live on ${s}.orders (status) where status not in ('filled', 'cancelled', 'rejected', 'expired');
+create index orders_live on ${s}.orders (status) where status not in ${TERMINAL_SQL};
 create index orders_venue_order_id on ${s}.orders (venue, venue_order_id);
 create index orders_client_order_id on ${s}.orders (client_order_id);
 create index orders_created on ${s}.orders (created_at desc);`,
@@ -218,41 +235,138 @@ export const getOrder = async (
   return result.rows[0] === undefined ? undefined : orderRowSchema.parse(result.rows[0]);
 };
 
-export const orderFilterSchema = z.object({
-  venue: z.string().optional(),
-  account: z.string().optional(),
-  instrument: z.string().optional(),
-  status: z.array(z.string()).optional(),
-  /** Only orders that may still be working. */
-  live: z.boolean().optional(),
-  clientOrderId: z.string().optional(),
-  limit: z.number().int().positive().max(1000).default(100),
-  /** Keyset paging: orders created before this time. */
-  before: z.date().optional(),
+const orderSummaryRow = z.object({
+  order_id: z.string(),
+  status: z.string(),
+  venue: z.string(),
+  account: z.string(),
+  instrument: z.string(),
+  side: z.string(),
+  type: z.string(),
+  amount: z.string(),
+  filled: z.string(),
+  average_price: z.string().nullable(),
+  price: z.string().nullable(),
+  reduce_only: z.boolean(),
+  intent: z.string(),
+  client_order_id: z.string(),
+  venue_order_id: z.string().nullable(),
+  created_at: z.union([z.date(), z.string()]),
+  updated_at: z.union([z.date(), z.string()]),
 });
-export type OrderFilter = z.input<typeof orderFilterSchema>;
 
-/** Query: orders, newest first, with filters (the service's list endpoint). */
-export const listOrders = async (sql: SqlRunner, base: string, filter: OrderFilter): Promise<OrderRow[]> => {
-  const f = orderFilterSchema.parse(filter);
+/** Keyset cursor over (created_at desc, order_id desc). */
+const encodeCursor = (createdAt: string, orderId: string) =>
+  Buffer.from(JSON.stringify([createdAt, orderId])).toString('base64url');
+const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+const decodeCursor = (cursor: string): [string, string] => {
+  try {
+    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidCursorError('the cursor is not one this API returned');
+  }
+};
+
+/** Query (service): the orders whose outcome at the venue is still awaited. */
+export const ordersNeedingWork = async (db: SqlRunner, s: string): Promise<string[]> => {
+  const { rows } = await db.query<{ order_id: string }>(
+    `select order_id::text from ${s}.orders where status in ${NEEDING_WORK_SQL}`,
+  );
+  return rows.map((r) => r.order_id);
+};
+
+/** Query (service): an account's orders that may still be working at the venue. */
+export const liveOrders = async (
+  db: SqlRunner,
+  s: string,
+  venue: Venue,
+  account: string,
+): Promise<LiveOrderRef[]> => {
+  const { rows } = await db.query<{
+    order_id: string;
+    instrument: string;
+    venue_order_ids: string[];
+    client_order_id: string;
+  }>(
+    `select order_id::text, instrument, venue_order_ids, client_order_id from ${s}.orders
+     where venue = $1 and account = $2 and status not in ${TERMINAL_SQL}`,
+    [venue, account],
+  );
+  return rows.map((r) => ({
+    orderId: r.order_id,
+    symbol: r.instrument,
+    venueOrderIds: r.venue_order_ids,
+    clientOrderId: r.client_order_id,
+  }));
+};
+
+/** Query (service): the order a venue's order id (current or former) belongs to. */
+export const orderIdByVenueOrderId = async (
+  db: SqlRunner,
+  s: string,
+  venue: Venue,
+  account: string,
+  venueOrderId: string,
+): Promise<string | undefined> => {
+  const { rows } = await db.query<{ order_id: string }>(
+    `select order_id::text from ${s}.orders
+     where venue = $1 and account = $2 and (venue_order_id = $3 or $3 = any(venue_order_ids)) limit 1`,
+    [venue, account, venueOrderId],
+  );
+  return rows[0]?.order_id;
+};
+
+/** Query (API): a page of orders, newest first, with filters and a keyset cursor. */
+export const orderPage = async (db: SqlRunner, s: string, query: OrderListQuery): Promise<OrderPage> => {
   const where: string[] = [];
   const params: unknown[] = [];
-  const add = (clause: (p: string) => string, value: unknown) => {
+  const add = (clause: (n: string) => string, value: unknown) => {
     params.push(value);
     where.push(clause(`$${params.length}`));
   };
-  if (f.venue !== undefined) add((p) => `venue = ${p}`, f.venue);
-  if (f.account !== undefined) add((p) => `account = ${p}`, f.account);
-  if (f.instrument !== undefined) add((p) => `instrument = ${p}`, f.instrument);
-  if (f.status !== undefined) add((p) => `status = any(${p}::text[])`, f.status);
-  if (f.live) where.push(`status not in ('filled', 'cancelled', 'rejected', 'expired')`);
-  if (f.clientOrderId !== undefined) add((p) => `client_order_id = ${p}`, f.clientOrderId);
-  if (f.before !== undefined) add((p) => `created_at < ${p}`, f.before);
-  params.push(f.limit);
-  const result = await sql.query(
-    `select ${columns} from ${base}.orders ${where.length ? `where ${where.join(' and ')}` : ''}
-     order by created_at desc, order_id limit $${params.length}`,
+  if (query.venue) add((p) => `venue = ${p}`, query.venue);
+  if (query.account) add((p) => `account = ${p}`, query.account);
+  if (query.symbol) add((p) => `instrument = ${p}`, query.symbol);
+  if (query.status) add((p) => `status = any(${p}::text[])`, query.status);
+  if (query.since) add((p) => `created_at >= ${p}::timestamptz`, query.since);
+  if (query.cursor) {
+    const [createdAt, orderId] = decodeCursor(query.cursor);
+    params.push(createdAt, orderId);
+    where.push(`(created_at, order_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(query.limit + 1);
+  const { rows } = await db.query(
+    `select order_id::text, status, venue, account, instrument, side, type, amount::text as amount,
+            filled::text as filled, average_price::text as average_price, price::text as price, reduce_only,
+            intent, client_order_id, venue_order_id, created_at, updated_at
+     from ${s}.orders ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     order by created_at desc, order_id desc limit $${params.length}`,
     params,
   );
-  return result.rows.map((row) => orderRowSchema.parse(row));
+  const parsed = rows.map((r) => orderSummaryRow.parse(r));
+  const page = parsed.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    orders: page.map((r) => ({
+      orderId: r.order_id,
+      status: r.status as OrderPage['orders'][number]['status'],
+      venue: r.venue,
+      account: r.account,
+      symbol: r.instrument,
+      side: r.side,
+      type: r.type,
+      amount: r.amount,
+      filled: r.filled,
+      averagePrice: r.average_price,
+      price: r.price,
+      reduceOnly: r.reduce_only,
+      intent: r.intent,
+      clientOrderId: r.client_order_id,
+      venueOrderId: r.venue_order_id,
+      createdAt: iso(r.created_at),
+      updatedAt: iso(r.updated_at),
+    })),
+    nextCursor:
+      parsed.length > query.limit && last ? encodeCursor(iso(last.created_at) ?? '', last.order_id) : null,
+  };
 };

@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import type { PositionRow as ApiPositionRow, PositionsQuery } from '../../application/ports/queries.ts';
+import type { PositionSize } from '../../application/ports/read-models.ts';
 import { DecimalSchema } from '../../domain/decimal.ts';
+import type { Venue } from '../../domain/instrument.ts';
 import { averageEntry, type Position, type PositionKey } from '../../domain/position/position.ts';
-import type { SqlRunner } from '../db/read-model-db.ts';
+import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 
 /**
@@ -184,4 +187,69 @@ export const listPositions = async (
     params,
   );
   return result.rows.map((row) => positionRowSchema.parse(row));
+};
+
+const apiPositionRow = z.object({
+  venue: z.string(),
+  account: z.string(),
+  instrument: z.string(),
+  side: z.enum(['net', 'long', 'short']),
+  size: z.string(),
+  average_entry: z.string().nullable(),
+  realized_pnl: z.string(),
+  pnl_currency: z.string(),
+  fees: z.union([z.record(z.string(), z.string()), z.string()]),
+  last_fill_at: z.union([z.date(), z.string()]).nullable(),
+});
+
+/** Query (service): an account's position sizes, for reconciliation. */
+export const positionSizes = async (
+  db: SqlRunner,
+  s: string,
+  venue: Venue,
+  account: string,
+): Promise<PositionSize[]> => {
+  const { rows } = await db.query<{ instrument: string; side: 'net' | 'long' | 'short'; size: string }>(
+    `select instrument, side, size::text as size from ${s}.positions where venue = $1 and account = $2`,
+    [venue, account],
+  );
+  return rows.map((r) => ({ symbol: r.instrument, side: r.side, size: DecimalSchema.parse(r.size) }));
+};
+
+/** Query (API): positions with filters, flat ones only when asked. */
+export const apiPositions = async (
+  db: SqlRunner,
+  s: string,
+  query: PositionsQuery,
+): Promise<ApiPositionRow[]> => {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.venue) where.push(`venue = $${params.push(query.venue)}`);
+  if (query.account) where.push(`account = $${params.push(query.account)}`);
+  if (query.symbol) where.push(`instrument = $${params.push(query.symbol)}`);
+  if (!query.includeFlat) where.push('size <> 0');
+  const { rows } = await db.query(
+    `select venue, account, instrument, side, size::text as size, average_entry::text as average_entry,
+            realized_pnl::text as realized_pnl, pnl_currency, fees, last_fill_at
+     from ${s}.positions ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     order by venue, account, instrument, side`,
+    params,
+  );
+  return rows.map((raw) => {
+    const r = apiPositionRow.parse(raw);
+    const fees =
+      typeof r.fees === 'string' ? z.record(z.string(), z.string()).parse(JSON.parse(r.fees)) : r.fees;
+    return {
+      venue: r.venue,
+      account: r.account,
+      symbol: r.instrument,
+      side: r.side,
+      size: r.size,
+      averageEntry: r.average_entry,
+      realizedPnl: r.realized_pnl,
+      pnlCurrency: r.pnl_currency,
+      fees,
+      lastFillAt: iso(r.last_fill_at),
+    };
+  });
 };

@@ -5,7 +5,7 @@ import { toProjectedEvent } from '../../projections/events.ts';
 import { createOrderProjection } from '../../projections/order-projection.ts';
 import { fillsOfOrder } from '../../projections/read-models/fills.ts';
 import { orderTimeline } from '../../projections/read-models/order-history.ts';
-import { getOrder, listOrders } from '../../projections/read-models/orders.ts';
+import { getOrder, liveOrders } from '../../projections/read-models/orders.ts';
 import { listPositions } from '../../projections/read-models/positions.ts';
 import { BITGET_BTCUSDT, BTC_PERPETUAL, orderParams } from '../domain/fixtures.ts';
 import {
@@ -206,7 +206,9 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
         client_order_id: 'c-1b',
         client_order_ids: ['c-1', 'c-1b'],
       });
-      expect(await listOrders(s.db, s.base, { live: true })).toHaveLength(1);
+      expect(await liveOrders(s.db, s.base, 'bitget', 'main')).toMatchObject([
+        { orderId: A, venueOrderIds: ['v-A', 'v-A2'] },
+      ]);
     }));
 
   it.each([
