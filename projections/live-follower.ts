@@ -16,6 +16,22 @@ export interface FollowAllOptions<P> {
   signal: AbortSignal;
 }
 
+/** Takes up to `size` events off the queue, and the position the batch ends at (checkpoints included). */
+const takeBatch = <P>(queue: SubscriptionMessage<P>[], size: number) => {
+  const batch: RecordedEvent<P>[] = [];
+  let to: P | undefined;
+  while (queue.length > 0 && batch.length < size) {
+    const message = queue.shift()!;
+    if (message.kind === 'event') {
+      batch.push(message.event);
+      to = message.event.position;
+    } else {
+      to = message.position;
+    }
+  }
+  return { batch, to };
+};
+
 /**
  * Follows `$all` live (rxjs subscription) and applies what arrives in natural batches: whatever
  * queued while the previous batch was written, up to `batchSize`. `done` resolves when stopped,
@@ -46,17 +62,7 @@ export const followAll = <P>(o: FollowAllOptions<P>): { done: Promise<void>; sto
             finish();
             return;
           }
-          const batch: RecordedEvent<P>[] = [];
-          let to: P | undefined;
-          while (queue.length > 0 && batch.length < o.batchSize) {
-            const message = queue.shift()!;
-            if (message.kind === 'event') {
-              batch.push(message.event);
-              to = message.event.position;
-            } else {
-              to = message.position;
-            }
-          }
+          const { batch, to } = takeBatch(queue, o.batchSize);
           if (to !== undefined) await o.apply(batch, to);
         }
       } catch (error) {
