@@ -49,6 +49,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** A store and a read-model database of their own, closed in that order (the read models first). */
+const storeWithReadModels = (store: { close(): Promise<void> }, readModelDb: ReadModelDb): Store => ({
+  store: store as EventStore<unknown>,
+  readModelDb,
+  close: async () => {
+    await readModelDb.close();
+    await store.close();
+  },
+});
+
 export async function openStore(config: Config): Promise<Store> {
   const { store: s, readModels } = config;
   switch (s.kind) {
@@ -67,26 +77,12 @@ export async function openStore(config: Config): Promise<Store> {
       const readModelDb = readModels.databaseUrl
         ? createPostgresReadModelDb({ connectionString: readModels.databaseUrl })
         : createPostgresReadModelDb({ pool: store.pool });
-      return {
-        store: store as EventStore<unknown>,
-        readModelDb,
-        close: async () => {
-          await readModelDb.close();
-          await store.close();
-        },
-      };
+      return storeWithReadModels(store, readModelDb);
     }
     case 'eventstoredb': {
       const store = openEventStoreDbEventStore({ connectionString: s.connectionString });
       const readModelDb = createPostgresReadModelDb({ connectionString: readModels.databaseUrl ?? '' });
-      return {
-        store: store as EventStore<unknown>,
-        readModelDb,
-        close: async () => {
-          await readModelDb.close();
-          await store.close();
-        },
-      };
+      return storeWithReadModels(store, readModelDb);
     }
   }
 }

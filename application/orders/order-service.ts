@@ -81,10 +81,9 @@ export class OrderService<P> {
     request: PlaceOrderRequest,
     context: RequestContext = {},
   ): Promise<ServiceResult<CommandResult>> {
-    const target = await this.#listed(request.venue, request.account, request.symbol);
+    const target = await this.#newOrder(request, context);
     if (!target.ok) return target;
-    const { entry, settings, instrument } = target.value;
-    const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
+    const { entry, settings, instrument, orderId } = target.value;
     const { venue: _venue, account: _account, symbol: _symbol, ...fields } = request;
     const positionMode = request.positionMode ?? settings.positionMode;
     const marginMode = request.marginMode ?? settings.marginMode;
@@ -115,10 +114,9 @@ export class OrderService<P> {
     request: ClosePositionRequest,
     context: RequestContext = {},
   ): Promise<ServiceResult<CommandResult>> {
-    const target = await this.#listed(request.venue, request.account, request.symbol);
+    const target = await this.#newOrder(request, context);
     if (!target.ok) return target;
-    const { entry, settings, instrument } = target.value;
-    const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
+    const { entry, settings, instrument, orderId } = target.value;
     const hedge = settings.positionMode === 'hedge';
     const retry = context.idempotencyKey !== undefined && exists((await this.#o.handler.load(orderId)).state);
     let side: 'long' | 'short' = request.side ?? 'long';
@@ -286,6 +284,17 @@ export class OrderService<P> {
    * The configured venue account and its instrument; a venue that does not answer its listing is
    * unavailable, not an internal error.
    */
+  /** The venue account and instrument of a new order, and its id (derived from its idempotency key). */
+  async #newOrder(
+    request: { venue: Venue; account?: string | undefined; symbol: string },
+    context: RequestContext,
+  ) {
+    const target = await this.#listed(request.venue, request.account, request.symbol);
+    if (!target.ok) return target;
+    const orderId = context.idempotencyKey ? orderIdForKey(context.idempotencyKey) : randomUUID();
+    return ok({ ...target.value, orderId });
+  }
+
   async #listed(
     venue: Venue,
     account: string | undefined,

@@ -1,31 +1,24 @@
 import type { Venue } from '../../domain/instrument.ts';
 import type { Source } from '../../domain/metadata.ts';
 import type { PositionMode } from '../../domain/order/contract.ts';
+import { ORDER_ERROR_CODES } from '../../domain/order/errors.ts';
+import { PRE_TRADE_CODES } from '../../domain/risk/pre-trade.ts';
 import type { OrderView } from './order-view.ts';
 
 /** What the order service answers: a value, or one of its errors. */
 
-/** The order service's closed set of errors, by stable code (the HTTP edge maps each to a status). */
+/**
+ * The order service's closed set of errors, by stable code (the HTTP edge maps each to a status):
+ * the domain's refusals and pre-trade limits, and the service's own.
+ */
 export const SERVICE_ERROR_CODES = [
-  'ORDER_NOT_FOUND',
-  'ORDER_ALREADY_EXISTS',
-  'INVALID_ORDER',
-  'ORDER_NOT_AMENDABLE',
-  'ORDER_ALREADY_CLOSED',
-  'REQUEST_ALREADY_PENDING',
-  'NOTHING_TO_CLOSE',
+  ...ORDER_ERROR_CODES,
+  ...PRE_TRADE_CODES,
   'IDEMPOTENCY_KEY_REUSED',
   'VENUE_NOT_CONFIGURED',
   'VENUE_PAUSED',
   'VENUE_UNAVAILABLE',
   'UNKNOWN_INSTRUMENT',
-  'KILL_SWITCH_ENGAGED',
-  'INSTRUMENT_NOT_ALLOWED',
-  'AMOUNT_ABOVE_LIMIT',
-  'NOTIONAL_ABOVE_LIMIT',
-  'PRICE_OUTSIDE_BAND',
-  'MARK_PRICE_UNAVAILABLE',
-  'REDUCE_ONLY_WOULD_INCREASE',
 ] as const;
 export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
 
