@@ -39,6 +39,9 @@ export const ORDER_PROJECTION = 'order-read-models';
 /** SQLSTATE unique_violation: a COPY row whose key is already there. */
 const UNIQUE_VIOLATION = '23505';
 
+const isUniqueViolation = (error: unknown): boolean =>
+  error instanceof ReadModelDbError && error.sqlState === UNIQUE_VIOLATION;
+
 export interface StagedBatch {
   readonly orders: ReadonlyMap<string, OrderEntry>;
   readonly positions: ReadonlyMap<string, PositionEntry>;
@@ -136,15 +139,13 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     return { staged, history, fills };
   };
 
-  const apply = async (
-    tx: SqlRunner,
-    schema: string,
-    events: readonly ProjectedEvent[],
-  ): Promise<StagedBatch> => {
-    // 1. States of the orders the batch touches. In a large batch, an order whose first event here
-    // is its stream's revision 0 has no history yet (the checkpoint is below that event): no query
-    // for it. That presumption is checked when the history is written, below. A small (live)
-    // batch reads them: one query, cheaper than the savepoint the check needs.
+  /**
+   * Which orders of the batch must be read from the database. In a large batch, an order whose first
+   * event here is its stream's revision 0 has no history yet (the checkpoint is below that event): no
+   * query for it. That presumption is checked when the history is written. A small (live) batch reads
+   * them: one query, cheaper than the savepoint the check needs.
+   */
+  const ordersToLoad = (events: readonly ProjectedEvent[]) => {
     const bulk = events.length >= copyThreshold;
     const missing = new Set<string>();
     const presumedNew = new Set<string>();
@@ -156,70 +157,87 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       if (bulk && e.revision === 0n) presumedNew.add(e.orderId);
       else missing.add(e.orderId);
     }
-    let loaded = await loadOrders(tx, schema, [...missing]);
+    return { missing: [...missing], presumedNew };
+  };
 
-    // 2. Each event through evolve, in order.
-    let { staged, history, fills } = evolveBatch(events, loaded);
+  /** The history rows, by COPY where the batch is large; false when any row was there already. */
+  const writeHistory = async (
+    tx: SqlRunner,
+    schema: string,
+    history: Parameters<typeof writeOrderHistory>[2],
+    copy: boolean,
+  ): Promise<boolean> => {
+    if (!copy) return (await writeOrderHistory(tx, schema, history)) === history.length;
+    try {
+      await copyOrderHistory(tx, schema, history);
+      return true;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return false;
+    }
+  };
 
-    // 3. Set-based writes. The history first: any of its rows already there means some of these
-    // events were applied before (the same batch again), so the orders presumed new may not be.
-    // Then the history write is undone (savepoint), those orders are folded from the database and
-    // the batch evolved again, exactly as if nothing had been presumed.
-    const copy = tx.copyFrom !== undefined && history.length >= copyThreshold;
+  /**
+   * The history first: any of its rows already there means some of these events were applied before
+   * (the same batch again), so the orders presumed new may not be. Then the history write is undone
+   * (savepoint), those orders are folded from the database and the batch evolved again, exactly as if
+   * nothing had been presumed. Then the orders' rows.
+   */
+  const writeHistoryAndOrders = async (tx: SqlRunner, schema: string, events: readonly ProjectedEvent[]) => {
+    const { missing, presumedNew } = ordersToLoad(events);
+    let batch = evolveBatch(events, await loadOrders(tx, schema, missing));
+    const copy = tx.copyFrom !== undefined && batch.history.length >= copyThreshold;
     const guarded = copy || presumedNew.size > 0;
     if (guarded) await tx.exec('savepoint order_history_write');
-    let fresh: boolean;
-    if (copy) {
-      try {
-        await copyOrderHistory(tx, schema, history);
-        fresh = true;
-      } catch (error) {
-        if (!(error instanceof ReadModelDbError) || error.sqlState !== UNIQUE_VIOLATION) throw error;
-        fresh = false;
-      }
-    } else {
-      fresh = (await writeOrderHistory(tx, schema, history)) === history.length;
-    }
-    if (guarded) {
-      if (fresh) await tx.exec('release savepoint order_history_write');
-      else {
-        await tx.exec('rollback to savepoint order_history_write');
-        loaded = await loadOrders(tx, schema, [...missing, ...presumedNew]);
-        ({ staged, history, fills } = evolveBatch(events, loaded));
-        await writeOrderHistory(tx, schema, history);
-      }
+    const fresh = await writeHistory(tx, schema, batch.history, copy);
+    if (guarded && fresh) await tx.exec('release savepoint order_history_write');
+    if (guarded && !fresh) {
+      await tx.exec('rollback to savepoint order_history_write');
+      batch = evolveBatch(events, await loadOrders(tx, schema, [...missing, ...presumedNew]));
+      await writeOrderHistory(tx, schema, batch.history);
     }
     if (copy && fresh) {
       // Orders presumed new, now known to be (no history, so no row): their rows by COPY.
       const created = new Map<string, OrderEntry>();
       const updated = new Map<string, OrderEntry>();
-      for (const [orderId, entry] of staged)
+      for (const [orderId, entry] of batch.staged)
         (presumedNew.has(orderId) ? created : updated).set(orderId, entry);
       await copyNewOrders(tx, schema, created);
       await writeOrders(tx, schema, updated);
     } else {
-      await writeOrders(tx, schema, staged);
+      await writeOrders(tx, schema, batch.staged);
     }
-    let inserted: Set<string>;
-    if (copy && fills.length > 0) {
-      // A trade already there (reported on two orders) fails the COPY: then the insert, which
-      // leaves it out and says which trades went in.
-      await tx.exec('savepoint fills_write');
-      try {
-        await copyFills(tx, schema, fills);
-        await tx.exec('release savepoint fills_write');
-        inserted = new Set(fills.map((f) => tradeKeyText(f.order, f.fill)));
-      } catch (error) {
-        if (!(error instanceof ReadModelDbError) || error.sqlState !== UNIQUE_VIOLATION) throw error;
-        await tx.exec('rollback to savepoint fills_write');
-        inserted = await writeFills(tx, schema, fills);
-      }
-    } else {
-      inserted = await writeFills(tx, schema, fills);
-    }
-    const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
+    return { ...batch, copy };
+  };
 
-    const stagedPositions = new Map<string, PositionEntry>();
+  /** The fills, each trade once: the keys of those that went in. */
+  const writeFillsOnce = async (
+    tx: SqlRunner,
+    schema: string,
+    fills: ReturnType<typeof evolveBatch>['fills'],
+    copy: boolean,
+  ): Promise<Set<string>> => {
+    if (!copy || fills.length === 0) return writeFills(tx, schema, fills);
+    // A trade already there (reported on two orders) fails the COPY: then the insert, which leaves it
+    // out and says which trades went in.
+    await tx.exec('savepoint fills_write');
+    try {
+      await copyFills(tx, schema, fills);
+      await tx.exec('release savepoint fills_write');
+      return new Set(fills.map((f) => tradeKeyText(f.order, f.fill)));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await tx.exec('rollback to savepoint fills_write');
+      return writeFills(tx, schema, fills);
+    }
+  };
+
+  /** The positions the recorded fills move, each fill applied once (by its position in `$all`). */
+  const movePositions = async (
+    tx: SqlRunner,
+    schema: string,
+    moving: ReturnType<typeof evolveBatch>['fills'],
+  ): Promise<Map<string, PositionEntry>> => {
     const unknownKeys = new Map<string, PositionKey>();
     for (const f of moving) {
       const key = positionKeyOf(f.order);
@@ -232,6 +250,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
         stored.set(positionKeyText(entry.position.key), entry);
       }
     }
+    const stagedPositions = new Map<string, PositionEntry>();
     for (const f of moving) {
       const key = positionKeyOf(f.order);
       const text = positionKeyText(key);
@@ -245,6 +264,19 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       });
     }
     await writePositions(tx, schema, [...stagedPositions.values()]);
+    return stagedPositions;
+  };
+
+  /** States of the touched orders, each event through evolve in order, then set-based writes. */
+  const apply = async (
+    tx: SqlRunner,
+    schema: string,
+    events: readonly ProjectedEvent[],
+  ): Promise<StagedBatch> => {
+    const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events);
+    const inserted = await writeFillsOnce(tx, schema, fills, copy);
+    const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
+    const stagedPositions = await movePositions(tx, schema, moving);
     return { orders: staged, positions: stagedPositions, events: history.length };
   };
 

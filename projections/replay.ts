@@ -88,16 +88,62 @@ export interface PositionsReplay {
   readonly position: string;
 }
 
+/** Positions folded from order events the way the projection folds them: each trade once. */
+const positionsFold = () => {
+  const instruments = new Map<string, Instrument>();
+  const orders = new Map<string, OrderBrief>();
+  const trades = new Set<string>();
+  const positions = new Map<string, Position>();
+
+  const created = (orderId: string, o: OrderParams) => {
+    if (orders.has(orderId)) return; // as evolve: a second creation changes nothing
+    const key = `${o.instrument.venue}\u0000${o.instrument.symbol}\u0000${JSON.stringify(o.instrument)}`;
+    const instrument = instruments.get(key) ?? o.instrument;
+    instruments.set(key, instrument);
+    orders.set(orderId, {
+      account: o.account,
+      side: o.side,
+      positionMode: o.positionMode,
+      tradeSide: o.tradeSide,
+      instrument,
+    });
+  };
+
+  const filled = (orderId: string, fill: Parameters<typeof positionFillOf>[1]) => {
+    const brief = orders.get(orderId);
+    if (brief === undefined) return; // a fill of an order never created (as the projection)
+    const order = brief as unknown as OrderParams;
+    const trade = tradeKeyText(order, fill);
+    if (trades.has(trade)) return;
+    trades.add(trade);
+    const key = positionKeyOf(order);
+    const text = positionKeyText(key);
+    const position = positions.get(text) ?? emptyPosition(key, brief.instrument);
+    positions.set(text, applyFill(position, positionFillOf(order, fill)).position);
+  };
+
+  return {
+    take: ({ orderId, event }: ProjectedEvent) => {
+      if (event.type === 'OrderRequested' || event.type === 'ExternalOrderDiscovered') {
+        created(orderId, event.data.order);
+      } else if (event.type === 'OrderFilled') {
+        filled(orderId, event.data.fill);
+      }
+    },
+    positions,
+  };
+};
+
 export const replayPositions = async <P>(
   store: EventStore<P>,
   asOf: AsOf<P>,
   options: { pageSize?: number; onProgress?: (events: number) => void } = {},
 ): Promise<PositionsReplay> => {
   const pageSize = options.pageSize ?? 2000;
-  const instruments = new Map<string, Instrument>();
-  const orders = new Map<string, OrderBrief>();
-  const trades = new Set<string>();
-  const positions = new Map<string, Position>();
+  const fold = positionsFold();
+  const positions = fold.positions;
+  const pastAsOf = (position: P) =>
+    asOf.kind === 'position' && store.positions.compare(position, asOf.position) > 0;
   let after = store.positions.start;
   let events = 0;
   for (;;) {
@@ -107,37 +153,11 @@ export const replayPositions = async <P>(
       filter: { streamPrefixes: [ORDER_STREAM_PREFIX] },
     });
     for (const r of page.events) {
-      if (asOf.kind === 'position' && store.positions.compare(r.position, asOf.position) > 0) break;
+      if (pastAsOf(r.position)) break;
       const e = toProjectedEvent(r, store.positions);
       if (!within(store, asOf, e, r.position)) continue;
       events += 1;
-      const { event } = e;
-      if (event.type === 'OrderRequested' || event.type === 'ExternalOrderDiscovered') {
-        if (orders.has(e.orderId)) continue; // as evolve: a second creation changes nothing
-        const o = event.data.order;
-        const key = `${o.instrument.venue}\u0000${o.instrument.symbol}\u0000${JSON.stringify(o.instrument)}`;
-        const instrument = instruments.get(key) ?? o.instrument;
-        instruments.set(key, instrument);
-        orders.set(e.orderId, {
-          account: o.account,
-          side: o.side,
-          positionMode: o.positionMode,
-          tradeSide: o.tradeSide,
-          instrument,
-        });
-        continue;
-      }
-      if (event.type !== 'OrderFilled') continue;
-      const brief = orders.get(e.orderId);
-      if (brief === undefined) continue; // a fill of an order never created (as the projection)
-      const order = brief as unknown as OrderParams;
-      const trade = tradeKeyText(order, event.data.fill);
-      if (trades.has(trade)) continue;
-      trades.add(trade);
-      const key = positionKeyOf(order);
-      const text = positionKeyText(key);
-      const position = positions.get(text) ?? emptyPosition(key, brief.instrument);
-      positions.set(text, applyFill(position, positionFillOf(order, event.data.fill)).position);
+      fold.take(e);
     }
     options.onProgress?.(events);
     after = page.lastScanned;

@@ -165,6 +165,17 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     notifyWaiters();
   };
 
+  /** The events after the checkpoint and not beyond `until`, and the position to move to. */
+  const withinBounds = (recorded: readonly RecordedEvent<P>[], to: P, current: P) => {
+    const fresh = recorded.filter((e) => codec.compare(e.position, current) > 0);
+    if (until === undefined) return { fresh, target: to };
+    const bound = parse(until);
+    return {
+      fresh: fresh.filter((e) => codec.compare(e.position, bound) <= 0),
+      target: codec.compare(to, bound) > 0 ? bound : to,
+    };
+  };
+
   /**
    * Applies recorded events (in `$all` order) and moves the checkpoint to `to`. Events at or
    * before the checkpoint are dropped. On a handler error, replays them one by one to pin the
@@ -172,13 +183,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
    */
   const applyRecorded = async (recorded: readonly RecordedEvent<P>[], to: P) => {
     const current = parse(checkpoint!);
-    let fresh = recorded.filter((e) => codec.compare(e.position, current) > 0);
-    let target = to;
-    if (until !== undefined) {
-      const bound = parse(until);
-      fresh = fresh.filter((e) => codec.compare(e.position, bound) <= 0);
-      if (codec.compare(target, bound) > 0) target = bound;
-    }
+    const { fresh, target } = withinBounds(recorded, to, current);
     if (codec.compare(target, current) <= 0) return;
     const toText = codec.serialize(target);
     for (let i = 0; i < fresh.length || i === 0; i += batchSize) {
@@ -190,24 +195,27 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       } catch (error) {
         if (!(error instanceof HandlerError) || slice.length === 0) throw error;
         log.warn({ err: error }, 'batch failed: applying its events one by one to find the failing one');
-        projection.reset();
-        for (const event of slice) {
-          try {
-            await commitBatch(decode([event]), codec.serialize(event.position));
-          } catch (single) {
-            if (single instanceof HandlerError) {
-              throw new HandlerError(
-                event as RecordedEvent<unknown>,
-                codec.serialize(event.position),
-                single.cause,
-              );
-            }
-            throw single;
-          }
-        }
+        await applyOneByOne(slice);
         if (codec.compare(parse(checkpoint!), target) < 0) await commitBatch([], toText);
       }
       if (last) break;
+    }
+  };
+
+  /** Commits each event in its own batch: a handler error then names the event. */
+  const applyOneByOne = async (slice: readonly RecordedEvent<P>[]) => {
+    projection.reset();
+    for (const event of slice) {
+      try {
+        await commitBatch(decode([event]), codec.serialize(event.position));
+      } catch (single) {
+        if (!(single instanceof HandlerError)) throw single;
+        throw new HandlerError(
+          event as RecordedEvent<unknown>,
+          codec.serialize(event.position),
+          single.cause,
+        );
+      }
     }
   };
 
@@ -281,73 +289,74 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     }
   };
 
+  /** Marks the runner stopped (not failed): every waiter hears so. */
+  const settleStopped = () => {
+    state = 'stopped';
+    rejectWaiters(new ProjectionStoppedError(name));
+    settleLive.reject(new ProjectionStoppedError(name));
+    settle.resolve();
+  };
+
+  /** Marks the runner failed with what stopped it: every waiter hears it. */
+  const settleFailed = async (error: unknown) => {
+    if (error instanceof HandlerError) await recordFailure(error);
+    else if (error instanceof ProjectionFailedError) failure = error;
+    else {
+      const reason = error instanceof Error ? error.message : String(error);
+      failure = new ProjectionFailedError(name, checkpoint, undefined, reason, { cause: error });
+      log.error({ err: error }, 'projection stopped');
+    }
+    state = 'failed';
+    rejectWaiters(failure);
+    settleLive.reject(failure);
+    settle.reject(failure);
+  };
+
+  /** One round from the checkpoint: catch up, then follow live (unless catch-up only). */
+  const runOnce = async (): Promise<'again' | 'done'> => {
+    await loadCheckpoint();
+    await catchUp();
+    if (mode === 'catch-up' || abort.signal.aborted) return 'done';
+    await followLive();
+    return 'again';
+  };
+
+  /** Rounds until stopped; a checkpoint conflict reloads, a transient error waits and retries. */
+  const runRounds = async () => {
+    let failures = 0;
+    while (!abort.signal.aborted) {
+      try {
+        if ((await runOnce()) === 'done') return;
+        failures = 0;
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        projection.reset();
+        if (error instanceof CheckpointConflictError) {
+          log.warn('checkpoint moved under this writer: reloading it');
+          continue;
+        }
+        if (!isTransient(error)) throw error;
+        failures += 1;
+        const delay = backoffDelay(backoff, failures);
+        log.warn({ err: error, delayMs: Math.round(delay) }, 'transient error: retrying from the checkpoint');
+        await sleep(delay);
+      }
+    }
+  };
+
   const run = async () => {
     let lock: WriterLock | undefined;
-    let failures = 0;
     try {
       state = 'waiting_for_lock';
       log.info('waiting for the writer lock');
       lock = await db.acquireWriterLock(`oms-projection:${base}:${name}`, abort.signal);
       log.info('writer lock taken');
-      while (!abort.signal.aborted) {
-        try {
-          await loadCheckpoint();
-          await catchUp();
-          if (mode === 'catch-up') break;
-          if (abort.signal.aborted) break;
-          await followLive();
-          failures = 0;
-        } catch (error) {
-          if (abort.signal.aborted) break;
-          projection.reset();
-          if (error instanceof CheckpointConflictError) {
-            log.warn('checkpoint moved under this writer: reloading it');
-            continue;
-          }
-          if (isTransient(error)) {
-            failures += 1;
-            const delay = backoffDelay(backoff, failures);
-            log.warn(
-              { err: error, delayMs: Math.round(delay) },
-              'transient error: retrying from the checkpoint',
-            );
-            await sleep(delay);
-            continue;
-          }
-          throw error;
-        }
-      }
-      state = 'stopped';
-      rejectWaiters(new ProjectionStoppedError(name));
-      settleLive.reject(new ProjectionStoppedError(name));
-      settle.resolve();
+      await runRounds();
+      settleStopped();
     } catch (error) {
-      if (abort.signal.aborted && !(error instanceof HandlerError)) {
-        // Stopped while waiting for the lock or in the middle of a batch: not a failure.
-        state = 'stopped';
-        rejectWaiters(new ProjectionStoppedError(name));
-        settleLive.reject(new ProjectionStoppedError(name));
-        settle.resolve();
-        return;
-      }
-      if (error instanceof HandlerError) await recordFailure(error);
-      else if (error instanceof ProjectionFailedError) failure = error;
-      else {
-        failure = new ProjectionFailedError(
-          name,
-          checkpoint,
-          undefined,
-          error instanceof Error ? error.message : String(error),
-          {
-            cause: error,
-          },
-        );
-        log.error({ err: error }, 'projection stopped');
-      }
-      state = 'failed';
-      rejectWaiters(failure);
-      settleLive.reject(failure);
-      settle.reject(failure);
+      // Stopped while waiting for the lock or in the middle of a batch: not a failure.
+      if (abort.signal.aborted && !(error instanceof HandlerError)) settleStopped();
+      else await settleFailed(error);
     } finally {
       await lock?.release();
     }
@@ -362,11 +371,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       abort.abort();
       wakeLive?.();
       if (running) await running;
-      else {
-        state = 'stopped';
-        settleLive.reject(new ProjectionStoppedError(name));
-        settle.resolve();
-      }
+      else settleStopped();
     },
     done,
     whenLive: () => liveOnce,

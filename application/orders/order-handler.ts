@@ -203,62 +203,8 @@ export function createOrderHandler<P>({
       const replay = replayOrConflict(commands[0]!, loaded);
       if (replay) return [replay];
     }
-    let state = loaded.state;
-    // Everything that happens to an order carries the correlation id of the request that made it.
-    let firstCorrelation = loaded.events[0]?.metadata.correlationId;
-    // Each command's outcome; the applied ones get the append's position once it is known.
-    const decided: ({ applied: true; state: OrderState; events: OrderEvent[] } | HandleResult<P>)[] = [];
-    const toAppend: EventToAppend[] = [];
-    // The same events as the order keeps them (what decoding them back would give).
-    const appended: DecodedOrderEvent[] = [];
-    // Event ids are derived from the command (a report's from the report itself), so an event
-    // whose id is already in the stream was recorded when this report came before. `decide`
-    // drops most repeats, but not one it answers with an anomaly: appending that again would
-    // conflict with the stored id on every attempt, and the report could never be recorded.
-    const recorded = new Set(loaded.events.map((e) => e.recorded.id));
-    const request = latestRequest(loaded);
-    for (const given of commands) {
-      const command = scopedToRequest(given, request);
-      const decision = decide(command, state);
-      if (!decision.ok) {
-        decided.push({ ok: false, kind: 'refused', error: decision.error });
-        continue;
-      }
-      if (decision.events.length === 0) {
-        decided.push({ ok: true, kind: 'unchanged', state, events: [], position: undefined });
-        continue;
-      }
-      const key = command.metadata.idempotencyKey;
-      const metadata = {
-        ...command.metadata,
-        ...(command.metadata.source !== 'client' &&
-          firstCorrelation !== undefined && { correlationId: firstCorrelation }),
-        ...(key !== undefined &&
-          command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
-      };
-      const fresh: OrderEvent[] = [];
-      decision.events.forEach((event, index) => {
-        const next = evolve(state, event);
-        const id = eventIdOf(command.metadata.commandId, event, index, next);
-        if (recorded.has(id)) return;
-        recorded.add(id);
-        state = next;
-        fresh.push(event);
-        toAppend.push({ id, ...encodeOrderEvent(event, metadata) });
-        appended.push({
-          event,
-          metadata: eventMetadataFor(metadata, ORDER_EVENT_SCHEMA_VERSION[event.type]),
-        });
-      });
-      if (fresh.length === 0) {
-        decided.push({ ok: true, kind: 'unchanged', state, events: [], position: undefined });
-        continue;
-      }
-      firstCorrelation ??= metadata.correlationId;
-      decided.push({ applied: true, state, events: fresh });
-    }
-
-    if (toAppend.length === 0) {
+    const batch = decideAll(commands, loaded);
+    if (batch.toAppend.length === 0) {
       // Nothing to append, so no expected revision checks the basis. What a client is told (a
       // refusal, "nothing to do") is checked against the stream first. A venue report that changes
       // nothing on the state this process last knew is dropped without a read: reports only add
@@ -266,12 +212,11 @@ export function createOrderHandler<P>({
       // stream is reflected in any later one.
       const toClient = commands.some((c) => c.metadata.source === 'client');
       if (fromCache && toClient && !(await isCurrent(orderId, loaded))) return 'retry';
-      return decided as HandleResult<P>[];
+      return batch.decided as HandleResult<P>[];
     }
-
     let result: Awaited<ReturnType<EventStore<P>['append']>>;
     try {
-      result = await store.append(orderStreamId(orderId), toAppend, {
+      result = await store.append(orderStreamId(orderId), batch.toAppend, {
         expectedRevision: loaded.revision,
       });
     } catch (error) {
@@ -281,17 +226,17 @@ export function createOrderHandler<P>({
     }
     const base = revisionRank(loaded.revision);
     remember(orderId, {
-      state,
+      state: batch.state,
       revision: result.nextExpectedRevision,
       events: [
         ...loaded.events,
-        ...appended.map((e, i) => ({
+        ...batch.appended.map((e, i) => ({
           ...e,
-          recorded: { id: toAppend[i]!.id, revision: base + 1n + BigInt(i), position: result.position },
+          recorded: { id: batch.toAppend[i]!.id, revision: base + 1n + BigInt(i), position: result.position },
         })),
       ],
     });
-    return decided.map((d) =>
+    return batch.decided.map((d) =>
       'applied' in d
         ? { ok: true, kind: 'applied', state: d.state, events: d.events, position: result.position }
         : d,
@@ -363,4 +308,80 @@ function eventIdOf(commandId: string, event: OrderEvent, index: number, after: O
     return fillEventId(after.order.instrument.venue, after.order.account, event.data.fill.tradeId);
   }
   return eventIdFor(commandId, index);
+}
+
+/** Each command's outcome; the applied ones get the append's position once it is known. */
+type Decided<P> = { applied: true; state: OrderState; events: OrderEvent[] } | HandleResult<P>;
+
+interface DecidedBatch<P> {
+  decided: Decided<P>[];
+  toAppend: EventToAppend[];
+  /** The same events as the order keeps them (what decoding them back would give). */
+  appended: DecodedOrderEvent[];
+  state: OrderState;
+}
+
+const unchanged = <P>(state: OrderState): HandleResult<P> => ({
+  ok: true,
+  kind: 'unchanged',
+  state,
+  events: [],
+  position: undefined,
+});
+
+/**
+ * The commands decided one after the other on the state each leaves. Event ids are derived from
+ * the command (a report's from the report itself), so an event whose id is already in the stream
+ * was recorded when this report came before. `decide` drops most repeats, but not one it answers
+ * with an anomaly: appending that again would conflict with the stored id on every attempt, and
+ * the report could never be recorded.
+ */
+function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>): DecidedBatch<P> {
+  const batch: DecidedBatch<P> = { decided: [], toAppend: [], appended: [], state: loaded.state };
+  // Everything that happens to an order carries the correlation id of the request that made it.
+  let firstCorrelation = loaded.events[0]?.metadata.correlationId;
+  const recorded = new Set(loaded.events.map((e) => e.recorded.id));
+  const request = latestRequest(loaded);
+  for (const given of commands) {
+    const command = scopedToRequest(given, request);
+    const decision = decide(command, batch.state);
+    if (!decision.ok) {
+      batch.decided.push({ ok: false, kind: 'refused', error: decision.error });
+      continue;
+    }
+    const metadata = metadataOf(command, firstCorrelation);
+    const fresh: OrderEvent[] = [];
+    decision.events.forEach((event, index) => {
+      const next = evolve(batch.state, event);
+      const id = eventIdOf(command.metadata.commandId, event, index, next);
+      if (recorded.has(id)) return;
+      recorded.add(id);
+      batch.state = next;
+      fresh.push(event);
+      batch.toAppend.push({ id, ...encodeOrderEvent(event, metadata) });
+      batch.appended.push({
+        event,
+        metadata: eventMetadataFor(metadata, ORDER_EVENT_SCHEMA_VERSION[event.type]),
+      });
+    });
+    if (fresh.length === 0) {
+      batch.decided.push(unchanged(batch.state));
+      continue;
+    }
+    firstCorrelation ??= metadata.correlationId;
+    batch.decided.push({ applied: true, state: batch.state, events: fresh });
+  }
+  return batch;
+}
+
+/** A report carries the correlation id of the order's first request; a keyed command its payload's digest. */
+function metadataOf(command: OrderCommand, firstCorrelation: string | undefined) {
+  const key = command.metadata.idempotencyKey;
+  return {
+    ...command.metadata,
+    ...(command.metadata.source !== 'client' &&
+      firstCorrelation !== undefined && { correlationId: firstCorrelation }),
+    ...(key !== undefined &&
+      command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
+  };
 }

@@ -63,37 +63,80 @@ export class Reconciler<P> {
   async reconcile(entry: VenueEntry): Promise<ReconciliationReport> {
     const { adapter } = entry;
     const startedAt = new Date(this.#o.now()).toISOString();
-    let appended = 0;
-    const toResolve: string[] = [];
 
     await this.#o.readModelCaughtUp();
     const instruments = new Map((await this.#o.market.instruments(entry)).map((i) => [i.symbol, i]));
+    const open = await this.#openOrders(entry);
+    const live = await this.#fateOfLiveOrders(entry, open.ids);
+    const venuePositions = await adapter.positions();
+    const fills = await this.#missedFills(entry, instruments, live.symbols, venuePositions);
 
-    // 1. Orders open at the venue.
-    const open = await adapter.openOrders();
-    const openIds = new Set(open.map((o) => o.venueOrderId));
+    // 4. Positions: what remains different after the above is reported, not papered over.
+    await this.#o.readModelCaughtUp();
+    const ours = await this.#o.readModel.positionSizes(adapter.venue, adapter.account);
+    const differences = comparePositions(
+      ours.map((p) => ({ key: `${p.symbol}/${p.side}`, size: p.size })),
+      venuePositions.map((p) => ({ key: `${p.symbol}/${p.side}`, size: p.size })),
+    );
+
+    for (const orderId of live.toResolve) this.#o.resolve(orderId);
+    const report: ReconciliationReport = {
+      venue: adapter.venue,
+      account: adapter.account,
+      startedAt,
+      finishedAt: new Date(this.#o.now()).toISOString(),
+      openOrdersAtVenue: open.count,
+      eventsAppended: open.appended + live.appended + fills,
+      ordersToResolve: live.toResolve,
+      positionDifferences: differences,
+    };
+    const log =
+      differences.length > 0
+        ? this.#o.logger.warn.bind(this.#o.logger)
+        : this.#o.logger.info.bind(this.#o.logger);
+    log({ reconciliation: report }, 'reconciled with the venue');
+    this.#o.registry.reconciled(entry, differences.length);
+    return report;
+  }
+
+  /** 1. Orders open at the venue. */
+  async #openOrders(entry: VenueEntry) {
+    const open = await entry.adapter.openOrders();
+    let appended = 0;
     for (const snapshot of open)
       appended += await this.#o.ingestion.orderUpdate(entry, snapshot, 'reconciliation');
+    return { ids: new Set(open.map((o) => o.venueOrderId)), count: open.length, appended };
+  }
 
-    // 2. Orders we think live that the venue no longer lists as open: learn their fate.
+  /** 2. Orders we think live that the venue no longer lists as open: learn their fate. */
+  async #fateOfLiveOrders(entry: VenueEntry, openIds: ReadonlySet<string>) {
+    const { adapter } = entry;
     const live = await this.#o.readModel.liveOrders(adapter.venue, adapter.account);
-    const symbols = new Set<string>(live.map((o) => o.symbol));
+    const toResolve: string[] = [];
+    let appended = 0;
     for (const ref of live) {
       if (ref.venueOrderIds.some((id) => openIds.has(id))) continue;
       const loaded = await this.#o.handler.load(ref.orderId);
       if (!exists(loaded.state)) continue;
       const venueOrderId = loaded.state.venueOrderId;
-      if (venueOrderId === undefined) {
-        toResolve.push(ref.orderId);
-        continue;
-      }
-      const snapshot = await adapter.getOrder(loaded.state.order.instrument, venueOrderId);
+      const snapshot =
+        venueOrderId === undefined
+          ? undefined
+          : await adapter.getOrder(loaded.state.order.instrument, venueOrderId);
       if (snapshot) appended += await this.#o.ingestion.orderUpdate(entry, snapshot, 'reconciliation');
       else toResolve.push(ref.orderId);
     }
+    return { symbols: new Set<string>(live.map((o) => o.symbol)), toResolve, appended };
+  }
 
-    // 3. Fills the OMS may have missed (while disconnected), on every instrument it has a stake in.
-    const venuePositions = await adapter.positions();
+  /** 3. Fills the OMS may have missed (while disconnected), on every instrument it has a stake in. */
+  async #missedFills(
+    entry: VenueEntry,
+    instruments: ReadonlyMap<string, Instrument>,
+    symbols: Set<string>,
+    venuePositions: readonly { symbol: string; size: Decimal }[],
+  ): Promise<number> {
+    const { adapter } = entry;
     for (const p of venuePositions) if (!p.size.isZero()) symbols.add(p.symbol);
     const omsPositions = await this.#o.readModel.positionSizes(adapter.venue, adapter.account);
     for (const p of omsPositions) if (!p.size.isZero()) symbols.add(p.symbol);
@@ -104,40 +147,15 @@ export class Reconciler<P> {
         ? Date.parse(lastFill) - (this.#o.fillLookbackMs ?? 3_600_000)
         : this.#o.now() - (this.#o.initialFillWindowMs ?? 86_400_000),
     ).toISOString();
+    let appended = 0;
     for (const symbol of symbols) {
-      const instrument: Instrument | undefined = instruments.get(symbol);
+      const instrument = instruments.get(symbol);
       if (!instrument) continue;
       for (const fill of await adapter.fills({ instrument, since })) {
         appended += await this.#o.ingestion.fill(entry, fill, 'reconciliation');
       }
     }
-
-    // 4. Positions: what remains different after the above is reported, not papered over.
-    await this.#o.readModelCaughtUp();
-    const ours = await this.#o.readModel.positionSizes(adapter.venue, adapter.account);
-    const differences = comparePositions(
-      ours.map((p) => ({ key: `${p.symbol}/${p.side}`, size: p.size })),
-      venuePositions.map((p) => ({ key: `${p.symbol}/${p.side}`, size: p.size })),
-    );
-
-    for (const orderId of toResolve) this.#o.resolve(orderId);
-    const report: ReconciliationReport = {
-      venue: adapter.venue,
-      account: adapter.account,
-      startedAt,
-      finishedAt: new Date(this.#o.now()).toISOString(),
-      openOrdersAtVenue: open.length,
-      eventsAppended: appended,
-      ordersToResolve: toResolve,
-      positionDifferences: differences,
-    };
-    const log =
-      differences.length > 0
-        ? this.#o.logger.warn.bind(this.#o.logger)
-        : this.#o.logger.info.bind(this.#o.logger);
-    log({ reconciliation: report }, 'reconciled with the venue');
-    this.#o.registry.reconciled(entry, differences.length);
-    return report;
+    return appended;
   }
 }
 

@@ -253,42 +253,71 @@ export function transition(
 ): TransitionResult | undefined {
   const target = targetOf(from, on);
   if (target === undefined) return undefined;
-  const keepPending = (status: OrderStatus): TransitionResult =>
-    PENDING_STATUSES.has(status)
-      ? { status, previousStatus: ctx.previousStatus }
-      : { status, previousStatus: undefined };
   switch (target) {
     case 'same':
-      if (from === 'initial') return undefined;
-      return keepPending(from);
     case 'fill':
-      return { status: ctx.complete ? 'filled' : 'partially_filled', previousStatus: undefined };
     case 'fill_or_same':
-      if (from === 'initial') return undefined;
-      return ctx.complete ? { status: 'filled', previousStatus: undefined } : keepPending(from);
     case 'accepted':
-      return { status: isTriggerType(ctx.orderType) ? 'untriggered' : 'open', previousStatus: undefined };
     case 'previous':
-      return { status: ctx.previousStatus ?? 'open', previousStatus: undefined };
     case 'previous_or_filled':
-      if (ctx.complete) return { status: 'filled', previousStatus: undefined };
-      return {
-        status: ctx.previousStatus ?? (from === 'initial' ? 'open' : from),
-        previousStatus: undefined,
-      };
-    case 'underlying': {
-      if (from === 'initial' || ctx.previousStatus === undefined) return undefined;
-      const base = transition(ctx.previousStatus, on, { ...ctx, previousStatus: undefined });
-      if (base === undefined) return undefined;
-      if (TERMINAL_STATUSES.has(base.status)) return { status: base.status, previousStatus: undefined };
-      return { status: from, previousStatus: base.status };
-    }
     case 'unknown_if_place':
-      if (from === 'initial') return undefined;
-      return ctx.request === 'place' ? { status: 'unknown', previousStatus: undefined } : keepPending(from);
+      return SPECIAL_TARGETS[target](from, ctx);
+    case 'underlying':
+      return underlying(from, on, ctx);
     default:
       return { status: target, previousStatus: PENDING_STATUSES.has(target) ? baseOf(from, ctx) : undefined };
   }
+}
+
+type SpecialTarget =
+  | 'same'
+  | 'fill'
+  | 'fill_or_same'
+  | 'accepted'
+  | 'previous'
+  | 'previous_or_filled'
+  | 'unknown_if_place';
+
+const settled = (status: OrderStatus): TransitionResult => ({ status, previousStatus: undefined });
+
+/** A pending status keeps its remembered base; any other status has none. */
+const keepPending = (status: OrderStatus, ctx: TransitionContext): TransitionResult =>
+  PENDING_STATUSES.has(status) ? { status, previousStatus: ctx.previousStatus } : settled(status);
+
+/** What each non-status target of the table means, given where the order stands. */
+const SPECIAL_TARGETS: Record<
+  SpecialTarget,
+  (from: FromStatus, ctx: TransitionContext) => TransitionResult | undefined
+> = {
+  same: (from, ctx) => (from === 'initial' ? undefined : keepPending(from, ctx)),
+  fill: (_from, ctx) => settled(ctx.complete ? 'filled' : 'partially_filled'),
+  fill_or_same: (from, ctx) => {
+    if (from === 'initial') return undefined;
+    return ctx.complete ? settled('filled') : keepPending(from, ctx);
+  },
+  accepted: (_from, ctx) => settled(isTriggerType(ctx.orderType) ? 'untriggered' : 'open'),
+  previous: (_from, ctx) => settled(ctx.previousStatus ?? 'open'),
+  previous_or_filled: (from, ctx) => {
+    if (ctx.complete) return settled('filled');
+    return settled(ctx.previousStatus ?? (from === 'initial' ? 'open' : from));
+  },
+  unknown_if_place: (from, ctx) => {
+    if (from === 'initial') return undefined;
+    return ctx.request === 'place' ? settled('unknown') : keepPending(from, ctx);
+  },
+};
+
+/** A pending status applies the event to its remembered base, and stays pending unless that ends the order. */
+function underlying(
+  from: FromStatus,
+  on: TransitionEvent,
+  ctx: TransitionContext,
+): TransitionResult | undefined {
+  if (from === 'initial' || ctx.previousStatus === undefined) return undefined;
+  const base = transition(ctx.previousStatus, on, { ...ctx, previousStatus: undefined });
+  if (base === undefined) return undefined;
+  if (TERMINAL_STATUSES.has(base.status)) return settled(base.status);
+  return { status: from, previousStatus: base.status };
 }
 
 /** The base status to remember when a request starts (a pending status passes its own base on). */

@@ -276,33 +276,19 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
         const session = await opening;
         let cursor = after ?? sqlPositions.start;
         let caughtUp = false;
-        let recheckMs = 0;
-        let woken = false;
-        let hidden = false;
+        const pace = recheckPacer(pollIntervalMs);
         while (!stopped) {
           waker.clear();
           const page = await readAllOn(session, cursor, batchSize, filter);
           if (stopped) return;
-          let delivered = cursor;
-          for (const event of page.events) {
-            subscriber.next({ kind: 'event', event });
-            delivered = event.position;
-          }
-          if (sqlPositions.compare(page.lastScanned, delivered) > 0) {
-            subscriber.next({ kind: 'checkpoint', position: page.lastScanned });
-          }
-          const advanced = sqlPositions.compare(page.lastScanned, cursor) > 0;
+          const advanced = deliverPage(subscriber, page, cursor);
           cursor = page.lastScanned;
           if (!page.isEnd) continue;
           if (!caughtUp) {
             caughtUp = true;
             subscriber.next({ kind: 'caughtUp', position: cursor });
           }
-          // Woken by a commit that is not visible yet: an older transaction still runs and hides
-          // it. Look again soon (2, 4, 8... ms) rather than after a whole poll interval.
-          hidden = (hidden || woken) && !advanced;
-          recheckMs = hidden ? Math.min(Math.max(recheckMs * 2, 2), pollIntervalMs) : 0;
-          woken = await waker.wait(hidden ? recheckMs : pollIntervalMs);
+          pace.woken(await waker.wait(pace.next(advanced)));
         }
       };
       run().then(
@@ -345,3 +331,40 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     },
   };
 };
+
+/** Hands a page's events to the subscriber, and a checkpoint past them; true when the page moved past `cursor`. */
+function deliverPage(
+  subscriber: { next: (message: SubscriptionMessage<SqlPosition>) => void },
+  page: { events: readonly RecordedEvent<SqlPosition>[]; lastScanned: SqlPosition },
+  cursor: SqlPosition,
+): boolean {
+  let delivered = cursor;
+  for (const event of page.events) {
+    subscriber.next({ kind: 'event', event });
+    delivered = event.position;
+  }
+  if (sqlPositions.compare(page.lastScanned, delivered) > 0) {
+    subscriber.next({ kind: 'checkpoint', position: page.lastScanned });
+  }
+  return sqlPositions.compare(page.lastScanned, cursor) > 0;
+}
+
+/**
+ * How long a caught-up poll waits. Woken by a commit that is not visible yet (an older transaction
+ * still runs and hides it), it looks again soon (2, 4, 8... ms) rather than after a whole interval.
+ */
+function recheckPacer(pollIntervalMs: number) {
+  let recheckMs = 0;
+  let wasWoken = false;
+  let hidden = false;
+  return {
+    next: (advanced: boolean): number => {
+      hidden = (hidden || wasWoken) && !advanced;
+      recheckMs = hidden ? Math.min(Math.max(recheckMs * 2, 2), pollIntervalMs) : 0;
+      return hidden ? recheckMs : pollIntervalMs;
+    },
+    woken: (woken: boolean) => {
+      wasWoken = woken;
+    },
+  };
+}

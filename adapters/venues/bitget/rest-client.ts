@@ -142,22 +142,36 @@ export function createRestClient(options: RestClientOptions): RestClient {
       return { ok: false, failure, rttMs: elapsed() };
     };
 
-    if (closed) return fail({ kind: 'closed', message: 'the Bitget adapter is closed', sent: false });
+    const refused = await admit(spec.group);
+    if (refused !== undefined) return fail(refused);
+    const reply = await exchange(spec);
+    if ('kind' in reply) return fail(reply);
+    const read = readReply(spec, reply);
+    if (!read.ok) return fail(read.failure);
+    const rttMs = elapsed();
+    options.logger.debug({ path: spec.path, rttMs, requestTime: read.requestTime }, 'bitget request');
+    return { ok: true, data: read.data, requestTime: read.requestTime, rttMs };
+  }
+
+  /** Whether the request may go: not when the adapter is closed or the client rate limit says wait too long. */
+  async function admit(group: RestCall<z.ZodType>['group']): Promise<RestFailure | undefined> {
+    if (closed) return { kind: 'closed', message: 'the Bitget adapter is closed', sent: false };
     try {
-      const allowed = await options.limiter.acquire(spec.group, options.maxRateLimitWaitMs);
-      if (!allowed) {
-        return fail({
-          kind: 'throttled',
-          message: `client rate limit for ${spec.group}: the request would wait more than ${options.maxRateLimitWaitMs} ms; not sent`,
-          sent: false,
-        });
-      }
+      if (await options.limiter.acquire(group, options.maxRateLimitWaitMs)) return undefined;
+      return {
+        kind: 'throttled',
+        message: `client rate limit for ${group}: the request would wait more than ${options.maxRateLimitWaitMs} ms; not sent`,
+        sent: false,
+      };
     } catch (error) {
       if (error instanceof RateLimiterDisposedError)
-        return fail({ kind: 'closed', message: error.message, sent: false });
+        return { kind: 'closed', message: error.message, sent: false };
       throw error;
     }
+  }
 
+  /** Signs and sends the request: its raw reply, or how the transport failed (and whether it was sent). */
+  async function exchange(spec: RestCall<z.ZodType>): Promise<RawReply | RestFailure> {
     const query = spec.query ? canonicalQuery(spec.query) : '';
     const body = spec.method === 'POST' ? JSON.stringify(spec.body ?? {}) : '';
     const pathAndQuery = query === '' ? spec.path : `${spec.path}?${query}`;
@@ -169,72 +183,17 @@ export function createRestClient(options: RestClientOptions): RestClient {
             { timestamp: String(options.timestamp()), method: spec.method, path: spec.path, query, body },
             { demo: options.demo },
           );
-
-    let reply: RawReply;
     try {
-      reply = await send(spec.method, pathAndQuery, headers, body);
+      return await send(spec.method, pathAndQuery, headers, body);
     } catch (error) {
       if (error instanceof RequestTimeoutError)
-        return fail({ kind: 'timeout', message: error.message, sent: true });
+        return { kind: 'timeout', message: error.message, sent: true };
       const message = error instanceof Error ? error.message : String(error);
       // Connection refused happens before any byte of the request left: the request was not sent.
       const code = (error as NodeJS.ErrnoException).code;
       const notSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-      return fail({ kind: 'transport', message: `${code ?? 'error'}: ${message}`, sent: !notSent });
+      return { kind: 'transport', message: `${code ?? 'error'}: ${message}`, sent: !notSent };
     }
-
-    let json: unknown;
-    try {
-      json = parseVenueJson(reply.text);
-    } catch {
-      if (reply.status >= 500 || reply.status === 429) {
-        return fail({
-          kind: 'http',
-          httpStatus: reply.status,
-          message: `HTTP ${reply.status} without a JSON body`,
-          sent: true,
-        });
-      }
-      return fail({ kind: 'protocol', message: `HTTP ${reply.status}: the reply is not JSON`, sent: true });
-    }
-    const envelope = EnvelopeSchema.safeParse(json);
-    if (!envelope.success) {
-      if (reply.status >= 500) {
-        return fail({
-          kind: 'http',
-          httpStatus: reply.status,
-          message: `HTTP ${reply.status} without an envelope`,
-          sent: true,
-        });
-      }
-      return fail({
-        kind: 'protocol',
-        message: describeIssues(envelope.error, `${spec.path} envelope`),
-        sent: true,
-      });
-    }
-    const { code, msg, requestTime, data } = envelope.data;
-    if (code !== SUCCESS_CODE) {
-      return fail({
-        kind: 'venue',
-        code,
-        msg: msg ?? '',
-        httpStatus: reply.status,
-        info: classifyBitgetCode(code),
-        sent: true,
-      });
-    }
-    const parsed = spec.data.safeParse(data);
-    if (!parsed.success) {
-      return fail({
-        kind: 'protocol',
-        message: describeIssues(parsed.error, `${spec.path} data`),
-        sent: true,
-      });
-    }
-    const rttMs = elapsed();
-    options.logger.debug({ path: spec.path, rttMs, requestTime }, 'bitget request');
-    return { ok: true, data: parsed.data, requestTime, rttMs };
   }
 
   return {
@@ -246,6 +205,48 @@ export function createRestClient(options: RestClientOptions): RestClient {
       agent.destroy();
     },
   };
+}
+
+type ReadReply<T> =
+  | { ok: true; data: T; requestTime: string | undefined }
+  | { ok: false; failure: RestFailure };
+
+/** Reads a reply: JSON, Bitget's envelope, its code, then the call's data schema. */
+function readReply<S extends z.ZodType>(spec: RestCall<S>, reply: RawReply): ReadReply<z.output<S>> {
+  const failed = (failure: RestFailure): ReadReply<z.output<S>> => ({ ok: false, failure });
+  let json: unknown;
+  try {
+    json = parseVenueJson(reply.text);
+  } catch {
+    if (reply.status >= 500 || reply.status === 429) {
+      const message = `HTTP ${reply.status} without a JSON body`;
+      return failed({ kind: 'http', httpStatus: reply.status, message, sent: true });
+    }
+    return failed({ kind: 'protocol', message: `HTTP ${reply.status}: the reply is not JSON`, sent: true });
+  }
+  const envelope = EnvelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    if (reply.status >= 500) {
+      const message = `HTTP ${reply.status} without an envelope`;
+      return failed({ kind: 'http', httpStatus: reply.status, message, sent: true });
+    }
+    const message = describeIssues(envelope.error, `${spec.path} envelope`);
+    return failed({ kind: 'protocol', message, sent: true });
+  }
+  const { code, msg, requestTime, data } = envelope.data;
+  if (code !== SUCCESS_CODE) {
+    const info = classifyBitgetCode(code);
+    return failed({ kind: 'venue', code, msg: msg ?? '', httpStatus: reply.status, info, sent: true });
+  }
+  const parsed = spec.data.safeParse(data);
+  if (!parsed.success) {
+    return failed({
+      kind: 'protocol',
+      message: describeIssues(parsed.error, `${spec.path} data`),
+      sent: true,
+    });
+  }
+  return { ok: true, data: parsed.data, requestTime };
 }
 
 /** Human text for a failure, for `reason` fields and error messages. Never carries secrets. */

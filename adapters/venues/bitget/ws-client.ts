@@ -125,14 +125,8 @@ export function createPrivateWs(options: PrivateWsOptions): PrivateWs {
         if (error) reject(error);
         else resolve();
       };
-      socket.messages$.subscribe((text) => {
-        const event = handleText(text);
-        if (event === undefined) return;
-        if (done) {
-          if (event.event === 'error')
-            logger.warn({ code: event.code, msg: event.msg }, 'bitget ws: error event');
-          return;
-        }
+      /** What one handshake event means: go on, subscribe, or the handshake's end. */
+      const onEvent = (event: WsEvent) => {
         if (event.event === 'login') {
           if (event.code === undefined || event.code === '0') socket.send(JSON.stringify(subscribeOp()));
           else
@@ -145,6 +139,13 @@ export function createPrivateWs(options: PrivateWsOptions): PrivateWs {
           waitingFor.delete(event.arg.channel);
           if (waitingFor.size === 0) settle();
         }
+      };
+      socket.messages$.subscribe((text) => {
+        const event = handleText(text);
+        if (event === undefined) return;
+        if (!done) onEvent(event);
+        else if (event.event === 'error')
+          logger.warn({ code: event.code, msg: event.msg }, 'bitget ws: error event');
       });
       socket.send(JSON.stringify(loginOp()));
     });
