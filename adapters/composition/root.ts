@@ -6,8 +6,6 @@ import pino, { type Logger } from 'pino';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { EventStore } from '../../application/ports/event-store.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
-import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { type Config, LOG_REDACT_PATHS, redactedConfig } from '../config/config.ts';
 import { openEventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.ts';
@@ -15,6 +13,7 @@ import { openPgliteEventStore } from '../event-store/pglite/pglite-event-store.t
 import { openPostgresEventStore } from '../event-store/postgres/postgres-event-store.ts';
 import { routesFor } from '../http/routes.ts';
 import { createHttpServer } from '../http/server.ts';
+import { createPgliteReadModelDb, createPostgresReadModelDb } from '../sql/read-model-db.ts';
 import { type RunningService, startService } from './service.ts';
 import { bitgetVenue, deribitVenue, type Simulators } from './venues.ts';
 

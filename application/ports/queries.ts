@@ -73,10 +73,14 @@ export const PositionRowSchema = z.object({
   side: z.enum(['net', 'long', 'short']),
   /** In the instrument's amount unit; net positions are signed. */
   size: DecimalStringSchema,
+  /** What the open size cost (inverse instruments: in the settlement currency). */
+  entryCost: DecimalStringSchema,
   averageEntry: DecimalStringSchema.nullable(),
   realizedPnl: DecimalStringSchema,
   pnlCurrency: z.string(),
   fees: z.record(z.string(), DecimalStringSchema),
+  /** Fills applied to this position. */
+  fillsCount: z.number().int().nonnegative(),
   lastFillAt: z.string().nullable(),
 });
 export type PositionRow = z.infer<typeof PositionRowSchema>;

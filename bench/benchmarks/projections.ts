@@ -11,8 +11,7 @@ import {
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
-import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
+import { createPgliteReadModelDb, createPostgresReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { generateHistory } from '../../test/projections/support/history-generator.ts';
 import { testDatabase } from '../../test/support/postgres.ts';

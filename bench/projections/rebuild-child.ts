@@ -4,8 +4,7 @@
 import pino from 'pino';
 import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
-import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
+import { createPgliteReadModelDb, createPostgresReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { rebuildReadModels } from '../../projections/rebuild.ts';
 
 const [kind, where] = process.argv.slice(2);

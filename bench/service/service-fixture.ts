@@ -9,14 +9,13 @@ import { openPostgresEventStore } from '../../adapters/event-store/postgres/post
 import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-store.ts';
 import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
+import { createPgliteReadModelDb, createPostgresReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
 import { BITGET_ENDPOINT_GROUPS } from '../../adapters/venues/bitget/rate-limiter.ts';
 import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
 import type { EventStore } from '../../application/ports/event-store.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
-import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import type { VenueThread } from './venue-thread.ts';
 

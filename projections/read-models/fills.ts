@@ -176,22 +176,6 @@ export const fillsOfOrder = async (sql: SqlRunner, base: string, orderId: string
   return result.rows.map((row) => fillRowSchema.parse(row));
 };
 
-/** Query: recent fills of an account (newest first). */
-export const fillsOfAccount = async (
-  sql: SqlRunner,
-  base: string,
-  venue: string,
-  account: string,
-  limit = 100,
-): Promise<FillRow[]> => {
-  const result = await sql.query(
-    `select ${columns} from ${base}.fills where venue = $1 and account = $2
-     order by executed_at desc, trade_id limit $3`,
-    [venue, account, limit],
-  );
-  return result.rows.map((row) => fillRowSchema.parse(row));
-};
-
 /** Query (service): when the account's last fill was executed, if it has any. */
 export const lastFillTime = async (
   db: SqlRunner,

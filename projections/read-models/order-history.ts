@@ -147,37 +147,3 @@ export const readHistoryOf = async (tx: SqlRunner, schema: string, orderIds: rea
   );
   return result.rows.map((row) => historyEventRowSchema.parse(row));
 };
-
-export const orderHistoryEntrySchema = z.object({
-  revision: z.string(),
-  global_position: z.string(),
-  event_id: z.string(),
-  type: z.string(),
-  recorded_at: z.date(),
-  venue_time: z.date().nullable(),
-  stored_at: z.date(),
-  command_id: z.string(),
-  idempotency_key: z.string().nullable(),
-  correlation_id: z.string(),
-  causation_id: z.string(),
-  source: z.string(),
-  schema_version: z.number().int(),
-  data: z.unknown(),
-});
-export type OrderHistoryEntry = z.output<typeof orderHistoryEntrySchema>;
-
-/** Query: an order's timeline (the service's `history` command and API). */
-export const orderTimeline = async (
-  sql: SqlRunner,
-  base: string,
-  orderId: string,
-): Promise<OrderHistoryEntry[]> => {
-  const result = await sql.query(
-    `select revision::text as revision, global_position, event_id::text as event_id, type, recorded_at,
-       venue_time, stored_at, command_id, idempotency_key, correlation_id, causation_id, source,
-       schema_version, data
-     from ${base}.order_history where order_id = $1 order by revision`,
-    [orderId],
-  );
-  return result.rows.map((row) => orderHistoryEntrySchema.parse(row));
-};

@@ -162,42 +162,17 @@ export const positionFilterSchema = z.object({
 });
 export type PositionFilter = z.input<typeof positionFilterSchema>;
 
-/** Query: positions (the service's positions endpoint and `oms positions`). */
-export const listPositions = async (
-  sql: SqlRunner,
-  base: string,
-  filter: PositionFilter = {},
-): Promise<PositionRow[]> => {
-  const f = positionFilterSchema.parse(filter);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  for (const [column, value] of [
-    ['venue', f.venue],
-    ['account', f.account],
-    ['instrument', f.instrument],
-  ] as const) {
-    if (value === undefined) continue;
-    params.push(value);
-    where.push(`${column} = $${params.length}`);
-  }
-  if (f.openOnly) where.push('size <> 0');
-  const result = await sql.query(
-    `select ${columns} from ${base}.positions ${where.length ? `where ${where.join(' and ')}` : ''}
-     order by venue, account, instrument, side`,
-    params,
-  );
-  return result.rows.map((row) => positionRowSchema.parse(row));
-};
-
 const apiPositionRow = z.object({
   venue: z.string(),
   account: z.string(),
   instrument: z.string(),
   side: z.enum(['net', 'long', 'short']),
   size: z.string(),
+  entry_cost: z.string(),
   average_entry: z.string().nullable(),
   realized_pnl: z.string(),
   pnl_currency: z.string(),
+  fills_count: z.string(),
   fees: z.union([z.record(z.string(), z.string()), z.string()]),
   last_fill_at: z.union([z.date(), z.string()]).nullable(),
 });
@@ -229,8 +204,9 @@ export const apiPositions = async (
   if (query.symbol) where.push(`instrument = $${params.push(query.symbol)}`);
   if (!query.includeFlat) where.push('size <> 0');
   const { rows } = await db.query(
-    `select venue, account, instrument, side, size::text as size, average_entry::text as average_entry,
-            realized_pnl::text as realized_pnl, pnl_currency, fees, last_fill_at
+    `select venue, account, instrument, side, size::text as size, entry_cost::text as entry_cost,
+            average_entry::text as average_entry, realized_pnl::text as realized_pnl, pnl_currency, fees,
+            fills_count::text as fills_count, last_fill_at
      from ${s}.positions ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
      order by venue, account, instrument, side`,
     params,
@@ -245,10 +221,12 @@ export const apiPositions = async (
       symbol: r.instrument,
       side: r.side,
       size: r.size,
+      entryCost: r.entry_cost,
       averageEntry: r.average_entry,
       realizedPnl: r.realized_pnl,
       pnlCurrency: r.pnl_currency,
       fees,
+      fillsCount: Number(r.fills_count),
       lastFillAt: iso(r.last_fill_at),
     };
   });

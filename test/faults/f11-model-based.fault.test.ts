@@ -5,9 +5,9 @@ import {
   type PgliteEventStore,
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { ApiError } from '../../adapters/http/client.ts';
+import { createPgliteReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { Decimal } from '../../domain/decimal.ts';
 import { exists } from '../../domain/order/state.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
 import { until } from '../support/until.ts';
 import { orderViolations } from './support/invariants.ts';

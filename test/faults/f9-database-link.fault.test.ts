@@ -9,8 +9,8 @@ import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts
 import { ApiError, createApiClient } from '../../adapters/http/client.ts';
 import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
+import { createPostgresReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
-import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
 import { testDatabase } from '../support/postgres.ts';
 import { until } from '../support/until.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';

@@ -8,7 +8,7 @@ import { registerProjectionCommands } from '../../adapters/cli/projection-comman
 import { openStore } from '../../adapters/composition/root.ts';
 import { loadConfig } from '../../adapters/config/config.ts';
 import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
+import { createPgliteReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { appendHistory, generateHistory } from './support/history-generator.ts';
 

@@ -1,10 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEventStoreDbEventStore } from '../../adapters/event-store/eventstoredb/eventstoredb-event-store.ts';
-import { createPgliteReadModelDb } from '../../projections/db/pglite.ts';
-import { createPostgresReadModelDb } from '../../projections/db/postgres.ts';
+import { createPgliteReadModelDb, createPostgresReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
-import { listPositions } from '../../projections/read-models/positions.ts';
+import { apiPositions } from '../../projections/read-models/positions.ts';
 import { replayPositions } from '../../projections/replay.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
@@ -89,7 +88,7 @@ describe.each(servers)('projections with the EventStoreDB adapter on %s', (_, st
       expect(verified.differences).toEqual([]);
       const replayed = await replayPositions(store, { kind: 'position', position: end });
       expect(replayed.positions.map((p) => p.size.toString())).toEqual(
-        (await listPositions(db, 'oms_read')).map((r) => r.size),
+        (await apiPositions(db, 'oms_read', { includeFlat: true })).map((r) => r.size),
       );
     } finally {
       await runner.stop();

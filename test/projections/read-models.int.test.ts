@@ -4,9 +4,8 @@ import type { SqlRunner } from '../../projections/db/read-model-db.ts';
 import { toProjectedEvent } from '../../projections/events.ts';
 import { createOrderProjection } from '../../projections/order-projection.ts';
 import { fillsOfOrder } from '../../projections/read-models/fills.ts';
-import { orderTimeline } from '../../projections/read-models/order-history.ts';
 import { getOrder, liveOrders } from '../../projections/read-models/orders.ts';
-import { listPositions } from '../../projections/read-models/positions.ts';
+import { apiPositions } from '../../projections/read-models/positions.ts';
 import { BITGET_BTCUSDT, BTC_PERPETUAL, orderParams } from '../domain/fixtures.ts';
 import {
   appendEvents,
@@ -78,7 +77,19 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
       // When
       await catchUp(s);
       // Then
-      const timeline = await orderTimeline(s.db, s.base, A);
+      // (the table as back-office SQL reads it: docs/read-models.md)
+      const { rows: timeline } = await s.db.query<{
+        revision: string;
+        type: string;
+        source: string;
+        correlation_id: string;
+        recorded_at: Date;
+        data: unknown;
+      }>(
+        `select revision::text as revision, type, source, correlation_id, recorded_at, data
+         from ${s.base}.order_history where order_id = $1 order by revision`,
+        [A],
+      );
       expect(timeline.map((r) => [r.revision, r.type, r.source])).toEqual([
         ['0', 'OrderRequested', 'venue'],
         ['1', 'OrderAccepted', 'venue'],
@@ -113,19 +124,19 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
         ['t-2', '0.006', '60100', '-0.036', 'maker', 'net'],
       ]);
 
-      const [position] = await listPositions(s.db, s.base);
+      const [position] = await apiPositions(s.db, s.base, { includeFlat: true });
       expect(position).toMatchObject({
         venue: 'bitget',
         account: 'main',
-        instrument: 'BTCUSDT',
+        symbol: 'BTCUSDT',
         side: 'net',
         size: '0.01',
-        entry_cost: '600.6',
-        average_entry: '60060',
-        realized_pnl: '0',
-        pnl_currency: 'USDT',
+        entryCost: '600.6',
+        averageEntry: '60060',
+        realizedPnl: '0',
+        pnlCurrency: 'USDT',
         fees: { USDT: '0.084' },
-        fills_count: '2',
+        fillsCount: 2,
       });
     }));
 
@@ -137,9 +148,9 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
         fill(B, 't-2', '0.004', '61000', '0'),
       ]);
       await catchUp(s);
-      const [position] = await listPositions(s.db, s.base);
+      const [position] = await apiPositions(s.db, s.base, { includeFlat: true });
       // 0.004 × (61000 − 60000) = 4 USDT; 0.006 left at 60000.
-      expect(position).toMatchObject({ size: '0.006', average_entry: '60000', realized_pnl: '4' });
+      expect(position).toMatchObject({ size: '0.006', averageEntry: '60000', realizedPnl: '4' });
     }));
 
   it('hedge mode: an opening buy and a closing sell land on the long leg', () =>
@@ -154,8 +165,8 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
         fill(B, 't-2', '0.004', '59000', '0'),
       ]);
       await catchUp(s);
-      const positions = await listPositions(s.db, s.base, { account: 'hedge-1' });
-      expect(positions.map((p) => [p.side, p.size, p.realized_pnl])).toEqual([['long', '0.006', '-4']]);
+      const positions = await apiPositions(s.db, s.base, { account: 'hedge-1', includeFlat: true });
+      expect(positions.map((p) => [p.side, p.size, p.realizedPnl])).toEqual([['long', '0.006', '-4']]);
     }));
 
   it('an inverse perpetual: entry is the harmonic mean and PnL is in the coin', () =>
@@ -167,12 +178,12 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
         fill(A, 't-2', '100', '40000', '0', { feeCurrency: 'BTC' }),
       ]);
       await catchUp(s);
-      const [position] = await listPositions(s.db, s.base);
+      const [position] = await apiPositions(s.db, s.base, { includeFlat: true });
       // 200 / (100/50000 + 100/40000) = 200 / 0.0045 = 44444.44...
       expect(position!.size).toBe('200');
-      expect(position!.entry_cost).toBe('0.0045');
-      expect(position!.average_entry!.startsWith('44444.4444444444')).toBe(true);
-      expect(position!.pnl_currency).toBe('BTC');
+      expect(position!.entryCost).toBe('0.0045');
+      expect(position!.averageEntry!.startsWith('44444.4444444444')).toBe(true);
+      expect(position!.pnlCurrency).toBe('BTC');
     }));
 
   it('a late fill after the cancel is counted and the order stays cancelled', () =>
@@ -186,7 +197,7 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
       ]);
       await catchUp(s);
       expect(await getOrder(s.db, s.base, A)).toMatchObject({ status: 'cancelled', filled: '0.002' });
-      expect((await listPositions(s.db, s.base))[0]).toMatchObject({ size: '0.002' });
+      expect((await apiPositions(s.db, s.base, { includeFlat: true }))[0]).toMatchObject({ size: '0.002' });
     }));
 
   it('an accepted Bitget amend replaces the price, the venue order id and the client order id', () =>
@@ -225,7 +236,10 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
       await catchUp(s, options);
       const fills = await s.db.query<{ n: number }>(`select count(*)::int as n from ${s.base}.fills`);
       expect(fills.rows[0]!.n).toBe(1);
-      expect((await listPositions(s.db, s.base))[0]).toMatchObject({ size: '0.004', fills_count: '1' });
+      expect((await apiPositions(s.db, s.base, { includeFlat: true }))[0]).toMatchObject({
+        size: '0.004',
+        fillsCount: 1,
+      });
     }),
   );
 
@@ -242,7 +256,7 @@ describe.each(subjects)('order read models on %s', (_name, open) => {
       ]);
       await catchUp(s);
       expect(await getOrder(s.db, s.base, C)).toMatchObject({ status: 'pending_new', anomalies: 1 });
-      expect(await listPositions(s.db, s.base)).toEqual([]);
+      expect(await apiPositions(s.db, s.base, { includeFlat: true })).toEqual([]);
     }));
 
   it('the same batch applied twice changes nothing', () =>

@@ -4,7 +4,7 @@ import { OrderEventSchema, orderStreamId } from '../../domain/order/contract.ts'
 import { exists } from '../../domain/order/state.ts';
 import { ProjectionFailedError } from '../../projections/errors.ts';
 import { getOrder } from '../../projections/read-models/orders.ts';
-import { listPositions } from '../../projections/read-models/positions.ts';
+import { apiPositions } from '../../projections/read-models/positions.ts';
 import { rebuildReadModels } from '../../projections/rebuild.ts';
 import { replayOrder, replayPositions } from '../../projections/replay.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
@@ -171,7 +171,7 @@ describe.each(subjects)('projection runner on %s', (_name, open) => {
 
           // And replay from the events gives the same positions
           const replayed = await replayPositions(s.store, { kind: 'position', position: end.position });
-          const rows = await listPositions(s.db, s.base);
+          const rows = await apiPositions(s.db, s.base, { includeFlat: true });
           expect(
             replayed.positions.map((p) => [
               p.key.venue,
@@ -181,7 +181,7 @@ describe.each(subjects)('projection runner on %s', (_name, open) => {
               p.size.toString(),
               p.realizedPnl.toString(),
             ]),
-          ).toEqual(rows.map((r) => [r.venue, r.account, r.instrument, r.side, r.size, r.realized_pnl]));
+          ).toEqual(rows.map((r) => [r.venue, r.account, r.symbol, r.side, r.size, r.realizedPnl]));
           // And an order as of its last position equals its row
           const someOrder = (
             await s.db.query<{ order_id: string; last_position: string }>(

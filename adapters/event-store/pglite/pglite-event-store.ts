@@ -1,7 +1,8 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { z } from 'zod';
 import type { BackoffOptions } from '../../../application/support/backoff.ts';
-import type { SqlDriver, SqlExecutor, SqlResult } from '../sql/sql-driver.ts';
+import { createPgliteDatabase, pgliteRunner } from '../../sql/pglite.ts';
+import type { SqlDriver } from '../sql/sql-driver.ts';
 import { translateSqlError } from '../sql/sql-errors.ts';
 import { createSqlEventStore, migrate, type SqlEventStore } from '../sql/sql-event-store.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
@@ -20,50 +21,23 @@ export interface PgliteEventStore extends SqlEventStore {
   readonly db: PGlite;
 }
 
-type PgliteQueryable = PGlite | Transaction;
-
-const run = async <R>(
-  db: PgliteQueryable,
-  text: string,
-  params?: readonly unknown[],
-): Promise<SqlResult<R>> => {
-  try {
-    const result = await db.query<R>(text, params ? [...params] : undefined);
-    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-  } catch (error) {
-    throw translateSqlError(error);
-  }
-};
-
-const executor = (db: PgliteQueryable): SqlExecutor => ({
-  // PGlite runs in this process: no round trip to save, so no named prepared statements.
-  query: (text, params) => run(db, text, params),
-  exec: async (sql) => {
-    try {
-      await db.exec(sql);
-    } catch (error) {
-      throw translateSqlError(error);
-    }
-  },
-});
-
 /**
- * PGlite is one connection in this process: it queues every query and transaction itself, so the
- * driver only has to keep transactions short (a transaction blocks every other caller).
+ * The event store's side of PGlite, on the SQL driver layer: the data directory admits one process
+ * (the lock), so every append is this store's own and wakes its subscriptions in-process (no NOTIFY),
+ * and a subscription reads on the one connection.
  */
-const createPgliteDriver = (db: PGlite, onClose: () => Promise<void>): SqlDriver => ({
-  ...executor(db),
-  withTransaction: (work) => db.transaction((tx) => work(executor(tx))),
-  // The data directory admits one process (the lock), so every append is this store's own and
-  // wakes its subscriptions in-process: no NOTIFY needed.
-  announceAppend: () => undefined,
-  openSubscriptionSession: async () => {
-    // Not a StoreUnavailableError: a subscription outliving its store ends instead of retrying.
-    if (db.closed) throw new Error('the event store is closed');
-    return { ...executor(db), close: async () => undefined };
-  },
-  close: onClose,
-});
+const createPgliteDriver = (db: PGlite, onClose: () => Promise<void>): SqlDriver => {
+  const database = createPgliteDatabase(db, translateSqlError, onClose);
+  return {
+    ...database,
+    announceAppend: () => undefined,
+    openSubscriptionSession: async () => {
+      // Not a StoreUnavailableError: a subscription outliving its store ends instead of retrying.
+      if (db.closed) throw new Error('the event store is closed');
+      return { ...pgliteRunner(db, translateSqlError), close: async () => undefined };
+    },
+  };
+};
 
 /**
  * Opens the embedded store: PostgreSQL compiled to WASM, in this process, same SQL as the server

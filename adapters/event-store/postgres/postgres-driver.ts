@@ -1,6 +1,7 @@
 import pg from 'pg';
+import { createPgDatabase, createPgPool, pgRunner } from '../../sql/postgres.ts';
 import { notifyChannel } from '../sql/schema.ts';
-import type { SqlDriver, SqlExecutor, SqlResult, SubscriptionSession } from '../sql/sql-driver.ts';
+import type { SqlDriver, SubscriptionSession } from '../sql/sql-driver.ts';
 import { translateSqlError } from '../sql/sql-errors.ts';
 
 export interface PostgresDriverOptions {
@@ -21,30 +22,6 @@ export interface PostgresDriverOptions {
   readonly connectTimeoutMs?: number;
 }
 
-type Queryable = pg.Pool | pg.PoolClient | pg.Client;
-
-const run = async <R>(
-  client: Queryable,
-  text: string,
-  params: readonly unknown[] | undefined,
-  name: string | undefined,
-): Promise<SqlResult<R>> => {
-  try {
-    const values = params ? [...params] : undefined;
-    const result = await (name ? client.query({ name, text, values }) : client.query(text, values));
-    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
-  } catch (error) {
-    throw translateSqlError(error);
-  }
-};
-
-const executor = (client: Queryable): SqlExecutor => ({
-  query: (text, params, name) => run(client, text, params, name),
-  exec: async (sql) => {
-    await run(client, sql, undefined, undefined);
-  },
-});
-
 /** The `pg` side of the shared SQL store: a pool, plus one dedicated LISTEN connection per subscription. */
 export const createPostgresDriver = (
   options: PostgresDriverOptions,
@@ -59,10 +36,8 @@ export const createPostgresDriver = (
     ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
     keepAlive: true,
   };
-  const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections });
-  // An idle pooled connection that breaks is dropped by the pool; without a listener it would crash
-  // the process.
-  pool.on('error', () => undefined);
+  const pool = createPgPool({ ...clientConfig, max: options.maxConnections });
+  const database = createPgDatabase(pool, translateSqlError, true);
   // Backends of this pool: a NOTIFY one of them sent announces an append of this store, whose
   // subscriptions were already woken in-process; reading again for its echo would be wasted.
   const poolPids = new Set<number>();
@@ -106,38 +81,6 @@ export const createPostgresDriver = (
       });
   };
 
-  const withTransaction = async <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      throw translateSqlError(error);
-    }
-    let broken = false;
-    // A checked-out client has no pool listener: a connection that breaks mid-transaction would
-    // emit an unhandled 'error' and crash the process. Its queries fail anyway; drop it on release.
-    const onError = () => {
-      broken = true;
-    };
-    client.on('error', onError);
-    try {
-      await run(client, 'begin', undefined, undefined);
-      const result = await work(executor(client));
-      await run(client, 'commit', undefined, undefined);
-      return result;
-    } catch (error) {
-      try {
-        await client.query('rollback');
-      } catch {
-        broken = true;
-      }
-      throw error;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
-  };
-
   const openSubscriptionSession = async (
     onWake: () => void,
     onError: (error: unknown) => void,
@@ -163,7 +106,7 @@ export const createPostgresDriver = (
       throw translateSqlError(error);
     }
     return {
-      ...executor(client),
+      ...pgRunner(client, translateSqlError),
       close: async () => {
         sessions.delete(client);
         client.removeAllListeners('end');
@@ -174,9 +117,8 @@ export const createPostgresDriver = (
   };
 
   return {
+    ...database,
     pool,
-    ...executor(pool),
-    withTransaction,
     openSubscriptionSession,
     announceAppend,
     close: async () => {
@@ -187,7 +129,7 @@ export const createPostgresDriver = (
           return c.end().catch(() => undefined);
         }),
       );
-      await pool.end();
+      await database.close();
     },
   };
 };

@@ -15,9 +15,9 @@ import type { SqlPosition } from '../../../adapters/event-store/sql/sql-position
 import { createApiClient } from '../../../adapters/http/client.ts';
 import { routesFor } from '../../../adapters/http/routes.ts';
 import { createHttpServer } from '../../../adapters/http/server.ts';
+import { createPgliteReadModelDb } from '../../../adapters/sql/read-model-db.ts';
 import type { VenueAdapter } from '../../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../../domain/risk/pre-trade.ts';
-import { createPgliteReadModelDb } from '../../../projections/db/pglite.ts';
 import { until } from '../../support/until.ts';
 import type { LocalVenues } from './venues.ts';
 

@@ -4,7 +4,7 @@
 //   node --import tsx crash-child.ts <database url> <store schema> <read-model schema>
 import pino from 'pino';
 import { openPostgresEventStore } from '../../../adapters/event-store/postgres/postgres-event-store.ts';
-import { createPostgresReadModelDb } from '../../../projections/db/postgres.ts';
+import { createPostgresReadModelDb } from '../../../adapters/sql/read-model-db.ts';
 import { createProjectionRunner } from '../../../projections/runner.ts';
 
 const [url, storeSchema, base] = process.argv.slice(2);
