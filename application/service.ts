@@ -8,6 +8,7 @@ import type { VenueAccountSettings } from './orders/service-result.ts';
 import type { EventStore } from './ports/event-store.ts';
 import type { ProjectionProgress, ServiceReadModel } from './ports/read-models.ts';
 import type { VenueAdapter } from './ports/venue.ts';
+import { BreakRecorder, type BreakView } from './reconciliation/breaks.ts';
 import { Reconciler, type ReconciliationReport } from './reconciliation/reconciliation.ts';
 import { type SubmissionOptions, SubmissionProcessor } from './submission/submission.ts';
 import { MarketData } from './venues/market-data.ts';
@@ -43,6 +44,18 @@ export interface ApplicationDeps<P> {
   venueFailureThreshold?: number;
   /** How long an API call waits for the venue's answer before answering 202. */
   defaultWaitMs?: number;
+  /** How often each venue account is reconciled besides every (re)connect (ms; default 60 s, 0: never). */
+  reconcileIntervalMs?: number;
+}
+
+/** Reconciliation on demand and its breaks (what the API's `/v1/reconcile` and `/v1/breaks` serve). */
+export interface ReconciliationControl {
+  /** Reconciles the matching venue accounts now; each run's report. */
+  reconcileNow(filter?: { venue?: string; account?: string }): Promise<ReconciliationReport[]>;
+  /** The breaks of every venue account (open ones first). */
+  breaks(status?: 'open' | 'resolved'): Promise<BreakView[]>;
+  /** An operator closes an open break with a reason; undefined when no open break has this id. */
+  resolveBreak(breakId: string, reason: string, by: string): Promise<BreakView | undefined>;
 }
 
 export interface OrderApplication<P> {
@@ -57,6 +70,7 @@ export interface OrderApplication<P> {
   readModelCaughtUp(): Promise<void>;
   /** The last reconciliation report of each venue account. */
   reconciliations(): ReconciliationReport[];
+  reconciliation: ReconciliationControl;
   stop(): Promise<void>;
 }
 
@@ -140,7 +154,9 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
       logger: logger.child({ component: 'ingestion' }),
     }),
   });
+  const breaks = new BreakRecorder({ store, logger: logger.child({ component: 'reconciliation' }), now });
   const reconciler = new Reconciler({
+    breaks,
     handler,
     ingestion,
     readModel,
@@ -177,8 +193,29 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     registry,
     logger,
     reconcile: (entry) => reconciler.reconcile(entry),
+    ...(deps.reconcileIntervalMs !== undefined && { intervalMs: deps.reconcileIntervalMs }),
   });
   supervisor.start();
+  const accountRefs = () =>
+    registry.entries().map((e) => ({ venue: e.adapter.venue, account: e.adapter.account }));
+  const reconciliation: ReconciliationControl = {
+    reconcileNow: (filter = {}) =>
+      supervisor.reconcileNow(
+        registry
+          .entries()
+          .filter(
+            (e) =>
+              (filter.venue === undefined || e.adapter.venue === filter.venue) &&
+              (filter.account === undefined || e.adapter.account === filter.account),
+          ),
+      ),
+    breaks: (status) => breaks.list(accountRefs(), status),
+    async resolveBreak(breakId, reason, by) {
+      const found = (await breaks.list(accountRefs(), 'open')).find((b) => b.breakId === breakId);
+      if (!found || !(await breaks.resolve(found, breakId, reason, by))) return undefined;
+      return (await breaks.list([found])).find((b) => b.breakId === breakId);
+    },
+  };
 
   return {
     service,
@@ -189,6 +226,7 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     market,
     readModelCaughtUp,
     reconciliations: () => supervisor.reports(),
+    reconciliation,
     async stop() {
       processor.stop();
       ingestion.stop();

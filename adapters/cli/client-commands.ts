@@ -262,4 +262,32 @@ export function registerClientCommands(program: Command, output: Output): void {
         }),
       );
     });
+
+  program
+    .command('reconcile')
+    .description('reconcile the venue accounts now (open orders, fills, positions); prints each report')
+    .option('--venue <venue>', 'only this venue')
+    .option('--account <account>', 'only this account')
+    .action(async (o, command: Command) => {
+      await run(output, () => connection(command).reconcile({ venue: o.venue, account: o.account }));
+    });
+
+  program
+    .command('breaks')
+    .description('reconciliation breaks: what the OMS could not explain, both sides’ figures')
+    .option('--status <status>', 'open or resolved (default: both)')
+    .action(async (o, command: Command) => {
+      if (o.status !== undefined && o.status !== 'open' && o.status !== 'resolved') {
+        throw new InvalidArgumentError('--status is open or resolved');
+      }
+      await run(output, () => connection(command).breaks(o.status));
+    });
+
+  program
+    .command('resolve <breakId>')
+    .description('resolve an open break (recorded with your token’s name and the reason)')
+    .requiredOption('--reason <reason>', 'why (kept in the audit trail)')
+    .action(async (breakId: string, o, command: Command) => {
+      await run(output, () => connection(command).resolveBreak(breakId, o.reason));
+    });
 }

@@ -131,6 +131,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       adapters,
       accounts,
       limits: config.limits,
+      reconcileIntervalMs: config.reconciliation.intervalMs,
       logger,
     });
     closers.unshift(() => service.stop());

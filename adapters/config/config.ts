@@ -119,6 +119,13 @@ export const ConfigSchema = z
       .strict(),
     venues: z.object({ deribit: DeribitConfigSchema, bitget: BitgetConfigSchema }).strict(),
     limits: PreTradeLimitsSchema,
+    reconciliation: z
+      .object({
+        /** How often each venue account is reconciled besides every (re)connect; 0: never. */
+        intervalMs: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+      })
+      .strict()
+      .default({ intervalMs: 60_000 }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -161,6 +168,7 @@ const ENV: Record<string, string> = {
   'limits.maxNotional': 'OMS_MAX_NOTIONAL',
   'limits.allowlist': 'OMS_ALLOWLIST',
   'log.level': 'OMS_LOG_LEVEL',
+  'reconciliation.intervalMs': 'OMS_RECONCILE_INTERVAL_MS',
 };
 
 export class ConfigError extends Error {
@@ -263,6 +271,10 @@ export function loadConfig(env: Env = process.env): Config {
         allowlist: env.OMS_ALLOWLIST ? env.OMS_ALLOWLIST.split(',').map((s) => s.trim()) : undefined,
         maxAmount: maxAmounts(env.OMS_MAX_AMOUNT),
       }),
+    },
+    reconciliation: {
+      ...fromFile('reconciliation'),
+      ...defined({ intervalMs: env.OMS_RECONCILE_INTERVAL_MS }),
     },
     log: { ...fromFile('log'), ...defined({ level: env.OMS_LOG_LEVEL }) },
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OrderViewSchema, TimelineEntrySchema } from '../../application/orders/order-view.ts';
 import { OrderPageSchema, PositionRowSchema } from '../../application/ports/queries.ts';
 import { ErrorBodySchema } from './errors.ts';
+import { BreakViewSchema } from './reconciliation-routes.ts';
 import { HealthSchema } from './routes.ts';
 
 /** A typed client of the HTTP API (the CLI and the demo use it). Replies are checked with zod. */
@@ -105,6 +106,23 @@ export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClien
     health: async () => (await call('GET', '/v1/health', HealthSchema)).value,
     killSwitch: async (body: { engaged: boolean; reason: string; cancelAll?: boolean }) =>
       (await call('POST', '/v1/kill-switch', z.record(z.string(), z.unknown()), { body })).value,
+    reconcile: async (body: { venue?: string; account?: string } = {}) =>
+      (
+        await call(
+          'POST',
+          '/v1/reconcile',
+          z.object({ reports: z.array(z.record(z.string(), z.unknown())) }),
+          { body },
+        )
+      ).value,
+    breaks: async (status?: 'open' | 'resolved') =>
+      (await call('GET', '/v1/breaks', z.array(BreakViewSchema), { query: { status } })).value,
+    resolveBreak: async (breakId: string, reason: string) =>
+      (
+        await call('POST', `/v1/breaks/${encodeURIComponent(breakId)}/resolve`, BreakViewSchema, {
+          body: { reason },
+        })
+      ).value,
   };
 }
 export type ApiClient = ReturnType<typeof createApiClient>;

@@ -18,12 +18,13 @@ import {
   PositionsQuerySchema,
   ProjectionHealthSchema,
 } from '../../application/ports/queries.ts';
-import type { OrderApplication } from '../../application/service.ts';
+import type { OrderApplication, ReconciliationControl } from '../../application/service.ts';
 import type { VenueRegistry } from '../../application/venues/venue-registry.ts';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
+import { reconciliationRoutes } from './reconciliation-routes.ts';
 
 export interface RouteInput {
   body: unknown;
@@ -57,20 +58,27 @@ export interface RouteDeps<P> {
   service: OrderService<P>;
   queries: ApiQueries;
   registry: VenueRegistry;
+  reconciliation: ReconciliationControl;
   /** Orders waiting for a paused venue. */
   parkedOrders: () => number;
 }
 
 /** The API's routes over a running service (what `oms serve`, the benchmarks and the tests expose). */
 export function routesFor<P>(
-  running: Pick<OrderApplication<P>, 'service' | 'registry' | 'processor'> & { readModel: ApiQueries },
+  running: Pick<OrderApplication<P>, 'service' | 'registry' | 'processor' | 'reconciliation'> & {
+    readModel: ApiQueries;
+  },
 ): Route[] {
-  return routes({
-    service: running.service,
-    queries: running.readModel,
-    registry: running.registry,
-    parkedOrders: () => running.processor.parkedCount(),
-  });
+  return [
+    ...routes({
+      service: running.service,
+      queries: running.readModel,
+      registry: running.registry,
+      reconciliation: running.reconciliation,
+      parkedOrders: () => running.processor.parkedCount(),
+    }),
+    ...reconciliationRoutes(running.reconciliation),
+  ];
 }
 
 const OrderIdParamsSchema = z.object({ orderId: z.uuid() }).strict();
@@ -121,6 +129,8 @@ export const HealthSchema = z.object({
   venues: z.array(VenueStatusSchema),
   projections: z.array(ProjectionHealthSchema),
   parkedOrders: z.number().int(),
+  /** Open reconciliation breaks: health is `degraded` while there is any. */
+  breaks: z.object({ open: z.number().int() }),
 });
 
 const errors = {
@@ -161,7 +171,13 @@ function commandStatus(
   return created ? 201 : 200;
 }
 
-export function routes<P>({ service, queries, registry, parkedOrders }: RouteDeps<P>): Route[] {
+export function routes<P>({
+  service,
+  queries,
+  registry,
+  reconciliation,
+  parkedOrders,
+}: RouteDeps<P>): Route[] {
   return [
     {
       method: 'POST',
@@ -352,7 +368,9 @@ export function routes<P>({ service, queries, registry, parkedOrders }: RouteDep
       async handle() {
         const venues = registry.statuses();
         const projections = await queries.projections();
-        const healthy = venues.every((v) => v.trading) && projections.every((p) => p.error === null);
+        const openBreaks = (await reconciliation.breaks('open')).length;
+        const healthy =
+          venues.every((v) => v.trading) && projections.every((p) => p.error === null) && openBreaks === 0;
         return {
           status: 200,
           body: {
@@ -361,6 +379,7 @@ export function routes<P>({ service, queries, registry, parkedOrders }: RouteDep
             venues,
             projections,
             parkedOrders: parkedOrders(),
+            breaks: { open: openBreaks },
           },
         };
       },

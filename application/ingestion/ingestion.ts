@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { Instrument } from '../../domain/instrument.ts';
-import type { OrderParams } from '../../domain/order/contract.ts';
 import { exists } from '../../domain/order/state.ts';
+import { AWAITING_VENUE_STATUSES } from '../../domain/order/transitions.ts';
 import { orderIdFromClientOrderId } from '../orders/client-order-id.ts';
 import { deterministicId } from '../orders/ids.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
@@ -17,6 +17,7 @@ import type { VenueFill, VenueOrderSnapshot, VenuePosition, VenueReport } from '
 import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
+import { externalOrderId, externalOrderParams, snapshotFromFill } from './external.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
 import type { UnreadableOptions } from './unreadable.ts';
 
@@ -40,11 +41,6 @@ interface WaitingFill {
   fill: VenueFill;
   resolve(appended: number): void;
   reject(error: unknown): void;
-}
-
-/** The order id of an order found at the venue that this OMS never placed. */
-export function externalOrderId(venue: string, account: string, venueOrderId: string): string {
-  return deterministicId('external', venue, account, venueOrderId);
 }
 
 /**
@@ -289,9 +285,15 @@ export class Ingestion<P> {
     this.#venueOrderIndex.set(`${entry.key}/${venueOrderId}`, orderId);
   }
 
+  /**
+   * Which order a venue order is. The venue order id is the identity; a client id (label,
+   * clientOid) of ours matches only where our order could have produced that venue order: it holds
+   * that venue id, its placement is not acknowledged yet, or the client id is a replacement's
+   * (Bitget modify) or a request is pending. Any other venue order is external, even with our label.
+   */
   async #orderIdFor(entry: VenueEntry, venueOrderId: string, clientOrderId: string | undefined) {
     const ours = orderIdFromClientOrderId(clientOrderId);
-    if (ours !== undefined) return ours;
+    if (ours !== undefined && (await this.#couldHaveProduced(ours, venueOrderId, clientOrderId))) return ours;
     const key = `${entry.key}/${venueOrderId}`;
     const known = this.#venueOrderIndex.get(key);
     if (known !== undefined) return known;
@@ -301,6 +303,17 @@ export class Ingestion<P> {
       (await this.#exists(externalOrderId(venue, account, venueOrderId)));
     if (found !== undefined) this.#venueOrderIndex.set(key, found);
     return found;
+  }
+
+  async #couldHaveProduced(orderId: string, venueOrderId: string, clientOrderId: string | undefined) {
+    const { state } = await this.#o.handler.load(orderId);
+    if (!exists(state)) return false; // recorded nowhere here (an empty or older store): external
+    return (
+      state.venueOrderIds.includes(venueOrderId) ||
+      state.venueOrderId === undefined ||
+      AWAITING_VENUE_STATUSES.has(state.status) ||
+      (clientOrderId !== undefined && clientOrderId !== state.order.clientOrderId)
+    );
   }
 
   async #exists(orderId: string): Promise<string | undefined> {
@@ -319,32 +332,35 @@ export class Ingestion<P> {
       );
       return undefined;
     }
-    const order: Omit<OrderParams, 'intent'> = {
-      orderId,
-      account,
-      instrument,
-      // The domain takes printable ASCII client ids; a venue label may hold anything.
-      clientOrderId: (snapshot.clientOrderId ?? '').replace(/[^\x21-\x7e]/g, '_').slice(0, 64),
-      side: snapshot.side,
-      type: snapshot.type,
-      timeInForce: 'gtc',
-      ...(snapshot.price !== undefined && { price: snapshot.price }),
-      amount: snapshot.amount,
-      reduceOnly: snapshot.reduceOnly,
-      postOnly: snapshot.postOnly,
-      rejectPostOnly: false,
-      positionMode: snapshot.positionMode,
-      ...(snapshot.tradeSide !== undefined && { tradeSide: snapshot.tradeSide }),
-    };
+    const order = externalOrderParams(orderId, account, instrument, snapshot);
     this.#o.logger.warn(
       { venue: entry.key, venueOrderId: snapshot.venueOrderId, orderId },
       'external order recorded',
     );
-    await this.#record(
+    const created = await this.#record(
       [{ type: 'RecordExternalOrder', data: { order, venueOrderId: snapshot.venueOrderId } }],
       source,
     );
     this.#venueOrderIndex.set(`${entry.key}/${snapshot.venueOrderId}`, orderId);
+    const ours = orderIdFromClientOrderId(snapshot.clientOrderId);
+    if (created > 0 && ours !== undefined && (await this.#exists(ours)) !== undefined) {
+      // Our client id on a venue order we did not place: an anomaly on our order, which stays as
+      // the venue has it.
+      await this.#record(
+        [
+          {
+            type: 'RecordClientIdReuse',
+            data: {
+              orderId: ours,
+              venueOrderId: snapshot.venueOrderId,
+              clientOrderId: snapshot.clientOrderId ?? '',
+              externalOrderId: orderId,
+            },
+          },
+        ],
+        source,
+      );
+    }
     return orderId;
   }
 
@@ -369,32 +385,4 @@ export class Ingestion<P> {
     });
     return results.reduce((n, r) => n + (r.ok && r.kind === 'applied' ? r.events.length : 0), 0);
   }
-}
-
-/** What a lone fill tells of its order, when the venue can no longer show the order itself. */
-function snapshotFromFill(fill: VenueFill): VenueOrderSnapshot {
-  return {
-    venue: fill.venue,
-    account: fill.account,
-    symbol: fill.symbol,
-    venueOrderId: fill.venueOrderId,
-    clientOrderId: fill.clientOrderId,
-    side: fill.side,
-    type: 'limit',
-    status: 'open',
-    amount: fill.amount,
-    filledAmount: fill.amount,
-    price: fill.price,
-    averagePrice: fill.price,
-    reduceOnly: false,
-    postOnly: false,
-    positionMode: fill.positionMode,
-    tradeSide: fill.tradeSide,
-    cancelReason: undefined,
-    venueReason: undefined,
-    replaced: false,
-    createdAt: fill.executedAt,
-    updatedAt: fill.executedAt,
-    raw: { derivedFrom: 'fill', tradeId: fill.tradeId },
-  };
 }

@@ -7,18 +7,15 @@ import type { CommandMetadata } from '../../domain/metadata.ts';
 import type { OrderCommand } from '../../domain/order/contract.ts';
 import { decide } from '../../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../../domain/order/state.ts';
-import type { PreTradeLimits } from '../../domain/risk/pre-trade.ts';
 import { KillSwitch } from '../control/kill-switch.ts';
 import type { EventStore } from '../ports/event-store.ts';
-import type { ServiceReadModel } from '../ports/read-models.ts';
 import type { SubmissionProcessor } from '../submission/submission.ts';
-import type { MarketData } from '../venues/market-data.ts';
-import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
+import type { VenueEntry } from '../venues/venue-registry.ts';
 import { clientOrderIdFor, nextReplacementClientOrderId } from './client-order-id.ts';
 import { deterministicId, orderIdForKey } from './ids.ts';
 import type { HandleResult, LoadedOrder, OrderHandler } from './order-handler.ts';
 import { type OrderView, type TimelineEntry, toOrderView, toTimeline } from './order-view.ts';
-import { PreTradeGate } from './pre-trade-gate.ts';
+import { PreTradeGate, type PreTradeGateOptions } from './pre-trade-gate.ts';
 import type {
   AmendOrderRequest,
   CancelAllRequest,
@@ -36,17 +33,11 @@ import {
   type VenueAccountSettings,
 } from './service-result.ts';
 
-export interface OrderServiceOptions<P> {
+/** What the service needs besides what its pre-trade gate needs (the gate's kill switch is the service's). */
+export interface OrderServiceOptions<P> extends Omit<PreTradeGateOptions, 'killSwitchEngaged'> {
   store: EventStore<P>;
   handler: OrderHandler<P>;
   processor: SubmissionProcessor<P>;
-  registry: VenueRegistry;
-  market: MarketData;
-  readModel: ServiceReadModel;
-  /** Waits until the read models include everything recorded so far. */
-  readModelCaughtUp: () => Promise<void>;
-  limits: PreTradeLimits;
-  accounts: readonly VenueAccountSettings[];
   logger: Logger;
   now: () => number;
   defaultWaitMs?: number;

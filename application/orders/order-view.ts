@@ -2,35 +2,20 @@ import { z } from 'zod';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
 import type { Order } from '../../domain/order/state.ts';
 import { averageFillPrice, remaining } from '../../domain/order/state.ts';
-import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
+import { OrderSummarySchema } from '../ports/queries.ts';
 import type { LoadedOrder } from './order-handler.ts';
 
 /**
  * An order as clients see it: plain JSON, decimals as strings. Built from the order's own events
- * (always current), not from the read models.
+ * (always current), not from the read models: a list's summary and the rest of the order.
  */
-export const OrderViewSchema = z.object({
-  orderId: z.uuid(),
-  status: z.enum(ORDER_STATUSES),
-  venue: z.string(),
-  account: z.string(),
-  symbol: z.string(),
-  side: z.string(),
-  type: z.string(),
+export const OrderViewSchema = OrderSummarySchema.extend({
   timeInForce: z.string(),
-  amount: DecimalStringSchema,
-  filled: DecimalStringSchema,
   remaining: DecimalStringSchema,
-  averagePrice: DecimalStringSchema.nullable(),
-  price: DecimalStringSchema.nullable(),
   trigger: z.object({ price: DecimalStringSchema, reference: z.string() }).nullable(),
-  reduceOnly: z.boolean(),
   postOnly: z.boolean(),
   positionMode: z.string(),
   tradeSide: z.string().nullable(),
-  intent: z.string(),
-  clientOrderId: z.string(),
-  venueOrderId: z.string().nullable(),
   venueOrderIds: z.array(z.string()),
   fees: z.record(z.string(), DecimalStringSchema),
   /** A request whose outcome is unknown (the OMS is resolving it), if any. */
@@ -38,8 +23,6 @@ export const OrderViewSchema = z.object({
   anomalies: z.number().int(),
   /** The order stream's revision this view reflects. */
   revision: z.string(),
-  createdAt: z.string().nullable(),
-  updatedAt: z.string().nullable(),
 });
 export type OrderView = z.infer<typeof OrderViewSchema>;
 

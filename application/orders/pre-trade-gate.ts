@@ -12,6 +12,7 @@ export interface PreTradeGateOptions {
   registry: VenueRegistry;
   market: MarketData;
   readModel: ServiceReadModel;
+  /** Waits until the read models include everything recorded so far. */
   readModelCaughtUp: () => Promise<void>;
   limits: PreTradeLimits;
   accounts: readonly VenueAccountSettings[];

@@ -41,6 +41,8 @@ export interface RequestContext {
   idempotencyKey?: string;
   correlationId?: string;
   source?: Extract<Source, 'client' | 'system'>;
+  /** Who asked (the API token's name), recorded as `by`. */
+  by?: string;
   /** How long to wait for the venue's answer before returning what is known (ms). */
   waitMs?: number;
 }

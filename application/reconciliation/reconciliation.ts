@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Decimal } from '../../domain/decimal.ts';
 import { ZERO } from '../../domain/decimal.ts';
@@ -8,6 +9,7 @@ import type { OrderHandler } from '../orders/order-handler.ts';
 import type { ServiceReadModel } from '../ports/read-models.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
+import { type BreakRecorder, breakIdOf } from './breaks.ts';
 
 export interface PositionDifference {
   symbol: string;
@@ -17,6 +19,8 @@ export interface PositionDifference {
 }
 
 export interface ReconciliationReport {
+  /** This run's id: the causation id of every event it appended and of the breaks it found. */
+  runId: string;
   venue: string;
   account: string;
   startedAt: string;
@@ -27,6 +31,12 @@ export interface ReconciliationReport {
   /** Orders still waiting for the venue, handed to the submission processor to resolve. */
   ordersToResolve: string[];
   positionDifferences: PositionDifference[];
+  /** Orders we hold live that the venue does not know: each is a break. */
+  ordersUnknownAtVenue: string[];
+  /** Breaks open after this run (found now or before, still seen). */
+  openBreaks: number;
+  /** Breaks this run closed because the venue now agrees. */
+  breaksResolved: number;
 }
 
 export interface ReconcilerOptions<P> {
@@ -39,6 +49,8 @@ export interface ReconcilerOptions<P> {
   now: () => number;
   /** Brings the read models up to date with everything recorded so far. */
   readModelCaughtUp: () => Promise<void>;
+  /** Where what the run cannot explain is recorded. */
+  breaks: BreakRecorder<P>;
   /** Orders with a request the venue has not answered: the submission processor resolves them. */
   resolve: (orderId: string) => void;
   /** How far before the last recorded fill to ask the venue for fills again. */
@@ -62,6 +74,7 @@ export class Reconciler<P> {
 
   async reconcile(entry: VenueEntry): Promise<ReconciliationReport> {
     const { adapter } = entry;
+    const runId = randomUUID();
     const startedAt = new Date(this.#o.now()).toISOString();
 
     await this.#o.readModelCaughtUp();
@@ -80,7 +93,9 @@ export class Reconciler<P> {
     );
 
     for (const orderId of live.toResolve) this.#o.resolve(orderId);
+    const breaks = await this.#breaks(entry, runId, live.unknown, differences);
     const report: ReconciliationReport = {
+      runId,
       venue: adapter.venue,
       account: adapter.account,
       startedAt,
@@ -89,14 +104,52 @@ export class Reconciler<P> {
       eventsAppended: open.appended + live.appended + fills,
       ordersToResolve: live.toResolve,
       positionDifferences: differences,
+      ordersUnknownAtVenue: live.unknown.map((u) => u.orderId),
+      openBreaks: breaks.open,
+      breaksResolved: breaks.resolved,
     };
     const log =
-      differences.length > 0
-        ? this.#o.logger.warn.bind(this.#o.logger)
-        : this.#o.logger.info.bind(this.#o.logger);
+      breaks.open > 0 ? this.#o.logger.warn.bind(this.#o.logger) : this.#o.logger.info.bind(this.#o.logger);
     log({ reconciliation: report }, 'reconciled with the venue');
     this.#o.registry.reconciled(entry, differences.length);
     return report;
+  }
+
+  /**
+   * What the run could not explain becomes a break (orders the venue does not know, positions that
+   * still differ); open breaks of those kinds that the run no longer sees are closed by that evidence.
+   */
+  async #breaks(
+    entry: VenueEntry,
+    runId: string,
+    unknown: readonly { orderId: string; status: string; venueOrderId: string }[],
+    differences: readonly PositionDifference[],
+  ): Promise<{ open: number; resolved: number }> {
+    const ref = { venue: entry.adapter.venue, account: entry.adapter.account };
+    const facts = [
+      ...unknown.map((u) => ({
+        kind: 'order_unknown_at_venue' as const,
+        subject: u.orderId,
+        orderId: u.orderId,
+        ours: `${u.status} (venue order ${u.venueOrderId})`,
+        theirs: 'no such order',
+        message: `order ${u.orderId} is ${u.status} here, but the venue does not know its venue order ${u.venueOrderId}`,
+        foundBy: runId,
+      })),
+      ...differences.map((d) => ({
+        kind: 'position_mismatch' as const,
+        subject: `${d.symbol}/${d.side}`,
+        symbol: d.symbol,
+        ours: d.oms,
+        theirs: d.venue,
+        message: `position ${d.symbol} (${d.side}) is ${d.oms} here and ${d.venue} at the venue`,
+        foundBy: runId,
+      })),
+    ];
+    await this.#o.breaks.found(ref, facts);
+    const seen = new Set(facts.map((f) => breakIdOf(ref, f.kind, f.subject)));
+    const resolved = await this.#o.breaks.recheck(ref, seen, runId);
+    return { open: facts.length, resolved };
   }
 
   /** 1. Orders open at the venue. */
@@ -113,6 +166,7 @@ export class Reconciler<P> {
     const { adapter } = entry;
     const live = await this.#o.readModel.liveOrders(adapter.venue, adapter.account);
     const toResolve: string[] = [];
+    const unknown: { orderId: string; status: string; venueOrderId: string }[] = [];
     let appended = 0;
     for (const ref of live) {
       if (ref.venueOrderIds.some((id) => openIds.has(id))) continue;
@@ -125,8 +179,11 @@ export class Reconciler<P> {
           : await adapter.getOrder(loaded.state.order.instrument, venueOrderId);
       if (snapshot) appended += await this.#o.ingestion.orderUpdate(entry, snapshot, 'reconciliation');
       else toResolve.push(ref.orderId);
+      if (!snapshot && venueOrderId !== undefined) {
+        unknown.push({ orderId: ref.orderId, status: loaded.state.status, venueOrderId });
+      }
     }
-    return { symbols: new Set<string>(live.map((o) => o.symbol)), toResolve, appended };
+    return { symbols: new Set<string>(live.map((o) => o.symbol)), toResolve, unknown, appended };
   }
 
   /** 3. Fills the OMS may have missed (while disconnected), on every instrument it has a stake in. */

@@ -157,6 +157,23 @@ export const RecordExternalOrderSchema = command(
     .strict(),
 );
 
+/**
+ * A venue order this order did not produce carries its client id (Deribit labels are not unique):
+ * the venue order is recorded as an external order, and this is an anomaly on ours.
+ */
+export const RecordClientIdReuseSchema = command(
+  'RecordClientIdReuse',
+  z
+    .object({
+      orderId: OrderIdSchema,
+      venueOrderId: z.string().min(1).max(128),
+      clientOrderId: z.string().max(128),
+      /** The external order the venue order was recorded as. */
+      externalOrderId: OrderIdSchema,
+    })
+    .strict(),
+);
+
 export const OrderCommandSchema = z.discriminatedUnion('type', [
   PlaceOrderSchema,
   AmendOrderSchema,
@@ -173,6 +190,7 @@ export const OrderCommandSchema = z.discriminatedUnion('type', [
   RecordCancelRejectedSchema,
   RecordOrderTriggeredSchema,
   RecordExternalOrderSchema,
+  RecordClientIdReuseSchema,
 ]);
 export type OrderCommand = z.output<typeof OrderCommandSchema>;
 export type OrderCommandInput = z.input<typeof OrderCommandSchema>;

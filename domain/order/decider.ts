@@ -45,9 +45,30 @@ export function decide(command: OrderCommand, state: OrderState): Decision {
         data: { orderId: order.orderId, order, venueOrderId: command.data.venueOrderId },
       });
     }
+    case 'RecordClientIdReuse':
+      return clientIdReuse(command, state);
     default:
       return report(command, state);
   }
+}
+
+/** The reuse of our client id by a venue order we did not place: an anomaly on our order, once. */
+function clientIdReuse(command: CommandOf<'RecordClientIdReuse'>, state: OrderState): Decision {
+  if (!exists(state)) {
+    return refuse(orderError('ORDER_NOT_FOUND', `order ${command.data.orderId} does not exist`));
+  }
+  const { venueOrderId, clientOrderId, externalOrderId } = command.data;
+  if (state.venueOrderIds.includes(venueOrderId)) return duplicate();
+  return accept({
+    type: 'OrderAnomalyDetected',
+    data: {
+      orderId: state.order.orderId,
+      kind: 'inconsistent_report',
+      message: `venue order ${venueOrderId} carries this order's client id ${clientOrderId} but was not placed by it: recorded as external order ${externalOrderId}`,
+      status: state.status,
+      report: { type: command.type, data: command.data },
+    },
+  });
 }
 
 function placeOrder(command: CommandOf<'PlaceOrder'>, state: OrderState): Decision {
@@ -144,7 +165,15 @@ function cancelOrder(command: CommandOf<'CancelOrder'>, state: OrderState): Deci
 
 type ReportCommand = Exclude<
   OrderCommand,
-  { type: 'PlaceOrder' | 'ClosePosition' | 'AmendOrder' | 'CancelOrder' | 'RecordExternalOrder' }
+  {
+    type:
+      | 'PlaceOrder'
+      | 'ClosePosition'
+      | 'AmendOrder'
+      | 'CancelOrder'
+      | 'RecordExternalOrder'
+      | 'RecordClientIdReuse';
+  }
 >;
 
 /** The event a venue report records, and the status-changing event type it is looked up under. */

@@ -269,14 +269,8 @@ export function transition(
   }
 }
 
-type SpecialTarget =
-  | 'same'
-  | 'fill'
-  | 'fill_or_same'
-  | 'accepted'
-  | 'previous'
-  | 'previous_or_filled'
-  | 'unknown_if_place';
+/** The targets that are not a status, but `underlying` (which applies the event again). */
+type SpecialTarget = Exclude<Target, OrderStatus | 'underlying'>;
 
 const settled = (status: OrderStatus): TransitionResult => ({ status, previousStatus: undefined });
 

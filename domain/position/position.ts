@@ -132,6 +132,28 @@ export function positionSideFor(
   return mode === 'hedge' && tradeSide !== undefined ? hedgeLeg(side, tradeSide) : 'net';
 }
 
+/** A fill that only opens: the size moves by `delta`, its cost joins the entry cost, its fee is an opening fee. */
+function opening(
+  base: Position,
+  position: Position,
+  delta: Decimal,
+  fill: PositionFill,
+): FillEffect & { excess: Decimal } {
+  return {
+    position: {
+      ...base,
+      size: position.size.plus(delta),
+      entryCost: position.entryCost.plus(costOf(position.settlement, fill.amount, fill.price)),
+    },
+    closed: ZERO,
+    realized: ZERO,
+    opened: fill.amount,
+    closingFee: ZERO,
+    openingFee: fill.fee,
+    excess: ZERO,
+  };
+}
+
 /**
  * Applies a fill to a position.
  * - Net position: a buy adds +amount, a sell -amount; what goes against the position closes it
@@ -151,19 +173,7 @@ export function applyFill(position: Position, fill: PositionFill): FillEffect & 
   if (position.key.side !== 'net') {
     const opens = (position.key.side === 'long') === (fill.side === 'buy');
     if (opens) {
-      return {
-        position: {
-          ...base,
-          size: position.size.plus(fill.amount),
-          entryCost: position.entryCost.plus(costOf(position.settlement, fill.amount, fill.price)),
-        },
-        closed: ZERO,
-        realized: ZERO,
-        opened: fill.amount,
-        closingFee: ZERO,
-        openingFee: fill.fee,
-        excess: ZERO,
-      };
+      return opening(base, position, fill.amount, fill);
     }
     const closed = min(fill.amount, position.size);
     const direction = position.key.side === 'long' ? 1 : -1;
@@ -173,19 +183,7 @@ export function applyFill(position: Position, fill: PositionFill): FillEffect & 
   const direction: 1 | -1 = position.size.gt(0) ? 1 : -1;
   const sameWay = position.size.isZero() || position.size.isPositive() === signed.isPositive();
   if (sameWay) {
-    return {
-      position: {
-        ...base,
-        size: position.size.plus(signed),
-        entryCost: position.entryCost.plus(costOf(position.settlement, fill.amount, fill.price)),
-      },
-      closed: ZERO,
-      realized: ZERO,
-      opened: fill.amount,
-      closingFee: ZERO,
-      openingFee: fill.fee,
-      excess: ZERO,
-    };
+    return opening(base, position, signed, fill);
   }
   const closed = min(fill.amount, position.size.abs());
   const reduced = reduce(base, position, closed, fill, direction);

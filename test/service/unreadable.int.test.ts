@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
-import { externalOrderId } from '../../application/ingestion/ingestion.ts';
+import { externalOrderId } from '../../application/ingestion/external.ts';
 import { clientOrderIdFor } from '../../application/orders/client-order-id.ts';
 import type { VenueReport } from '../../application/ports/venue.ts';
 import { exists } from '../../domain/order/state.ts';

@@ -4,7 +4,7 @@ import type { BackoffOptions } from '../../../application/support/backoff.ts';
 import { createPgliteDatabase, pgliteRunner } from '../../sql/pglite.ts';
 import type { SqlDriver } from '../sql/sql-driver.ts';
 import { translateSqlError } from '../sql/sql-errors.ts';
-import { createSqlEventStore, migrate, type SqlEventStore } from '../sql/sql-event-store.ts';
+import { openSqlEventStore, type SqlEventStore } from '../sql/sql-event-store.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 
 export const pgliteEventStoreConfigSchema = z.object({
@@ -64,13 +64,7 @@ export const openPgliteEventStore = async (
     await lock?.release();
   };
   const driver = createPgliteDriver(db, close);
-  try {
-    await migrate(driver, c.schema);
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  const store = createSqlEventStore(driver, {
+  const store = await openSqlEventStore(driver, {
     schema: c.schema,
     subscriptionBatchSize: c.subscriptionBatchSize,
     pollIntervalMs: c.pollIntervalMs,

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { BackoffOptions } from '../../../application/support/backoff.ts';
 import { buildQueries } from '../sql/queries.ts';
-import { createSqlEventStore, migrate, type SqlEventStore } from '../sql/sql-event-store.ts';
+import { openSqlEventStore, type SqlEventStore } from '../sql/sql-event-store.ts';
 import { createPostgresDriver } from './postgres-driver.ts';
 
 export const postgresEventStoreConfigSchema = z.object({
@@ -51,13 +51,7 @@ export const openPostgresEventStore = async (
     queryTimeoutMs: c.queryTimeoutMs,
     connectTimeoutMs: c.connectTimeoutMs,
   });
-  try {
-    await migrate(driver, c.schema);
-  } catch (error) {
-    await driver.close();
-    throw error;
-  }
-  const store = createSqlEventStore(driver, {
+  const store = await openSqlEventStore(driver, {
     schema: c.schema,
     subscriptionBatchSize: c.subscriptionBatchSize,
     pollIntervalMs: c.pollIntervalMs,

@@ -134,6 +134,20 @@ export const migrate = async (driver: SqlDriver, schema: string): Promise<void> 
   });
 };
 
+/** Migrates the schema, then opens the store on it; the driver is closed when the migration fails. */
+export const openSqlEventStore = async (
+  driver: SqlDriver,
+  options: SqlEventStoreOptions & { schema: string },
+): Promise<SqlEventStore> => {
+  try {
+    await migrate(driver, options.schema);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  return createSqlEventStore(driver, options);
+};
+
 export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOptions = {}): SqlEventStore => {
   const schema = checkSchemaName(options.schema ?? 'oms');
   const q: Queries = buildQueries(schema);

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { ReconciliationControl } from '../../application/service.ts';
+import { BreakKindSchema } from '../../domain/reconciliation/breaks.ts';
+import { ErrorBodySchema, HttpError } from './errors.ts';
+import type { Route } from './routes.ts';
+
+const errors = {
+  400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
+  401: { description: 'Missing or wrong bearer token', schema: ErrorBodySchema },
+};
+
+export const BreakViewSchema = z.object({
+  breakId: z.string(),
+  venue: z.string(),
+  account: z.string(),
+  kind: BreakKindSchema,
+  subject: z.string(),
+  orderId: z.string().optional(),
+  symbol: z.string().optional(),
+  /** Our figure and the venue's. */
+  ours: z.string(),
+  theirs: z.string(),
+  message: z.string(),
+  foundBy: z.string(),
+  status: z.enum(['open', 'resolved']),
+  resolution: z
+    .object({ resolution: z.enum(['evidence', 'operator']), reason: z.string(), by: z.string() })
+    .optional(),
+});
+
+const ReportSchema = z.object({
+  runId: z.string(),
+  venue: z.string(),
+  account: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  openOrdersAtVenue: z.number().int(),
+  eventsAppended: z.number().int(),
+  ordersToResolve: z.array(z.string()),
+  ordersUnknownAtVenue: z.array(z.string()),
+  positionDifferences: z.array(
+    z.object({ symbol: z.string(), side: z.string(), oms: z.string(), venue: z.string() }),
+  ),
+  openBreaks: z.number().int(),
+  breaksResolved: z.number().int(),
+});
+
+const ReconcileRequestSchema = z
+  .object({ venue: z.string().min(1).max(32).optional(), account: z.string().min(1).max(64).optional() })
+  .strict();
+const BreaksQuerySchema = z.object({ status: z.enum(['open', 'resolved']).optional() }).strict();
+const BreakParamsSchema = z.object({ breakId: z.string().min(1).max(200) }).strict();
+const ResolveBreakRequestSchema = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
+
+/** What the API serves of reconciliation: runs on demand, and the breaks they found. */
+export function reconciliationRoutes(control: ReconciliationControl): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/reconcile',
+      summary: 'Reconcile venue accounts now (all, or one venue / account); each run’s report',
+      auth: true,
+      body: ReconcileRequestSchema,
+      responses: {
+        200: { description: 'The reports', schema: z.object({ reports: z.array(ReportSchema) }) },
+        ...errors,
+        503: { description: 'A venue is not connected, or a run failed', schema: ErrorBodySchema },
+      },
+      async handle({ body }) {
+        const filter = ReconcileRequestSchema.parse(body ?? {});
+        try {
+          return { status: 200, body: { reports: await control.reconcileNow(filter) } };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new HttpError('RECONCILIATION_FAILED', `reconciliation failed: ${message}`);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/breaks',
+      summary: 'Reconciliation breaks: what the OMS could not explain, with both sides’ figures',
+      auth: true,
+      query: BreaksQuerySchema,
+      responses: { 200: { description: 'Breaks, open first', schema: z.array(BreakViewSchema) }, ...errors },
+      async handle({ query }) {
+        const { status } = BreaksQuerySchema.parse(query);
+        return { status: 200, body: await control.breaks(status) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/breaks/:breakId/resolve',
+      summary: 'Resolve an open break, with the reason (recorded with who resolved it)',
+      auth: true,
+      params: BreakParamsSchema,
+      body: ResolveBreakRequestSchema,
+      responses: {
+        200: { description: 'The break, resolved', schema: BreakViewSchema },
+        ...errors,
+        404: { description: 'No open break with this id', schema: ErrorBodySchema },
+      },
+      async handle({ params, body, context }) {
+        const { breakId } = BreakParamsSchema.parse(params);
+        const { reason } = ResolveBreakRequestSchema.parse(body);
+        const resolved = await control.resolveBreak(breakId, reason, context.by ?? 'api');
+        if (!resolved) throw new HttpError('BREAK_NOT_FOUND', `no open break ${breakId}`, { breakId });
+        return { status: 200, body: resolved };
+      },
+    },
+  ];
+}
