@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { EventStore } from '../../application/ports/event-store.ts';
+import type { ReaderHold } from '../../application/ports/queries.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { type Config, LOG_REDACT_PATHS, redactedConfig } from '../config/config.ts';
@@ -45,6 +46,8 @@ export function createLogger(config: Config): Logger {
 export interface Store {
   store: EventStore<unknown>;
   readModelDb: ReadModelDb;
+  /** What holds the store's `$all` readers back (PostgreSQL), for health. */
+  readerHold?: () => Promise<ReaderHold>;
   close(): Promise<void>;
 }
 
@@ -76,7 +79,7 @@ export async function openStore(config: Config): Promise<Store> {
       const readModelDb = readModels.databaseUrl
         ? createPostgresReadModelDb({ connectionString: readModels.databaseUrl })
         : createPostgresReadModelDb({ pool: store.pool });
-      return storeWithReadModels(store, readModelDb);
+      return { ...storeWithReadModels(store, readModelDb), readerHold: () => store.readerHold() };
     }
     case 'eventstoredb': {
       const store = openEventStoreDbEventStore({ connectionString: s.connectionString });
@@ -128,6 +131,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       store: opened.store,
       readModelDb: opened.readModelDb,
       readModelSchema: config.readModels.schema,
+      ...(opened.readerHold && { readerHold: opened.readerHold }),
       adapters,
       accounts,
       limits: config.limits,

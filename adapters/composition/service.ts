@@ -1,3 +1,4 @@
+import type { ReaderHold } from '../../application/ports/queries.ts';
 import {
   type ApplicationDeps,
   type OrderApplication,
@@ -11,6 +12,8 @@ export interface ServiceDeps<P> extends Omit<ApplicationDeps<P>, 'readModel' | '
   readModelDb: ReadModelDb;
   /** Base schema of the read models (default `oms_read`). */
   readModelSchema?: string;
+  /** What holds the store's `$all` readers back (the PostgreSQL store), for health. */
+  readerHold?: () => Promise<ReaderHold>;
 }
 
 export interface RunningService<P> extends OrderApplication<P> {
@@ -44,6 +47,7 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
       });
       return page.events.length;
     },
+    ...(deps.readerHold && { readerHold: deps.readerHold }),
   });
   try {
     const application = await startOrderApplication({

@@ -16,6 +16,7 @@ import {
   OrderPageSchema,
   PositionRowSchema,
   PositionsQuerySchema,
+  type ProjectionHealth,
   ProjectionHealthSchema,
 } from '../../application/ports/queries.ts';
 import type { OrderApplication, ReconciliationControl } from '../../application/service.ts';
@@ -125,6 +126,8 @@ const KillSwitchSchema = z.object({
 });
 export const HealthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
+  /** Why it is degraded (empty when ok). */
+  reasons: z.array(z.string()),
   killSwitch: KillSwitchSchema,
   venues: z.array(VenueStatusSchema),
   projections: z.array(ProjectionHealthSchema),
@@ -155,6 +158,31 @@ const commandResponses = {
     schema: ErrorBodySchema,
   },
 };
+
+/** A writing transaction open longer than this holds the read models back: health is degraded. */
+export const READER_HOLD_DEGRADED_MS = 5_000;
+
+/** Why the service is not fully healthy: venues not trading, read models failed or held back, open breaks. */
+function degradedReasons(
+  venues: readonly { venue: string; account: string; trading: boolean; pausedReason?: string | undefined }[],
+  projections: readonly ProjectionHealth[],
+  openBreaks: number,
+): string[] {
+  const reasons: string[] = [];
+  for (const v of venues) {
+    if (!v.trading) reasons.push(`${v.venue}/${v.account} is not trading (${v.pausedReason ?? 'paused'})`);
+  }
+  for (const p of projections) {
+    if (p.error !== null) reasons.push(`projection ${p.name} failed: ${p.error}`);
+    if (p.heldBackMs !== null && p.heldBackMs > READER_HOLD_DEGRADED_MS) {
+      reasons.push(
+        `projection ${p.name} is held back ${Math.round(p.heldBackMs)} ms by an open writing transaction in the database cluster`,
+      );
+    }
+  }
+  if (openBreaks > 0) reasons.push(`${openBreaks} open reconciliation break(s): GET /v1/breaks`);
+  return reasons;
+}
 
 function unwrap<T>(result: ServiceResult<T>): T {
   if (!result.ok) throw fromServiceError(result.error);
@@ -369,12 +397,13 @@ export function routes<P>({
         const venues = registry.statuses();
         const projections = await queries.projections();
         const openBreaks = (await reconciliation.breaks('open')).length;
-        const healthy =
-          venues.every((v) => v.trading) && projections.every((p) => p.error === null) && openBreaks === 0;
+        const reasons = degradedReasons(venues, projections, openBreaks);
+        const healthy = reasons.length === 0;
         return {
           status: 200,
           body: {
             status: healthy ? 'ok' : 'degraded',
+            reasons,
             killSwitch: service.killSwitch,
             venues,
             projections,

@@ -89,11 +89,28 @@ export const ProjectionHealthSchema = z.object({
   name: z.string(),
   status: z.string(),
   checkpoint: z.string().nullable(),
-  /** Events recorded but not yet in the read model. */
+  /**
+   * Events recorded but not yet in the read model, as far as readers can see: events behind an open
+   * writing transaction are not counted (see `heldBackMs`).
+   */
   lagEvents: z.number().int().nullable(),
+  /**
+   * How long the oldest open transaction that has written anywhere in the database cluster has
+   * been holding every `$all` reader back (ms; null where the store has no such notion).
+   */
+  heldBackMs: z.number().nonnegative().nullable(),
+  /** When a batch last reached the read model. */
+  lastAppliedAt: z.string().nullable(),
   error: z.string().nullable(),
 });
 export type ProjectionHealth = z.infer<typeof ProjectionHealthSchema>;
+
+/** What holds `$all` readers back on a store whose readers wait for older transactions. */
+export interface ReaderHold {
+  /** Age of the oldest open transaction that has written (ms): readers cannot pass its xid. */
+  readonly heldMs: number;
+  readonly writingTransactions: number;
+}
 
 /** A page cursor that this API did not return (a client error). */
 export class InvalidCursorError extends Error {

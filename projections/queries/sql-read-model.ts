@@ -4,10 +4,11 @@ import type {
   OrderListQuery,
   PositionsQuery,
   ProjectionHealth,
+  ReaderHold,
 } from '../../application/ports/queries.ts';
 import type { ServiceReadModel } from '../../application/ports/read-models.ts';
 import type { Venue } from '../../domain/instrument.ts';
-import type { SqlRunner } from '../db/read-model-db.ts';
+import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import { lastFillTime } from '../read-models/fills.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
@@ -23,6 +24,7 @@ const projectionRow = z.object({
   status: z.string(),
   position: z.string(),
   error: z.string().nullable(),
+  updated_at: z.union([z.date(), z.string()]).nullable(),
 });
 
 export interface SqlReadModelOptions {
@@ -31,6 +33,8 @@ export interface SqlReadModelOptions {
   schema?: string;
   /** Events recorded after a checkpoint, capped (for the health page's lag). */
   lagAfter?: (checkpoint: string) => Promise<number | null>;
+  /** What holds the store's `$all` readers back (stores whose readers wait for older transactions). */
+  readerHold?: () => Promise<ReaderHold>;
 }
 
 export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadModel & ApiQueries {
@@ -51,8 +55,9 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
 
     async projections(): Promise<ProjectionHealth[]> {
       const { rows } = await db.query(
-        `select name, status, position, error from ${s}.projections order by name`,
+        `select name, status, position, error, updated_at from ${s}.projections order by name`,
       );
+      const held = options.readerHold ? (await options.readerHold()).heldMs : null;
       return Promise.all(
         rows.map(async (raw) => {
           const r = projectionRow.parse(raw);
@@ -61,6 +66,8 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
             status: r.status,
             checkpoint: r.position === '' ? null : r.position,
             lagEvents: options.lagAfter ? await options.lagAfter(r.position) : null,
+            heldBackMs: held,
+            lastAppliedAt: iso(r.updated_at),
             error: r.error,
           };
         }),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
+import type { ReaderHold } from '../../../application/ports/queries.ts';
 import type { BackoffOptions } from '../../../application/support/backoff.ts';
 import { buildQueries } from '../sql/queries.ts';
 import { openSqlEventStore, type SqlEventStore } from '../sql/sql-event-store.ts';
@@ -22,12 +23,6 @@ export const postgresEventStoreConfigSchema = z.object({
   pollIntervalMs: z.number().int().positive().default(250),
 });
 export type PostgresEventStoreConfig = z.input<typeof postgresEventStoreConfigSchema>;
-
-export interface ReaderHold {
-  /** Age of the oldest open transaction that has written: `$all` readers cannot pass its xid. */
-  readonly heldMs: number;
-  readonly writingTransactions: number;
-}
 
 export interface PostgresEventStore extends SqlEventStore {
   /** The store's pool, for code that needs the driver itself (e.g. COPY). Do not end it: use close(). */
