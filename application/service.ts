@@ -141,7 +141,9 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     pendingOrders: () => readModel.ordersNeedingWork(),
     ...deps.submission,
   });
+  const breaks = new BreakRecorder({ store, logger: logger.child({ component: 'reconciliation' }), now });
   const ingestion = new Ingestion({
+    breaks,
     handler,
     registry,
     readModel,
@@ -154,7 +156,6 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
       logger: logger.child({ component: 'ingestion' }),
     }),
   });
-  const breaks = new BreakRecorder({ store, logger: logger.child({ component: 'reconciliation' }), now });
   const reconciler = new Reconciler({
     breaks,
     handler,

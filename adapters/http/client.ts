@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { OrderViewSchema, TimelineEntrySchema } from '../../application/orders/order-view.ts';
 import { OrderPageSchema, PositionRowSchema } from '../../application/ports/queries.ts';
 import { ErrorBodySchema } from './errors.ts';
+import { HealthSchema } from './health-route.ts';
 import { BreakViewSchema } from './reconciliation-routes.ts';
-import { HealthSchema } from './routes.ts';
 
 /** A typed client of the HTTP API (the CLI and the demo use it). Replies are checked with zod. */
 

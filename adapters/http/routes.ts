@@ -16,8 +16,6 @@ import {
   OrderPageSchema,
   PositionRowSchema,
   PositionsQuerySchema,
-  type ProjectionHealth,
-  ProjectionHealthSchema,
 } from '../../application/ports/queries.ts';
 import type { OrderApplication, ReconciliationControl } from '../../application/service.ts';
 import type { VenueRegistry } from '../../application/venues/venue-registry.ts';
@@ -25,6 +23,7 @@ import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
+import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
 
 export interface RouteInput {
@@ -104,37 +103,6 @@ const InstrumentViewSchema = z.object({
   markPrice: DecimalStringSchema.nullable(),
 });
 const CommandResponseSchema = z.object({ order: OrderViewSchema, replayed: z.boolean() });
-const VenueStatusSchema = z.object({
-  venue: z.string(),
-  account: z.string(),
-  connection: z.object({
-    status: z.string(),
-    since: z.string(),
-    reconnects: z.number().int(),
-    detail: z.string().optional(),
-  }),
-  trading: z.boolean(),
-  pausedReason: z.string().optional(),
-  consecutiveFailures: z.number().int(),
-  lastReconciliation: z.object({ at: z.string(), differences: z.number().int() }).optional(),
-});
-const KillSwitchSchema = z.object({
-  engaged: z.boolean(),
-  reason: z.string().optional(),
-  by: z.string().optional(),
-  cancelled: z.array(z.string()).optional(),
-});
-export const HealthSchema = z.object({
-  status: z.enum(['ok', 'degraded']),
-  /** Why it is degraded (empty when ok). */
-  reasons: z.array(z.string()),
-  killSwitch: KillSwitchSchema,
-  venues: z.array(VenueStatusSchema),
-  projections: z.array(ProjectionHealthSchema),
-  parkedOrders: z.number().int(),
-  /** Open reconciliation breaks: health is `degraded` while there is any. */
-  breaks: z.object({ open: z.number().int() }),
-});
 
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
@@ -158,31 +126,6 @@ const commandResponses = {
     schema: ErrorBodySchema,
   },
 };
-
-/** A writing transaction open longer than this holds the read models back: health is degraded. */
-export const READER_HOLD_DEGRADED_MS = 5_000;
-
-/** Why the service is not fully healthy: venues not trading, read models failed or held back, open breaks. */
-function degradedReasons(
-  venues: readonly { venue: string; account: string; trading: boolean; pausedReason?: string | undefined }[],
-  projections: readonly ProjectionHealth[],
-  openBreaks: number,
-): string[] {
-  const reasons: string[] = [];
-  for (const v of venues) {
-    if (!v.trading) reasons.push(`${v.venue}/${v.account} is not trading (${v.pausedReason ?? 'paused'})`);
-  }
-  for (const p of projections) {
-    if (p.error !== null) reasons.push(`projection ${p.name} failed: ${p.error}`);
-    if (p.heldBackMs !== null && p.heldBackMs > READER_HOLD_DEGRADED_MS) {
-      reasons.push(
-        `projection ${p.name} is held back ${Math.round(p.heldBackMs)} ms by an open writing transaction in the database cluster`,
-      );
-    }
-  }
-  if (openBreaks > 0) reasons.push(`${openBreaks} open reconciliation break(s): GET /v1/breaks`);
-  return reasons;
-}
 
 function unwrap<T>(result: ServiceResult<T>): T {
   if (!result.ok) throw fromServiceError(result.error);
@@ -387,31 +330,6 @@ export function routes<P>({
         };
       },
     },
-    {
-      method: 'GET',
-      path: '/v1/health',
-      summary: 'Venue connectivity and trading status, projection lag, kill switch',
-      auth: true,
-      responses: { 200: { description: 'Health', schema: HealthSchema }, ...errors },
-      async handle() {
-        const venues = registry.statuses();
-        const projections = await queries.projections();
-        const openBreaks = (await reconciliation.breaks('open')).length;
-        const reasons = degradedReasons(venues, projections, openBreaks);
-        const healthy = reasons.length === 0;
-        return {
-          status: 200,
-          body: {
-            status: healthy ? 'ok' : 'degraded',
-            reasons,
-            killSwitch: service.killSwitch,
-            venues,
-            projections,
-            parkedOrders: parkedOrders(),
-            breaks: { open: openBreaks },
-          },
-        };
-      },
-    },
+    healthRoute({ service, queries, registry, reconciliation, parkedOrders }),
   ];
 }

@@ -2,23 +2,26 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { Instrument } from '../../domain/instrument.ts';
 import { exists } from '../../domain/order/state.ts';
-import { AWAITING_VENUE_STATUSES } from '../../domain/order/transitions.ts';
 import { orderIdFromClientOrderId } from '../orders/client-order-id.ts';
 import { deterministicId } from '../orders/ids.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
 import {
   fillCommand,
+  fillOf,
   fillsMissing,
   type OrderCommandBody,
   snapshotCommands,
 } from '../orders/report-commands.ts';
 import type { ServiceReadModel } from '../ports/read-models.ts';
 import type { VenueFill, VenueOrderSnapshot, VenuePosition, VenueReport } from '../ports/venue.ts';
+import type { BreakRecorder } from '../reconciliation/breaks.ts';
 import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { externalOrderId, externalOrderParams, snapshotFromFill } from './external.ts';
+import { OrderIdentity } from './order-identity.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
+import { recordConflictBreaks, type TradeConflict, tradeConflicts } from './trade-conflicts.ts';
 import type { UnreadableOptions } from './unreadable.ts';
 
 export interface IngestionOptions<P> extends UnreadableOptions {
@@ -29,6 +32,8 @@ export interface IngestionOptions<P> extends UnreadableOptions {
   market: MarketData;
   logger: Logger;
   now: () => number;
+  /** Where trade-id conflicts are recorded as breaks. */
+  breaks?: BreakRecorder<P>;
   /**
    * An order update that counts fills not recorded yet: how long to wait for their pushed trades
    * (usually right behind it) before asking the venue for them (default 500 ms).
@@ -57,7 +62,7 @@ interface WaitingFill {
 export class Ingestion<P> {
   readonly #o: IngestionOptions<P>;
   readonly #queue = new KeyedSerialQueue();
-  readonly #venueOrderIndex = new Map<string, string>();
+  readonly #identity: OrderIdentity<P>;
   readonly #positions = new Map<string, VenuePosition[]>();
   readonly #subscriptions: Subscription[] = [];
   /** Fills waiting for their order's turn, by source and order id. */
@@ -73,6 +78,7 @@ export class Ingestion<P> {
   constructor(options: IngestionOptions<P>) {
     this.#o = options;
     this.#fillGraceMs = options.fillGraceMs ?? 500;
+    this.#identity = new OrderIdentity(options.handler, options.readModel);
   }
 
   start(): void {
@@ -119,7 +125,7 @@ export class Ingestion<P> {
     snapshot: VenueOrderSnapshot,
     source: ReportContext['source'],
   ): Promise<number> {
-    const orderId = await this.#orderIdFor(entry, snapshot.venueOrderId, snapshot.clientOrderId);
+    const orderId = await this.#identity.orderIdFor(entry, snapshot.venueOrderId, snapshot.clientOrderId);
     return this.#queue.run(orderId ?? snapshot.venueOrderId, async () => {
       let appended = 0;
       let id = orderId;
@@ -196,7 +202,7 @@ export class Ingestion<P> {
 
   /** Records a fill (with the others of its order waiting at the time); resolves to the events it appended. */
   async fill(entry: VenueEntry, fill: VenueFill, source: ReportContext['source']): Promise<number> {
-    const orderId = await this.#orderIdFor(entry, fill.venueOrderId, fill.clientOrderId);
+    const orderId = await this.#identity.orderIdFor(entry, fill.venueOrderId, fill.clientOrderId);
     if (orderId === undefined) {
       return this.#queue.run(fill.venueOrderId, async () => {
         const snapshot = await entry.adapter
@@ -206,7 +212,12 @@ export class Ingestion<P> {
         if (id === undefined) return 0;
         return (
           1 +
-          (await this.#recordFills(id, [{ fill, resolve: () => undefined, reject: () => undefined }], source))
+          (await this.#recordFills(
+            entry,
+            id,
+            [{ fill, resolve: () => undefined, reject: () => undefined }],
+            source,
+          ))
         );
       });
     }
@@ -223,7 +234,7 @@ export class Ingestion<P> {
         const batch = this.#waiting.get(key) ?? [];
         this.#waiting.delete(key);
         try {
-          await this.#recordFills(orderId, batch, source);
+          await this.#recordFills(entry, orderId, batch, source);
         } catch (error) {
           for (const f of batch) f.reject(error);
         }
@@ -235,7 +246,12 @@ export class Ingestion<P> {
    * Records fills of one order in one append; resolves each with the events it appended and
    * returns their total.
    */
-  async #recordFills(orderId: string, batch: readonly WaitingFill[], source: ReportContext['source']) {
+  async #recordFills(
+    entry: VenueEntry,
+    orderId: string,
+    batch: readonly WaitingFill[],
+    source: ReportContext['source'],
+  ): Promise<number> {
     const loaded = await this.#o.handler.load(orderId);
     if (!exists(loaded.state)) {
       this.#o.logger.error(
@@ -245,6 +261,13 @@ export class Ingestion<P> {
       for (const f of batch) f.resolve(0);
       return 0;
     }
+    const conflicts = await tradeConflicts(
+      this.#o.readModel,
+      entry,
+      orderId,
+      batch.map((f) => f.fill),
+    );
+    if (conflicts.length > 0) return this.#recordConflicts(entry, orderId, batch, conflicts, source);
     // A fill proves the venue took the order. When its reply never reached us (the process
     // died after sending), this fill is how we learn the venue's id: record the acceptance
     // first, or the order would end filled with no venue id (the submission processor leaves
@@ -279,45 +302,33 @@ export class Ingestion<P> {
     return total;
   }
 
+  /**
+   * A batch with trades another order holds: those are anomalies on this order (and breaks), never
+   * recorded twice; the rest of the batch is recorded as usual.
+   */
+  async #recordConflicts(
+    entry: VenueEntry,
+    orderId: string,
+    batch: readonly WaitingFill[],
+    conflicts: readonly TradeConflict[],
+    source: ReportContext['source'],
+  ): Promise<number> {
+    const conflicting = new Set(conflicts.map((c) => c.fill.tradeId));
+    const rest = batch.filter((f) => !conflicting.has(f.fill.tradeId));
+    const bodies: OrderCommandBody[] = conflicts.map(({ fill, recordedOn }) => ({
+      type: 'RecordTradeConflict',
+      data: { orderId, fill: fillOf(fill), recordedOn },
+    }));
+    const appended = await this.#record(bodies, source);
+    await recordConflictBreaks(this.#o.breaks, entry, orderId, conflicts);
+    this.#o.logger.warn({ orderId, conflicts }, 'trade ids already recorded on other orders');
+    for (const f of batch) if (conflicting.has(f.fill.tradeId)) f.resolve(0);
+    return appended + (rest.length > 0 ? await this.#recordFills(entry, orderId, rest, source) : 0);
+  }
+
   /** Remembers which order a venue order id belongs to (the submission path learns it first). */
   remember(entry: VenueEntry, venueOrderId: string, orderId: string): void {
-    if (this.#venueOrderIndex.size > 100_000) this.#venueOrderIndex.clear();
-    this.#venueOrderIndex.set(`${entry.key}/${venueOrderId}`, orderId);
-  }
-
-  /**
-   * Which order a venue order is. The venue order id is the identity; a client id (label,
-   * clientOid) of ours matches only where our order could have produced that venue order: it holds
-   * that venue id, its placement is not acknowledged yet, or the client id is a replacement's
-   * (Bitget modify) or a request is pending. Any other venue order is external, even with our label.
-   */
-  async #orderIdFor(entry: VenueEntry, venueOrderId: string, clientOrderId: string | undefined) {
-    const ours = orderIdFromClientOrderId(clientOrderId);
-    if (ours !== undefined && (await this.#couldHaveProduced(ours, venueOrderId, clientOrderId))) return ours;
-    const key = `${entry.key}/${venueOrderId}`;
-    const known = this.#venueOrderIndex.get(key);
-    if (known !== undefined) return known;
-    const { venue, account } = entry.adapter;
-    const found =
-      (await this.#o.readModel.orderIdByVenueOrderId(venue, account, venueOrderId)) ??
-      (await this.#exists(externalOrderId(venue, account, venueOrderId)));
-    if (found !== undefined) this.#venueOrderIndex.set(key, found);
-    return found;
-  }
-
-  async #couldHaveProduced(orderId: string, venueOrderId: string, clientOrderId: string | undefined) {
-    const { state } = await this.#o.handler.load(orderId);
-    if (!exists(state)) return false; // recorded nowhere here (an empty or older store): external
-    return (
-      state.venueOrderIds.includes(venueOrderId) ||
-      state.venueOrderId === undefined ||
-      AWAITING_VENUE_STATUSES.has(state.status) ||
-      (clientOrderId !== undefined && clientOrderId !== state.order.clientOrderId)
-    );
-  }
-
-  async #exists(orderId: string): Promise<string | undefined> {
-    return exists((await this.#o.handler.load(orderId)).state) ? orderId : undefined;
+    this.#identity.remember(entry, venueOrderId, orderId);
   }
 
   /** Records an order this OMS never placed, from what the venue shows of it. */
@@ -341,9 +352,9 @@ export class Ingestion<P> {
       [{ type: 'RecordExternalOrder', data: { order, venueOrderId: snapshot.venueOrderId } }],
       source,
     );
-    this.#venueOrderIndex.set(`${entry.key}/${snapshot.venueOrderId}`, orderId);
+    this.#identity.remember(entry, snapshot.venueOrderId, orderId);
     const ours = orderIdFromClientOrderId(snapshot.clientOrderId);
-    if (created > 0 && ours !== undefined && (await this.#exists(ours)) !== undefined) {
+    if (created > 0 && ours !== undefined && (await this.#identity.exists(ours))) {
       // Our client id on a venue order we did not place: an anomaly on our order, which stays as
       // the venue has it.
       await this.#record(

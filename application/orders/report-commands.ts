@@ -1,6 +1,7 @@
 import type { OrderCommand } from '../../domain/order/contract.ts';
 import type { Order } from '../../domain/order/state.ts';
 import { PENDING_STATUSES } from '../../domain/order/transitions.ts';
+import type { Fill } from '../../domain/order/values.ts';
 import type {
   AmendResult,
   CancelResult,
@@ -19,15 +20,14 @@ type WithoutMetadata<C> = C extends unknown ? Omit<C, 'metadata'> : never;
 /** A command before its metadata (ids, times, source) is attached by the caller. */
 export type OrderCommandBody = WithoutMetadata<OrderCommand>;
 
-export function fillCommand(orderId: string, fill: VenueFill): OrderCommandBody {
+/** A venue trade as the domain records it. */
+export function fillOf(fill: VenueFill): Fill {
   const { tradeId, venueOrderId, price, amount, fee, feeCurrency, liquidity, executedAt } = fill;
-  return {
-    type: 'RecordFill',
-    data: {
-      orderId,
-      fill: { tradeId, venueOrderId, price, amount, fee, feeCurrency, liquidity, executedAt },
-    },
-  };
+  return { tradeId, venueOrderId, price, amount, fee, feeCurrency, liquidity, executedAt };
+}
+
+export function fillCommand(orderId: string, fill: VenueFill): OrderCommandBody {
+  return { type: 'RecordFill', data: { orderId, fill: fillOf(fill) } };
 }
 
 export function placeResultCommands(order: Order, result: PlaceResult): OrderCommandBody[] {

@@ -15,6 +15,8 @@ export interface ServiceReadModel {
   positionSizes(venue: Venue, account: string): Promise<PositionSize[]>;
   /** Venue time of the latest fill recorded for the account, if any. */
   lastFillTime(venue: Venue, account: string): Promise<string | undefined>;
+  /** The orders that already hold these trades of the account (trade id → order id). */
+  ordersOfTrades(venue: Venue, account: string, tradeIds: readonly string[]): Promise<Map<string, string>>;
 }
 
 export interface LiveOrderRef {

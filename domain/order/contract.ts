@@ -174,6 +174,15 @@ export const RecordClientIdReuseSchema = command(
     .strict(),
 );
 
+/**
+ * The venue reported a trade on this order whose id is already recorded for another order: the
+ * fill is not recorded twice; this is an anomaly on this order (and a reconciliation break).
+ */
+export const RecordTradeConflictSchema = command(
+  'RecordTradeConflict',
+  z.object({ orderId: OrderIdSchema, fill: FillSchema, recordedOn: OrderIdSchema }).strict(),
+);
+
 export const OrderCommandSchema = z.discriminatedUnion('type', [
   PlaceOrderSchema,
   AmendOrderSchema,
@@ -191,6 +200,7 @@ export const OrderCommandSchema = z.discriminatedUnion('type', [
   RecordOrderTriggeredSchema,
   RecordExternalOrderSchema,
   RecordClientIdReuseSchema,
+  RecordTradeConflictSchema,
 ]);
 export type OrderCommand = z.output<typeof OrderCommandSchema>;
 export type OrderCommandInput = z.input<typeof OrderCommandSchema>;

@@ -47,9 +47,29 @@ export function decide(command: OrderCommand, state: OrderState): Decision {
     }
     case 'RecordClientIdReuse':
       return clientIdReuse(command, state);
+    case 'RecordTradeConflict':
+      return tradeConflict(command, state);
     default:
       return report(command, state);
   }
+}
+
+/** A trade already recorded on another order, reported on this one: an anomaly here, once per trade. */
+function tradeConflict(command: CommandOf<'RecordTradeConflict'>, state: OrderState): Decision {
+  if (!exists(state)) {
+    return refuse(orderError('ORDER_NOT_FOUND', `order ${command.data.orderId} does not exist`));
+  }
+  const { fill, recordedOn } = command.data;
+  return accept({
+    type: 'OrderAnomalyDetected',
+    data: {
+      orderId: state.order.orderId,
+      kind: 'inconsistent_report',
+      message: `the venue reports trade ${fill.tradeId} (${fill.amount} at ${fill.price}) on this order, but it is recorded on order ${recordedOn}: not recorded twice`,
+      status: state.status,
+      report: { type: command.type, data: command.data },
+    },
+  });
 }
 
 /** The reuse of our client id by a venue order we did not place: an anomaly on our order, once. */
@@ -172,7 +192,8 @@ type ReportCommand = Exclude<
       | 'AmendOrder'
       | 'CancelOrder'
       | 'RecordExternalOrder'
-      | 'RecordClientIdReuse';
+      | 'RecordClientIdReuse'
+      | 'RecordTradeConflict';
   }
 >;
 

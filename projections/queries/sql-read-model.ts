@@ -9,7 +9,7 @@ import type {
 import type { ServiceReadModel } from '../../application/ports/read-models.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
-import { lastFillTime } from '../read-models/fills.ts';
+import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
 
@@ -49,6 +49,8 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
 
     positionSizes: (venue: Venue, account: string) => positionSizes(db, s, venue, account),
     lastFillTime: (venue: Venue, account: string) => lastFillTime(db, s, venue, account),
+    ordersOfTrades: (venue: Venue, account: string, tradeIds: readonly string[]) =>
+      ordersOfTrades(db, s, venue, account, tradeIds),
     listOrders: (query: OrderListQuery) => orderPage(db, s, query),
 
     positions: (query: PositionsQuery) => apiPositions(db, s, query),

@@ -189,3 +189,20 @@ export const lastFillTime = async (
   );
   return iso(rows[0]?.last ?? null) ?? undefined;
 };
+
+/** Query (service): the orders that already hold these trades of the account (trade id → order id). */
+export const ordersOfTrades = async (
+  db: SqlRunner,
+  s: string,
+  venue: Venue,
+  account: string,
+  tradeIds: readonly string[],
+): Promise<Map<string, string>> => {
+  if (tradeIds.length === 0) return new Map();
+  const { rows } = await db.query<{ trade_id: string; order_id: string }>(
+    `select trade_id, order_id::text as order_id from ${s}.fills
+     where venue = $1 and account = $2 and trade_id = any($3::text[])`,
+    [venue, account, tradeIds],
+  );
+  return new Map(rows.map((r) => [r.trade_id, r.order_id]));
+};

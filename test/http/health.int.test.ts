@@ -8,7 +8,8 @@ import {
 } from '../../adapters/event-store/postgres/postgres-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { createApiClient } from '../../adapters/http/client.ts';
-import { READER_HOLD_DEGRADED_MS, routesFor } from '../../adapters/http/routes.ts';
+import { READER_HOLD_DEGRADED_MS } from '../../adapters/http/health-route.ts';
+import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
 import { createPostgresReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import { exists } from '../../domain/order/state.ts';
 import { until } from '../support/until.ts';
 import { restingBuy, type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
 
@@ -78,5 +80,87 @@ describe('reconciliation breaks', () => {
     expect(
       await svc.running.reconciliation.resolveBreak(found!.breakId, 'again', 'ops-alice'),
     ).toBeUndefined();
+  });
+});
+
+describe('a trade id already recorded for another order', () => {
+  it('is an anomaly on the order it is reported on and a break, never a silent omission', async () => {
+    // Given a filled order on a local venue
+    const svc2 = await startServiceOnLocalDeribit({
+      clientId: 'collide',
+      adapter: { heartbeatIntervalSec: 10 },
+    });
+    let again: LocalDeribit | undefined;
+    const buy = (key: string) =>
+      svc2.running.service.place(
+        PlaceOrderRequestSchema.parse({
+          venue: 'deribit',
+          symbol: 'BTC-PERPETUAL',
+          side: 'buy',
+          type: 'market',
+          amount: '10',
+        }),
+        { idempotencyKey: key },
+      );
+    const filledOrder = async (orderId: string) =>
+      until('the order to fill', async () => {
+        const loaded = await svc2.running.handler.load(orderId);
+        return exists(loaded.state) && loaded.state.status === 'filled' ? loaded : undefined;
+      });
+    try {
+      const first = await buy('collide-1');
+      if (!first.ok) throw new Error(JSON.stringify(first));
+      const firstOrder = await filledOrder(first.value.order.orderId);
+      const firstTrade = firstOrder.events.flatMap((e) =>
+        e.event.type === 'OrderFilled' ? [e.event.data.fill.tradeId] : [],
+      );
+      await svc2.running.readModelCaughtUp();
+
+      // When the venue restarts (its trade ids start over) and reports the same trade id on a new order
+      const { port } = svc2.sim;
+      const restartedAt = new Date().toISOString();
+      await svc2.sim.close();
+      again = await startLocalDeribit({
+        port,
+        credentials: [{ clientId: 'collide', clientSecret: 'collide-secret', account: 'main' }],
+        minHeartbeatIntervalSec: 0.05,
+      });
+      await until(
+        'the service to trade again',
+        async () => {
+          const report = svc2.running.reconciliations()[0];
+          return (
+            svc2.running.registry.statuses()[0]?.trading &&
+            report !== undefined &&
+            report.startedAt > restartedAt
+          );
+        },
+        20_000,
+      );
+      const second = await buy('collide-2');
+      if (!second.ok) throw new Error(JSON.stringify(second));
+
+      // Then the second order carries an anomaly naming the trade and the first order, the trade is
+      // not recorded twice, and a break says so with both sides
+      const secondOrder = await until('the anomaly on the second order', async () => {
+        const loaded = await svc2.running.handler.load(second.value.order.orderId);
+        return exists(loaded.state) && loaded.state.anomalies > 0 ? loaded : undefined;
+      });
+      const anomaly = secondOrder.events.find((e) => e.event.type === 'OrderAnomalyDetected');
+      expect(JSON.stringify(anomaly?.event.data)).toContain(first.value.order.orderId);
+      expect(JSON.stringify(anomaly?.event.data)).toContain(firstTrade[0]!);
+      const collision = (await svc2.running.reconciliation.breaks('open')).find(
+        (b) => b.kind === 'trade_id_collision',
+      );
+      expect(collision).toMatchObject({
+        orderId: second.value.order.orderId,
+        subject: firstTrade[0],
+        status: 'open',
+      });
+      expect(collision?.ours).toContain(first.value.order.orderId);
+    } finally {
+      await svc2.close().catch(() => undefined);
+      await again?.close();
+    }
   });
 });

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { type ProjectionHealth, ProjectionHealthSchema } from '../../application/ports/queries.ts';
+import { ErrorBodySchema } from './errors.ts';
+import type { Route, RouteDeps } from './routes.ts';
+
+export const KillSwitchSchema = z.object({
+  engaged: z.boolean(),
+  reason: z.string().optional(),
+  by: z.string().optional(),
+  cancelled: z.array(z.string()).optional(),
+});
+const VenueStatusSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  connection: z.object({
+    status: z.string(),
+    since: z.string(),
+    reconnects: z.number().int(),
+    detail: z.string().optional(),
+  }),
+  trading: z.boolean(),
+  pausedReason: z.string().optional(),
+  consecutiveFailures: z.number().int(),
+  lastReconciliation: z.object({ at: z.string(), differences: z.number().int() }).optional(),
+});
+export const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  /** Why it is degraded (empty when ok). */
+  reasons: z.array(z.string()),
+  killSwitch: KillSwitchSchema,
+  venues: z.array(VenueStatusSchema),
+  projections: z.array(ProjectionHealthSchema),
+  parkedOrders: z.number().int(),
+  /** Open reconciliation breaks: health is `degraded` while there is any. */
+  breaks: z.object({ open: z.number().int() }),
+});
+
+/** A writing transaction open longer than this holds the read models back: health is degraded. */
+export const READER_HOLD_DEGRADED_MS = 5_000;
+
+/** Why the service is not fully healthy: venues not trading, read models failed or held back, open breaks. */
+function degradedReasons(
+  venues: readonly { venue: string; account: string; trading: boolean; pausedReason?: string | undefined }[],
+  projections: readonly ProjectionHealth[],
+  openBreaks: number,
+): string[] {
+  const reasons: string[] = [];
+  for (const v of venues) {
+    if (!v.trading) reasons.push(`${v.venue}/${v.account} is not trading (${v.pausedReason ?? 'paused'})`);
+  }
+  for (const p of projections) {
+    if (p.error !== null) reasons.push(`projection ${p.name} failed: ${p.error}`);
+    if (p.heldBackMs !== null && p.heldBackMs > READER_HOLD_DEGRADED_MS) {
+      reasons.push(
+        `projection ${p.name} is held back ${Math.round(p.heldBackMs)} ms by an open writing transaction in the database cluster`,
+      );
+    }
+  }
+  if (openBreaks > 0) reasons.push(`${openBreaks} open reconciliation break(s): GET /v1/breaks`);
+  return reasons;
+}
+
+/** `GET /v1/health`: venues, read models, kill switch, breaks; `degraded` with the reasons. */
+export function healthRoute<P>({
+  service,
+  queries,
+  registry,
+  reconciliation,
+  parkedOrders,
+}: RouteDeps<P>): Route {
+  return {
+    method: 'GET',
+    path: '/v1/health',
+    summary: 'Venue connectivity and trading status, projection lag, kill switch',
+    auth: true,
+    responses: {
+      200: { description: 'Health', schema: HealthSchema },
+      401: { description: 'Missing or wrong bearer token', schema: ErrorBodySchema },
+    },
+    async handle() {
+      const venues = registry.statuses();
+      const projections = await queries.projections();
+      const openBreaks = (await reconciliation.breaks('open')).length;
+      const reasons = degradedReasons(venues, projections, openBreaks);
+      const healthy = reasons.length === 0;
+      return {
+        status: 200,
+        body: {
+          status: healthy ? 'ok' : 'degraded',
+          reasons,
+          killSwitch: service.killSwitch,
+          venues,
+          projections,
+          parkedOrders: parkedOrders(),
+          breaks: { open: openBreaks },
+        },
+      };
+    },
+  };
+}
