@@ -19,9 +19,14 @@ import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { externalOrderId, externalOrderParams, snapshotFromFill } from './external.ts';
+import {
+  recordClientIdReuse,
+  recordConflictBreaks,
+  type TradeConflict,
+  tradeConflicts,
+} from './ingestion-breaks.ts';
 import { OrderIdentity } from './order-identity.ts';
 import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
-import { recordConflictBreaks, type TradeConflict, tradeConflicts } from './trade-conflicts.ts';
 import type { UnreadableOptions } from './unreadable.ts';
 
 export interface IngestionOptions<P> extends UnreadableOptions {
@@ -357,19 +362,13 @@ export class Ingestion<P> {
     if (created > 0 && ours !== undefined && (await this.#identity.exists(ours))) {
       // Our client id on a venue order we did not place: an anomaly on our order, which stays as
       // the venue has it.
-      await this.#record(
-        [
-          {
-            type: 'RecordClientIdReuse',
-            data: {
-              orderId: ours,
-              venueOrderId: snapshot.venueOrderId,
-              clientOrderId: snapshot.clientOrderId ?? '',
-              externalOrderId: orderId,
-            },
-          },
-        ],
-        source,
+      await recordClientIdReuse(
+        (b) => this.#record(b, source),
+        this.#o.breaks,
+        entry,
+        ours,
+        snapshot,
+        orderId,
       );
     }
     return orderId;

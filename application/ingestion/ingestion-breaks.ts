@@ -1,5 +1,6 @@
+import type { OrderCommandBody } from '../orders/report-commands.ts';
 import type { ServiceReadModel } from '../ports/read-models.ts';
-import type { VenueFill } from '../ports/venue.ts';
+import type { VenueFill, VenueOrderSnapshot } from '../ports/venue.ts';
 import type { BreakRecorder } from '../reconciliation/breaks.ts';
 import type { VenueEntry } from '../venues/venue-registry.ts';
 
@@ -57,4 +58,39 @@ export async function recordConflictBreaks<P>(
       foundBy: `trade ${fill.tradeId}`,
     })),
   );
+}
+
+/**
+ * A venue order that carries the client id of our order `ours` but that we did not place (recorded
+ * as the external order `externalId`): an anomaly on ours, and a break of the account.
+ */
+export async function recordClientIdReuse<P>(
+  record: (bodies: OrderCommandBody[]) => Promise<number>,
+  breaks: BreakRecorder<P> | undefined,
+  entry: VenueEntry,
+  ours: string,
+  snapshot: VenueOrderSnapshot,
+  externalId: string,
+): Promise<void> {
+  const clientOrderId = snapshot.clientOrderId ?? '';
+  const { venueOrderId } = snapshot;
+  await record([
+    {
+      type: 'RecordClientIdReuse',
+      data: { orderId: ours, venueOrderId, clientOrderId, externalOrderId: externalId },
+    },
+  ]);
+  const { venue, account } = entry.adapter;
+  await breaks?.found({ venue, account }, [
+    {
+      kind: 'client_id_reused',
+      subject: venueOrderId,
+      orderId: ours,
+      symbol: snapshot.symbol,
+      ours: `client id ${clientOrderId} is order ${ours}`,
+      theirs: `venue order ${venueOrderId} (${snapshot.side} ${snapshot.amount}) carries it; recorded as external order ${externalId}`,
+      message: `a venue order this OMS did not place carries the client id of order ${ours}`,
+      foundBy: `venue order ${venueOrderId}`,
+    },
+  ]);
 }
