@@ -34,6 +34,8 @@ export const CommandMetadataSchema = z
     /** When the venue says the reported thing happened (venue reports only). */
     venueTime: z.iso.datetime().optional(),
     source: SourceSchema,
+    /** Who asked: the API token's name (client commands), `reconciliation`, an operator. */
+    by: z.string().min(1).max(200).optional(),
     venueLatency: VenueLatencySchema.optional(),
   })
   .strict();
@@ -47,11 +49,15 @@ export const EventMetadataSchema = z
     idempotencyKey: z.string().min(1).max(200).optional(),
     payloadDigest: z.string().min(1).max(128).optional(),
     correlationId: z.string().min(1).max(128),
-    /** The id of the command that produced the event. */
+    /**
+     * What caused the event: the client request (for a client command, its command id), the
+     * request event a venue report answers, the reconciliation run, the kill-switch event.
+     */
     causationId: z.string().min(1).max(128),
     recordedAt: z.iso.datetime(),
     venueTime: z.iso.datetime().optional(),
     source: SourceSchema,
+    by: z.string().min(1).max(200).optional(),
     venueLatency: VenueLatencySchema.optional(),
   })
   .strict();
@@ -65,10 +71,11 @@ export function eventMetadataFor(command: CommandMetadata, schemaVersion: number
     ...(command.idempotencyKey !== undefined && { idempotencyKey: command.idempotencyKey }),
     ...(command.payloadDigest !== undefined && { payloadDigest: command.payloadDigest }),
     correlationId: command.correlationId,
-    causationId: command.commandId,
+    causationId: command.causationId ?? command.commandId,
     recordedAt: command.recordedAt,
     ...(command.venueTime !== undefined && { venueTime: command.venueTime }),
     source: command.source,
+    ...(command.by !== undefined && { by: command.by }),
     ...(command.venueLatency !== undefined && { venueLatency: command.venueLatency }),
   };
 }

@@ -8,10 +8,11 @@ import type { EventStore } from '../../application/ports/event-store.ts';
 import type { ReaderHold } from '../../application/ports/queries.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
-import { type Config, LOG_REDACT_PATHS, redactedConfig } from '../config/config.ts';
+import { type Config, ConfigError, LOG_REDACT_PATHS, redactedConfig } from '../config/config.ts';
 import { openEventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.ts';
 import { openPgliteEventStore } from '../event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../event-store/postgres/postgres-event-store.ts';
+import type { ApiToken } from '../http/auth.ts';
 import { routesFor } from '../http/routes.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createPgliteReadModelDb, createPostgresReadModelDb } from '../sql/read-model-db.ts';
@@ -91,6 +92,24 @@ export async function openStore(config: Config): Promise<Store> {
 
 const secret = () => randomBytes(24).toString('base64url');
 
+/**
+ * The tokens the API accepts: the service's own (OMS_API_TOKEN, named `api`, or the generated one
+ * kept in the data directory, named `local`; both operators) and the named ones of OMS_API_TOKENS.
+ * Two tokens with one name or one value are refused at start.
+ */
+function apiTokens(config: Config, token: string, source: App['tokenSource']): ApiToken[] {
+  const tokens: ApiToken[] = [
+    { name: source === 'configured' ? 'api' : 'local', role: 'operator', token },
+    ...(config.api.tokens ?? []),
+  ];
+  const names = new Set(tokens.map((t) => t.name));
+  const values = new Set(tokens.map((t) => t.token));
+  if (names.size !== tokens.length || values.size !== tokens.length) {
+    throw new ConfigError(['OMS_API_TOKENS (api.tokens): every token needs a name and a value of its own']);
+  }
+  return tokens;
+}
+
 async function apiToken(config: Config): Promise<{ token: string; source: App['tokenSource'] }> {
   if (config.api.token) return { token: config.api.token, source: 'configured' };
   if (config.store.kind !== 'embedded') return { token: secret(), source: 'generated' };
@@ -143,7 +162,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     const { token, source } = await apiToken(config);
     const http: FastifyInstance = createHttpServer({
       routes: routesFor(service),
-      token,
+      tokens: apiTokens(config, token, source),
       logger: logger.child({ component: 'http' }),
       version: '0.1.0',
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
+import { ApiTokenSchema } from '../http/auth.ts';
 
 /**
  * The service's configuration: from the environment, optionally over a JSON file
@@ -115,6 +116,11 @@ export const ConfigSchema = z
         port: z.coerce.number().int().min(0).max(65535).default(8080),
         /** The bearer token; generated at start (and kept in the data directory) when not given. */
         token: z.string().min(16, 'OMS_API_TOKEN must be at least 16 characters').optional(),
+        /**
+         * Named tokens with roles (`read_only`, `trader`, `operator`): `name:role:token` separated by
+         * commas in OMS_API_TOKENS. The token's name is recorded as `by` on every command it sends.
+         */
+        tokens: z.array(ApiTokenSchema).optional(),
       })
       .strict(),
     venues: z.object({ deribit: DeribitConfigSchema, bitget: BitgetConfigSchema }).strict(),
@@ -155,6 +161,7 @@ const ENV: Record<string, string> = {
   'api.host': 'OMS_API_HOST',
   'api.port': 'OMS_API_PORT',
   'api.token': 'OMS_API_TOKEN',
+  'api.tokens': 'OMS_API_TOKENS',
   'venues.deribit.mode': 'DERIBIT_MODE',
   'venues.deribit.clientId': 'DERIBIT_CLIENT_ID',
   'venues.deribit.wsUrl': 'DERIBIT_WS_URL',
@@ -197,6 +204,17 @@ function maxAmounts(text: string | undefined): Record<string, string> | undefine
   );
 }
 
+/** `name:role:token,...` as objects (validated by the schema, which names the variable on error). */
+const namedTokens = (text: string): unknown[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => {
+      const [name, role, ...rest] = item.split(':');
+      return { name, role, token: rest.join(':') };
+    });
+
 /** The configuration from the environment (and `OMS_CONFIG_FILE`, which the environment overrides). */
 export function loadConfig(env: Env = process.env): Config {
   let file: Record<string, unknown> = {};
@@ -232,7 +250,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     api: {
       ...fromFile('api'),
-      ...defined({ host: env.OMS_API_HOST, port: env.OMS_API_PORT, token: env.OMS_API_TOKEN }),
+      ...defined({
+        host: env.OMS_API_HOST,
+        port: env.OMS_API_PORT,
+        token: env.OMS_API_TOKEN,
+        tokens: env.OMS_API_TOKENS === undefined ? undefined : namedTokens(env.OMS_API_TOKENS),
+      }),
     },
     venues: {
       deribit: {
@@ -283,7 +306,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const path = issue.path.map(String).join('.');
-        const variable = ENV[path];
+        const variable = ENV[path] ?? ENV[path.split('.').slice(0, 2).join('.')];
         return `${variable ? `${variable} (${path})` : path || 'config'}: ${issue.message}`;
       }),
     );
@@ -304,7 +327,11 @@ export function redactedConfig(config: Config): unknown {
         ? { ...config.store, databaseUrl: hidePassword(config.store.databaseUrl) }
         : config.store,
     readModels: { ...config.readModels, databaseUrl: hidePassword(config.readModels.databaseUrl) },
-    api: { ...config.api, ...(config.api.token && { token: REDACTED }) },
+    api: {
+      ...config.api,
+      ...(config.api.token && { token: REDACTED }),
+      ...(config.api.tokens && { tokens: config.api.tokens.map((t) => ({ ...t, token: REDACTED })) }),
+    },
     venues: {
       // The API key ids too: with the secret they are the credential, and nobody needs them in a log.
       deribit: {
@@ -341,4 +368,5 @@ export const LOG_REDACT_PATHS = [
   'req.headers.authorization',
   'headers.authorization',
   'config.api.token',
+  'config.api.tokens[*].token',
 ];

@@ -7,6 +7,7 @@ import type { Route } from './routes.ts';
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
   401: { description: 'Missing or wrong bearer token', schema: ErrorBodySchema },
+  403: { description: 'The token’s role does not allow this route', schema: ErrorBodySchema },
 };
 
 export const BreakViewSchema = z.object({
@@ -60,6 +61,7 @@ export function reconciliationRoutes(control: ReconciliationControl): Route[] {
       path: '/v1/reconcile',
       summary: 'Reconcile venue accounts now (all, or one venue / account); each run’s report',
       auth: true,
+      permission: 'operate',
       body: ReconcileRequestSchema,
       responses: {
         200: { description: 'The reports', schema: z.object({ reports: z.array(ReportSchema) }) },
@@ -93,6 +95,7 @@ export function reconciliationRoutes(control: ReconciliationControl): Route[] {
       path: '/v1/breaks/:breakId/resolve',
       summary: 'Resolve an open break, with the reason (recorded with who resolved it)',
       auth: true,
+      permission: 'operate',
       params: BreakParamsSchema,
       body: ResolveBreakRequestSchema,
       responses: {

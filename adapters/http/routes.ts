@@ -22,6 +22,7 @@ import type { VenueRegistry } from '../../application/venues/venue-registry.ts';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
+import type { Permission } from './auth.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
@@ -43,8 +44,10 @@ export interface Route {
   /** Fastify path syntax (`/v1/orders/:orderId`). */
   path: string;
   summary: string;
-  /** Bearer token required. */
+  /** Bearer token required (every route: authentication comes before anything else). */
   auth: boolean;
+  /** What the caller's role must grant (default: `read` for GET, `trade` otherwise). */
+  permission?: Permission;
   /** Accepts an `Idempotency-Key` header. */
   idempotent?: boolean;
   body?: z.ZodType;
@@ -107,6 +110,7 @@ const CommandResponseSchema = z.object({ order: OrderViewSchema, replayed: z.boo
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
   401: { description: 'Missing or wrong bearer token', schema: ErrorBodySchema },
+  403: { description: 'The token’s role does not allow this route', schema: ErrorBodySchema },
 };
 const commandResponses = {
   200: { description: 'The venue answered; the order as it stands', schema: CommandResponseSchema },
@@ -321,12 +325,13 @@ export function routes<P>({
       path: '/v1/kill-switch',
       summary: 'Engage (and optionally cancel everything) or release the kill switch',
       auth: true,
+      permission: 'operate',
       body: KillSwitchRequestSchema,
       responses: { 200: { description: 'The kill switch', schema: KillSwitchSchema }, ...errors },
-      async handle({ body }) {
+      async handle({ body, context }) {
         return {
           status: 200,
-          body: unwrap(await service.setKillSwitch(KillSwitchRequestSchema.parse(body), 'api')),
+          body: unwrap(await service.setKillSwitch(KillSwitchRequestSchema.parse(body), context.by ?? 'api')),
         };
       },
     },

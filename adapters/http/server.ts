@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -8,14 +7,17 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { IdempotencyKeySchema } from '../../application/orders/requests.ts';
+import { type ApiToken, authenticate, authorize, type Permission, pathOnly } from './auth.ts';
 import { HttpError, validationError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './routes.ts';
 
 export interface HttpServerOptions {
   routes: readonly Route[];
-  /** The bearer token clients must send. */
-  token: string;
+  /** The named tokens clients authenticate with (their roles say what each may do). */
+  tokens?: readonly ApiToken[];
+  /** One token with every right (named `api`), when `tokens` is not given. */
+  token?: string;
   logger: Logger;
   /** Request bodies above this are refused with 413. */
   bodyLimitBytes?: number;
@@ -33,8 +35,24 @@ const CorrelationIdSchema = z
  * bearer-token auth, errors always `{code, message, details}` (never a stack, never a secret).
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const tokens: readonly ApiToken[] =
+    options.tokens ?? (options.token ? [{ name: 'api', role: 'operator', token: options.token }] : []);
+  if (tokens.length === 0) throw new Error('the HTTP API needs at least one token');
+  // Requests are logged by path only: a query string never reaches a log.
+  const logger = options.logger.child(
+    {},
+    {
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: pathOnly(req.url),
+        }),
+      },
+    },
+  );
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
@@ -57,7 +75,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   // JSON only: anything else is 415.
   app.removeContentTypeParser('text/plain');
-  const expected = Buffer.from(`Bearer ${options.token}`);
+  // Authentication comes first: before the body is read, before routing answers 404 or 405.
+  const callers = new WeakMap<FastifyRequest, ApiToken>();
+  app.addHook('onRequest', async (request) => {
+    callers.set(request, authenticate(request, tokens));
+  });
   // JSON is UTF-8: a body declared in another charset (utf-7, latin1...) would be read wrongly.
   app.addHook('onRequest', async (request) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
@@ -66,23 +88,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }
   });
 
-  const authorize = (request: FastifyRequest) => {
-    const given = Buffer.from(request.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new HttpError(
-        'UNAUTHORIZED',
-        'send Authorization: Bearer <token> (the token is printed when the service starts)',
-      );
-    }
-  };
-
   for (const route of options.routes) {
     app.route({
       method: route.method,
       url: route.path,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        if (route.auth) authorize(request);
-        const context = requestContext(request, route);
+        const caller = callers.get(request);
+        if (!caller) throw new HttpError('UNAUTHORIZED', 'send Authorization: Bearer <token>');
+        authorize(caller, permissionOf(route), `${route.method} ${route.path}`);
+        const context = { ...requestContext(request, route), by: caller.name };
         const input = {
           body: parseOrThrow('body', route.body, request.body),
           query: parseOrThrow('query', route.query, request.query ?? {}),
@@ -99,7 +113,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/v1/openapi.json', async () => document);
 
   app.setNotFoundHandler((request, reply) => {
-    const error = new HttpError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+    const error = new HttpError('ROUTE_NOT_FOUND', `no route ${request.method} ${pathOnly(request.url)}`);
     return reply.status(error.status).send(error.body);
   });
 
@@ -112,6 +126,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   return app;
 }
+
+/** What a route needs: reading for GET, trading otherwise, unless the route says (the controls). */
+const permissionOf = (route: Route): Permission =>
+  route.permission ?? (route.method === 'GET' ? 'read' : 'trade');
 
 function requestContext(request: FastifyRequest, route: Route) {
   const key = request.headers['idempotency-key'];

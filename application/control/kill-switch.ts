@@ -47,8 +47,15 @@ export class KillSwitch<P> {
     return this.#current.state;
   }
 
-  /** Engages or releases the switch; recording nothing when it already is so. */
-  async set(engaged: boolean, reason: string, by: string): Promise<KillSwitchState> {
+  /**
+   * Engages or releases the switch; recording nothing when it already is so. Returns the state and
+   * the id of the event it recorded (the cause of whatever follows from it).
+   */
+  async set(
+    engaged: boolean,
+    reason: string,
+    by: string,
+  ): Promise<{ state: KillSwitchState; eventId?: string }> {
     const commandId = randomUUID();
     const recordedAt = new Date(this.#o.now()).toISOString();
     const command: KillSwitchCommand = engaged
@@ -74,6 +81,8 @@ export class KillSwitch<P> {
         engaged ? 'kill switch engaged' : 'kill switch released',
       );
     }
-    return handled.state;
+    return handled.events.length > 0
+      ? { state: handled.state, eventId: eventIdFor(commandId, 0) }
+      : { state: handled.state };
   }
 }

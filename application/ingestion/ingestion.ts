@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { Instrument } from '../../domain/instrument.ts';
 import { exists } from '../../domain/order/state.ts';
-import { orderIdFromClientOrderId } from '../orders/client-order-id.ts';
 import { deterministicId } from '../orders/ids.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
 import {
@@ -18,15 +17,17 @@ import type { BreakRecorder } from '../reconciliation/breaks.ts';
 import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
-import { externalOrderId, externalOrderParams, snapshotFromFill } from './external.ts';
-import {
-  recordClientIdReuse,
-  recordConflictBreaks,
-  type TradeConflict,
-  tradeConflicts,
-} from './ingestion-breaks.ts';
+import { recordExternalOrder, snapshotFromFill } from './external.ts';
+import { recordConflictBreaks, type TradeConflict, tradeConflicts } from './ingestion-breaks.ts';
 import { OrderIdentity } from './order-identity.ts';
-import { changesOrder, type ReportContext, recordReports, reportCommand } from './record.ts';
+import {
+  changesOrder,
+  originOf,
+  type ReportContext,
+  type ReportOrigin,
+  recordReports,
+  reportCommand,
+} from './record.ts';
 import type { UnreadableOptions } from './unreadable.ts';
 
 export interface IngestionOptions<P> extends UnreadableOptions {
@@ -111,12 +112,17 @@ export class Ingestion<P> {
   }
 
   /** Records one report; resolves to the number of events it appended. */
-  async ingest(entry: VenueEntry, report: VenueReport, source: ReportContext['source']): Promise<number> {
+  async ingest(
+    entry: VenueEntry,
+    report: VenueReport,
+    given: ReportOrigin | ReportOrigin['source'],
+  ): Promise<number> {
+    const origin = originOf(given);
     switch (report.kind) {
       case 'order':
-        return this.orderUpdate(entry, report.order, source);
+        return this.orderUpdate(entry, report.order, origin);
       case 'fill':
-        return this.fill(entry, report.fill, source);
+        return this.fill(entry, report.fill, origin);
       case 'positions':
         this.#positions.set(entry.key, report.positions);
         return 0;
@@ -128,14 +134,15 @@ export class Ingestion<P> {
   async orderUpdate(
     entry: VenueEntry,
     snapshot: VenueOrderSnapshot,
-    source: ReportContext['source'],
+    given: ReportOrigin | ReportOrigin['source'],
   ): Promise<number> {
+    const origin = originOf(given);
     const orderId = await this.#identity.orderIdFor(entry, snapshot.venueOrderId, snapshot.clientOrderId);
     return this.#queue.run(orderId ?? snapshot.venueOrderId, async () => {
       let appended = 0;
       let id = orderId;
       if (id === undefined) {
-        id = await this.#external(entry, snapshot, source);
+        id = await this.#external(entry, snapshot, origin);
         appended += id === undefined ? 0 : 1;
       }
       if (id === undefined) return appended;
@@ -143,14 +150,14 @@ export class Ingestion<P> {
       if (!exists(loaded.state)) return appended;
       const bodies = snapshotCommands(loaded.state, snapshot);
       if (changesOrder(bodies, loaded.state)) {
-        appended += await this.#record(bodies, source, snapshot.updatedAt);
+        appended += await this.#record(bodies, origin, snapshot.updatedAt);
       }
       const after = await this.#o.handler.load(id);
       if (exists(after.state) && fillsMissing(after.state, snapshot)) {
         // Reconciliation must be complete before trading resumes: fetch now. A live push gives the
         // trades pushed behind it their chance first.
-        if (source === 'venue' && this.#fillGraceMs > 0) this.#backfillLater(entry, id, snapshot);
-        else appended += await this.#backfill(entry, id, snapshot, source);
+        if (origin.source === 'venue' && this.#fillGraceMs > 0) this.#backfillLater(entry, id, snapshot);
+        else appended += await this.#backfill(entry, id, snapshot, origin);
       }
       return appended;
     });
@@ -161,7 +168,7 @@ export class Ingestion<P> {
     entry: VenueEntry,
     orderId: string,
     snapshot: VenueOrderSnapshot,
-    source: ReportContext['source'],
+    origin: ReportOrigin,
   ): Promise<number> {
     const loaded = await this.#o.handler.load(orderId);
     if (!exists(loaded.state) || !fillsMissing(loaded.state, snapshot)) return 0;
@@ -171,7 +178,7 @@ export class Ingestion<P> {
     });
     return this.#record(
       fills.map((f) => fillCommand(orderId, f)),
-      source,
+      origin,
     );
   }
 
@@ -192,7 +199,7 @@ export class Ingestion<P> {
       const due = this.#backfills.get(orderId);
       if (!due || this.#stopped) return;
       void this.#queue
-        .run(orderId, () => this.#backfill(entry, orderId, due.snapshot, 'venue'))
+        .run(orderId, () => this.#backfill(entry, orderId, due.snapshot, { source: 'venue' }))
         .catch((error: unknown) =>
           this.#o.logger.error({ err: error, orderId }, 'could not fetch the order’s missing fills'),
         )
@@ -206,14 +213,19 @@ export class Ingestion<P> {
   }
 
   /** Records a fill (with the others of its order waiting at the time); resolves to the events it appended. */
-  async fill(entry: VenueEntry, fill: VenueFill, source: ReportContext['source']): Promise<number> {
+  async fill(
+    entry: VenueEntry,
+    fill: VenueFill,
+    given: ReportOrigin | ReportOrigin['source'],
+  ): Promise<number> {
+    const origin = originOf(given);
     const orderId = await this.#identity.orderIdFor(entry, fill.venueOrderId, fill.clientOrderId);
     if (orderId === undefined) {
       return this.#queue.run(fill.venueOrderId, async () => {
         const snapshot = await entry.adapter
           .getOrder(await this.#instrument(entry, fill.symbol), fill.venueOrderId)
           .catch(() => undefined);
-        const id = await this.#external(entry, snapshot ?? snapshotFromFill(fill), source);
+        const id = await this.#external(entry, snapshot ?? snapshotFromFill(fill), origin);
         if (id === undefined) return 0;
         return (
           1 +
@@ -221,13 +233,13 @@ export class Ingestion<P> {
             entry,
             id,
             [{ fill, resolve: () => undefined, reject: () => undefined }],
-            source,
+            origin,
           ))
         );
       });
     }
     return new Promise<number>((resolve, reject) => {
-      const key = `${source}/${orderId}`;
+      const key = `${origin.source}/${origin.causationId ?? ''}/${orderId}`;
       const waiting = this.#waiting.get(key);
       if (waiting) {
         waiting.push({ fill, resolve, reject });
@@ -239,7 +251,7 @@ export class Ingestion<P> {
         const batch = this.#waiting.get(key) ?? [];
         this.#waiting.delete(key);
         try {
-          await this.#recordFills(entry, orderId, batch, source);
+          await this.#recordFills(entry, orderId, batch, origin);
         } catch (error) {
           for (const f of batch) f.reject(error);
         }
@@ -255,7 +267,7 @@ export class Ingestion<P> {
     entry: VenueEntry,
     orderId: string,
     batch: readonly WaitingFill[],
-    source: ReportContext['source'],
+    origin: ReportOrigin,
   ): Promise<number> {
     const loaded = await this.#o.handler.load(orderId);
     if (!exists(loaded.state)) {
@@ -272,7 +284,7 @@ export class Ingestion<P> {
       orderId,
       batch.map((f) => f.fill),
     );
-    if (conflicts.length > 0) return this.#recordConflicts(entry, orderId, batch, conflicts, source);
+    if (conflicts.length > 0) return this.#recordConflicts(entry, orderId, batch, conflicts, origin);
     // A fill proves the venue took the order. When its reply never reached us (the process
     // died after sending), this fill is how we learn the venue's id: record the acceptance
     // first, or the order would end filled with no venue id (the submission processor leaves
@@ -288,7 +300,7 @@ export class Ingestion<P> {
     // The order exists, so its events carry its own correlation id (the handler sees to it).
     const correlationId = loaded.events[0]?.metadata.correlationId ?? orderId;
     const context = (venueTime?: string): ReportContext => ({
-      source,
+      ...origin,
       correlationId,
       ...(venueTime !== undefined && { venueTime }),
       now: this.#o.now,
@@ -316,7 +328,7 @@ export class Ingestion<P> {
     orderId: string,
     batch: readonly WaitingFill[],
     conflicts: readonly TradeConflict[],
-    source: ReportContext['source'],
+    origin: ReportOrigin,
   ): Promise<number> {
     const conflicting = new Set(conflicts.map((c) => c.fill.tradeId));
     const rest = batch.filter((f) => !conflicting.has(f.fill.tradeId));
@@ -324,11 +336,11 @@ export class Ingestion<P> {
       type: 'RecordTradeConflict',
       data: { orderId, fill: fillOf(fill), recordedOn },
     }));
-    const appended = await this.#record(bodies, source);
+    const appended = await this.#record(bodies, origin);
     await recordConflictBreaks(this.#o.breaks, entry, orderId, conflicts);
     this.#o.logger.warn({ orderId, conflicts }, 'trade ids already recorded on other orders');
     for (const f of batch) if (conflicting.has(f.fill.tradeId)) f.resolve(0);
-    return appended + (rest.length > 0 ? await this.#recordFills(entry, orderId, rest, source) : 0);
+    return appended + (rest.length > 0 ? await this.#recordFills(entry, orderId, rest, origin) : 0);
   }
 
   /** Remembers which order a venue order id belongs to (the submission path learns it first). */
@@ -337,41 +349,18 @@ export class Ingestion<P> {
   }
 
   /** Records an order this OMS never placed, from what the venue shows of it. */
-  async #external(entry: VenueEntry, snapshot: VenueOrderSnapshot, source: ReportContext['source']) {
-    const { venue, account } = entry.adapter;
-    const orderId = externalOrderId(venue, account, snapshot.venueOrderId);
-    const instrument = await this.#instrument(entry, snapshot.symbol).catch(() => undefined);
-    if (!instrument) {
-      this.#o.logger.error(
-        { venue: entry.key, symbol: snapshot.symbol },
-        'external order on an unknown instrument',
-      );
-      return undefined;
-    }
-    const order = externalOrderParams(orderId, account, instrument, snapshot);
-    this.#o.logger.warn(
-      { venue: entry.key, venueOrderId: snapshot.venueOrderId, orderId },
-      'external order recorded',
+  async #external(entry: VenueEntry, snapshot: VenueOrderSnapshot, origin: ReportOrigin) {
+    return recordExternalOrder(
+      {
+        logger: this.#o.logger,
+        identity: this.#identity,
+        breaks: this.#o.breaks,
+        instrument: (symbol) => this.#instrument(entry, symbol),
+        record: (bodies) => this.#record(bodies, origin),
+      },
+      entry,
+      snapshot,
     );
-    const created = await this.#record(
-      [{ type: 'RecordExternalOrder', data: { order, venueOrderId: snapshot.venueOrderId } }],
-      source,
-    );
-    this.#identity.remember(entry, snapshot.venueOrderId, orderId);
-    const ours = orderIdFromClientOrderId(snapshot.clientOrderId);
-    if (created > 0 && ours !== undefined && (await this.#identity.exists(ours))) {
-      // Our client id on a venue order we did not place: an anomaly on our order, which stays as
-      // the venue has it.
-      await recordClientIdReuse(
-        (b) => this.#record(b, source),
-        this.#o.breaks,
-        entry,
-        ours,
-        snapshot,
-        orderId,
-      );
-    }
-    return orderId;
   }
 
   async #instrument(entry: VenueEntry, symbol: string): Promise<Instrument> {
@@ -381,14 +370,10 @@ export class Ingestion<P> {
   }
 
   /** Records the commands; resolves to the number of events appended. */
-  async #record(
-    bodies: OrderCommandBody[],
-    source: ReportContext['source'],
-    venueTime?: string,
-  ): Promise<number> {
+  async #record(bodies: OrderCommandBody[], origin: ReportOrigin, venueTime?: string): Promise<number> {
     if (bodies.length === 0) return 0;
     const results = await recordReports(this.#o.handler, bodies, {
-      source,
+      ...origin,
       correlationId: deterministicId('venue-report', JSON.stringify(bodies[0]?.data ?? null)),
       ...(venueTime !== undefined && { venueTime }),
       now: this.#o.now,

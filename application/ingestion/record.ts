@@ -16,6 +16,15 @@ export interface ReportContext {
   now: () => number;
 }
 
+/** Where reports come from, and what caused them when it is not the venue (a reconciliation run). */
+export interface ReportOrigin {
+  source: Exclude<Source, 'client'>;
+  causationId?: string;
+}
+
+export const originOf = (given: ReportOrigin | ReportOrigin['source']): ReportOrigin =>
+  typeof given === 'string' ? { source: given } : given;
+
 const PROBE = {
   commandId: 'probe',
   correlationId: 'probe',

@@ -280,13 +280,29 @@ export function createOrderHandler<P>({
   return { handle, handleAll, load };
 }
 
-/** The revision of the order's latest client request (-1 before any): what its reports answer. */
-function latestRequest<P>(loaded: LoadedOrder<P>): bigint {
+/** The request a venue report answers: the order's latest client request, else its first event. */
+interface AnsweredRequest {
+  /** The request's revision (-1 before any client request). */
+  revision: bigint;
+  /** The request event's id: the causation id of the report's events. */
+  eventId: string | undefined;
+  /** The request's correlation id, which the report's events carry. */
+  correlationId: string | undefined;
+}
+
+function answeredRequest<P>(loaded: LoadedOrder<P>): AnsweredRequest {
   for (let i = loaded.events.length - 1; i >= 0; i--) {
     const e = loaded.events[i]!;
-    if (e.metadata.source === 'client') return e.recorded.revision;
+    if (e.metadata.source === 'client') {
+      return {
+        revision: e.recorded.revision,
+        eventId: e.recorded.id,
+        correlationId: e.metadata.correlationId,
+      };
+    }
   }
-  return -1n;
+  const first = loaded.events[0];
+  return { revision: -1n, eventId: first?.recorded.id, correlationId: first?.metadata.correlationId };
 }
 
 /**
@@ -338,24 +354,25 @@ const unchanged = <P>(state: OrderState): HandleResult<P> => ({
  */
 function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>): DecidedBatch<P> {
   const batch: DecidedBatch<P> = { decided: [], toAppend: [], appended: [], state: loaded.state };
-  // Everything that happens to an order carries the correlation id of the request that made it.
-  let firstCorrelation = loaded.events[0]?.metadata.correlationId;
+  // What a venue says answers the order's latest request: its events carry that request's
+  // correlation id, and the request event is their cause.
+  const answered = answeredRequest(loaded);
   const recorded = new Set(loaded.events.map((e) => e.recorded.id));
-  const request = latestRequest(loaded);
   for (const given of commands) {
-    const command = scopedToRequest(given, request);
+    const command = scopedToRequest(given, answered.revision);
     const decision = decide(command, batch.state);
     if (!decision.ok) {
       batch.decided.push({ ok: false, kind: 'refused', error: decision.error });
       continue;
     }
-    const metadata = metadataOf(command, firstCorrelation);
+    const metadata = metadataOf(command, answered);
     const fresh: OrderEvent[] = [];
     decision.events.forEach((event, index) => {
       const next = evolve(batch.state, event);
       const id = eventIdOf(command.metadata.commandId, event, index, next);
       if (recorded.has(id)) return;
       recorded.add(id);
+      answered.eventId ??= id;
       batch.state = next;
       fresh.push(event);
       batch.toAppend.push({ id, ...encodeOrderEvent(event, metadata) });
@@ -368,19 +385,25 @@ function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>)
       batch.decided.push(unchanged(batch.state));
       continue;
     }
-    firstCorrelation ??= metadata.correlationId;
+    answered.correlationId ??= metadata.correlationId;
     batch.decided.push({ applied: true, state: batch.state, events: fresh });
   }
   return batch;
 }
 
-/** A report carries the correlation id of the order's first request; a keyed command its payload's digest. */
-function metadataOf(command: OrderCommand, firstCorrelation: string | undefined) {
+/**
+ * A report carries the correlation id of the request it answers, and that request's event as its
+ * cause (unless the report names its own: a reconciliation run); a keyed command its payload's digest.
+ */
+function metadataOf(command: OrderCommand, answered: AnsweredRequest) {
   const key = command.metadata.idempotencyKey;
+  const report = command.metadata.source !== 'client';
   return {
     ...command.metadata,
-    ...(command.metadata.source !== 'client' &&
-      firstCorrelation !== undefined && { correlationId: firstCorrelation }),
+    ...(report && answered.correlationId !== undefined && { correlationId: answered.correlationId }),
+    ...(report &&
+      command.metadata.causationId === undefined &&
+      answered.eventId !== undefined && { causationId: answered.eventId }),
     ...(key !== undefined &&
       command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
   };

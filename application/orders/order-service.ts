@@ -218,9 +218,11 @@ export class OrderService<P> {
     request: KillSwitchRequest,
     by: string,
   ): Promise<ServiceResult<KillSwitchState & { cancelled?: string[] }>> {
-    const state = await this.#killSwitch.set(request.engaged, request.reason, by);
+    const { state, eventId } = await this.#killSwitch.set(request.engaged, request.reason, by);
     if (request.engaged && request.cancelAll) {
-      const all = await this.cancelAll({}, { source: 'system' });
+      // The cancels follow from the switch: its event is their cause and correlation.
+      const cause = eventId === undefined ? {} : { causationId: eventId, correlationId: eventId };
+      const all = await this.cancelAll({}, { source: 'system', by, ...cause });
       return ok({ ...state, ...(all.ok && { cancelled: all.value.cancelled }) });
     }
     return ok(state);
@@ -317,8 +319,10 @@ export class OrderService<P> {
         payloadDigest: createHash('sha256').update(JSON.stringify(request)).digest('base64url'),
       }),
       correlationId: context.correlationId ?? randomUUID(),
+      ...(context.causationId !== undefined && { causationId: context.causationId }),
       recordedAt: new Date(this.#o.now()).toISOString(),
       source: context.source ?? 'client',
+      ...(context.by !== undefined && { by: context.by }),
     };
     return { ...body, metadata } as OrderCommand;
   }

@@ -28,15 +28,22 @@ export type OrderView = z.infer<typeof OrderViewSchema>;
 
 /** One event of an order's timeline: the audit trail of what happened, when, why and from where. */
 export const TimelineEntrySchema = z.object({
+  /** The event's own id: what the `causationId` of the events it caused names. */
+  eventId: z.string(),
   revision: z.string(),
   type: z.string(),
   recordedAt: z.string(),
   venueTime: z.string().nullable(),
   source: z.string(),
+  /** Who asked: the API token's name, an operator, `reconciliation` (client and control commands). */
+  by: z.string().nullable(),
   commandId: z.string(),
   correlationId: z.string(),
+  /** What caused the event: the client request (its command id), the request event a venue report answers, a reconciliation run, the kill-switch event. */
   causationId: z.string(),
   idempotencyKey: z.string().nullable(),
+  /** The venue's own timing of the reply behind the event (Deribit: µs in, out, and their difference). */
+  venueLatency: z.object({ usIn: z.number(), usOut: z.number(), usDiff: z.number() }).nullable(),
   data: z.unknown(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
@@ -77,15 +84,18 @@ export function toOrderView<P>(order: Order, loaded: LoadedOrder<P>): OrderView 
 
 export function toTimeline<P>(loaded: LoadedOrder<P>): TimelineEntry[] {
   return loaded.events.map(({ event, metadata, recorded }) => ({
+    eventId: recorded.id,
     revision: recorded.revision.toString(),
     type: event.type,
     recordedAt: metadata.recordedAt,
     venueTime: metadata.venueTime ?? null,
     source: metadata.source,
+    by: metadata.by ?? null,
     commandId: metadata.commandId,
     correlationId: metadata.correlationId,
     causationId: metadata.causationId,
     idempotencyKey: metadata.idempotencyKey ?? null,
+    venueLatency: metadata.venueLatency ?? null,
     data: JSON.parse(JSON.stringify(event.data)),
   }));
 }

@@ -43,6 +43,8 @@ export interface RequestContext {
   source?: Extract<Source, 'client' | 'system'>;
   /** Who asked (the API token's name), recorded as `by`. */
   by?: string;
+  /** What caused this request, when not a client (the kill-switch event behind its cancels). */
+  causationId?: string;
   /** How long to wait for the venue's answer before returning what is known (ms). */
   waitMs?: number;
 }

@@ -5,6 +5,7 @@ import { ZERO } from '../../domain/decimal.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import { exists } from '../../domain/order/state.ts';
 import type { Ingestion } from '../ingestion/ingestion.ts';
+import type { ReportOrigin } from '../ingestion/record.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
 import type { ServiceReadModel } from '../ports/read-models.ts';
 import type { MarketData } from '../venues/market-data.ts';
@@ -79,10 +80,11 @@ export class Reconciler<P> {
 
     await this.#o.readModelCaughtUp();
     const instruments = new Map((await this.#o.market.instruments(entry)).map((i) => [i.symbol, i]));
-    const open = await this.#openOrders(entry);
-    const live = await this.#fateOfLiveOrders(entry, open.ids);
+    const origin = { source: 'reconciliation' as const, causationId: runId };
+    const open = await this.#openOrders(entry, origin);
+    const live = await this.#fateOfLiveOrders(entry, open.ids, origin);
     const venuePositions = await adapter.positions();
-    const fills = await this.#missedFills(entry, instruments, live.symbols, venuePositions);
+    const fills = await this.#missedFills(entry, instruments, live.symbols, venuePositions, origin);
 
     // 4. Positions: what remains different after the above is reported, not papered over.
     await this.#o.readModelCaughtUp();
@@ -153,16 +155,15 @@ export class Reconciler<P> {
   }
 
   /** 1. Orders open at the venue. */
-  async #openOrders(entry: VenueEntry) {
+  async #openOrders(entry: VenueEntry, origin: ReportOrigin) {
     const open = await entry.adapter.openOrders();
     let appended = 0;
-    for (const snapshot of open)
-      appended += await this.#o.ingestion.orderUpdate(entry, snapshot, 'reconciliation');
+    for (const snapshot of open) appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
     return { ids: new Set(open.map((o) => o.venueOrderId)), count: open.length, appended };
   }
 
   /** 2. Orders we think live that the venue no longer lists as open: learn their fate. */
-  async #fateOfLiveOrders(entry: VenueEntry, openIds: ReadonlySet<string>) {
+  async #fateOfLiveOrders(entry: VenueEntry, openIds: ReadonlySet<string>, origin: ReportOrigin) {
     const { adapter } = entry;
     const live = await this.#o.readModel.liveOrders(adapter.venue, adapter.account);
     const toResolve: string[] = [];
@@ -177,7 +178,7 @@ export class Reconciler<P> {
         venueOrderId === undefined
           ? undefined
           : await adapter.getOrder(loaded.state.order.instrument, venueOrderId);
-      if (snapshot) appended += await this.#o.ingestion.orderUpdate(entry, snapshot, 'reconciliation');
+      if (snapshot) appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
       else toResolve.push(ref.orderId);
       if (!snapshot && venueOrderId !== undefined) {
         unknown.push({ orderId: ref.orderId, status: loaded.state.status, venueOrderId });
@@ -192,6 +193,7 @@ export class Reconciler<P> {
     instruments: ReadonlyMap<string, Instrument>,
     symbols: Set<string>,
     venuePositions: readonly { symbol: string; size: Decimal }[],
+    origin: ReportOrigin,
   ): Promise<number> {
     const { adapter } = entry;
     for (const p of venuePositions) if (!p.size.isZero()) symbols.add(p.symbol);
@@ -209,7 +211,7 @@ export class Reconciler<P> {
       const instrument = instruments.get(symbol);
       if (!instrument) continue;
       for (const fill of await adapter.fills({ instrument, since })) {
-        appended += await this.#o.ingestion.fill(entry, fill, 'reconciliation');
+        appended += await this.#o.ingestion.fill(entry, fill, origin);
       }
     }
     return appended;

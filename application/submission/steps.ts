@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
+import type { VenueLatency } from '../../domain/metadata.ts';
 import { exists, type Order } from '../../domain/order/state.ts';
 import { AWAITING_VENUE_STATUSES } from '../../domain/order/transitions.ts';
 import type { LoadedOrder, OrderHandler } from '../orders/order-handler.ts';
 import { amendResultCommands, cancelResultCommands, placeResultCommands } from '../orders/report-commands.ts';
-import type { VenueOrderStatus } from '../ports/venue.ts';
+import type { VenueOrderSnapshot, VenueOrderStatus } from '../ports/venue.ts';
 import { type VenueEntry, type VenueRegistry, venueKey } from '../venues/venue-registry.ts';
 import {
   type Attempts,
@@ -187,7 +188,13 @@ export class SubmissionSteps<P> {
     }
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
-    await this.#effects.record(loaded, placeResultCommands(order, result), 'venue', latency);
+    await this.#effects.record(
+      loaded,
+      placeResultCommands(order, result),
+      'venue',
+      latency,
+      answerTime(result),
+    );
     if (result.outcome === 'unknown') return this.#host.retryLater(orderId);
     if (result.outcome === 'accepted') {
       t.attempts = { ...t.attempts, retries: 0 };
@@ -211,7 +218,13 @@ export class SubmissionSteps<P> {
       }
     }
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
-    await this.#effects.record(loaded, cancelResultCommands(order, result), 'venue', latency);
+    await this.#effects.record(
+      loaded,
+      cancelResultCommands(order, result),
+      'venue',
+      latency,
+      answerTime(result),
+    );
     if (result.outcome === 'unknown') this.#host.retryLater(orderId);
   }
 
@@ -237,7 +250,13 @@ export class SubmissionSteps<P> {
     if (result.outcome === 'rejected' && result.notSent) return this.#notSent(entry, orderId, result.message);
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
-    await this.#effects.record(loaded, amendResultCommands(order, result), 'venue', latency);
+    await this.#effects.record(
+      loaded,
+      amendResultCommands(order, result),
+      'venue',
+      latency,
+      answerTime(result),
+    );
     if (result.outcome === 'unknown') this.#host.retryLater(orderId);
   }
 
@@ -247,4 +266,19 @@ export class SubmissionSteps<P> {
     this.#o.registry.observe(entry, 'unknown');
     this.#host.retryLater(orderId);
   }
+}
+
+/**
+ * When the venue answered, by its own clock: the order's last update in the reply, else the time the
+ * venue sent the reply (its latency figures: µs since the epoch). Undefined when it did not answer.
+ */
+function answerTime(result: {
+  outcome: string;
+  latency?: VenueLatency | undefined;
+  order?: VenueOrderSnapshot | undefined;
+}): string | undefined {
+  if (result.outcome === 'unknown') return undefined;
+  if (result.order?.updatedAt) return result.order.updatedAt;
+  const usOut = result.latency?.usOut;
+  return usOut === undefined ? undefined : new Date(Math.floor(usOut / 1000)).toISOString();
 }

@@ -112,7 +112,10 @@ export class VenueEffects<P> {
     );
   }
 
-  /** Records commands about the order, tied to the request that started it (correlation, causation). */
+  /**
+   * Records commands about the order. The order handler ties them to the request they answer (its
+   * correlation id, and its event as their cause).
+   */
   async record(
     loaded: LoadedOrder<P>,
     bodies: OrderCommandBody[],
@@ -124,7 +127,6 @@ export class VenueEffects<P> {
     await recordReports(this.#o.handler, bodies, {
       source,
       correlationId: requested?.metadata.correlationId ?? 'unknown',
-      ...(requested && { causationId: requested.recorded.id }),
       ...(latency && { latency }),
       ...(venueTime && { venueTime }),
       now: this.#o.now,

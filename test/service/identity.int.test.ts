@@ -63,8 +63,8 @@ describe('the identity of venue orders', () => {
     expect(JSON.stringify(anomaly?.event.data)).toContain(foreignId);
     expect(mine.state.anomalies).toBe(1);
     // And a break says so, until an operator looks at it
-    const reuse = (await svc.running.reconciliation.breaks('open')).find(
-      (b) => b.kind === 'client_id_reused',
+    const reuse = await until('the break', async () =>
+      (await svc.running.reconciliation.breaks('open')).find((b) => b.kind === 'client_id_reused'),
     );
     expect(reuse).toMatchObject({ orderId: ours.orderId, subject: foreignId });
   });
