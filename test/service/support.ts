@@ -31,6 +31,7 @@ export async function startServiceOn(
   adapter: VenueAdapter,
   account: VenueAccountSettings,
   limits: unknown = {},
+  options: { reconcileIntervalMs?: number } = {},
 ): Promise<ServiceOnOneVenue> {
   const store = await openPgliteEventStore();
   const running = await startService({
@@ -40,6 +41,7 @@ export async function startServiceOn(
     accounts: [account],
     limits: PreTradeLimitsSchema.parse(limits),
     logger: testLogger,
+    ...(options.reconcileIntervalMs !== undefined && { reconcileIntervalMs: options.reconcileIntervalMs }),
   });
   return {
     store,
@@ -69,6 +71,8 @@ export async function startServiceOnLocalDeribit(options: {
   beforeStart?: (sim: LocalDeribit) => void;
   /** Wait until the venue trades before resolving (default true). */
   waitForTrading?: boolean;
+  /** How often the service reconciles besides every (re)connect (default: the service's). */
+  reconcileIntervalMs?: number;
 }): Promise<ServiceOnLocalDeribit> {
   const clientSecret = `${options.clientId}-secret`;
   const sim = await startLocalDeribit({
@@ -88,6 +92,9 @@ export async function startServiceOnLocalDeribit(options: {
     adapter,
     { venue: 'deribit', account: 'main', positionMode: 'one_way' },
     options.limits,
+    {
+      ...(options.reconcileIntervalMs !== undefined && { reconcileIntervalMs: options.reconcileIntervalMs }),
+    },
   );
   if (options.waitForTrading ?? true) await service.trading();
   return {

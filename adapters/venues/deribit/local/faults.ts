@@ -56,6 +56,8 @@ export interface LocalDeribitFaults {
   closeConnections(): void;
   /** Refuse new WebSocket connections (HTTP 503 on upgrade) while on. */
   refuseConnections(on: boolean): void;
+  /** Lose the next `count` push notifications while the socket stays up (a push that never arrives). */
+  dropPushes(count: number): void;
   /** Send each of the next `count` push notifications twice. */
   duplicatePushes(count: number): void;
   /** Hold the next `count` push notifications of a connection and deliver them in reverse order. */
@@ -75,6 +77,7 @@ export class FaultPlan {
   private armed: Armed[] = [];
   duplicateCount = 0;
   reorderCount = 0;
+  dropCount = 0;
   pushesFirst: boolean;
   refusing = false;
   blackholed = false;
@@ -111,6 +114,7 @@ export class FaultPlan {
     this.armed = [];
     this.duplicateCount = 0;
     this.reorderCount = 0;
+    this.dropCount = 0;
     this.pushesFirst = pushesFirst;
     this.refusing = false;
     this.blackholed = false;

@@ -201,6 +201,10 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   /** Pushes go out through the faults: duplicated, or held and reversed. */
   const deliver = (connection: Connection, texts: string[]) => {
     for (const text of texts) {
+      if (plan.dropCount > 0) {
+        plan.dropCount -= 1;
+        continue;
+      }
       if (plan.reorderCount > 0) {
         connection.held.push(text);
         plan.reorderCount -= 1;
@@ -665,6 +669,9 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     },
     refuseConnections: (on) => {
       plan.refusing = on;
+    },
+    dropPushes: (count) => {
+      plan.dropCount = count;
     },
     duplicatePushes: (count) => {
       plan.duplicateCount = count;
