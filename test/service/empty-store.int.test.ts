@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
+import { startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
 import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
@@ -78,5 +80,72 @@ describe('a service started on an empty store while orders rest and fill at the 
     const page = await second.running.readModel.listOrders({ limit: 10 });
     const external = page.orders.find((o) => o.venueOrderId === resting.venueOrderId);
     expect(external).toMatchObject({ intent: 'external', status: 'filled' });
+  });
+});
+
+describe('the same on Bitget (one-way)', () => {
+  it('records what rests and fills at the venue as external orders: positions equal the venue’s', async () => {
+    const credentials = { apiKey: 'empty-key', secretKey: 'empty-secret', passphrase: 'empty-pass' };
+    const sim = await startLocalBitget({ credentials, positionMode: 'one_way' });
+    closers.push(() => sim.close());
+    const bitgetService = async () => {
+      const svc = await startServiceOn(
+        createBitgetAdapter({
+          account: 'main',
+          restUrl: sim.restUrl,
+          wsUrl: sim.wsUrl,
+          credentials,
+          positionMode: 'one_way',
+          defaultMarginMode: 'crossed',
+          logger: testLogger,
+        }),
+        { venue: 'bitget', account: 'main', positionMode: 'one_way', marginMode: 'crossed' },
+        { priceBand: '0.1' },
+      );
+      await svc.trading();
+      return svc;
+    };
+    const venueSize = () => String(sim.positions().find((p) => p.symbol === 'BTCUSDT')?.total ?? '0');
+
+    // Given a first service that left a position and a resting order at the venue
+    const first = await bitgetService();
+    const market = await first.running.service.place(
+      PlaceOrderRequestSchema.parse({
+        venue: 'bitget',
+        symbol: 'BTCUSDT',
+        side: 'buy',
+        type: 'market',
+        amount: '0.02',
+      }),
+      { idempotencyKey: 'bg-empty-1' },
+    );
+    expect(market.ok, JSON.stringify(market)).toBe(true);
+    const resting = await first.running.service.place(
+      PlaceOrderRequestSchema.parse({
+        venue: 'bitget',
+        symbol: 'BTCUSDT',
+        side: 'buy',
+        type: 'limit',
+        amount: '0.01',
+        price: sim.markPrice('BTCUSDT').minus(200).toString(),
+      }),
+      { idempotencyKey: 'bg-empty-2' },
+    );
+    expect(resting.ok, JSON.stringify(resting)).toBe(true);
+    await until('the market order’s position at the venue', () => venueSize() === '0.02');
+    await first.close();
+
+    // When a second service starts on an empty store, and the resting order then fills
+    const second = await bitgetService();
+    closers.push(() => second.close());
+    sim.setMarkPrice('BTCUSDT', sim.markPrice('BTCUSDT').minus(400));
+    await until('the resting order to fill at the venue', () => venueSize() === '0.03');
+
+    // Then the position equals the venue's
+    await until('the position to equal the venue’s', async () => {
+      await second.running.readModelCaughtUp();
+      const rows = await second.running.readModel.positions({ includeFlat: true });
+      return rows.find((p) => p.symbol === 'BTCUSDT')?.size === venueSize();
+    });
   });
 });
