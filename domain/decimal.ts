@@ -87,6 +87,7 @@ export const NonNegativeDecimalSchema = DecimalSchema.refine((d) => d.gte(0), 'm
  */
 export const DecimalTextSchema = z
   .string()
+  .max(40, 'at most 40 characters: no order needs more digits')
   .regex(DECIMAL_TEXT, 'expected a decimal number as a string, e.g. "0.1"')
   .transform((value) => new Decimal(value));
 /** A decimal as text in what the service answers (read models, views): checked, kept as text. */

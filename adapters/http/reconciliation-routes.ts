@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientText } from '../../application/orders/requests.ts';
 import type { ReconciliationControl } from '../../application/service.ts';
 import { BreakKindSchema } from '../../domain/reconciliation/breaks.ts';
 import { ErrorBodySchema, HttpError } from './errors.ts';
@@ -51,7 +52,7 @@ const ReconcileRequestSchema = z
   .strict();
 const BreaksQuerySchema = z.object({ status: z.enum(['open', 'resolved']).optional() }).strict();
 const BreakParamsSchema = z.object({ breakId: z.string().min(1).max(200) }).strict();
-const ResolveBreakRequestSchema = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
+const ResolveBreakRequestSchema = z.object({ reason: clientText(1000) }).strict();
 
 /** What the API serves of reconciliation: runs on demand, and the breaks they found. */
 export function reconciliationRoutes(control: ReconciliationControl): Route[] {

@@ -92,6 +92,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     app.route({
       method: route.method,
       url: route.path,
+      config: { idempotent: route.idempotent === true },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const caller = callers.get(request);
         if (!caller) throw new HttpError('UNAUTHORIZED', 'send Authorization: Bearer <token>');
@@ -118,7 +119,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error: unknown, request, reply) => {
-    const http = toHttpError(error);
+    const config = request.routeOptions.config as { idempotent?: boolean } | undefined;
+    const http = toHttpError(error, config?.idempotent === true);
     if (http.code === 'INTERNAL_ERROR' || http.code === 'STORE_UNAVAILABLE')
       request.log.error({ err: error }, 'request failed');
     return reply.status(http.status).send(http.body);
@@ -178,7 +180,7 @@ function parseOrThrow(
   return value;
 }
 
-function toHttpError(error: unknown): HttpError {
+function toHttpError(error: unknown, idempotent: boolean): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof z.ZodError) return validationError('body', error);
   const code = (error as { code?: unknown }).code;
@@ -195,11 +197,17 @@ function toHttpError(error: unknown): HttpError {
   ) {
     return new HttpError('INVALID_JSON', 'the request body is not valid JSON');
   }
-  if (code === 'STORE_UNAVAILABLE') {
-    // The database did not answer (down, unreachable, timed out): the client may retry with its key.
+  if (
+    code === 'STORE_UNAVAILABLE' ||
+    (code === 'READ_MODEL_DB_ERROR' && (error as { transient?: boolean }).transient)
+  ) {
+    // The database did not answer (down, unreachable, timed out, full): a dependency, not a bug.
+    const what = code === 'STORE_UNAVAILABLE' ? 'the event store' : 'the read-model database';
     return new HttpError(
       'STORE_UNAVAILABLE',
-      'the event store is unavailable; retry the request later with the same Idempotency-Key',
+      idempotent
+        ? `${what} is unavailable; retry the request later with the same Idempotency-Key`
+        : `${what} is unavailable; retry the request later`,
     );
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {

@@ -30,8 +30,8 @@ import {
   type RequestContext,
   type ServiceError,
   type ServiceResult,
-  type VenueAccountSettings,
 } from './service-result.ts';
+import { VenueAccounts } from './venue-accounts.ts';
 
 /** What the service needs besides what its pre-trade gate needs (the gate's kill switch is the service's). */
 export interface OrderServiceOptions<P> extends Omit<PreTradeGateOptions, 'killSwitchEngaged'> {
@@ -51,11 +51,13 @@ export interface OrderServiceOptions<P> extends Omit<PreTradeGateOptions, 'killS
 export class OrderService<P> {
   readonly #o: Required<Omit<OrderServiceOptions<P>, 'defaultWaitMs'>> & { defaultWaitMs: number };
   readonly #killSwitch: KillSwitch<P>;
+  readonly #accounts: VenueAccounts;
   readonly #gate: PreTradeGate;
 
   constructor(options: OrderServiceOptions<P>) {
     this.#o = { defaultWaitMs: 5_000, ...options };
     this.#killSwitch = new KillSwitch({ store: options.store, logger: options.logger, now: options.now });
+    this.#accounts = new VenueAccounts(options);
     this.#gate = new PreTradeGate({ ...options, killSwitchEngaged: () => this.#killSwitch.state.engaged });
   }
 
@@ -198,10 +200,25 @@ export class OrderService<P> {
   ): Promise<ServiceResult<{ cancelled: string[]; failed: { orderId: string; error: ServiceError }[] }>> {
     const cancelled: string[] = [];
     const failed: { orderId: string; error: ServiceError }[] = [];
+    const scope = this.#o.accounts.filter(
+      (a) =>
+        (!request.venue || a.venue === request.venue) && (!request.account || a.account === request.account),
+    );
+    if (request.symbol !== undefined) {
+      // An unknown or mis-cased symbol would cancel nothing and look like success: refuse it.
+      const listed = await Promise.all(scope.map((a) => this.#listed(a.venue, a.account, request.symbol!)));
+      if (!listed.some((l) => l.ok)) {
+        return fail(
+          'UNKNOWN_INSTRUMENT',
+          `no venue in scope lists ${request.symbol} (symbols are case-sensitive)`,
+          {
+            field: 'symbol',
+          },
+        );
+      }
+    }
     await this.#o.readModelCaughtUp();
-    for (const settings of this.#o.accounts) {
-      if (request.venue && settings.venue !== request.venue) continue;
-      if (request.account && settings.account !== request.account) continue;
+    for (const settings of scope) {
       const live = await this.#o.readModel.liveOrders(settings.venue, settings.account);
       for (const ref of live) {
         if (request.symbol && ref.symbol !== request.symbol) continue;
@@ -255,28 +272,6 @@ export class OrderService<P> {
 
   // ----------------------------------------------------------------------------------------------
 
-  #venue(
-    venue: Venue,
-    account: string | undefined,
-  ): ServiceResult<{ entry: VenueEntry; settings: VenueAccountSettings }> {
-    const settings = this.#o.accounts.find(
-      (a) => a.venue === venue && (account === undefined || a.account === account),
-    );
-    const entry = settings && this.#o.registry.get(settings.venue, settings.account);
-    if (!settings || !entry) {
-      return fail(
-        'VENUE_NOT_CONFIGURED',
-        `no ${venue} account${account ? ` ${account}` : ''} is configured`,
-        { field: 'account' },
-      );
-    }
-    return ok({ entry, settings });
-  }
-
-  /**
-   * The configured venue account and its instrument; a venue that does not answer its listing is
-   * unavailable, not an internal error.
-   */
   /** The venue account and instrument of a new order, and its id (derived from its idempotency key). */
   async #newOrder(
     request: { venue: Venue; account?: string | undefined; symbol: string },
@@ -288,24 +283,8 @@ export class OrderService<P> {
     return ok({ ...target.value, orderId });
   }
 
-  async #listed(
-    venue: Venue,
-    account: string | undefined,
-    symbol: string,
-  ): Promise<ServiceResult<{ entry: VenueEntry; settings: VenueAccountSettings; instrument: Instrument }>> {
-    const found = this.#venue(venue, account);
-    if (!found.ok) return found;
-    const { entry, settings } = found.value;
-    let instrument: Instrument | undefined;
-    try {
-      instrument = await this.#o.market.instrument(entry, symbol);
-    } catch (error) {
-      this.#o.logger.warn({ err: error, venue: entry.key }, 'the venue did not list its instruments');
-      return fail('VENUE_UNAVAILABLE', `${entry.key} did not answer (instrument list); try again`);
-    }
-    if (!instrument)
-      return fail('UNKNOWN_INSTRUMENT', `${venue} has no instrument ${symbol}`, { field: 'symbol' });
-    return ok({ entry, settings, instrument });
+  #listed(venue: Venue, account: string | undefined, symbol: string) {
+    return this.#accounts.listed(venue, account, symbol);
   }
 
   /** The command with its metadata; `request` is what the client asked, digested for idempotency. */

@@ -21,6 +21,29 @@ const PresetTriggerSchema = z
   .object({ triggerPrice: PositiveDecimalTextSchema, executePrice: PositiveDecimalTextSchema.optional() })
   .strict();
 
+/**
+ * Text a client writes that the audit trail keeps: no NUL, no lone surrogate (which no database
+ * text can hold), no other control character; trimmed.
+ */
+export const clientText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+      (text) => text.isWellFormed() && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text),
+      'contains a character the audit trail cannot hold (NUL, a lone surrogate or another control character)',
+    );
+
+/** An instrument's venue symbol, as the venues write them (BTC-PERPETUAL, ETH_USDC-PERPETUAL, BTCUSDT). */
+export const SymbolSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][\w.:/-]*$/, 'a venue symbol: letters, digits and _ . : / -');
+
 const account = z
   .string()
   .min(1)
@@ -32,7 +55,7 @@ export const PlaceOrderRequestSchema = z
     venue: VenueSchema,
     /** The venue account; defaults to the venue's configured default account. */
     account: account.optional(),
-    symbol: z.string().min(1).max(64),
+    symbol: SymbolSchema,
     side: OrderSideSchema,
     type: OrderTypeSchema,
     /** In the instrument's amount unit (USD for Deribit inverse contracts, coin otherwise)... */
@@ -72,7 +95,7 @@ export const ClosePositionRequestSchema = z
   .object({
     venue: VenueSchema,
     account: account.optional(),
-    symbol: z.string().min(1).max(64),
+    symbol: SymbolSchema,
     /** Hedge mode: the leg to close. One-way mode: omit (the net position is closed). */
     side: z.enum(['long', 'short']).optional(),
     type: z.enum(['limit', 'market']),
@@ -86,13 +109,13 @@ export const CancelAllRequestSchema = z
   .object({
     venue: VenueSchema.optional(),
     account: account.optional(),
-    symbol: z.string().min(1).max(64).optional(),
+    symbol: SymbolSchema.optional(),
   })
   .strict();
 export type CancelAllRequest = z.output<typeof CancelAllRequestSchema>;
 
 export const KillSwitchRequestSchema = z
-  .object({ engaged: z.boolean(), reason: z.string().min(1).max(500), cancelAll: z.boolean().default(false) })
+  .object({ engaged: z.boolean(), reason: clientText(500), cancelAll: z.boolean().default(false) })
   .strict();
 export type KillSwitchRequest = z.output<typeof KillSwitchRequestSchema>;
 

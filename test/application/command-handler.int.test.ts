@@ -73,7 +73,7 @@ describe('the generic command handler (read, fold, decide, append at the revisio
     await first.set(true, 'venue incident', 'ops');
     const again = await second.set(true, 'same incident, seen late', 'ops-2');
 
-    expect(again).toEqual({ engaged: true, reason: 'venue incident', by: 'ops' });
+    expect(again).toEqual({ state: { engaged: true, reason: 'venue incident', by: 'ops' } });
     const events = await store.readStream(KILL_SWITCH_STREAM);
     expect(events.map((e) => e.type)).toEqual(['KillSwitchEngaged']);
     expect(events[0]?.metadata).toMatchObject({ source: 'client', by: 'ops' });

@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../adapters/config/config.ts';
+import { routesFor } from '../../adapters/http/routes.ts';
+import { createHttpServer } from '../../adapters/http/server.ts';
+import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from '../service/support.ts';
+
+const TOKEN = 'hardening-token-0123456789';
+let svc: ServiceOnLocalDeribit;
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  // The limits a service gets when nothing is configured
+  const { limits } = loadConfig({ OMS_STORE: 'embedded' });
+  svc = await startServiceOnLocalDeribit({ clientId: 'hardening', limits });
+  app = createHttpServer({
+    routes: routesFor(svc.running),
+    token: TOKEN,
+    logger: testLogger,
+    version: 'test',
+  });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await svc?.close();
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(new URL(path, base), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const eventCount = async () => (await svc.store.readAll({ maxCount: 100_000 })).events.length;
+
+describe('hostile and absurd input is refused at the boundary, naming the field; nothing is recorded', () => {
+  it('text the audit trail cannot hold (NUL, a lone surrogate) is a 400 naming the field', async () => {
+    const before = await eventCount();
+    for (const reason of ['stop\u0000now', 'half \ud800 a pair', 'bell\u0007']) {
+      const reply = await post('/v1/kill-switch', { engaged: true, reason });
+      expect(reply.status, JSON.stringify(reason)).toBe(400);
+      const body = (await reply.json()) as { details: { issues: { path: string }[] } };
+      expect(body.details.issues.map((i) => i.path)).toContain('body.reason');
+    }
+    // A lone surrogate escaped in the JSON text itself
+    const escaped = await post('/v1/kill-switch', '{"engaged":true,"reason":"x\\udc00y"}');
+    expect(escaped.status).toBe(400);
+    expect(svc.running.service.killSwitch.engaged).toBe(false);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('an absurd amount is refused by the OMS, not by the venue: too many digits (400) or over the default notional (422)', async () => {
+    const before = await eventCount();
+    const order = (amount: string) => ({
+      venue: 'deribit',
+      symbol: 'BTC-PERPETUAL',
+      side: 'buy',
+      type: 'market',
+      amount,
+    });
+    const digits = await post('/v1/orders', order('1'.repeat(5000)));
+    expect(digits.status).toBe(400);
+    const huge = await post('/v1/orders', order(`1${'0'.repeat(21)}`));
+    expect(huge.status).toBe(422);
+    expect(await huge.json()).toMatchObject({ code: 'NOTIONAL_ABOVE_LIMIT' });
+    expect(await eventCount()).toBe(before);
+    expect(svc.sim.orders()).toHaveLength(0);
+  });
+
+  it('cancel-all refuses an unknown or mis-cased symbol instead of cancelling nothing', async () => {
+    for (const symbol of ['NOPE-PERPETUAL', 'btc-perpetual']) {
+      const reply = await post('/v1/orders/cancel-all', { venue: 'deribit', symbol });
+      expect(reply.status, symbol).toBe(400);
+      expect(await reply.json()).toMatchObject({ code: 'UNKNOWN_INSTRUMENT', details: { field: 'symbol' } });
+    }
+    expect((await post('/v1/orders/cancel-all', { venue: 'deribit', symbol: 'BTC-PERPETUAL' })).status).toBe(
+      200,
+    );
+  });
+});
