@@ -6,6 +6,7 @@ import type { SqlDriver } from '../sql/sql-driver.ts';
 import { translateSqlError } from '../sql/sql-errors.ts';
 import { openSqlEventStore, type SqlEventStore } from '../sql/sql-event-store.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { closeTree, makeDataDirPrivate } from './data-dir-permissions.ts';
 
 export const pgliteEventStoreConfigSchema = z.object({
   /** Directory of the database; absent: in memory (tests). */
@@ -48,6 +49,7 @@ export const openPgliteEventStore = async (
   options: { backoff?: BackoffOptions } = {},
 ): Promise<PgliteEventStore> => {
   const c = pgliteEventStoreConfigSchema.parse(config);
+  if (c.dataDir) await makeDataDirPrivate(c.dataDir);
   const lock: DataDirLock | undefined = c.dataDir ? await acquireDataDirLock(c.dataDir) : undefined;
   let db: PGlite;
   try {
@@ -61,6 +63,7 @@ export const openPgliteEventStore = async (
     if (closed) return;
     closed = true;
     await db.close();
+    if (c.dataDir) await closeTree(c.dataDir).catch(() => undefined);
     await lock?.release();
   };
   const driver = createPgliteDriver(db, close);
@@ -70,5 +73,7 @@ export const openPgliteEventStore = async (
     pollIntervalMs: c.pollIntervalMs,
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
+  // PGlite sets its own files' modes (0666): close them again now that it has created them.
+  if (c.dataDir) await closeTree(c.dataDir);
   return { ...store, db };
 };
