@@ -99,7 +99,9 @@ describe('the HTTP API', () => {
     const health = await client.health();
     expect(health.venues[0]).toMatchObject({ venue: 'deribit', trading: true });
     expect(await client.positions()).toEqual([]);
-    const openapi = (await (await fetch(new URL('/v1/openapi.json', base))).json()) as {
+    // The OpenAPI document is behind the token too (authentication comes before anything else)
+    expect((await fetch(new URL('/v1/openapi.json', base))).status).toBe(401);
+    const openapi = (await (await raw('GET', '/v1/openapi.json')).json()) as {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(openapi.paths)).toEqual(

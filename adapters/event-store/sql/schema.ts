@@ -1,3 +1,5 @@
+import { hashChainMigrationSql } from './hash-chain-migration.ts';
+
 /**
  * The one DDL of the PostgreSQL and PGlite stores (PostgreSQL 15+ and PGlite's PostgreSQL 17/18).
  * Migrations are append-only: never edit one that has shipped, add the next.
@@ -161,6 +163,7 @@ end
 $fn$;
 `,
   },
+  { version: 2, name: 'tamper-evident hash chain', sql: hashChainMigrationSql },
 ];
 
 /** Run inside one transaction, under an advisory lock, so that two processes starting at once agree. */

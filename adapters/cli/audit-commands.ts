@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { openStore } from '../composition/root.ts';
+import { loadConfig } from '../config/config.ts';
+import {
+  type ChainHead,
+  ChainHeadSchema,
+  chainHeads,
+  checkHeads,
+  verifyChains,
+} from '../event-store/sql/audit.ts';
+import type { SqlEventStore } from '../event-store/sql/sql-event-store.ts';
+import type { Output } from './client-commands.ts';
+
+/**
+ * `oms audit verify` recomputes every hash chain of the store and names the first event that does
+ * not match; `oms audit heads` exports each stream's head (last revision and hash) as JSON lines, to
+ * keep elsewhere: `verify --heads <file>` then also catches a chain rewritten whole. Run with the
+ * service stopped on the embedded store (its data directory is locked by the service).
+ */
+export function registerAuditCommands(program: Command, output: Output): void {
+  const audit = program
+    .command('audit')
+    .description('the tamper-evident audit trail: verify its chains, export their heads');
+
+  audit
+    .command('verify')
+    .description('recompute every chain (constant memory); exit 1 naming the first event that does not match')
+    .option('--heads <file>', 'also check the heads exported earlier by `oms audit heads`')
+    .action(async (options: { heads?: string }) => {
+      await withSqlStore(output, async (store) => {
+        const report = await verifyChains(store.sql, store.schema, {
+          onProgress: (events) => output.err(`\rverified ${events} events`),
+        });
+        output.err('\n');
+        const breach =
+          report.firstBreach ??
+          (options.heads ? await checkHeads(store.sql, store.schema, readHeads(options.heads)) : undefined);
+        if (breach) {
+          output.out(
+            `${JSON.stringify({ ok: false, streams: report.streams, events: report.events, firstBreach: breach }, null, 2)}\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+        output.out(
+          `${JSON.stringify({ ok: true, streams: report.streams, events: report.events }, null, 2)}\n`,
+        );
+      });
+    });
+
+  audit
+    .command('heads')
+    .description('export each stream’s head (revision and hash) as JSON lines, to keep somewhere else')
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .action(async (options: { out?: string }) => {
+      await withSqlStore(output, async (store) => {
+        const file = options.out ? createWriteStream(options.out, { mode: 0o600 }) : undefined;
+        let count = 0;
+        for await (const head of chainHeads(store.sql, store.schema)) {
+          const line = `${JSON.stringify(head)}\n`;
+          if (file) {
+            if (!file.write(line)) await once(file, 'drain');
+          } else output.out(line);
+          count += 1;
+        }
+        if (file) {
+          file.end();
+          await once(file, 'finish');
+        }
+        output.err(`${count} stream heads exported\n`);
+      });
+    });
+}
+
+async function withSqlStore(output: Output, work: (store: SqlEventStore) => Promise<void>): Promise<void> {
+  const opened = await openStore(loadConfig());
+  try {
+    const store = opened.store as Partial<SqlEventStore>;
+    if (store.sql === undefined || store.schema === undefined) {
+      output.err(
+        'the audit chain is kept by the PostgreSQL and embedded stores; EventStoreDB is not covered yet\n',
+      );
+      process.exitCode = 2;
+      return;
+    }
+    await work(store as SqlEventStore);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The exported heads, one JSON line at a time. */
+async function* readHeads(path: string): AsyncGenerator<ChainHead> {
+  const lines = createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  for await (const line of lines) {
+    if (line.trim() !== '') yield ChainHeadSchema.parse(JSON.parse(line));
+  }
+}
