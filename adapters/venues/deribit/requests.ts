@@ -174,7 +174,8 @@ export const TickerParamsSchema = z.looseObject({ instrument_name: z.string().mi
 export const PositionParamsSchema = z.looseObject({ ...withToken, instrument_name: z.string().min(1) });
 
 export const InstrumentsParamsSchema = z.looseObject({
-  currency: CurrencyOrAny,
+  /** Required by the older OpenAPI document; Deribit now lists every currency without it (as `any`). */
+  currency: CurrencyOrAny.default('any'),
   kind: Kind.optional(),
   expired: WireBool.default(false),
 });

@@ -196,6 +196,11 @@ export class Engine {
     return mark;
   }
 
+  /** Taker liquidity at the mark for each new order. */
+  depthOf(symbol: string): Decimal {
+    return this.depth.get(symbol) ?? this.config.defaultDepth;
+  }
+
   setDepth(symbol: string, depth: Decimal) {
     this.depth.set(symbol, depth);
   }
@@ -353,7 +358,12 @@ export class Engine {
     return { orderId: order.orderId, clientOid: order.clientOid };
   }
 
-  modifyOrder(account: Account, body: ModifyOrderBody): { orderId: string; clientOid: string } {
+  /**
+   * Bitget's modify: preset TP/SL in place; a new size and price cancel the order and replace it
+   * under the new clientOid, after the reply, which carries no order id (the replacement has none
+   * yet) and the new clientOid.
+   */
+  modifyOrder(account: Account, body: ModifyOrderBody): { orderId?: string; clientOid: string } {
     const contract = this.checkProduct(body.productType, body.symbol, body.marginCoin);
     if (body.orderId === undefined && body.clientOid === undefined) throw refuse.missing('orderId');
     const order = this.find(account, body.symbol, body.orderId, body.clientOid);
@@ -428,7 +438,7 @@ export class Engine {
       }, this.config.modifyReplaceDelayMs);
       this.timers.add(timer);
     }
-    return { orderId: order.orderId, clientOid: order.clientOid };
+    return { clientOid: newClientOid };
   }
 
   batchCancel(account: Account, body: BatchCancelBody) {

@@ -61,7 +61,8 @@ export const ModifyOrderBody = z.strictObject({
   clientOid: text.optional(),
   symbol: text,
   productType: text,
-  marginCoin: text,
+  // The documentation lists it; the venue does not refuse a modify without it.
+  marginCoin: text.optional(),
   newClientOid: text.optional(),
   newSize: decimal.optional(),
   newPrice: decimal.optional(),

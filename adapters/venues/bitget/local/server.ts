@@ -19,6 +19,7 @@ import {
 import { BitgetFailure, refuse } from './errors.ts';
 import { FaultState, type LocalBitgetFaults } from './faults.ts';
 import { idGenerator } from './ids.ts';
+import { BITGET_PRODUCT_TYPES, marketRoutes } from './market-routes.ts';
 import {
   AccountQuery,
   AllPositionQuery,
@@ -363,8 +364,10 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
         public: true,
         handler: ({ query }: { query: Record<string, string> }) => {
           const parsed = parseWith(ContractsQuery, query);
-          if (parsed.productType.toUpperCase() !== productType)
-            throw refuse.invalid('productType', 'is not supported');
+          const type = parsed.productType.toUpperCase();
+          // This venue lists USDT-M futures; the other product types exist and list nothing here.
+          if (!BITGET_PRODUCT_TYPES.includes(type)) throw refuse.invalid('productType', 'is not supported');
+          if (type !== productType) return [];
           return engine
             .contractList()
             .filter((contract) => parsed.symbol === undefined || contract.symbol === parsed.symbol)
@@ -397,6 +400,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
         },
       },
     ],
+    ...marketRoutes(engine, productType, now, parseWith),
     [
       'GET /api/v2/public/time',
       { group: 'time', limit: 20, public: true, handler: () => ({ serverTime: String(serverNow()) }) },

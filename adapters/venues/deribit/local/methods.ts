@@ -29,6 +29,7 @@ import {
   TradesByOrderParamsSchema,
   UnsubscribeParamsSchema,
 } from '../requests.ts';
+import { accountMethods } from './account-methods.ts';
 import type { TokenStore } from './auth.ts';
 import { type Channel, parseChannel } from './channels.ts';
 import { refuse } from './rpc-failure.ts';
@@ -81,7 +82,7 @@ export interface MethodDependencies {
 export type Handler = (params: Record<string, unknown>, context: CallContext) => unknown;
 
 /** Validates params; a mismatch is Deribit's -32602 naming the parameter. */
-function parse<S extends z.ZodType>(schema: S, params: Record<string, unknown>): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, params: Record<string, unknown>): z.output<S> {
   const parsed = schema.safeParse(params);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -137,6 +138,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
       );
 
   return {
+    ...accountMethods(venue, parse, accountOf),
     'public/auth': (params, context) => {
       const p = parse(AuthParamsSchema, params);
       const connection = context.transport === 'ws' ? context.connection : undefined;

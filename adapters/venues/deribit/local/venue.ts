@@ -7,7 +7,7 @@ import type {
   TradesByInstrumentParamsSchema,
 } from '../requests.ts';
 import { amountStepOf, currencyOf, instrumentWire, isInverse, type SimInstrument } from './instruments.ts';
-import { applyTrade, flatPosition, type SimPosition } from './position-accounting.ts';
+import { applyTrade, flatPosition, floatingPnl, type SimPosition } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
 import {
   orderWire,
@@ -818,6 +818,36 @@ export class SimVenue {
     return notional.div(instrument.maxLeverage);
   }
 
+  /**
+   * What the account's funds in `currency` are made of: deposits less fees plus realized PnL
+   * (balance), with the open positions' floating PnL (equity), and the initial margin of its
+   * positions at the mark and of its open orders at their price.
+   */
+  private funds(account: SimAccount, currency: string) {
+    let balance = (account.balances.get(currency) ?? ZERO).minus(account.fees.get(currency) ?? ZERO);
+    let floating = ZERO;
+    let positionMargin = ZERO;
+    for (const [name, position] of account.positions) {
+      const held = this.instrument(name);
+      if (held.settlementCurrency !== currency) continue;
+      balance = balance.plus(position.realizedPnl);
+      if (position.size.isZero()) continue;
+      const mark = this.book(name).mark;
+      floating = floating.plus(floatingPnl(held, position, mark));
+      const side: Direction = position.size.isPositive() ? 'buy' : 'sell';
+      positionMargin = positionMargin.plus(this.marginOf(held, side, position.size.abs(), mark));
+    }
+    let orderMargin = ZERO;
+    for (const order of this.accountOrders(account.id)) {
+      if (order.state !== 'open' || order.reduceOnly || order.instrument.settlementCurrency !== currency)
+        continue;
+      orderMargin = orderMargin.plus(
+        this.marginOf(order.instrument, order.direction, order.amount.minus(order.filled), order.price),
+      );
+    }
+    return { balance, floating, equity: balance.plus(floating), positionMargin, orderMargin };
+  }
+
   private checkFunds(
     account: SimAccount,
     instrument: SimInstrument,
@@ -825,26 +855,79 @@ export class SimVenue {
     amount: Decimal,
     price: Decimal,
   ): void {
-    const currency = instrument.settlementCurrency;
-    let equity = (account.balances.get(currency) ?? ZERO).minus(account.fees.get(currency) ?? ZERO);
-    let used = this.marginOf(instrument, direction, amount, price);
-    for (const [name, position] of account.positions) {
-      const held = this.instrument(name);
-      if (held.settlementCurrency !== currency) continue;
-      equity = equity.plus(position.realizedPnl);
-      if (!position.size.isZero()) {
-        const side: Direction = position.size.isPositive() ? 'buy' : 'sell';
-        used = used.plus(this.marginOf(held, side, position.size.abs(), this.book(name).mark));
-      }
-    }
-    for (const order of this.accountOrders(account.id)) {
-      if (order.state !== 'open' || order.reduceOnly || order.instrument.settlementCurrency !== currency)
-        continue;
-      used = used.plus(
-        this.marginOf(order.instrument, order.direction, order.amount.minus(order.filled), order.price),
-      );
-    }
-    if (used.gt(equity)) throw refuse.notEnoughFunds();
+    const f = this.funds(account, instrument.settlementCurrency);
+    const used = this.marginOf(instrument, direction, amount, price)
+      .plus(f.positionMargin)
+      .plus(f.orderMargin);
+    if (used.gt(f.balance)) throw refuse.notEnoughFunds();
+  }
+
+  /** `private/get_account_summary`: the account's funds in one currency, as Deribit reports them. */
+  accountSummary(accountId: number, currency: string): Wire {
+    const account = this.account(accountId);
+    if (!this.currencies().includes(currency)) throw refuse.invalidParams('currency', 'unknown currency');
+    const f = this.funds(account, currency);
+    const initial = f.positionMargin.plus(f.orderMargin);
+    // Deribit: maintenance margin is a fraction of the initial; here half of it.
+    const maintenance = f.positionMargin.div(2);
+    const available = Decimal.max(f.equity.minus(initial), ZERO);
+    return {
+      currency,
+      balance: f.balance,
+      equity: f.equity,
+      margin_balance: f.equity,
+      available_funds: available,
+      available_withdrawal_funds: Decimal.max(Decimal.min(f.balance, available), ZERO),
+      initial_margin: initial,
+      maintenance_margin: maintenance,
+      projected_initial_margin: initial,
+      projected_maintenance_margin: maintenance,
+      session_upl: f.floating,
+      session_rpl: ZERO,
+      total_pl: f.floating,
+      futures_pl: f.floating,
+      options_pl: ZERO,
+      delta_total: ZERO,
+      fee_balance: ZERO,
+      spot_reserve: ZERO,
+      margin_model: 'segregated_sm',
+      portfolio_margining_enabled: false,
+      cross_collateral_enabled: false,
+      limits: {},
+      id: account.id,
+      username: account.name,
+      type: 'main',
+      system_name: account.name,
+      creation_timestamp: 0,
+    };
+  }
+
+  /** The settlement currencies of the listed instruments (what `public/get_currencies` lists). */
+  currencies(): string[] {
+    return [...new Set([...this.instruments.values()].map((i) => i.settlementCurrency))].sort();
+  }
+
+  /** `public/get_order_book`: the synthetic levels (less what was taken since the mark moved), best first. */
+  orderBook(name: string, depth: number): Wire {
+    const book = this.book(name);
+    const levels = Math.min(depth, book.settings.levels);
+    const side = (direction: Direction) =>
+      Array.from({ length: levels }, (_, level) => {
+        const price = this.levelPrice(book, direction, level);
+        return [price, this.available(book, price)] as const;
+      }).filter(([, amount]) => amount.gt(0));
+    const asks = side('buy');
+    const bids = side('sell');
+    return {
+      ...this.ticker(name),
+      bids,
+      asks,
+      change_id: book.tradeSeq,
+      best_bid_price: bids[0]?.[0] ?? null,
+      best_bid_amount: bids[0]?.[1] ?? ZERO,
+      best_ask_price: asks[0]?.[0] ?? null,
+      best_ask_amount: asks[0]?.[1] ?? ZERO,
+    };
   }
 
   private ownOrder(accountId: number, orderId: string): SimOrder {

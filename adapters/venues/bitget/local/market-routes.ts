@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { parseDecimal } from '../../../../domain/decimal.ts';
+import { tickOf } from './contracts.ts';
+import type { Account, Engine } from './engine.ts';
+import { refuse } from './errors.ts';
+
+/**
+ * The local Bitget's market data and account listing, read from Bitget's v2 documentation:
+ * `spot/public/coins`, `mix/market/ticker` / `tickers`, `mix/market/merge-depth`,
+ * `mix/account/accounts`, and the spot and margin listings a client asks for before it trades
+ * (this venue simulates USDT-M futures only: its spot and margin lists are empty, as are the other
+ * futures product types).
+ */
+
+export const BITGET_PRODUCT_TYPES = [
+  'USDT-FUTURES',
+  'COIN-FUTURES',
+  'USDC-FUTURES',
+  'SUSDT-FUTURES',
+  'SCOIN-FUTURES',
+  'SUSDC-FUTURES',
+];
+const ProductType = z
+  .string()
+  .transform((p) => p.toUpperCase())
+  .refine((p) => BITGET_PRODUCT_TYPES.includes(p), 'is not a product type');
+const TickerQuery = z.object({ symbol: z.string().min(1), productType: ProductType });
+const TickersQuery = z.object({ productType: ProductType });
+const DepthQuery = z.object({
+  symbol: z.string().min(1),
+  productType: ProductType,
+  precision: z.string().optional(),
+  limit: z.enum(['1', '5', '15', '50', 'max']).optional(),
+});
+const AccountsQuery = z.object({ productType: ProductType });
+
+type Query = Record<string, string>;
+type Parse = <S extends z.ZodObject>(schema: S, query: Query) => z.output<S>;
+
+export interface MarketRoute {
+  group: string;
+  limit: number;
+  public?: boolean;
+  handler: ((ctx: { query: Query }) => unknown) | ((ctx: { account: Account; query: Query }) => unknown);
+}
+
+export function marketRoutes(engine: Engine, productType: string, now: () => number, parse: Parse) {
+  const ticker = (symbol: string) => {
+    const contract = engine.contract(symbol);
+    if (contract === undefined) throw refuse.symbolNotFound();
+    const mark = engine.markPrice(symbol);
+    const tick = tickOf(contract);
+    return {
+      symbol,
+      lastPr: mark.toString(),
+      askPr: mark.toString(),
+      bidPr: mark.minus(tick).toString(),
+      bidSz: engine.depthOf(symbol).toString(),
+      askSz: engine.depthOf(symbol).toString(),
+      high24h: mark.toString(),
+      low24h: mark.toString(),
+      ts: String(now()),
+      change24h: '0',
+      baseVolume: '0',
+      quoteVolume: '0',
+      usdtVolume: '0',
+      openUtc: mark.toString(),
+      changeUtc24h: '0',
+      indexPrice: mark.toString(),
+      fundingRate: '0',
+      holdingAmount: '0',
+      deliveryStartTime: null,
+      deliveryTime: null,
+      deliveryStatus: '',
+      open24h: mark.toString(),
+      markPrice: mark.toString(),
+    };
+  };
+  const ours = (type: string) => type === productType;
+
+  const routes: [string, MarketRoute][] = [
+    [
+      'GET /api/v2/spot/public/coins',
+      {
+        group: 'coins',
+        limit: 3,
+        public: true,
+        handler: () =>
+          [...new Set(engine.contractList().flatMap((c) => [c.baseCoin, c.quoteCoin]))]
+            .sort()
+            .map((coin) => ({
+              coinId: coin,
+              coin,
+              transfer: 'true',
+              chains: [],
+              areaCoin: 'no',
+            })),
+      },
+    ],
+    ['GET /api/v2/spot/public/symbols', { group: 'spotSymbols', limit: 20, public: true, handler: () => [] }],
+    [
+      'GET /api/v2/margin/currencies',
+      { group: 'marginCurrencies', limit: 10, public: true, handler: () => [] },
+    ],
+    [
+      'GET /api/v2/mix/market/ticker',
+      {
+        group: 'ticker',
+        limit: 20,
+        public: true,
+        handler: ({ query }: { query: Query }) => {
+          const p = parse(TickerQuery, query);
+          if (!ours(p.productType)) throw refuse.symbolNotFound();
+          return [ticker(p.symbol)];
+        },
+      },
+    ],
+    [
+      'GET /api/v2/mix/market/tickers',
+      {
+        group: 'tickers',
+        limit: 20,
+        public: true,
+        handler: ({ query }: { query: Query }) => {
+          const p = parse(TickersQuery, query);
+          return ours(p.productType) ? engine.contractList().map((c) => ticker(c.symbol)) : [];
+        },
+      },
+    ],
+    [
+      'GET /api/v2/mix/market/merge-depth',
+      {
+        group: 'depth',
+        limit: 20,
+        public: true,
+        handler: ({ query }: { query: Query }) => {
+          const p = parse(DepthQuery, query);
+          const contract = engine.contract(p.symbol);
+          if (contract === undefined || !ours(p.productType)) throw refuse.symbolNotFound();
+          const levels = p.limit === undefined || p.limit === 'max' ? 100 : Number(p.limit);
+          const mark = engine.markPrice(p.symbol);
+          const tick = tickOf(contract);
+          const size = engine.depthOf(p.symbol).toString();
+          const level = (side: 1 | -1, i: number) => [
+            mark.plus(tick.times(side === 1 ? i : -(i + 1))).toString(),
+            size,
+          ];
+          return {
+            asks: Array.from({ length: levels }, (_, i) => level(1, i)),
+            bids: Array.from({ length: levels }, (_, i) => level(-1, i)),
+            ts: String(now()),
+            scale: tick.toString(),
+            precision: 'scale0',
+            isMaxPrecision: 'NO',
+          };
+        },
+      },
+    ],
+    [
+      'GET /api/v2/mix/account/accounts',
+      {
+        group: 'accounts',
+        limit: 10,
+        handler: ({ account, query }: { account: Account; query: Query }) => {
+          const p = parse(AccountsQuery, query);
+          if (!ours(p.productType)) return [];
+          const available = engine.available(account).toString();
+          const equity = account.equity.toString();
+          return [
+            {
+              marginCoin: 'USDT',
+              locked: '0',
+              available,
+              crossedMaxAvailable: available,
+              isolatedMaxAvailable: available,
+              maxTransferOut: available,
+              accountEquity: equity,
+              usdtEquity: equity,
+              btcEquity: '0',
+              crossedRiskRate: '0',
+              unrealizedPL: '0',
+              coupon: '0',
+              unionTotalMargin: equity,
+              unionAvailable: available,
+              unionMm: '0',
+              assetList: [],
+              isolatedMargin: '0',
+              crossedMargin: parseDecimal(equity).minus(parseDecimal(available)).toString(),
+              crossedUnrealizedPL: '0',
+              isolatedUnrealizedPL: '0',
+              assetMode: 'single',
+            },
+          ];
+        },
+      },
+    ],
+  ];
+  return routes;
+}

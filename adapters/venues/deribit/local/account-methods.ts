@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { currencyOf } from './instruments.ts';
+import type { CallContext, Handler } from './methods.ts';
+import type { SimVenue } from './venue.ts';
+
+/**
+ * The local Deribit's market-data and account methods, read from Deribit's API documentation
+ * (deribit-openapi in ../shared/reference): `public/get_currencies`, `public/get_order_book`,
+ * `private/get_account_summary`, `private/get_account_summaries`, `private/get_open_orders_by_currency`.
+ * Parameters the documentation lists and this simulation does not use are accepted and ignored.
+ */
+
+type Params = Record<string, unknown>;
+type Parse = <S extends z.ZodType>(schema: S, params: Params) => z.output<S>;
+type AccountOf = (params: Params, context: CallContext) => number;
+
+const Currency = z.string().min(1).max(10);
+/** Deribit's allowed depths; anything else is refused like Deribit does (invalid params). */
+const Depth = z.coerce
+  .number()
+  .int()
+  .refine(
+    (d) => [1, 5, 10, 20, 50, 100, 1000, 10000].includes(d),
+    'must be one of 1, 5, 10, 20, 50, 100, 1000, 10000',
+  );
+
+const OrderBookParams = z.object({ instrument_name: z.string().min(1), depth: Depth.optional() });
+const AccountSummaryParams = z.object({
+  currency: Currency,
+  subaccount_id: z.coerce.number().int().optional(),
+  extended: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+});
+const AccountSummariesParams = z.object({
+  subaccount_id: z.coerce.number().int().optional(),
+  extended: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+});
+const OpenOrdersByCurrencyParams = z.object({
+  currency: Currency,
+  kind: z.enum(['future', 'option', 'spot', 'future_combo', 'option_combo']).optional(),
+  type: z
+    .enum([
+      'all',
+      'limit',
+      'trigger_all',
+      'stop_all',
+      'stop_limit',
+      'stop_market',
+      'take_all',
+      'take_limit',
+      'take_market',
+      'trailing_all',
+      'trailing_stop',
+    ])
+    .optional(),
+});
+
+const LONG_NAMES: Record<string, string> = {
+  BTC: 'Bitcoin',
+  ETH: 'Ethereum',
+  USDC: 'USD Coin',
+  USDT: 'Tether',
+};
+
+/** The handlers, keyed by method name; private ones need the account (`accountOf`). */
+export function accountMethods(venue: SimVenue, parse: Parse, of: AccountOf): Record<string, Handler> {
+  return {
+    'public/get_currencies': () =>
+      venue.currencies().map((currency) => ({
+        currency,
+        currency_long: LONG_NAMES[currency] ?? currency,
+        coin_type:
+          currency === 'USDC' || currency === 'USDT' ? 'USDC' : currency === 'ETH' ? 'ETHER' : 'BITCOIN',
+        fee_precision: 4,
+        min_confirmations: 1,
+        min_withdrawal_fee: 0.0001,
+        withdrawal_fee: 0.0001,
+        withdrawal_priorities: [],
+        apr: 0,
+      })),
+    'public/get_order_book': (params) => {
+      const p = parse(OrderBookParams, params);
+      return venue.orderBook(p.instrument_name, p.depth ?? 5);
+    },
+    'private/get_account_summary': (params, context) =>
+      venue.accountSummary(of(params, context), parse(AccountSummaryParams, params).currency),
+    'private/get_account_summaries': (params, context) => {
+      parse(AccountSummariesParams, params);
+      const account = of(params, context);
+      return { summaries: venue.currencies().map((currency) => venue.accountSummary(account, currency)) };
+    },
+    'private/get_open_orders_by_currency': (params, context) => {
+      const account = of(params, context);
+      const p = parse(OpenOrdersByCurrencyParams, params);
+      return venue
+        .openOrders(account, { ...(p.kind !== undefined && { kind: p.kind }) })
+        .filter((o) => currencyOf(venue.instrument(String(o.instrument_name))) === p.currency);
+    },
+  };
+}
