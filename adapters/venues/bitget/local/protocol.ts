@@ -138,14 +138,14 @@ export const SinglePositionQuery = z.strictObject({ symbol: text, productType: t
 export const AccountQuery = z.strictObject({ symbol: text, productType: text, marginCoin: text });
 export const ContractsQuery = z.strictObject({ productType: text, symbol: text.optional() });
 
-// Private WebSocket ops.
-export const WsLoginOp = z.strictObject({
+// Private WebSocket ops. Bitget ignores fields it does not know in an op (clients add their own).
+export const WsLoginOp = z.looseObject({
   op: z.literal('login'),
   args: z
-    .array(z.strictObject({ apiKey: z.string(), passphrase: z.string(), timestamp: value, sign: z.string() }))
+    .array(z.looseObject({ apiKey: z.string(), passphrase: z.string(), timestamp: value, sign: z.string() }))
     .min(1),
 });
-export const WsSubscribeOp = z.strictObject({
+export const WsSubscribeOp = z.looseObject({
   op: z.enum(['subscribe', 'unsubscribe']),
   args: z
     .array(

@@ -1,0 +1,179 @@
+import ccxt from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalBitget, startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+
+/**
+ * The local venues driven by an independent client library (ccxt, the most widely used one), as a
+ * user would point it at Deribit and Bitget: a simulator that only agrees with our own adapter
+ * proves nothing. Calls ccxt does not implement for a venue (Deribit fetchOrders and
+ * closePosition) are made through ccxt's raw endpoint methods instead, as a ccxt user would.
+ */
+
+const within = <T>(promise: Promise<T>, ms = 5_000): Promise<T> =>
+  Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms)),
+  ]);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('ccxt against the local Deribit', () => {
+  const SYMBOL = 'BTC/USD:BTC';
+  let sim: LocalDeribit;
+  let ex: InstanceType<typeof ccxt.pro.deribit>;
+
+  beforeAll(async () => {
+    sim = await startLocalDeribit({
+      credentials: [{ clientId: 'ccxt', clientSecret: 'ccxt-secret', account: 'main' }],
+      enforceRateLimits: false,
+    });
+    ex = new ccxt.pro.deribit({ apiKey: 'ccxt', secret: 'ccxt-secret' });
+    ex.urls.api = { rest: sim.httpUrl, ws: sim.wsUrl };
+    await ex.loadHttpProxyAgent(); // ccxt asks for it before a plain ws:// URL
+  });
+
+  afterAll(async () => {
+    await ex?.close();
+    await sim?.close();
+  });
+
+  it('loads markets and currencies, balances, a ticker and an order book', async () => {
+    const markets = await ex.loadMarkets();
+    expect(markets[SYMBOL]).toMatchObject({ id: 'BTC-PERPETUAL', settle: 'BTC', contract: true });
+    const balance = await ex.fetchBalance({ code: 'BTC' });
+    expect(balance.BTC?.total).toBe(10);
+    const ticker = await ex.fetchTicker(SYMBOL);
+    expect(ticker.bid).toBeLessThan(ticker.ask!);
+    const book = await ex.fetchOrderBook(SYMBOL);
+    expect(book.bids.length).toBeGreaterThan(0);
+    expect(book.asks[0]![0]).toBeGreaterThan(book.bids[0]![0]!);
+  });
+
+  it('places, fetches, edits and cancels a post-only limit order; IOC and FOK; market and reduce-only', async () => {
+    const limit = await ex.createOrder(SYMBOL, 'limit', 'buy', 10, 50_000, { postOnly: true });
+    if (limit.id === undefined) throw new Error('no order id');
+    expect((await ex.fetchOrder(limit.id, SYMBOL)).status).toBe('open');
+    expect((await ex.fetchOpenOrders(SYMBOL)).map((o) => o.id)).toContain(limit.id);
+    const edited = await ex.editOrder(limit.id, SYMBOL, 'limit', 'buy', 20, 50_500);
+    expect(edited).toMatchObject({ id: limit.id, amount: 20, price: 50_500 });
+    expect((await ex.cancelOrder(limit.id, SYMBOL)).status).toBe('canceled');
+
+    const ioc = await ex.createOrder(SYMBOL, 'limit', 'buy', 10, 59_000, { timeInForce: 'IOC' });
+    expect(ioc.status).toBe('canceled'); // below the ask: nothing to take, the rest is cancelled
+    const fok = await ex.createOrder(SYMBOL, 'limit', 'buy', 10, 70_000, { timeInForce: 'FOK' });
+    expect(fok.status).toBe('closed');
+
+    await ex.createOrder(SYMBOL, 'market', 'buy', 30);
+    const reduce = await ex.createOrder(SYMBOL, 'market', 'sell', 10, undefined, { reduceOnly: true });
+    expect(reduce.info.reduce_only).toBe(true);
+    const position = await ex.fetchPosition(SYMBOL);
+    expect(position.contracts).toBe(30); // USD: the FOK's 10 + 30 - 10 reduced
+    expect((await ex.fetchMyTrades(SYMBOL)).length).toBeGreaterThanOrEqual(3);
+    expect((await ex.fetchClosedOrders(SYMBOL)).length).toBeGreaterThanOrEqual(3);
+
+    await ex.createOrder(SYMBOL, 'limit', 'buy', 10, 40_000);
+    await ex.cancelAllOrders(SYMBOL);
+    expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
+
+    // close_position: ccxt has no unified method for Deribit; its raw endpoint works
+    const closed = (await ex.privateGetClosePosition({
+      instrument_name: 'BTC-PERPETUAL',
+      type: 'market',
+    })) as {
+      result: { order: { order_state: string } };
+    };
+    expect(closed.result.order.order_state).toBe('filled');
+    expect((await ex.fetchPosition(SYMBOL)).contracts ?? 0).toBe(0);
+  });
+
+  it('watches orders and trades over the WebSocket while orders fill', async () => {
+    const orders = ex.watchOrders(SYMBOL);
+    await pause(300);
+    await ex.createOrder(SYMBOL, 'market', 'buy', 10);
+    expect((await within(orders)).length).toBeGreaterThan(0);
+    const trades = ex.watchMyTrades(SYMBOL);
+    await pause(300);
+    await ex.createOrder(SYMBOL, 'market', 'sell', 10);
+    expect((await within(trades))[0]).toMatchObject({ symbol: SYMBOL });
+  });
+});
+
+describe('ccxt against the local Bitget', () => {
+  const SYMBOL = 'BTC/USDT:USDT';
+  const credentials = { apiKey: 'ccxt-key', secretKey: 'ccxt-secret', passphrase: 'ccxt-pass' };
+  let sim: LocalBitget;
+  let ex: InstanceType<typeof ccxt.pro.bitget>;
+
+  beforeAll(async () => {
+    sim = await startLocalBitget({ credentials, positionMode: 'one_way' });
+    ex = new ccxt.pro.bitget({
+      apiKey: credentials.apiKey,
+      secret: credentials.secretKey,
+      password: credentials.passphrase,
+      options: { defaultType: 'swap' },
+    });
+    for (const key of Object.keys(ex.urls.api))
+      if (typeof ex.urls.api[key] === 'string') ex.urls.api[key] = sim.restUrl;
+    ex.urls.api.ws = { public: sim.wsUrl, private: sim.wsUrl, utaPublic: sim.wsUrl, utaPrivate: sim.wsUrl };
+    await ex.loadHttpProxyAgent();
+  });
+
+  afterAll(async () => {
+    await ex?.close();
+    await sim?.close();
+  });
+
+  it('loads markets (every product type is asked for; USDT-M is listed), balances, a ticker and an order book', async () => {
+    const markets = await ex.loadMarkets();
+    expect(markets[SYMBOL]).toMatchObject({ id: 'BTCUSDT', settle: 'USDT', swap: true });
+    const balance = await ex.fetchBalance();
+    expect(balance.USDT?.free).toBe(1_000_000);
+    expect((await ex.fetchTicker(SYMBOL)).last).toBe(60_000);
+    const book = await ex.fetchOrderBook(SYMBOL, 5);
+    expect(book.asks).toHaveLength(5);
+    expect(book.asks[0]![0]).toBeGreaterThan(book.bids[0]![0]!);
+  });
+
+  it('places, fetches, edits (cancel-and-replace) and cancels; market, reduce-only; trades and positions', async () => {
+    const limit = await ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, 50_000);
+    if (limit.id === undefined) throw new Error('no order id');
+    expect((await ex.fetchOrder(limit.id, SYMBOL)).status).toBe('open');
+    expect((await ex.fetchOpenOrders(SYMBOL)).map((o) => o.id)).toContain(limit.id);
+    const edited = await ex.editOrder(limit.id, SYMBOL, 'limit', 'buy', 0.02, 50_500);
+    expect(edited.clientOrderId).toBeDefined();
+    const replaced = await within(
+      (async () => {
+        for (;;) {
+          const open = await ex.fetchOpenOrders(SYMBOL);
+          const found = open.find((o) => o.price === 50_500);
+          if (found) return found;
+          await pause(50);
+        }
+      })(),
+    );
+    expect(replaced.id).not.toBe(limit.id); // Bitget's modify replaces the order
+    await ex.cancelOrder(replaced.id!, SYMBOL);
+    expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
+
+    await ex.createOrder(SYMBOL, 'market', 'buy', 0.03);
+    await ex.createOrder(SYMBOL, 'market', 'sell', 0.01, undefined, { reduceOnly: true });
+    const [position] = await ex.fetchPositions([SYMBOL]);
+    expect(position).toMatchObject({ side: 'long', contracts: 0.02 });
+    expect((await ex.fetchMyTrades(SYMBOL)).length).toBe(2);
+
+    await ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, 40_000);
+    await ex.cancelAllOrders(SYMBOL);
+    expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
+  });
+
+  it('watches orders and trades over the WebSocket while orders fill', async () => {
+    const orders = ex.watchOrders(SYMBOL);
+    await pause(300);
+    await ex.createOrder(SYMBOL, 'market', 'buy', 0.01);
+    expect((await within(orders)).length).toBeGreaterThan(0);
+    const trades = ex.watchMyTrades(SYMBOL);
+    await pause(300);
+    await ex.createOrder(SYMBOL, 'market', 'buy', 0.01);
+    expect((await within(trades))[0]).toMatchObject({ symbol: SYMBOL });
+  });
+});
