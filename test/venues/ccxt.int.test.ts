@@ -101,11 +101,12 @@ describe('ccxt against the local Deribit', () => {
 describe('ccxt against the local Bitget', () => {
   const SYMBOL = 'BTC/USDT:USDT';
   const credentials = { apiKey: 'ccxt-key', secretKey: 'ccxt-secret', passphrase: 'ccxt-pass' };
+  const HEDGE = { apiKey: 'ccxt-hedge', secretKey: 'ccxt-hedge-secret', passphrase: 'ccxt-hedge-pass' };
   let sim: LocalBitget;
   let ex: InstanceType<typeof ccxt.pro.bitget>;
 
   beforeAll(async () => {
-    sim = await startLocalBitget({ credentials, positionMode: 'one_way' });
+    sim = await startLocalBitget({ credentials: [credentials, HEDGE], positionMode: 'one_way' });
     ex = new ccxt.pro.bitget({
       apiKey: credentials.apiKey,
       secret: credentials.secretKey,
@@ -164,6 +165,31 @@ describe('ccxt against the local Bitget', () => {
     await ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, 40_000);
     await ex.cancelAllOrders(SYMBOL);
     expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
+  });
+
+  it('trades both legs in hedge mode (an account of its own)', async () => {
+    const hedge = new ccxt.bitget({
+      apiKey: HEDGE.apiKey,
+      secret: HEDGE.secretKey,
+      password: HEDGE.passphrase,
+      options: { defaultType: 'swap' },
+    });
+    for (const key of Object.keys(hedge.urls.api)) {
+      if (typeof hedge.urls.api[key] === 'string') hedge.urls.api[key] = sim.restUrl;
+    }
+    sim.setPositionMode('hedge', HEDGE.apiKey);
+    const ex = hedge;
+    await ex.createOrder(SYMBOL, 'market', 'buy', 0.02, undefined, { hedged: true });
+    await ex.createOrder(SYMBOL, 'market', 'sell', 0.01, undefined, { hedged: true });
+    const legs = await ex.fetchPositions([SYMBOL]);
+    expect(legs.map((p) => [p.side, p.contracts]).sort()).toEqual([
+      ['long', 0.02],
+      ['short', 0.01],
+    ]);
+    // Closing the long leg: tradeSide close (ccxt: reduceOnly with hedged)
+    await ex.createOrder(SYMBOL, 'market', 'sell', 0.02, undefined, { hedged: true, reduceOnly: true });
+    const after = await ex.fetchPositions([SYMBOL]);
+    expect(after.map((p) => [p.side, p.contracts])).toEqual([['short', 0.01]]);
   });
 
   it('watches orders and trades over the WebSocket while orders fill', async () => {
