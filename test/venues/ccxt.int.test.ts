@@ -96,6 +96,20 @@ describe('ccxt against the local Deribit', () => {
     await ex.createOrder(SYMBOL, 'market', 'sell', 10);
     expect((await within(trades))[0]).toMatchObject({ symbol: SYMBOL });
   });
+
+  it('serves the ticker and the order book over the WebSocket: a snapshot, then the changes a trade makes', async () => {
+    const ticker = await within(ex.watchTicker(SYMBOL));
+    expect(ticker.bid).toBeLessThan(ticker.ask!);
+    const book = await within(ex.watchOrderBook(SYMBOL));
+    const [bestAsk, askAmount] = book.asks[0]!;
+    // When a taker buys at the best ask
+    const next = ex.watchOrderBook(SYMBOL);
+    await ex.createOrder(SYMBOL, 'market', 'buy', 20);
+    // Then the book pushes the change: less at that price
+    const changed = await within(next);
+    const after = changed.asks.find(([price]) => price === bestAsk);
+    expect(after?.[1]).toBe(askAmount! - 20);
+  });
 });
 
 describe('ccxt against the local Bitget', () => {

@@ -32,6 +32,7 @@ import {
 import { accountMethods } from './account-methods.ts';
 import type { TokenStore } from './auth.ts';
 import { type Channel, parseChannel } from './channels.ts';
+import { type MarketFeed, parseMarketChannel } from './market-channels.ts';
 import { refuse } from './rpc-failure.ts';
 import type { SimVenue } from './venue.ts';
 
@@ -55,6 +56,8 @@ export interface Connection {
   collecting: string[] | undefined;
   /** Pushes held back by the reorder fault. */
   held: string[];
+  /** Public market channels (ticker, book) this connection follows. */
+  marketFeeds: Map<string, MarketFeed>;
   closed: boolean;
 }
 
@@ -77,6 +80,8 @@ export interface MethodDependencies {
   startHeartbeat: (connection: Connection, intervalSec: number) => void;
   stopHeartbeat: (connection: Connection) => void;
   closeConnection: (connection: Connection) => void;
+  /** Sends a market feed's first notification, after the subscription's reply. */
+  startFeed: (connection: Connection, feed: MarketFeed) => void;
 }
 
 export type Handler = (params: Record<string, unknown>, context: CallContext) => unknown;
@@ -111,6 +116,21 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
       throw refuse.authorizationRequired();
     if (!tokens.isValid(connection.token)) throw refuse.unauthorized();
     return connection.accountId;
+  };
+
+  /** The public market channels among `names`, followed from now on (the others left out). */
+  const subscribeMarket = (connection: Connection, names: readonly string[]): string[] => {
+    const subscribed: string[] = [];
+    for (const name of names) {
+      const feed = parseMarketChannel(name, isInstrument);
+      if (feed === undefined) continue;
+      if (!connection.marketFeeds.has(name)) {
+        connection.marketFeeds.set(name, feed);
+        deps.startFeed(connection, feed);
+      }
+      subscribed.push(name);
+    }
+    return subscribed;
   };
 
   const wsOnly = (context: CallContext): Connection => {
@@ -195,16 +215,14 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     },
     'public/ticker': (params) => venue.ticker(parse(TickerParamsSchema, params).instrument_name),
     'public/subscribe': (params, context) => {
-      wsOnly(context);
-      parse(SubscribeParamsSchema, params);
-      // Only user.* channels are simulated, and they are private: nothing to subscribe here.
-      return [];
+      const connection = wsOnly(context);
+      return subscribeMarket(connection, parse(SubscribeParamsSchema, params).channels);
     },
     'private/subscribe': (params, context) => {
       const connection = wsOnly(context);
       accountOf(params, context);
       const p = parse(SubscribeParamsSchema, params);
-      const subscribed: string[] = [];
+      const subscribed: string[] = subscribeMarket(connection, p.channels);
       for (const name of p.channels) {
         const channel = parseChannel(name, isInstrument);
         // Invalid or unknown channels are silently left out, as Deribit does.
@@ -218,12 +236,14 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     'private/unsubscribe': (params, context) => {
       const connection = wsOnly(context);
       const p = parse(UnsubscribeParamsSchema, params);
-      return p.channels.filter((name) => connection.subscriptions.delete(name));
+      return p.channels.filter(
+        (name) => connection.subscriptions.delete(name) || connection.marketFeeds.delete(name),
+      );
     },
     'public/unsubscribe': (params, context) => {
-      wsOnly(context);
-      parse(UnsubscribeParamsSchema, params);
-      return [];
+      const connection = wsOnly(context);
+      const p = parse(UnsubscribeParamsSchema, params);
+      return p.channels.filter((name) => connection.marketFeeds.delete(name));
     },
     'private/unsubscribe_all': (_params, context) => {
       wsOnly(context).subscriptions.clear();

@@ -13,6 +13,7 @@ import { TokenStore } from './auth.ts';
 import { type Channel, notificationsFor } from './channels.ts';
 import { FaultPlan, type LocalDeribitFaults, type ReplyFault } from './faults.ts';
 import { defaultInstruments, type SimInstrument } from './instruments.ts';
+import { feedData, type MarketFeed } from './market-channels.ts';
 import { type CallContext, type Connection, methodHandlers } from './methods.ts';
 import { RpcFailure, refuse } from './rpc-failure.ts';
 import { type BookSettings, type ChangeSet, type SimAccount, SimVenue } from './venue.ts';
@@ -238,11 +239,30 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     }
   };
 
+  /** A market feed's notification now, if it has anything to say. */
+  const sendFeed = (connection: Connection, feed: MarketFeed) => {
+    if (connection.closed) return;
+    const data = feedData(feed, venue, now());
+    if (data === undefined) return;
+    push(
+      connection,
+      stringifyWire({ jsonrpc: '2.0', method: 'subscription', params: { channel: feed.name, data } }),
+    );
+  };
+
+  const onMarket = (instrument: string) => {
+    for (const connection of connections.values()) {
+      for (const feed of connection.marketFeeds.values())
+        if (feed.instrument === instrument) sendFeed(connection, feed);
+    }
+  };
+
   const venue = new SimVenue({
     instruments: listing ?? defaultInstruments(),
     accounts,
     now,
     onChange,
+    onMarket,
     idBase: 1_000_000 + (Math.abs(config.seed) % 1000) * 1000,
     enforceMargin: config.enforceMargin,
   });
@@ -259,6 +279,8 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     startHeartbeat: (connection, intervalSec) => startHeartbeat(connection, intervalSec),
     stopHeartbeat: (connection) => stopHeartbeat(connection),
     closeConnection: (connection) => closeSoon(connection),
+    // After the reply that lists the channel.
+    startFeed: (connection, feed) => setImmediate(() => sendFeed(connection, feed)),
   });
 
   const envelope = (
@@ -486,6 +508,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
       anonymousLimiter: new CreditLimiter(config.rateLimits, now()),
       collecting: undefined,
       held: [],
+      marketFeeds: new Map(),
       closed: false,
     };
     connections.set(connection.id, connection);

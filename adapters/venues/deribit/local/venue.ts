@@ -89,6 +89,8 @@ export interface SimVenueOptions {
   idBase: number;
   /** Check funds (margin of positions and open orders) on each new order (default true). */
   enforceMargin?: boolean;
+  /** The market of an instrument moved (its mark, a trade, its book's settings): public feeds follow. */
+  onMarket?: (instrument: string) => void;
 }
 
 export interface PlaceOutcome {
@@ -178,6 +180,7 @@ export class SimVenue {
     const book = this.book(name);
     book.settings = { ...book.settings, ...settings };
     book.consumed.clear();
+    this.options.onMarket?.(name);
   }
 
   /** Best synthetic quotes. */
@@ -200,6 +203,7 @@ export class SimVenue {
       order.direction === 'buy' ? order.price.gte(ask) : order.price.lte(bid),
     );
     this.fillResting(book, crossed, fillLimit);
+    this.options.onMarket?.(name);
   }
 
   /**
@@ -708,6 +712,7 @@ export class SimVenue {
       trades: trades.map(tradeWire),
       position: positionWire(instrument, position, this.book(instrument.name).mark),
     });
+    if (trades.length > 0) this.options.onMarket?.(instrument.name);
   }
 
   // ----------------------------------------------------------------------------------------------
