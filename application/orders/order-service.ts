@@ -334,6 +334,12 @@ export class OrderService<P> {
           `${entry.key} is not taking orders now (${status?.pausedReason ?? 'paused'})`,
         );
       }
+      if (this.#o.registry.isBusy(entry)) {
+        return fail(
+          'VENUE_BUSY',
+          `${entry.key} takes no new order for a moment: this OMS is at the venue's request rate limit; retry shortly`,
+        );
+      }
       const violation = await this.#gate.check(requested.data.order, undefined);
       if (violation)
         return fail(

@@ -126,6 +126,11 @@ export interface VenueRefusal {
    * up): the venue never saw it, so it may simply be sent later. Not the venue's verdict.
    */
   notSent?: boolean;
+  /**
+   * Not sent because the adapter's own rate limiter could not fit it in time: back-pressure from
+   * this OMS, never a sign that the venue stopped answering.
+   */
+  throttled?: boolean;
 }
 
 /** The request may or may not have been carried out: timeouts, disconnects, 5xx, retryable codes. */

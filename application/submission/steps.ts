@@ -184,7 +184,7 @@ export class SubmissionSteps<P> {
       // The venue never saw it: not a rejection. Send it later, as if for the first time.
       t.attempts = { ...t.attempts, placeSends: before.placeSends };
       if (before.placeSends === 0) this.#host.fresh.add(orderId);
-      return this.#notSent(entry, orderId, result.message);
+      return this.#notSent(entry, orderId, result.message, result.throttled === true);
     }
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
@@ -207,7 +207,8 @@ export class SubmissionSteps<P> {
   async #cancel(order: Order, loaded: LoadedOrder<P>, entry: VenueEntry): Promise<void> {
     const orderId = order.order.orderId;
     const result = await entry.adapter.cancel(venueRef(order));
-    if (result.outcome === 'rejected' && result.notSent) return this.#notSent(entry, orderId, result.message);
+    if (result.outcome === 'rejected' && result.notSent)
+      return this.#notSent(entry, orderId, result.message, result.throttled === true);
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     if (result.outcome === 'rejected') {
       // "Not open" may mean the cancel lost to a fill or an earlier cancel: record what the venue knows.
@@ -247,7 +248,8 @@ export class SubmissionSteps<P> {
     if (!amendment) return;
     const orderId = order.order.orderId;
     const result = await entry.adapter.amend(venueRef(order), order.order, amendment);
-    if (result.outcome === 'rejected' && result.notSent) return this.#notSent(entry, orderId, result.message);
+    if (result.outcome === 'rejected' && result.notSent)
+      return this.#notSent(entry, orderId, result.message, result.throttled === true);
     this.#o.registry.observe(entry, result.outcome === 'unknown' ? 'unknown' : 'answered');
     const latency = result.outcome === 'unknown' ? undefined : result.latency;
     await this.#effects.record(
@@ -261,9 +263,12 @@ export class SubmissionSteps<P> {
   }
 
   /** The adapter could not send the request (its limiter, no transport): try again later. */
-  #notSent(entry: VenueEntry, orderId: string, reason: string): void {
-    this.#o.logger.warn({ orderId, venue: entry.key, reason }, 'request not sent; retrying later');
-    this.#o.registry.observe(entry, 'unknown');
+  #notSent(entry: VenueEntry, orderId: string, reason: string, throttled = false): void {
+    this.#o.logger.warn({ orderId, venue: entry.key, reason, throttled }, 'request not sent; retrying later');
+    // Our own rate limiter holding a request back is back-pressure: new orders are refused (429)
+    // for a while; the venue is not paused for it. Anything else not sent counts as unanswered.
+    if (throttled) this.#o.registry.throttled(entry);
+    else this.#o.registry.observe(entry, 'unknown');
     this.#host.retryLater(orderId);
   }
 }

@@ -36,6 +36,9 @@ export interface VenueRegistryOptions {
 
 export const venueKey = (venue: string, account: string): string => `${venue}/${account}`;
 
+/** How long a venue account refuses new orders after our rate limiter held one back. */
+const BUSY_MS = 1_000;
+
 /**
  * The venues the service trades on, with their trading status. A venue is paused (no new order
  * is sent to it) while it is not connected, while it is being reconciled, and after repeated
@@ -51,6 +54,8 @@ export class VenueRegistry {
   readonly #threshold: number;
   readonly #probeIntervalMs: number;
   readonly #instrumentsOf: (entry: VenueEntry) => Promise<readonly Instrument[]>;
+  /** Until when each venue account refuses new orders: our own rate limiter is full (back-pressure). */
+  readonly #busyUntil = new Map<string, number>();
 
   constructor(options: VenueRegistryOptions) {
     this.#logger = options.logger;
@@ -130,6 +135,19 @@ export class VenueRegistry {
     } else {
       this.#publish();
     }
+  }
+
+  /**
+   * Our own rate limiter held a request back for this venue account: new orders are refused for a
+   * second (429, back-pressure) while the work already recorded drains. The venue is not paused.
+   */
+  throttled(entry: VenueEntry): void {
+    this.#busyUntil.set(entry.key, this.#now() + BUSY_MS);
+  }
+
+  /** Whether new orders to this venue account wait for our rate limiter to drain. */
+  isBusy(entry: VenueEntry): boolean {
+    return (this.#busyUntil.get(entry.key) ?? 0) > this.#now();
   }
 
   /** Counts request outcomes: unknown ones in a row pause the venue until a probe answers. */

@@ -61,6 +61,21 @@ export function refusalOrUnknown(
   failure: RestFailure,
   request: string,
 ): VenueRefusal | VenueUnknown {
+  if (
+    failure.kind === 'throttled' ||
+    failure.kind === 'closed' ||
+    (failure.kind === 'transport' && !failure.sent)
+  ) {
+    // Nothing left the adapter: the venue cannot have acted on it.
+    const throttled = failure.kind === 'throttled';
+    return {
+      outcome: 'rejected',
+      venueCode: throttled ? 'throttled' : 'not_sent',
+      message: failure.message,
+      notSent: true,
+      ...(throttled && { throttled }),
+    };
+  }
   if (failure.kind === 'venue' && failure.info.kind === 'refused') {
     if (isClockRefusal(failure)) clock.resyncSoon();
     return { outcome: 'rejected', venueCode: failure.code, message: failure.msg || failure.info.meaning };

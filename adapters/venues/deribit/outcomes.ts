@@ -25,7 +25,14 @@ export function failureOutcome(logger: Logger, method: string, error: unknown): 
     logger.warn({ method, code: error.code, sent: error.sent }, `deribit: ${error.message}`);
     if (!error.sent) {
       // Nothing left the adapter: the venue cannot have acted on it.
-      return { outcome: 'rejected', venueCode: 'not_sent', message: error.message, notSent: true };
+      const throttled = error.code === 'DERIBIT_RATE_LIMITED';
+      return {
+        outcome: 'rejected',
+        venueCode: throttled ? 'throttled' : 'not_sent',
+        message: error.message,
+        notSent: true,
+        ...(throttled && { throttled }),
+      };
     }
     return {
       outcome: 'unknown',
