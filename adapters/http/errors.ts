@@ -13,6 +13,7 @@ export type HttpErrorCode =
   | ServiceErrorCode
   | 'VALIDATION_FAILED'
   | 'INVALID_JSON'
+  | 'MALFORMED_REQUEST'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
@@ -28,6 +29,7 @@ export type HttpErrorCode =
 export const STATUS_OF: Record<HttpErrorCode, number> = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  MALFORMED_REQUEST: 400,
   INVALID_ORDER: 400,
   UNKNOWN_INSTRUMENT: 400,
   VENUE_NOT_CONFIGURED: 400,

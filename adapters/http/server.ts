@@ -55,6 +55,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
     return503OnClosing: true,
+    // HTTP the parser refuses (both Transfer-Encoding and Content-Length, a broken header): the
+    // same error body as everything else, and the connection closed.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const http = new HttpError('MALFORMED_REQUEST', 'the request is not valid HTTP/1.1', {
+        reason: (error as NodeJS.ErrnoException).code ?? 'HPE_INVALID',
+      });
+      const body = JSON.stringify(http.body);
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     routerOptions: { ignoreTrailingSlash: true },
     // Errors the router raises before any route runs (bad percent-encoding, an over-long path
     // parameter): the same error body as everything else, without echoing the URL back.

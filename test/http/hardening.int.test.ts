@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config/config.ts';
@@ -80,5 +81,25 @@ describe('hostile and absurd input is refused at the boundary, naming the field;
     expect((await post('/v1/orders/cancel-all', { venue: 'deribit', symbol: 'BTC-PERPETUAL' })).status).toBe(
       200,
     );
+  });
+
+  it('malformed HTTP (both Transfer-Encoding and Content-Length) gets the one error body, and the connection closes', async () => {
+    const { hostname, port } = new URL(base);
+    const reply = await new Promise<string>((resolve, reject) => {
+      let data = '';
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          'POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        );
+      });
+      socket.on('data', (chunk) => {
+        data += chunk.toString();
+      });
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(reply.startsWith('HTTP/1.1 400')).toBe(true);
+    const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { code: string; message: string };
+    expect(body).toMatchObject({ code: 'MALFORMED_REQUEST', details: expect.any(Object) });
   });
 });
