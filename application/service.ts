@@ -71,10 +71,46 @@ export interface OrderApplication<P> {
   /** The last reconciliation report of each venue account. */
   reconciliations(): ReconciliationReport[];
   reconciliation: ReconciliationControl;
+  /** The store's last refusal of a write, while no write has succeeded since (for health). */
+  storeWriteRefused(): StoreWriteFailure | undefined;
   stop(): Promise<void>;
 }
 
+export interface StoreWriteFailure {
+  readonly at: string;
+  readonly message: string;
+}
+
 /** Wraps the handler to remember the furthest position this process appended (read-your-writes). */
+/**
+ * The store as the application uses it, remembering its last refusal of a write (database down,
+ * disk full) until a write succeeds again: health says so while new orders fail.
+ */
+const watchingWrites = <P>(store: EventStore<P>, now: () => number) => {
+  let refused: StoreWriteFailure | undefined;
+  const append: EventStore<P>['append'] = async (...args) => {
+    try {
+      const result = await store.append(...args);
+      refused = undefined;
+      return result;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'STORE_UNAVAILABLE') {
+        refused = { at: new Date(now()).toISOString(), message: (error as Error).message };
+      }
+      throw error;
+    }
+  };
+  const watched: EventStore<P> = {
+    positions: store.positions,
+    append,
+    readStream: (streamId, options) => store.readStream(streamId, options),
+    readAll: (options) => store.readAll(options),
+    subscribeToAll: (options) => store.subscribeToAll(options),
+    close: () => store.close(),
+  };
+  return { store: watched, refused: () => refused };
+};
+
 const trackingAppends = <P>(handler: OrderHandler<P>, compare: (a: P, b: P) => number) => {
   let last: P | undefined;
   const note = (result: HandleResult<P>) => {
@@ -82,8 +118,9 @@ const trackingAppends = <P>(handler: OrderHandler<P>, compare: (a: P, b: P) => n
       result.ok &&
       result.position !== undefined &&
       (last === undefined || compare(result.position, last) > 0)
-    )
+    ) {
       last = result.position;
+    }
   };
   const tracked: OrderHandler<P> = {
     load: handler.load,
@@ -109,7 +146,9 @@ const trackingAppends = <P>(handler: OrderHandler<P>, compare: (a: P, b: P) => n
 export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promise<OrderApplication<P>> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const { store, logger, readModel, projection } = deps;
+  const { logger, readModel, projection } = deps;
+  const writes = watchingWrites(deps.store, now);
+  const store = writes.store;
   const codec = store.positions;
 
   // One listing of instruments and mark prices for every part of the service.
@@ -228,6 +267,7 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     readModelCaughtUp,
     reconciliations: () => supervisor.reports(),
     reconciliation,
+    storeWriteRefused: writes.refused,
     async stop() {
       processor.stop();
       ingestion.stop();

@@ -31,6 +31,11 @@ export const HealthSchema = z.object({
   venues: z.array(VenueStatusSchema),
   projections: z.array(ProjectionHealthSchema),
   parkedOrders: z.number().int(),
+  /** Whether the event store takes writes: the last refusal (database down, disk full) until one succeeds. */
+  store: z.object({
+    writable: z.boolean(),
+    lastRefusal: z.object({ at: z.string(), message: z.string() }).optional(),
+  }),
   /** Open reconciliation breaks: health is `degraded` while there is any. */
   breaks: z.object({ open: z.number().int() }),
 });
@@ -66,6 +71,7 @@ export function healthRoute<P>({
   queries,
   registry,
   reconciliation,
+  storeWriteRefused,
   parkedOrders,
 }: RouteDeps<P>): Route {
   return {
@@ -81,7 +87,13 @@ export function healthRoute<P>({
       const venues = registry.statuses();
       const projections = await queries.projections();
       const openBreaks = (await reconciliation.breaks('open')).length;
-      const reasons = degradedReasons(venues, projections, openBreaks);
+      const refused = storeWriteRefused();
+      const reasons = [
+        ...(refused
+          ? [`the event store refused a write at ${refused.at} (${refused.message}): new orders fail`]
+          : []),
+        ...degradedReasons(venues, projections, openBreaks),
+      ];
       const healthy = reasons.length === 0;
       return {
         status: 200,
@@ -93,6 +105,7 @@ export function healthRoute<P>({
           projections,
           parkedOrders: parkedOrders(),
           breaks: { open: openBreaks },
+          store: { writable: refused === undefined, ...(refused && { lastRefusal: refused }) },
         },
       };
     },

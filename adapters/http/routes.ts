@@ -17,7 +17,11 @@ import {
   PositionRowSchema,
   PositionsQuerySchema,
 } from '../../application/ports/queries.ts';
-import type { OrderApplication, ReconciliationControl } from '../../application/service.ts';
+import type {
+  OrderApplication,
+  ReconciliationControl,
+  StoreWriteFailure,
+} from '../../application/service.ts';
 import type { VenueRegistry } from '../../application/venues/venue-registry.ts';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
@@ -62,13 +66,18 @@ export interface RouteDeps<P> {
   queries: ApiQueries;
   registry: VenueRegistry;
   reconciliation: ReconciliationControl;
+  /** The store's last refusal of a write, while no write has succeeded since. */
+  storeWriteRefused: () => StoreWriteFailure | undefined;
   /** Orders waiting for a paused venue. */
   parkedOrders: () => number;
 }
 
 /** The API's routes over a running service (what `oms serve`, the benchmarks and the tests expose). */
 export function routesFor<P>(
-  running: Pick<OrderApplication<P>, 'service' | 'registry' | 'processor' | 'reconciliation'> & {
+  running: Pick<
+    OrderApplication<P>,
+    'service' | 'registry' | 'processor' | 'reconciliation' | 'storeWriteRefused'
+  > & {
     readModel: ApiQueries;
   },
 ): Route[] {
@@ -78,6 +87,7 @@ export function routesFor<P>(
       queries: running.readModel,
       registry: running.registry,
       reconciliation: running.reconciliation,
+      storeWriteRefused: () => running.storeWriteRefused(),
       parkedOrders: () => running.processor.parkedCount(),
     }),
     ...reconciliationRoutes(running.reconciliation),
@@ -151,6 +161,7 @@ export function routes<P>({
   queries,
   registry,
   reconciliation,
+  storeWriteRefused,
   parkedOrders,
 }: RouteDeps<P>): Route[] {
   return [
@@ -335,6 +346,6 @@ export function routes<P>({
         };
       },
     },
-    healthRoute({ service, queries, registry, reconciliation, parkedOrders }),
+    healthRoute({ service, queries, registry, reconciliation, storeWriteRefused, parkedOrders }),
   ];
 }

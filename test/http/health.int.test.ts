@@ -84,4 +84,33 @@ describe.skipIf(!db.available)('health tells the truth about the read models’ 
     // Then health recovers
     await until('health to recover', async () => (await client.health()).status === 'ok', 10_000, 100);
   }, 30_000);
+
+  it('a store that refuses writes (a full disk) makes health degraded until a write succeeds again', async () => {
+    const client = createApiClient({ baseUrl: base, token: TOKEN });
+    const schema = store.schema;
+    // Given a database that refuses every new event as a full disk would (SQLSTATE 53100)
+    await store.sql.exec(`
+      create function ${schema}.disk_full() returns trigger language plpgsql as $$
+        begin raise exception using errcode = '53100', message = 'could not extend file: No space left on device'; end $$;
+      create trigger disk_full before insert on ${schema}.events for each row execute function ${schema}.disk_full();`);
+    try {
+      // When a write is tried (engaging the kill switch)
+      const refused = await client
+        .killSwitch({ engaged: true, reason: 'test' })
+        .catch((error: unknown) => error);
+      expect(refused).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+      // Then health says the store does not take writes
+      const health = await client.health();
+      expect(health).toMatchObject({ status: 'degraded', store: { writable: false } });
+      expect(health.reasons.join(' ')).toContain('refused a write');
+    } finally {
+      await store.sql.exec(
+        `drop trigger disk_full on ${schema}.events; drop function ${schema}.disk_full();`,
+      );
+    }
+    // When a write succeeds again, health recovers
+    await client.killSwitch({ engaged: true, reason: 'space freed' });
+    await client.killSwitch({ engaged: false, reason: 'space freed' });
+    expect(await client.health()).toMatchObject({ status: 'ok', store: { writable: true } });
+  });
 });
