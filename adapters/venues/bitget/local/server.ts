@@ -1,43 +1,27 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'lossless-json';
-import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
 import { type LocalCredentials, verifyRest } from './auth.ts';
-import { contractRecord, DEFAULT_CONTRACTS, type LocalContract } from './contracts.ts';
-import {
-  type Account,
-  Engine,
-  type EngineConfig,
-  fillRecord,
-  orderRecord,
-  type PosMode,
-  type Push,
-  type SimOrder,
-} from './engine.ts';
+import { DEFAULT_CONTRACTS } from './contracts.ts';
+import { type Account, Engine, fillRecord, orderRecord, type PosMode, type Push } from './engine.ts';
 import { BitgetFailure, refuse } from './errors.ts';
-import { FaultState, type LocalBitgetFaults } from './faults.ts';
+import { FaultState } from './faults.ts';
 import { idGenerator } from './ids.ts';
-import { BITGET_PRODUCT_TYPES, marketRoutes } from './market-routes.ts';
+import { marketRoutes } from './market-routes.ts';
 import {
-  AccountQuery,
-  AllPositionQuery,
-  BatchCancelBody,
-  CancelAllBody,
-  CancelOrderBody,
-  ClosePositionsBody,
-  ContractsQuery,
-  DetailQuery,
-  FillsQuery,
-  ModifyOrderBody,
-  OrderListQuery,
-  PlaceOrderBody,
-  parseRequest,
-  SetPositionModeBody,
-  SinglePositionQuery,
-} from './protocol.ts';
+  DEFAULT_BEHAVIOUR,
+  type LocalBitget,
+  type LocalBitgetBehaviour,
+  type LocalBitgetOptions,
+  type RequestLogEntry,
+} from './options.ts';
+import { parseRequest } from './protocol.ts';
+import { tradingRoutes } from './trading-routes.ts';
 import { WsHub } from './ws-hub.ts';
+
+export type { LocalBitget, LocalBitgetBehaviour, LocalBitgetOptions, RequestLogEntry } from './options.ts';
 
 /**
  * A local Bitget v2 (USDT-M futures) on 127.0.0.1: the REST endpoints the OMS uses and the private
@@ -45,89 +29,6 @@ import { WsHub } from './ws-hub.ts';
  * per-endpoint rate limits, and fault injection. Used by the tests and by the service's default
  * configuration. See docs/venues/bitget.md for what is simulated and what is not.
  */
-
-export interface LocalBitgetBehaviour extends Omit<EngineConfig, 'productType' | 'marginCoin'> {
-  /** Unknown request parameters are refused with 40034 (else ignored). */
-  rejectUnknownParameters: boolean;
-  /** Enforce Bitget's per-second limits per account and endpoint (HTTP 429). */
-  rateLimits: boolean;
-  /** Accepted distance between a request's timestamp and the server clock. */
-  timestampWindowMs: number;
-  /** Private sockets without any message for this long are dropped. */
-  wsIdleTimeoutMs: number;
-}
-
-export interface LocalBitgetOptions {
-  /** 0 (default): an ephemeral port. */
-  port?: number;
-  host?: string;
-  /** The API keys it accepts; each is an account of its own. */
-  credentials: LocalCredentials | readonly LocalCredentials[];
-  /** Seeds the ids (orderId, tradeId...): the same seed gives the same ids. */
-  seed?: number;
-  /** Every account's position mode at start. */
-  positionMode?: 'one_way' | 'hedge';
-  contracts?: readonly LocalContract[];
-  /** The server clock (ms since the epoch). */
-  now?: () => number;
-  logger?: Logger;
-  behaviour?: Partial<Omit<LocalBitgetBehaviour, 'initialBalance' | 'defaultDepth'>> & {
-    initialBalance?: string;
-    defaultDepth?: string;
-  };
-}
-
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  code: string;
-  httpStatus: number;
-  /** The `paptrading` header was present. */
-  demo: boolean;
-  /** Processed, and its reply lost or delayed by a fault. */
-  replyFault: 'lose' | 'delay' | undefined;
-}
-
-export interface LocalBitget {
-  restUrl: string;
-  wsUrl: string;
-  close(): Promise<void>;
-  /** Moves the mark; resting orders it crosses fill (up to `liquidity`, all when absent). */
-  setMarkPrice(symbol: string, price: string | Decimal, options?: { liquidity?: string | Decimal }): void;
-  markPrice(symbol: string): Decimal;
-  /** Taker liquidity at the mark for each new order. */
-  setDepth(symbol: string, depth: string): void;
-  setPositionMode(mode: 'one_way' | 'hedge', apiKey?: string): void;
-  setLeverage(symbol: string, leverage: number, apiKey?: string): void;
-  /** Every order of the account, as `orders-history` writes them (newest first). */
-  orders(apiKey?: string): Record<string, unknown>[];
-  /** The account's open positions, as `all-position` writes them. */
-  positions(apiKey?: string): Record<string, unknown>[];
-  /** The account's trades, as `fills` writes them (oldest first). */
-  trades(apiKey?: string): Record<string, unknown>[];
-  /** Requests received (no headers, no secrets). */
-  requests(): readonly RequestLogEntry[];
-  /** Logged-in private WebSocket connections. */
-  wsConnections(): number;
-  /** Text `ping`s received on the private WebSocket since start. */
-  wsPings(): number;
-  faults: LocalBitgetFaults;
-}
-
-const DEFAULT_BEHAVIOUR: LocalBitgetBehaviour = {
-  tradeSideInOneWay: 'ignore',
-  omitOrderIdAfterReduceOnlyAdjust: true,
-  modifyReplaceDelayMs: 0,
-  emptyListAs: 'null',
-  clientOidSpelling: 'clientOid',
-  initialBalance: parseDecimal('1000000'),
-  defaultLeverage: 20,
-  defaultDepth: parseDecimal('1000'),
-  rejectUnknownParameters: true,
-  rateLimits: true,
-  timestampWindowMs: 30_000,
-  wsIdleTimeoutMs: 120_000,
-};
 
 type Handler = (ctx: { account: Account; query: Record<string, string>; body: unknown }) => unknown;
 interface Route {
@@ -184,222 +85,9 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     parseRequest(schema, input, { rejectUnknown: behaviour.rejectUnknownParameters });
   const emptyList = <T>(items: T[]) =>
     items.length === 0 && behaviour.emptyListAs === 'null' ? null : items;
-  const orderList = (result: { orders: SimOrder[]; endId: string | undefined }) => ({
-    entrustedList: emptyList(result.orders.map((order) => orderRecord(order, 'list'))),
-    endId: result.endId ?? null,
-  });
 
   const routes = new Map<string, Route>([
-    [
-      'POST /api/v2/mix/order/place-order',
-      {
-        group: 'place',
-        limit: 10,
-        handler: ({ account, body }: Parameters<Handler>[0]) => {
-          const result = engine.placeOrder(account, parseWith(PlaceOrderBody, body));
-          return result.orderId === undefined ? { clientOid: result.clientOid } : result;
-        },
-      },
-    ],
-    [
-      'POST /api/v2/mix/order/cancel-order',
-      {
-        group: 'cancel',
-        limit: 10,
-        handler: ({ account, body }: Parameters<Handler>[0]) =>
-          engine.cancelOrder(account, parseWith(CancelOrderBody, body)),
-      },
-    ],
-    [
-      'POST /api/v2/mix/order/modify-order',
-      {
-        group: 'modify',
-        limit: 10,
-        handler: ({ account, body }: Parameters<Handler>[0]) =>
-          engine.modifyOrder(account, parseWith(ModifyOrderBody, body)),
-      },
-    ],
-    [
-      'POST /api/v2/mix/order/batch-cancel-orders',
-      {
-        group: 'batchCancel',
-        limit: 10,
-        handler: ({ account, body }: Parameters<Handler>[0]) =>
-          engine.batchCancel(account, parseWith(BatchCancelBody, body)),
-      },
-    ],
-    [
-      'POST /api/v2/mix/order/cancel-all-orders',
-      {
-        group: 'cancelAll',
-        limit: 10,
-        handler: ({ account, body }: Parameters<Handler>[0]) =>
-          engine.cancelAll(account, parseWith(CancelAllBody, body)),
-      },
-    ],
-    [
-      'POST /api/v2/mix/order/close-positions',
-      {
-        group: 'closePositions',
-        limit: 1,
-        handler: ({ account, body }: Parameters<Handler>[0]) =>
-          engine.closePositions(account, parseWith(ClosePositionsBody, body)),
-      },
-    ],
-    [
-      'POST /api/v2/mix/account/set-position-mode',
-      {
-        group: 'setPositionMode',
-        limit: 5,
-        handler: ({ account, body }: Parameters<Handler>[0]) =>
-          engine.setPositionMode(account, parseWith(SetPositionModeBody, body)),
-      },
-    ],
-    [
-      'GET /api/v2/mix/order/detail',
-      {
-        group: 'detail',
-        limit: 10,
-        handler: ({ account, query }: Parameters<Handler>[0]) =>
-          orderRecord(engine.detail(account, parseWith(DetailQuery, query)), 'detail'),
-      },
-    ],
-    [
-      'GET /api/v2/mix/order/orders-pending',
-      {
-        group: 'pending',
-        limit: 10,
-        handler: ({ account, query }: Parameters<Handler>[0]) =>
-          orderList(engine.listOrders(account, parseWith(OrderListQuery, query), 'pending')),
-      },
-    ],
-    [
-      'GET /api/v2/mix/order/orders-history',
-      {
-        group: 'history',
-        limit: 10,
-        handler: ({ account, query }: Parameters<Handler>[0]) =>
-          orderList(engine.listOrders(account, parseWith(OrderListQuery, query), 'history')),
-      },
-    ],
-    [
-      'GET /api/v2/mix/order/fills',
-      {
-        group: 'fills',
-        limit: 10,
-        handler: ({ account, query }: Parameters<Handler>[0]) => {
-          const result = engine.listTrades(account, parseWith(FillsQuery, query));
-          return { fillList: emptyList(result.trades.map(fillRecord)), endId: result.endId ?? null };
-        },
-      },
-    ],
-    [
-      'GET /api/v2/mix/position/all-position',
-      {
-        group: 'allPosition',
-        limit: 5,
-        handler: ({ account, query }: Parameters<Handler>[0]) => {
-          const parsed = parseWith(AllPositionQuery, query);
-          if (parsed.productType.toUpperCase() !== productType)
-            throw refuse.invalid('productType', 'is not supported');
-          return engine
-            .positionsOf(account)
-            .map((position) => engine.positionRecord(account, position, 'rest'));
-        },
-      },
-    ],
-    [
-      'GET /api/v2/mix/position/single-position',
-      {
-        group: 'singlePosition',
-        limit: 10,
-        handler: ({ account, query }: Parameters<Handler>[0]) => {
-          const parsed = parseWith(SinglePositionQuery, query);
-          if (engine.contract(parsed.symbol) === undefined) throw refuse.symbolNotFound();
-          return engine
-            .positionsOf(account, parsed.symbol)
-            .map((position) => engine.positionRecord(account, position, 'rest'));
-        },
-      },
-    ],
-    [
-      'GET /api/v2/mix/account/account',
-      {
-        group: 'account',
-        limit: 10,
-        handler: ({ account, query }: Parameters<Handler>[0]) => {
-          const parsed = parseWith(AccountQuery, query);
-          if (engine.contract(parsed.symbol) === undefined) throw refuse.symbolNotFound();
-          const available = engine.available(account);
-          const leverage = String(engine.leverageOf(account, parsed.symbol));
-          return {
-            marginCoin: 'USDT',
-            locked: '0',
-            available: available.toString(),
-            crossedMaxAvailable: available.toString(),
-            isolatedMaxAvailable: available.toString(),
-            maxTransferOut: available.toString(),
-            accountEquity: account.equity.toString(),
-            usdtEquity: account.equity.toString(),
-            btcEquity: '0',
-            crossedRiskRate: '0',
-            crossedMarginLeverage: leverage,
-            isolatedLongLever: leverage,
-            isolatedShortLever: leverage,
-            marginMode: 'crossed',
-            posMode: account.posMode,
-            unrealizedPL: '0',
-            coupon: '0',
-            crossedUnrealizedPL: '0',
-            isolatedUnrealizedPL: '0',
-          };
-        },
-      },
-    ],
-    [
-      'GET /api/v2/mix/market/contracts',
-      {
-        group: 'contracts',
-        limit: 20,
-        public: true,
-        handler: ({ query }: { query: Record<string, string> }) => {
-          const parsed = parseWith(ContractsQuery, query);
-          const type = parsed.productType.toUpperCase();
-          // This venue lists USDT-M futures; the other product types exist and list nothing here.
-          if (!BITGET_PRODUCT_TYPES.includes(type)) throw refuse.invalid('productType', 'is not supported');
-          if (type !== productType) return [];
-          return engine
-            .contractList()
-            .filter((contract) => parsed.symbol === undefined || contract.symbol === parsed.symbol)
-            .map((contract) => contractRecord(contract, productType));
-        },
-      },
-    ],
-    [
-      'GET /api/v2/mix/market/symbol-price',
-      {
-        group: 'symbolPrice',
-        limit: 20,
-        public: true,
-        handler: ({ query }: { query: Record<string, string> }) => {
-          const parsed = parseWith(ContractsQuery, query);
-          const contracts = engine
-            .contractList()
-            .filter((contract) => parsed.symbol === undefined || contract.symbol === parsed.symbol);
-          if (parsed.symbol !== undefined && contracts.length === 0) throw refuse.symbolNotFound();
-          return contracts.map((contract) => {
-            const mark = engine.markPrice(contract.symbol).toString();
-            return {
-              symbol: contract.symbol,
-              price: mark,
-              indexPrice: mark,
-              markPrice: mark,
-              ts: String(now()),
-            };
-          });
-        },
-      },
-    ],
+    ...tradingRoutes({ engine, productType, now, parseWith, emptyList }),
     ...marketRoutes(engine, productType, now, parseWith),
     [
       'GET /api/v2/public/time',
@@ -484,17 +172,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       }
       if (fault?.kind === 'delay') {
         entry.replyFault = 'delay';
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            delayed.delete(release);
-            resolve();
-          }, fault.delayMs);
-          const release = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-          delayed.add(release);
-        });
+        await holdBack(fault.delayMs);
         if (request.socket.destroyed || closed) return;
       }
       response.writeHead(httpStatus, {
@@ -521,41 +199,66 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     }
 
     try {
-      const query = Object.fromEntries(new URLSearchParams(rawQuery));
-      if (route.public) {
-        if (behaviour.rateLimits && overLimit(`ip|${route.group}`, route.limit))
-          return refused(refuse.rateLimited());
-        const data = (route.handler as (ctx: { query: Record<string, string> }) => unknown)({ query });
-        return reply(200, '00000', 'success', data);
-      }
-      const apiKey = verifyRest({
-        headers: request.headers,
-        method,
-        path,
-        rawQuery,
-        body,
-        credentials,
-        serverNow: serverNow(),
-        windowMs: behaviour.timestampWindowMs,
-      });
-      const account = engine.account(apiKey);
-      if (account === undefined) return refused(refuse.keyDoesNotExist());
-      if (behaviour.rateLimits && overLimit(`${account.uid}|${route.group}`, route.limit)) {
-        return refused(refuse.rateLimited());
-      }
-      let parsedBody: unknown = {};
-      if (method === 'POST') {
-        try {
-          parsedBody = body === '' ? {} : parse(body, null, (number: string) => number);
-        } catch {
-          return refused(refuse.invalid('body', 'is not valid JSON'));
-        }
-      }
-      const data = (route.handler as Handler)({ account, query, body: parsedBody });
-      return reply(200, '00000', 'success', data);
+      return reply(200, '00000', 'success', dispatch(route, request, method, path, rawQuery, body));
     } catch (error) {
       if (error instanceof BitgetFailure) return refused(error);
       throw error;
+    }
+  }
+
+  /** A reply held back by the delay fault (released, and dropped, on close). */
+  function holdBack(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        delayed.delete(release);
+        resolve();
+      }, ms);
+      const release = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      delayed.add(release);
+    });
+  }
+
+  /** Runs the route, public or signed by a known key: its data, or Bitget's refusal thrown. */
+  function dispatch(
+    route: Route,
+    request: http.IncomingMessage,
+    method: string,
+    path: string,
+    rawQuery: string,
+    body: string,
+  ): unknown {
+    const query = Object.fromEntries(new URLSearchParams(rawQuery));
+    if (route.public) {
+      if (behaviour.rateLimits && overLimit(`ip|${route.group}`, route.limit)) throw refuse.rateLimited();
+      return (route.handler as (ctx: { query: Record<string, string> }) => unknown)({ query });
+    }
+    const apiKey = verifyRest({
+      headers: request.headers,
+      method,
+      path,
+      rawQuery,
+      body,
+      credentials,
+      serverNow: serverNow(),
+      windowMs: behaviour.timestampWindowMs,
+    });
+    const account = engine.account(apiKey);
+    if (account === undefined) throw refuse.keyDoesNotExist();
+    if (behaviour.rateLimits && overLimit(`${account.uid}|${route.group}`, route.limit))
+      throw refuse.rateLimited();
+    return (route.handler as Handler)({ account, query, body: bodyOf(method, body) });
+  }
+
+  /** A POST's JSON body, numbers kept as their text. */
+  function bodyOf(method: string, body: string): unknown {
+    if (method !== 'POST' || body === '') return {};
+    try {
+      return parse(body, null, (number: string) => number);
+    } catch {
+      throw refuse.invalid('body', 'is not valid JSON');
     }
   }
 

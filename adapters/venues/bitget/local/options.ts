@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+import type { LocalCredentials } from './auth.ts';
+import type { LocalContract } from './contracts.ts';
+import type { EngineConfig } from './engine.ts';
+import type { LocalBitgetFaults } from './faults.ts';
+
+/** What `startLocalBitget` takes and gives back, and how the local Bitget behaves by default. */
+
+export interface LocalBitgetBehaviour extends Omit<EngineConfig, 'productType' | 'marginCoin'> {
+  /** Unknown request parameters are refused with 40034 (else ignored). */
+  rejectUnknownParameters: boolean;
+  /** Enforce Bitget's per-second limits per account and endpoint (HTTP 429). */
+  rateLimits: boolean;
+  /** Accepted distance between a request's timestamp and the server clock. */
+  timestampWindowMs: number;
+  /** Private sockets without any message for this long are dropped. */
+  wsIdleTimeoutMs: number;
+}
+
+export interface LocalBitgetOptions {
+  /** 0 (default): an ephemeral port. */
+  port?: number;
+  host?: string;
+  /** The API keys it accepts; each is an account of its own. */
+  credentials: LocalCredentials | readonly LocalCredentials[];
+  /** Seeds the ids (orderId, tradeId...): the same seed gives the same ids. */
+  seed?: number;
+  /** Every account's position mode at start. */
+  positionMode?: 'one_way' | 'hedge';
+  contracts?: readonly LocalContract[];
+  /** The server clock (ms since the epoch). */
+  now?: () => number;
+  logger?: Logger;
+  behaviour?: Partial<Omit<LocalBitgetBehaviour, 'initialBalance' | 'defaultDepth'>> & {
+    initialBalance?: string;
+    defaultDepth?: string;
+  };
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  code: string;
+  httpStatus: number;
+  /** The `paptrading` header was present. */
+  demo: boolean;
+  /** Processed, and its reply lost or delayed by a fault. */
+  replyFault: 'lose' | 'delay' | undefined;
+}
+
+export interface LocalBitget {
+  restUrl: string;
+  wsUrl: string;
+  close(): Promise<void>;
+  /** Moves the mark; resting orders it crosses fill (up to `liquidity`, all when absent). */
+  setMarkPrice(symbol: string, price: string | Decimal, options?: { liquidity?: string | Decimal }): void;
+  markPrice(symbol: string): Decimal;
+  /** Taker liquidity at the mark for each new order. */
+  setDepth(symbol: string, depth: string): void;
+  setPositionMode(mode: 'one_way' | 'hedge', apiKey?: string): void;
+  setLeverage(symbol: string, leverage: number, apiKey?: string): void;
+  /** Every order of the account, as `orders-history` writes them (newest first). */
+  orders(apiKey?: string): Record<string, unknown>[];
+  /** The account's open positions, as `all-position` writes them. */
+  positions(apiKey?: string): Record<string, unknown>[];
+  /** The account's trades, as `fills` writes them (oldest first). */
+  trades(apiKey?: string): Record<string, unknown>[];
+  /** Requests received (no headers, no secrets). */
+  requests(): readonly RequestLogEntry[];
+  /** Logged-in private WebSocket connections. */
+  wsConnections(): number;
+  /** Text `ping`s received on the private WebSocket since start. */
+  wsPings(): number;
+  faults: LocalBitgetFaults;
+}
+
+export const DEFAULT_BEHAVIOUR: LocalBitgetBehaviour = {
+  tradeSideInOneWay: 'ignore',
+  omitOrderIdAfterReduceOnlyAdjust: true,
+  modifyReplaceDelayMs: 0,
+  emptyListAs: 'null',
+  clientOidSpelling: 'clientOid',
+  initialBalance: parseDecimal('1000000'),
+  defaultLeverage: 20,
+  defaultDepth: parseDecimal('1000'),
+  rejectUnknownParameters: true,
+  rateLimits: true,
+  timestampWindowMs: 30_000,
+  wsIdleTimeoutMs: 120_000,
+};
