@@ -5,7 +5,15 @@ import type { z } from 'zod';
 import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
 import { type LocalCredentials, verifyRest } from './auth.ts';
 import { DEFAULT_CONTRACTS } from './contracts.ts';
-import { type Account, Engine, fillRecord, orderRecord, type PosMode, type Push } from './engine.ts';
+import {
+  type Account,
+  Engine,
+  fillRecord,
+  orderRecord,
+  type PosMode,
+  type Push,
+  positionRecord,
+} from './engine.ts';
 import { BitgetFailure, refuse } from './errors.ts';
 import { FaultState } from './faults.ts';
 import { idGenerator } from './ids.ts';
@@ -316,7 +324,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     },
     positions(apiKey) {
       const account = accountOf(apiKey);
-      return engine.positionsOf(account).map((position) => engine.positionRecord(account, position, 'rest'));
+      return engine.positionsOf(account).map((position) => positionRecord(engine, account, position, 'rest'));
     },
     trades(apiKey) {
       return accountOf(apiKey).trades.map(fillRecord);

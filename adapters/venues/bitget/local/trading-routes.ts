@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import { contractRecord } from './contracts.ts';
-import { type Account, type Engine, fillRecord, orderRecord, type SimOrder } from './engine.ts';
+import {
+  type Account,
+  type Engine,
+  fillRecord,
+  orderRecord,
+  positionRecord,
+  type SimOrder,
+} from './engine.ts';
 import { refuse } from './errors.ts';
 import { BITGET_PRODUCT_TYPES } from './market-routes.ts';
 import {
@@ -174,7 +181,7 @@ export function tradingRoutes({
             throw refuse.invalid('productType', 'is not supported');
           return engine
             .positionsOf(account)
-            .map((position) => engine.positionRecord(account, position, 'rest'));
+            .map((position) => positionRecord(engine, account, position, 'rest'));
         },
       },
     ],
@@ -188,7 +195,7 @@ export function tradingRoutes({
           if (engine.contract(parsed.symbol) === undefined) throw refuse.symbolNotFound();
           return engine
             .positionsOf(account, parsed.symbol)
-            .map((position) => engine.positionRecord(account, position, 'rest'));
+            .map((position) => positionRecord(engine, account, position, 'rest'));
         },
       },
     ],

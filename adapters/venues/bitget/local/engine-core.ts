@@ -1,0 +1,395 @@
+import { type Decimal, isMultipleOf, min, ZERO } from '../../../../domain/decimal.ts';
+import { type LocalContract, tickOf } from './contracts.ts';
+import {
+  type Account,
+  type EngineConfig,
+  LIVE,
+  type PosMode,
+  type Push,
+  type Side,
+  type SimOrder,
+  type SimTrade,
+} from './engine-types.ts';
+import { refuse } from './errors.ts';
+import { openPriceAvg, PositionBook, type SimPosition } from './positions.ts';
+import { fillRecord, orderPushRecord, positionRecord, tradeSideText } from './records.ts';
+
+/**
+ * The local Bitget's exchange state and the mechanics every operation shares: accounts with a
+ * position mode, the market (marks, taker depth), the grid and product checks, the synthetic book's
+ * matching, trades, positions and the pushes they cause. The operations clients call are in
+ * `engine.ts`.
+ *
+ * The synthetic book: a taker order (market, or a limit that crosses the mark) trades at the mark
+ * against `depth` of liquidity; a resting limit order trades, as maker at its own price, when the
+ * mark moves through it, against the liquidity that move brings (all of it unless the test says how
+ * much: that is how a test makes an order fill partially). Orders of the account never trade with
+ * each other.
+ */
+export abstract class EngineCore {
+  readonly config: EngineConfig;
+  protected readonly contracts: Map<string, LocalContract>;
+  protected readonly marks = new Map<string, Decimal>();
+  protected readonly depth = new Map<string, Decimal>();
+  protected readonly accounts = new Map<string, Account>();
+  protected readonly now: () => number;
+  protected readonly newId: () => string;
+  protected readonly emit: (push: Push) => void;
+  protected readonly timers = new Set<NodeJS.Timeout>();
+  protected readonly immediates = new Set<NodeJS.Immediate>();
+  protected seq = 0;
+
+  constructor(args: {
+    contracts: readonly LocalContract[];
+    config: EngineConfig;
+    now: () => number;
+    newId: () => string;
+    emit: (push: Push) => void;
+  }) {
+    this.config = args.config;
+    this.contracts = new Map(args.contracts.map((contract) => [contract.symbol, contract]));
+    for (const contract of args.contracts) this.marks.set(contract.symbol, contract.initialMark);
+    this.now = args.now;
+    this.newId = args.newId;
+    this.emit = args.emit;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Accounts and market
+  // ----------------------------------------------------------------------------------------------
+
+  addAccount(apiKey: string, posMode: PosMode): Account {
+    const account: Account = {
+      apiKey,
+      uid: this.newId().slice(0, 10),
+      posMode,
+      equity: this.config.initialBalance,
+      leverage: new Map(),
+      orders: new Map(),
+      byClientOid: new Map(),
+      reserved: new Set(),
+      trades: [],
+      positions: new PositionBook(this.newId),
+    };
+    this.accounts.set(apiKey, account);
+    return account;
+  }
+
+  account(apiKey: string): Account | undefined {
+    return this.accounts.get(apiKey);
+  }
+
+  allAccounts(): Account[] {
+    return [...this.accounts.values()];
+  }
+
+  contractList(): LocalContract[] {
+    return [...this.contracts.values()];
+  }
+
+  contract(symbol: string): LocalContract | undefined {
+    return this.contracts.get(symbol);
+  }
+
+  markPrice(symbol: string): Decimal {
+    const mark = this.marks.get(symbol);
+    if (mark === undefined) throw new Error(`unknown symbol ${symbol}`);
+    return mark;
+  }
+
+  /** Taker liquidity at the mark for each new order. */
+  depthOf(symbol: string): Decimal {
+    return this.depth.get(symbol) ?? this.config.defaultDepth;
+  }
+
+  setDepth(symbol: string, depth: Decimal) {
+    this.depth.set(symbol, depth);
+  }
+
+  /**
+   * Moves the mark. Resting orders the move crosses trade as makers at their own price, best price
+   * first then oldest first, against `liquidity` (unlimited when not given) on each side.
+   */
+  setMarkPrice(symbol: string, price: Decimal, liquidity?: Decimal) {
+    if (!this.contracts.has(symbol)) throw new Error(`unknown symbol ${symbol}`);
+    this.marks.set(symbol, price);
+    for (const account of this.accounts.values()) {
+      const { buys, sells } = this.crossedBy(account, symbol, price);
+      for (const side of [buys, sells]) this.fillCrossed(account, side, price, liquidity);
+    }
+  }
+
+  /** The account's resting orders a mark at `price` crosses, by side, best price then oldest first. */
+  protected crossedBy(account: Account, symbol: string, price: Decimal) {
+    const crossing = [...account.orders.values()].filter(
+      (order) =>
+        order.symbol === symbol &&
+        LIVE.has(order.status) &&
+        order.price !== undefined &&
+        (this.buys(order) ? order.price.gte(price) : order.price.lte(price)),
+    );
+    const buys = crossing
+      .filter((order) => this.buys(order))
+      .sort((a, b) => (b.price ?? ZERO).comparedTo(a.price ?? ZERO) || a.seq - b.seq);
+    const sells = crossing
+      .filter((order) => this.sells(order))
+      .sort((a, b) => (a.price ?? ZERO).comparedTo(b.price ?? ZERO) || a.seq - b.seq);
+    return { buys, sells };
+  }
+
+  /** Crossed orders trade as makers at their own price, against `liquidity` (all when not given). */
+  protected fillCrossed(account: Account, orders: readonly SimOrder[], price: Decimal, liquidity?: Decimal) {
+    let budget = liquidity;
+    for (const order of orders) {
+      if (!LIVE.has(order.status)) continue;
+      const cap = this.capacity(account, order);
+      if (cap.isZero()) {
+        this.cancelInternal(account, order, 'reduce_only_cancel');
+        continue;
+      }
+      const size = budget === undefined ? cap : min(cap, budget);
+      if (size.isZero()) break;
+      this.trade(account, order, size, order.price ?? price, 'maker');
+      if (budget !== undefined) budget = budget.minus(size);
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Internals
+  // ----------------------------------------------------------------------------------------------
+
+  protected checkProductType(productType: string) {
+    if (productType.toUpperCase() !== this.config.productType)
+      throw refuse.invalid('productType', 'is not supported');
+  }
+
+  protected checkProduct(productType: string, symbol: string, marginCoin?: string): LocalContract {
+    this.checkProductType(productType);
+    const contract = this.contracts.get(symbol.toUpperCase());
+    if (contract === undefined) throw refuse.symbolNotFound();
+    if (marginCoin !== undefined && marginCoin.toUpperCase() !== this.config.marginCoin) {
+      throw refuse.invalid('marginCoin', 'is not supported');
+    }
+    return contract;
+  }
+
+  /** Size and price on the contract's grid, above its minimums (43006, 45110, 40808, 41103). */
+  protected checkGrid(contract: LocalContract, size: Decimal, price: Decimal) {
+    if (size.decimalPlaces() > contract.volumePlace || !isMultipleOf(size, contract.sizeMultiplier)) {
+      throw refuse.sizeScale(size.toString(), contract.volumePlace);
+    }
+    if (price.decimalPlaces() > contract.pricePlace || !isMultipleOf(price, tickOf(contract)))
+      throw refuse.priceScale();
+    if (size.lt(contract.minTradeNum)) throw refuse.belowMinSize(contract.minTradeNum.toString());
+    if (size.times(price).lt(contract.minTradeUSDT))
+      throw refuse.belowMinNotional(contract.minTradeUSDT.toString());
+  }
+
+  protected clientOidTaken(account: Account, clientOid: string): boolean {
+    return account.byClientOid.has(clientOid) || account.reserved.has(clientOid);
+  }
+
+  protected find(
+    account: Account,
+    symbol: string,
+    orderId?: string,
+    clientOid?: string,
+  ): SimOrder | undefined {
+    // orderId wins over clientOid.
+    const id = orderId ?? (clientOid !== undefined ? account.byClientOid.get(clientOid) : undefined);
+    const order = id === undefined ? undefined : account.orders.get(id);
+    return order && order.symbol === symbol.toUpperCase() ? order : undefined;
+  }
+
+  /** Resting closing orders of a symbol in the direction `side` (hedge closes / one-way reduce-only). */
+  protected closingOrders(account: Account, symbol: string, side: Side): SimOrder[] {
+    return [...account.orders.values()].filter(
+      (order) => order.symbol === symbol && LIVE.has(order.status) && order.reduceOnly && order.side === side,
+    );
+  }
+
+  protected openingSize(
+    account: Account,
+    symbol: string,
+    side: Side,
+    tradeSide: 'open' | 'close' | undefined,
+    reduceOnly: boolean,
+    size: Decimal,
+  ): Decimal {
+    if (account.posMode === 'hedge_mode') return tradeSide === 'open' ? size : ZERO;
+    if (reduceOnly) return ZERO;
+    const opposite = account.positions.get(symbol, side === 'buy' ? 'short' : 'long');
+    const rest = size.minus(opposite?.total ?? ZERO);
+    return rest.gt(0) ? rest : ZERO;
+  }
+
+  /** The trade direction of an order: hedge closes trade against the leg they name. */
+  protected directionSide(order: SimOrder): Side {
+    if (order.posMode === 'hedge_mode' && order.tradeSide === 'close')
+      return order.side === 'buy' ? 'sell' : 'buy';
+    return order.side;
+  }
+  protected buys(order: SimOrder) {
+    return this.directionSide(order) === 'buy';
+  }
+  protected sells(order: SimOrder) {
+    return this.directionSide(order) === 'sell';
+  }
+
+  /** How much of the order may still trade: closing orders never take a position past zero. */
+  protected capacity(account: Account, order: SimOrder): Decimal {
+    const remaining = order.size.minus(order.filled);
+    if (!order.reduceOnly) return remaining;
+    const position =
+      order.posMode === 'hedge_mode'
+        ? account.positions.get(order.symbol, order.side === 'buy' ? 'long' : 'short')
+        : account.positions.get(order.symbol, order.side === 'buy' ? 'short' : 'long');
+    return min(remaining, position?.total ?? ZERO);
+  }
+
+  protected insert(account: Account, order: SimOrder) {
+    account.orders.set(order.orderId, order);
+    account.byClientOid.set(order.clientOid, order.orderId);
+    this.pushOrder(account, order);
+    this.takeLiquidity(account, order);
+  }
+
+  /** A new order against the synthetic book: taker fills at the mark, then rest or cancel. */
+  protected takeLiquidity(account: Account, order: SimOrder) {
+    const mark = this.markPrice(order.symbol);
+    const buy = this.buys(order);
+    const marketable =
+      order.orderType === 'market' ||
+      (order.price !== undefined && (buy ? order.price.gte(mark) : order.price.lte(mark)));
+    if (!marketable) {
+      if (order.force === 'ioc' || order.force === 'fok')
+        this.cancelInternal(account, order, `${order.force}_cancel`);
+      return;
+    }
+    if (order.force === 'post_only') {
+      this.cancelInternal(account, order, 'post_only_cancel');
+      return;
+    }
+    const cap = this.capacity(account, order);
+    const available = min(cap, this.depth.get(order.symbol) ?? this.config.defaultDepth);
+    const remaining = order.size.minus(order.filled);
+    if (order.force === 'fok' && available.lt(remaining)) {
+      this.cancelInternal(account, order, 'fok_cancel');
+      return;
+    }
+    if (available.gt(0)) this.trade(account, order, available, mark, 'taker');
+    if (!LIVE.has(order.status)) return;
+    if (order.orderType === 'market') this.cancelInternal(account, order, 'market_cancel');
+    else if (order.force === 'ioc') this.cancelInternal(account, order, 'ioc_cancel');
+  }
+
+  /** One execution: the order, the position, the balance, and the three pushes. */
+  protected trade(
+    account: Account,
+    order: SimOrder,
+    size: Decimal,
+    price: Decimal,
+    scope: 'taker' | 'maker',
+  ) {
+    const contract = this.contracts.get(order.symbol);
+    if (contract === undefined) return;
+    const at = this.now();
+    const rate = scope === 'taker' ? contract.takerFeeRate : contract.makerFeeRate;
+    const fee = size.times(price).times(rate);
+    const change =
+      order.posMode === 'hedge_mode'
+        ? account.positions.tradeHedge(
+            order.symbol,
+            order.side === 'buy' ? 'long' : 'short',
+            order.tradeSide ?? 'open',
+            size,
+            price,
+            fee,
+            order.marginMode,
+            at,
+          )
+        : account.positions.tradeOneWay(order.symbol, order.side, size, price, fee, order.marginMode, at);
+    account.equity = account.equity.plus(change.profit).minus(fee);
+    const trade: SimTrade = {
+      tradeId: this.newId(),
+      orderId: order.orderId,
+      symbol: order.symbol,
+      side: order.side,
+      tradeSide: tradeSideText(order),
+      posMode: order.posMode,
+      orderType: order.orderType,
+      price,
+      size,
+      profit: change.profit,
+      scope,
+      fee,
+      at,
+    };
+    account.trades.push(trade);
+    order.filled = order.filled.plus(size);
+    order.filledValue = order.filledValue.plus(size.times(price));
+    order.fee = order.fee.plus(fee);
+    order.profit = order.profit.plus(change.profit);
+    order.status = order.filled.gte(order.size) ? 'filled' : 'partially_filled';
+    order.uTime = at;
+    this.pushOrder(account, order, trade);
+    this.emit({ apiKey: account.apiKey, channel: 'fill', data: [fillRecord(trade)] });
+    this.pushPositions(account);
+    this.dropStaleClosingOrders(account, order.symbol);
+  }
+
+  /** Closing orders whose position is gone are cancelled by the venue. */
+  protected dropStaleClosingOrders(account: Account, symbol: string) {
+    for (const order of account.orders.values()) {
+      if (order.symbol !== symbol || !order.reduceOnly || !LIVE.has(order.status)) continue;
+      if (this.capacity(account, order).isZero()) this.cancelInternal(account, order, 'reduce_only_cancel');
+    }
+  }
+
+  protected cancelInternal(account: Account, order: SimOrder, reason: string) {
+    order.status = 'canceled';
+    order.cancelReason = reason;
+    order.uTime = this.now();
+    this.pushOrder(account, order);
+  }
+
+  pushOrder(account: Account, order: SimOrder, trade?: SimTrade) {
+    this.emit({
+      apiKey: account.apiKey,
+      channel: 'orders',
+      data: [orderPushRecord(order, trade, this.config.clientOidSpelling)],
+    });
+  }
+
+  pushPositions(account: Account) {
+    this.emit({
+      apiKey: account.apiKey,
+      channel: 'positions',
+      data: account.positions.list().map((position) => positionRecord(this, account, position, 'ws')),
+    });
+  }
+
+  positionsOf(account: Account, symbol?: string): SimPosition[] {
+    return account.positions.list().filter((position) => symbol === undefined || position.symbol === symbol);
+  }
+  available(account: Account): Decimal {
+    let used = ZERO;
+    for (const position of account.positions.list()) {
+      used = used.plus(position.openValue.div(this.leverageOf(account, position.symbol)));
+    }
+    for (const order of account.orders.values()) {
+      if (!LIVE.has(order.status) || order.reduceOnly) continue;
+      const price = order.price ?? this.markPrice(order.symbol);
+      used = used.plus(order.size.minus(order.filled).times(price).div(order.leverage));
+    }
+    return account.equity.minus(used);
+  }
+  leverageOf(account: Account, symbol: string): number {
+    return account.leverage.get(symbol) ?? this.config.defaultLeverage;
+  }
+  unrealized(position: SimPosition): Decimal {
+    const mark = this.markPrice(position.symbol);
+    const direction = position.holdSide === 'long' ? 1 : -1;
+    return mark.minus(openPriceAvg(position)).times(position.total).times(direction);
+  }
+}
