@@ -260,6 +260,8 @@ describe('subscriptions and their payload shapes', () => {
         'user.changes.BTC-PERPETUAL.raw',
         'user.orders.NOPE.raw',
         'book.BTC-PERPETUAL.raw',
+        'user.portfolio.btc',
+        'ticker.NOPE.raw',
       ],
     });
     expect(reply.result).toEqual([
@@ -267,6 +269,7 @@ describe('subscriptions and their payload shapes', () => {
       'user.orders.future.BTC.100ms',
       'user.trades.any.any.raw',
       'user.changes.BTC-PERPETUAL.raw',
+      'book.BTC-PERPETUAL.raw',
     ]);
   });
 

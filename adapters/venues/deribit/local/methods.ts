@@ -222,13 +222,14 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
       const connection = wsOnly(context);
       accountOf(params, context);
       const p = parse(SubscribeParamsSchema, params);
-      const subscribed: string[] = subscribeMarket(connection, p.channels);
+      const subscribed: string[] = [];
+      // In the order asked; invalid or unknown channels are silently left out, as Deribit does.
       for (const name of p.channels) {
         const channel = parseChannel(name, isInstrument);
-        // Invalid or unknown channels are silently left out, as Deribit does.
-        if (channel === undefined) continue;
-        connection.subscriptions.set(name, channel);
-        subscribed.push(name);
+        if (channel !== undefined) {
+          connection.subscriptions.set(name, channel);
+          subscribed.push(name);
+        } else subscribed.push(...subscribeMarket(connection, [name]));
       }
       if (p.label !== undefined) connection.subscriptionLabel = p.label;
       return subscribed;
