@@ -1,4 +1,5 @@
 import type { VenueRefusal, VenueUnknown } from '../../../application/ports/venue.ts';
+import { notSentRefusal } from '../not-sent.ts';
 import type { VenueClock } from './clock.ts';
 import { describeFailure, type RestFailure, type RestOutcome } from './rest-client.ts';
 
@@ -66,15 +67,7 @@ export function refusalOrUnknown(
     failure.kind === 'closed' ||
     (failure.kind === 'transport' && !failure.sent)
   ) {
-    // Nothing left the adapter: the venue cannot have acted on it.
-    const throttled = failure.kind === 'throttled';
-    return {
-      outcome: 'rejected',
-      venueCode: throttled ? 'throttled' : 'not_sent',
-      message: failure.message,
-      notSent: true,
-      ...(throttled && { throttled }),
-    };
+    return notSentRefusal(failure.message, failure.kind === 'throttled');
   }
   if (failure.kind === 'venue' && failure.info.kind === 'refused') {
     if (isClockRefusal(failure)) clock.resyncSoon();

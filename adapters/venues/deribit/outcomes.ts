@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { VenueRefusal, VenueUnknown } from '../../../application/ports/venue.ts';
+import { notSentRefusal } from '../not-sent.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
 
 /**
@@ -25,14 +26,7 @@ export function failureOutcome(logger: Logger, method: string, error: unknown): 
     logger.warn({ method, code: error.code, sent: error.sent }, `deribit: ${error.message}`);
     if (!error.sent) {
       // Nothing left the adapter: the venue cannot have acted on it.
-      const throttled = error.code === 'DERIBIT_RATE_LIMITED';
-      return {
-        outcome: 'rejected',
-        venueCode: throttled ? 'throttled' : 'not_sent',
-        message: error.message,
-        notSent: true,
-        ...(throttled && { throttled }),
-      };
+      return notSentRefusal(error.message, error.code === 'DERIBIT_RATE_LIMITED');
     }
     return {
       outcome: 'unknown',

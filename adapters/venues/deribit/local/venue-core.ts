@@ -168,7 +168,7 @@ export abstract class SimVenueCore {
     });
     let budget = limit;
     let total = ZERO;
-    const changed = new Map<number, { orders: SimOrder[]; trades: SimTrade[] }>();
+    const changed: ChangesByAccount = new Map();
     for (const order of sorted) {
       if (budget?.lte(0)) break;
       const account = this.account(order.accountId);
@@ -179,15 +179,17 @@ export abstract class SimVenueCore {
       const trade = this.fill(book, account, order, amount, order.price, 'M');
       total = total.plus(amount);
       if (budget !== undefined) budget = budget.minus(amount);
-      const entry = changed.get(account.id) ?? { orders: [], trades: [] };
-      entry.orders.push(order);
-      entry.trades.push(trade);
-      changed.set(account.id, entry);
+      noteChange(changed, account.id, order, trade);
     }
+    this.reportChanges(book, changed);
+    return total;
+  }
+
+  /** One change per account for what an operation did to its orders (one push of their trades). */
+  protected reportChanges(book: Book, changed: ChangesByAccount): void {
     for (const [accountId, entry] of changed) {
       this.report(this.account(accountId), book.instrument, entry.orders, entry.trades);
     }
-    return total;
   }
 
   protected fill(
@@ -366,4 +368,19 @@ export abstract class SimVenueCore {
     if (book === undefined) throw refuse.invalidInstrument();
     return book;
   }
+}
+
+/** The orders and trades an operation touched, per account. */
+export type ChangesByAccount = Map<number, { orders: SimOrder[]; trades: SimTrade[] }>;
+
+export function noteChange(
+  changed: ChangesByAccount,
+  accountId: number,
+  order: SimOrder,
+  trade: SimTrade,
+): void {
+  const entry = changed.get(accountId) ?? { orders: [], trades: [] };
+  entry.orders.push(order);
+  entry.trades.push(trade);
+  changed.set(accountId, entry);
 }

@@ -2,7 +2,6 @@ import { Decimal, isMultipleOf, min, ZERO } from '../../../../domain/decimal.ts'
 import { amountStepOf, currencyOf, instrumentWire, isInverse, type SimInstrument } from './instruments.ts';
 import { floatingPnl } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
-import type { SimOrder, SimTrade } from './wire-objects.ts';
 
 /**
  * The exchange inside the local Deribit: accounts, orders, a matching engine per instrument and
@@ -16,7 +15,7 @@ import type { SimOrder, SimTrade } from './wire-objects.ts';
  * different accounts do not match each other.
  */
 
-import { SimVenueCore } from './venue-core.ts';
+import { type ChangesByAccount, noteChange, SimVenueCore } from './venue-core.ts';
 import {
   type BookSettings,
   type Direction,
@@ -129,7 +128,7 @@ export abstract class SimVenueMarket extends SimVenueCore {
   fillEach(name: string, amount: Decimal, side?: Direction): number {
     const book = this.book(name);
     const resting = this.restingOrders(name).filter((o) => side === undefined || o.direction === side);
-    const changed = new Map<number, { orders: SimOrder[]; trades: SimTrade[] }>();
+    const changed: ChangesByAccount = new Map();
     let fills = 0;
     for (const order of resting) {
       const account = this.account(order.accountId);
@@ -138,14 +137,9 @@ export abstract class SimVenueMarket extends SimVenueCore {
       if (size.lte(0)) continue;
       const trade = this.fill(book, account, order, size, order.price, 'M');
       fills += 1;
-      const entry = changed.get(account.id) ?? { orders: [], trades: [] };
-      entry.orders.push(order);
-      entry.trades.push(trade);
-      changed.set(account.id, entry);
+      noteChange(changed, account.id, order, trade);
     }
-    for (const [accountId, entry] of changed) {
-      this.report(this.account(accountId), book.instrument, entry.orders, entry.trades);
-    }
+    this.reportChanges(book, changed);
     return fills;
   }
 
