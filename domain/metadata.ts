@@ -42,25 +42,14 @@ export const CommandMetadataSchema = z
 export type CommandMetadata = z.infer<typeof CommandMetadataSchema>;
 
 /** Metadata stored with every event: its schema version plus the metadata of the command behind it. */
-export const EventMetadataSchema = z
-  .object({
-    schemaVersion: z.number().int().positive(),
-    commandId: z.string().min(1).max(128),
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    payloadDigest: z.string().min(1).max(128).optional(),
-    correlationId: z.string().min(1).max(128),
-    /**
-     * What caused the event: the client request (for a client command, its command id), the
-     * request event a venue report answers, the reconciliation run, the kill-switch event.
-     */
-    causationId: z.string().min(1).max(128),
-    recordedAt: z.iso.datetime(),
-    venueTime: z.iso.datetime().optional(),
-    source: SourceSchema,
-    by: z.string().min(1).max(200).optional(),
-    venueLatency: VenueLatencySchema.optional(),
-  })
-  .strict();
+export const EventMetadataSchema = CommandMetadataSchema.extend({
+  schemaVersion: z.number().int().positive(),
+  /**
+   * What caused the event: the client request (for a client command, its command id), the
+   * request event a venue report answers, the reconciliation run, the kill-switch event.
+   */
+  causationId: z.string().min(1).max(128),
+});
 export type EventMetadata = z.infer<typeof EventMetadataSchema>;
 
 /** The metadata of the events a command produces. */

@@ -18,6 +18,16 @@ export type * from './engine-types.ts';
 export { LIVE } from './engine-types.ts';
 export { fillRecord, orderPushRecord, orderRecord, positionRecord } from './records.ts';
 
+/** A new order's (or a replacement's) fill state: live, nothing filled. */
+const UNFILLED = {
+  status: 'live',
+  filled: ZERO,
+  filledValue: ZERO,
+  fee: ZERO,
+  profit: ZERO,
+  cancelReason: undefined,
+} as const;
+
 /** A placement's terms once checked. */
 interface PlacementTerms {
   contract: LocalContract;
@@ -138,12 +148,7 @@ export class Engine extends EngineQueries {
       presetStopLossExecutePrice: optional(body.presetStopLossExecutePrice),
       stpMode: body.stpMode ?? 'none',
       leverage: this.leverageOf(account, t.contract.symbol),
-      status: 'live',
-      filled: ZERO,
-      filledValue: ZERO,
-      fee: ZERO,
-      profit: ZERO,
-      cancelReason: undefined,
+      ...UNFILLED,
       orderSource: body.orderType === 'market' ? 'market' : 'normal',
       cTime: at,
       uTime: at,
@@ -215,12 +220,7 @@ export class Engine extends EngineQueries {
           body.newPresetStopLossPrice !== undefined
             ? parseDecimal(body.newPresetStopLossPrice)
             : order.presetStopLossPrice,
-        status: 'live',
-        filled: ZERO,
-        filledValue: ZERO,
-        fee: ZERO,
-        profit: ZERO,
-        cancelReason: undefined,
+        ...UNFILLED,
         cTime: at,
         uTime: at,
         seq: ++this.seq,

@@ -3,6 +3,7 @@ import { parseDecimal } from '../../../../domain/decimal.ts';
 import { tickOf } from './contracts.ts';
 import type { Account, Engine } from './engine.ts';
 import { refuse } from './errors.ts';
+import { BITGET_PRODUCT_TYPES } from './protocol.ts';
 
 /**
  * The local Bitget's market data and account listing, read from Bitget's v2 documentation:
@@ -12,18 +13,10 @@ import { refuse } from './errors.ts';
  * futures product types).
  */
 
-export const BITGET_PRODUCT_TYPES = [
-  'USDT-FUTURES',
-  'COIN-FUTURES',
-  'USDC-FUTURES',
-  'SUSDT-FUTURES',
-  'SCOIN-FUTURES',
-  'SUSDC-FUTURES',
-];
 const ProductType = z
   .string()
   .transform((p) => p.toUpperCase())
-  .refine((p) => BITGET_PRODUCT_TYPES.includes(p), 'is not a product type');
+  .refine((p) => (BITGET_PRODUCT_TYPES as readonly string[]).includes(p), 'is not a product type');
 const TickerQuery = z.object({ symbol: z.string().min(1), productType: ProductType });
 const TickersQuery = z.object({ productType: ProductType });
 const DepthQuery = z.object({

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { type BitgetFailure, refuse } from './errors.ts';
 
+/** Bitget's futures product types (v2). */
+export const BITGET_PRODUCT_TYPES = [
+  'USDT-FUTURES',
+  'COIN-FUTURES',
+  'USDC-FUTURES',
+  'SUSDT-FUTURES',
+  'SCOIN-FUTURES',
+  'SUSDC-FUTURES',
+] as const;
+
 /**
  * zod schemas of the requests the local Bitget receives, and how a schema failure becomes
  * Bitget's refusal: an unknown parameter is 40034, a missing one 40019, a malformed one 40017.
@@ -19,14 +29,7 @@ const upper = <const T extends readonly [string, ...string[]]>(values: T) =>
 
 export const PlaceOrderBody = z.strictObject({
   symbol: text,
-  productType: upper([
-    'USDT-FUTURES',
-    'COIN-FUTURES',
-    'USDC-FUTURES',
-    'SUSDT-FUTURES',
-    'SCOIN-FUTURES',
-    'SUSDC-FUTURES',
-  ]),
+  productType: upper(BITGET_PRODUCT_TYPES),
   marginMode: lower(['isolated', 'crossed']),
   marginCoin: text,
   size: decimal,

@@ -9,11 +9,11 @@ import {
   type SimOrder,
 } from './engine.ts';
 import { refuse } from './errors.ts';
-import { BITGET_PRODUCT_TYPES } from './market-routes.ts';
 import {
   AccountQuery,
   AllPositionQuery,
   BatchCancelBody,
+  BITGET_PRODUCT_TYPES,
   CancelAllBody,
   CancelOrderBody,
   ClosePositionsBody,
@@ -243,7 +243,8 @@ export function tradingRoutes({
           const parsed = parseWith(ContractsQuery, query);
           const type = parsed.productType.toUpperCase();
           // This venue lists USDT-M futures; the other product types exist and list nothing here.
-          if (!BITGET_PRODUCT_TYPES.includes(type)) throw refuse.invalid('productType', 'is not supported');
+          if (!(BITGET_PRODUCT_TYPES as readonly string[]).includes(type))
+            throw refuse.invalid('productType', 'is not supported');
           if (type !== productType) return [];
           return engine
             .contractList()
