@@ -37,8 +37,11 @@ const PAGE = 1000;
 const oldestFirst = (fills: VenueFill[]): VenueFill[] =>
   [...fills].sort((a, b) => a.executedAt.localeCompare(b.executedAt));
 
+/** Deribit's recent store holds a day of trades; older ones are read with `historical: true`. */
+const RECENT_TRADES_MS = 24 * 3_600_000;
+
 export function createDeribitQueries(
-  { account, logger, unreadable }: DeribitContext,
+  { account, logger, unreadable, now }: DeribitContext,
   request: Request,
 ): DeribitQueries {
   /** A list read element by element: the unreadable ones go to `reports$`, the others are returned. */
@@ -120,13 +123,33 @@ export function createDeribitQueries(
     return oldestFirst(tradeList(method, parseReply(TradesByOrderSchema, reply.result, method)));
   }
 
-  /** Every trade of an instrument since a time, page by page (by trade sequence). */
+  /**
+   * Every trade of an instrument since a time: from Deribit's historical store too when the window
+   * reaches further back than its recent one (a day), then from the recent store; each trade once.
+   */
   async function fillsSince(instrument: Instrument, since: string | undefined): Promise<VenueFill[]> {
-    const method = 'private/get_user_trades_by_instrument';
     const start = since === undefined ? 0 : Date.parse(since);
     if (Number.isNaN(start)) throw new RangeError(`fills: since is not an ISO-8601 time: ${since}`);
+    const older = start < now() - RECENT_TRADES_MS ? await fillsFromStore(instrument, start, true) : [];
+    const recent = await fillsFromStore(instrument, start, false);
+    const seen = new Set(older.map((f) => f.tradeId));
+    return oldestFirst([...older, ...recent.filter((f) => !seen.has(f.tradeId))]);
+  }
+
+  /** The trades of one of Deribit's stores since `start`, page by page (by trade sequence). */
+  async function fillsFromStore(
+    instrument: Instrument,
+    start: number,
+    historical: boolean,
+  ): Promise<VenueFill[]> {
+    const method = 'private/get_user_trades_by_instrument';
     const fills: VenueFill[] = [];
-    const page = { instrument_name: instrument.symbol, count: PAGE, sorting: 'asc' };
+    const page = {
+      instrument_name: instrument.symbol,
+      count: PAGE,
+      sorting: 'asc',
+      ...(historical && { historical }),
+    };
     let params: Record<string, unknown> = { ...page, start_timestamp: start };
     for (let n = 0; n < 1000; n++) {
       const reply = await request(method, params);
@@ -137,7 +160,7 @@ export function createDeribitQueries(
       if (!parsed.has_more || !last.success || last.data.trade_seq === undefined) break;
       params = { ...page, start_seq: last.data.trade_seq + 1 };
     }
-    return oldestFirst(fills);
+    return fills;
   }
 
   async function positions() {

@@ -159,6 +159,8 @@ export const TradesByInstrumentParamsSchema = z.looseObject({
   end_timestamp: WireInt.optional(),
   count: WireInt.default(10),
   sorting: Sorting.default('default'),
+  /** Deribit keeps trades of the last 24 h in its recent store; `true` reads the older ones. */
+  historical: WireBool.default(false),
 });
 export type TradesByInstrumentParams = z.input<typeof TradesByInstrumentParamsSchema>;
 

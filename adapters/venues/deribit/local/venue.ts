@@ -29,6 +29,9 @@ import type {
 
 export type { BookSettings, ChangeSet, PlaceOutcome, SimAccount, SimVenueOptions } from './venue-types.ts';
 
+/** How far back Deribit's recent trade store reaches (a day). */
+const RECENT_TRADES_MS = 24 * 3_600_000;
+
 /** The local Deribit's operations: order entry, edits and cancels, and what clients read. */
 export class SimVenue extends SimVenueMarket {
   // ----------------------------------------------------------------------------------------------
@@ -233,11 +236,17 @@ export class SimVenue extends SimVenueMarket {
     return (sorting === 'asc' ? trades : [...trades].reverse()).map(tradeWire);
   }
 
+  /**
+   * `private/get_user_trades_by_instrument`. Deribit's recent store holds a day of trades; with
+   * `historical: true` only the older ones are read (recent data is not included).
+   */
   tradesByInstrument(accountId: number, p: TradesByInstrument): { trades: Wire[]; has_more: boolean } {
     this.instrument(p.instrument_name);
+    const recentFrom = this.options.now() - RECENT_TRADES_MS;
     const matching = this.trades.filter(
       (t) =>
         t.accountId === accountId &&
+        (p.historical ? t.timestamp < recentFrom : t.timestamp >= recentFrom) &&
         t.instrument.name === p.instrument_name &&
         (p.start_seq === undefined || t.tradeSeq >= p.start_seq) &&
         (p.end_seq === undefined || t.tradeSeq <= p.end_seq) &&
