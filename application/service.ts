@@ -4,7 +4,8 @@ import { Ingestion } from './ingestion/ingestion.ts';
 import { createUnreadableRecorder } from './ingestion/unreadable.ts';
 import { createOrderHandler, type HandleResult, type OrderHandler } from './orders/order-handler.ts';
 import { OrderService } from './orders/order-service.ts';
-import type { VenueAccountSettings } from './orders/service-result.ts';
+import type { OrderView } from './orders/order-view.ts';
+import type { RequestContext, ServiceResult, VenueAccountSettings } from './orders/service-result.ts';
 import type { EventStore } from './ports/event-store.ts';
 import type { ProjectionProgress, ServiceReadModel } from './ports/read-models.ts';
 import type { VenueAdapter } from './ports/venue.ts';
@@ -56,6 +57,16 @@ export interface ReconciliationControl {
   breaks(status?: 'open' | 'resolved'): Promise<BreakView[]>;
   /** An operator closes an open break with a reason; undefined when no open break has this id. */
   resolveBreak(breakId: string, reason: string, by: string): Promise<BreakView | undefined>;
+  /**
+   * An operator closes an order the venue no longer has (`cancelled` or `lost`), with a reason; the
+   * open breaks about it are resolved with the same reason.
+   */
+  resolveOrder(
+    orderId: string,
+    as: 'cancelled' | 'lost',
+    reason: string,
+    context: RequestContext,
+  ): Promise<ServiceResult<{ order: OrderView; resolvedBreaks: string[] }>>;
 }
 
 export interface OrderApplication<P> {
@@ -250,6 +261,18 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
           ),
       ),
     breaks: (status) => breaks.list(accountRefs(), status),
+    async resolveOrder(orderId, as, reason, context) {
+      const resolved = await service.resolveOrder(orderId, as, reason, context);
+      if (!resolved.ok) return resolved;
+      const by = context.by ?? 'api';
+      const resolvedBreaks: string[] = [];
+      for (const b of await breaks.list(accountRefs(), 'open')) {
+        if (b.orderId !== orderId) continue;
+        if (await breaks.resolve(b, b.breakId, `order resolved as ${as}: ${reason}`, by))
+          resolvedBreaks.push(b.breakId);
+      }
+      return { ok: true, value: { order: resolved.value.order, resolvedBreaks } };
+    },
     async resolveBreak(breakId, reason, by) {
       const found = (await breaks.list(accountRefs(), 'open')).find((b) => b.breakId === breakId);
       if (!found || !(await breaks.resolve(found, breakId, reason, by))) return undefined;

@@ -284,10 +284,20 @@ export function registerClientCommands(program: Command, output: Output): void {
     });
 
   program
-    .command('resolve <breakId>')
-    .description('resolve an open break (recorded with your token’s name and the reason)')
+    .command('resolve <id>')
+    .description(
+      'resolve an open break by its id; or, with --as, close an order the venue no longer has (cancelled or lost) and resolve its breaks (recorded with your token’s name and the reason)',
+    )
     .requiredOption('--reason <reason>', 'why (kept in the audit trail)')
-    .action(async (breakId: string, o, command: Command) => {
-      await run(output, () => connection(command).resolveBreak(breakId, o.reason));
+    .option('--as <fate>', 'the order’s fate: cancelled or lost (the id is then an order id)')
+    .action(async (id: string, o, command: Command) => {
+      if (o.as !== undefined && o.as !== 'cancelled' && o.as !== 'lost') {
+        throw new InvalidArgumentError('--as is cancelled or lost');
+      }
+      await run(output, () =>
+        o.as === undefined
+          ? connection(command).resolveBreak(id, o.reason)
+          : connection(command).resolveOrder(id, o.as, o.reason),
+      );
     });
 }

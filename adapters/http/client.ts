@@ -117,6 +117,15 @@ export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClien
       ).value,
     breaks: async (status?: 'open' | 'resolved') =>
       (await call('GET', '/v1/breaks', z.array(BreakViewSchema), { query: { status } })).value,
+    resolveOrder: async (orderId: string, as: 'cancelled' | 'lost', reason: string) =>
+      (
+        await call(
+          'POST',
+          `/v1/orders/${orderId}/resolve`,
+          z.object({ order: OrderViewSchema, resolvedBreaks: z.array(z.string()) }),
+          { body: { as, reason } },
+        )
+      ).value,
     resolveBreak: async (breakId: string, reason: string) =>
       (
         await call('POST', `/v1/breaks/${encodeURIComponent(breakId)}/resolve`, BreakViewSchema, {

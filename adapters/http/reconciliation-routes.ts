@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { OrderViewSchema } from '../../application/orders/order-view.ts';
 import { clientText } from '../../application/orders/requests.ts';
 import type { ReconciliationControl } from '../../application/service.ts';
 import { BreakKindSchema } from '../../domain/reconciliation/breaks.ts';
-import { ErrorBodySchema, HttpError } from './errors.ts';
+import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
 import type { Route } from './routes.ts';
 
 const errors = {
@@ -53,6 +54,10 @@ const ReconcileRequestSchema = z
 const BreaksQuerySchema = z.object({ status: z.enum(['open', 'resolved']).optional() }).strict();
 const BreakParamsSchema = z.object({ breakId: z.string().min(1).max(200) }).strict();
 const ResolveBreakRequestSchema = z.object({ reason: clientText(1000) }).strict();
+const OrderParamsSchema = z.object({ orderId: z.uuid() }).strict();
+const ResolveOrderRequestSchema = z
+  .object({ as: z.enum(['cancelled', 'lost']), reason: clientText(1000) })
+  .strict();
 
 /** What the API serves of reconciliation: runs on demand, and the breaks they found. */
 export function reconciliationRoutes(control: ReconciliationControl): Route[] {
@@ -110,6 +115,32 @@ export function reconciliationRoutes(control: ReconciliationControl): Route[] {
         const resolved = await control.resolveBreak(breakId, reason, context.by ?? 'api');
         if (!resolved) throw new HttpError('BREAK_NOT_FOUND', `no open break ${breakId}`, { breakId });
         return { status: 200, body: resolved };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/orders/:orderId/resolve',
+      summary:
+        'Close an order the venue no longer has (cancelled, or lost at the venue), with the reason; its open breaks are resolved',
+      auth: true,
+      permission: 'operate',
+      params: OrderParamsSchema,
+      body: ResolveOrderRequestSchema,
+      responses: {
+        200: {
+          description: 'The order, closed, and the breaks resolved with it',
+          schema: z.object({ order: OrderViewSchema, resolvedBreaks: z.array(z.string()) }),
+        },
+        ...errors,
+        404: { description: 'No such order', schema: ErrorBodySchema },
+        409: { description: 'The order is closed already', schema: ErrorBodySchema },
+      },
+      async handle({ params, body, context }) {
+        const { orderId } = OrderParamsSchema.parse(params);
+        const { as, reason } = ResolveOrderRequestSchema.parse(body);
+        const result = await control.resolveOrder(orderId, as, reason, context);
+        if (!result.ok) throw fromServiceError(result.error);
+        return { status: 200, body: result.value };
       },
     },
   ];

@@ -193,6 +193,23 @@ export class OrderService<P> {
     return this.#followUp(command, context);
   }
 
+  /**
+   * An operator closes an order the venue no longer has (after a reconciliation break): recorded as
+   * its cancellation (`cancelled`, or `lost` at the venue) with the operator's reason; nothing is sent.
+   */
+  async resolveOrder(
+    orderId: string,
+    as: 'cancelled' | 'lost',
+    reason: string,
+    context: RequestContext = {},
+  ): Promise<ServiceResult<CommandResult>> {
+    const data = { orderId, as, reason };
+    return this.#followUp(this.#command(context, { type: 'ResolveOrder', data }, data), {
+      ...context,
+      waitMs: 0,
+    });
+  }
+
   /** Cancels every live order (of a venue, account or instrument): each cancel is recorded and sent. */
   async cancelAll(
     request: CancelAllRequest,

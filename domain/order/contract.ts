@@ -47,6 +47,22 @@ export const AmendOrderSchema = command(
 
 export const CancelOrderSchema = command('CancelOrder', z.object({ orderId: OrderIdSchema }).strict());
 
+/**
+ * An operator closes an order the venue no longer has (a reconciliation break): `cancelled` when it
+ * is known to be cancelled there, `lost` when the venue lost it. Recorded as the order's cancellation
+ * with the operator's reason; the order's fills stay as recorded.
+ */
+export const ResolveOrderSchema = command(
+  'ResolveOrder',
+  z
+    .object({
+      orderId: OrderIdSchema,
+      as: z.enum(['cancelled', 'lost']),
+      reason: z.string().min(1).max(1000),
+    })
+    .strict(),
+);
+
 /** The position to close as the OMS knows it; the service reads it from the positions. */
 export const PositionToCloseSchema = z
   .object({ side: z.enum(['long', 'short']), size: NonNegativeDecimalSchema })
@@ -187,6 +203,7 @@ export const OrderCommandSchema = z.discriminatedUnion('type', [
   PlaceOrderSchema,
   AmendOrderSchema,
   CancelOrderSchema,
+  ResolveOrderSchema,
   ClosePositionSchema,
   RecordOrderAcceptedSchema,
   RecordOrderRejectedSchema,
@@ -234,6 +251,8 @@ export const OrderCancelRequestedSchema = event('OrderCancelRequested', {});
 export const OrderCancelledSchema = event('OrderCancelled', {
   reason: CancelReasonSchema,
   venueReason: z.string().max(200).optional(),
+  /** An operator's reason, when an operator closed the order. */
+  note: z.string().max(1000).optional(),
 });
 export const OrderCancelRejectedSchema = event('OrderCancelRejected', venueRefusal);
 export const OrderAmendRequestedSchema = event('OrderAmendRequested', { amendment: AmendmentSchema });

@@ -37,6 +37,8 @@ export function decide(command: OrderCommand, state: OrderState): Decision {
       return amendOrder(command, state);
     case 'CancelOrder':
       return cancelOrder(command, state);
+    case 'ResolveOrder':
+      return resolveOrder(command, state);
     case 'RecordExternalOrder': {
       if (exists(state)) return duplicate();
       const order: OrderParams = { ...command.data.order, intent: 'external' };
@@ -183,6 +185,19 @@ function cancelOrder(command: CommandOf<'CancelOrder'>, state: OrderState): Deci
   return accept({ type: 'OrderCancelRequested', data: { orderId } });
 }
 
+/** An operator closes an order the venue no longer has: its cancellation, with the operator's reason. */
+function resolveOrder(command: CommandOf<'ResolveOrder'>, state: OrderState): Decision {
+  const { orderId, as, reason } = command.data;
+  if (!exists(state)) return refuse(orderError('ORDER_NOT_FOUND', `order ${orderId} does not exist`));
+  if (transition(state.status, 'OrderCancelled', contextFor(state, state.filled)) === undefined) {
+    return refuse(orderError('ORDER_ALREADY_CLOSED', `order ${orderId} is ${state.status}`));
+  }
+  return accept({
+    type: 'OrderCancelled',
+    data: { orderId, reason: as === 'lost' ? 'lost_at_venue' : 'operator_cancelled', note: reason },
+  });
+}
+
 type ReportCommand = Exclude<
   OrderCommand,
   {
@@ -191,6 +206,7 @@ type ReportCommand = Exclude<
       | 'ClosePosition'
       | 'AmendOrder'
       | 'CancelOrder'
+      | 'ResolveOrder'
       | 'RecordExternalOrder'
       | 'RecordClientIdReuse'
       | 'RecordTradeConflict';

@@ -114,6 +114,10 @@ export const CancelReasonSchema = z.enum([
   'reduce_only_adjustment',
   'settlement',
   'venue_other',
+  /** An operator closed the order after a reconciliation break (the venue has no live order). */
+  'operator_cancelled',
+  /** An operator recorded that the venue lost the order (it no longer knows it; its fate is not known). */
+  'lost_at_venue',
 ]);
 export type CancelReason = z.infer<typeof CancelReasonSchema>;
 

@@ -59,6 +59,7 @@ const WRITES: [string, string][] = [
   ['POST', '/v1/kill-switch'],
   ['POST', '/v1/reconcile'],
   ['POST', '/v1/breaks/some-break/resolve'],
+  ['POST', `/v1/orders/${ORDER}/resolve`],
 ];
 const CONTROLS = WRITES.slice(5);
 

@@ -80,6 +80,37 @@ describe('reconciliation breaks', () => {
     expect(
       await svc.running.reconciliation.resolveBreak(found!.breakId, 'again', 'ops-alice'),
     ).toBeUndefined();
+    // But the order is still open here: the next run says so again (no order stays open without a break)
+    await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
+    expect(await svc.running.reconciliation.breaks('open')).toHaveLength(1);
+
+    // When an operator closes the order itself as lost at the venue
+    const closed = await svc.running.reconciliation.resolveOrder(
+      order.orderId,
+      'lost',
+      'venue restarted empty',
+      {
+        by: 'ops-alice',
+      },
+    );
+
+    // Then the order is cancelled (lost at the venue), the break is resolved, and a run finds nothing more
+    expect(closed.ok && closed.value.order.status).toBe('cancelled');
+    expect(closed.ok && closed.value.resolvedBreaks).toHaveLength(1);
+    const history = await svc.running.handler.load(order.orderId);
+    const cancelled = history.events.at(-1)!;
+    expect(cancelled.event).toMatchObject({
+      type: 'OrderCancelled',
+      data: { reason: 'lost_at_venue', note: 'venue restarted empty' },
+    });
+    expect(cancelled.metadata).toMatchObject({ by: 'ops-alice', source: 'client' });
+    await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
+    expect(await svc.running.reconciliation.breaks('open')).toEqual([]);
+    // And an order already closed cannot be resolved again
+    const again = await svc.running.reconciliation.resolveOrder(order.orderId, 'cancelled', 'again', {
+      by: 'x',
+    });
+    expect(again.ok ? 'ok' : again.error.code).toBe('ORDER_ALREADY_CLOSED');
   });
 });
 
