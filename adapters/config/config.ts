@@ -286,9 +286,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
     limits: {
-      // Safe by default: an absurd order is refused by the OMS, not by the venue.
       priceBand: '0.1',
-      maxNotional: '10000000',
       ...fromFile('limits'),
       ...defined({
         priceBand: env.OMS_PRICE_BAND,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Decimal, DecimalSchema, PositiveDecimalSchema } from '../decimal.ts';
+import { type Decimal, DecimalSchema, PositiveDecimalSchema, parseDecimal } from '../decimal.ts';
 import { notionalOf } from '../instrument.ts';
 import type { OrderParams } from '../order/contract.ts';
 import { checkReduceOnly, type Position } from '../position/position.ts';
@@ -14,8 +14,11 @@ export const PreTradeLimitsSchema = z
     allowlist: z.array(z.string().regex(/^(deribit|bitget):\S+$/)).default([]),
     /** Largest amount per order, per `venue:symbol` (in the instrument's amount unit). */
     maxAmount: z.record(z.string(), PositiveDecimalSchema).default({}),
-    /** Largest notional per order in the quote currency (USD, USDC, USDT), for any instrument. */
-    maxNotional: PositiveDecimalSchema.optional(),
+    /**
+     * Largest notional per order in the quote currency (USD, USDC, USDT), for any instrument. Safe
+     * by default: an absurd order is refused by the OMS, not by the venue.
+     */
+    maxNotional: PositiveDecimalSchema.default(parseDecimal('10000000')),
     /** A limit price may be at most this fraction away from the mark (0.05 = 5%). */
     priceBand: DecimalSchema.refine((d) => d.gt(0) && d.lt(1), 'between 0 and 1 exclusive').optional(),
   })

@@ -378,6 +378,43 @@ describe('F14: malformed, oversized and hostile API input', () => {
     }
   });
 
+  it('text the audit trail cannot hold, a token in the URL, absurd amounts, unknown symbols: refused, naming what', async () => {
+    for (const reason of ['stop\u0000now', 'half \ud800 pair', 'bell\u0007']) {
+      const { body } = await expectClear4xx(
+        `kill-switch reason=${JSON.stringify(reason)}`,
+        'POST',
+        '/v1/kill-switch',
+        {
+          body: JSON.stringify({ engaged: true, reason }),
+        },
+      );
+      expect(JSON.stringify(body.details)).toContain('body.reason');
+    }
+    await expectClear4xx('a lone surrogate escaped in the JSON text', 'POST', '/v1/kill-switch', {
+      body: '{"engaged":true,"reason":"x\\udc00y"}',
+    });
+    const inUrl = await expectClear4xx(
+      'the token in the query string',
+      'GET',
+      `/v1/orders?token=${API_TOKEN}`,
+      {
+        headers: { authorization: '' },
+      },
+    );
+    expect(inUrl.status).toBe(401);
+    for (const amount of ['1'.repeat(5000), `1${'0'.repeat(21)}`]) {
+      await expectClear4xx(`place amount of ${amount.length} digits`, 'POST', '/v1/orders', {
+        body: JSON.stringify({ ...validPlace(), type: 'market', price: undefined, amount }),
+      });
+    }
+    for (const symbol of ['btc-perpetual', 'NOPE-PERPETUAL']) {
+      const { body } = await expectClear4xx(`cancel-all symbol=${symbol}`, 'POST', '/v1/orders/cancel-all', {
+        body: JSON.stringify({ venue: 'deribit', symbol }),
+      });
+      expect(body.code).toBe('UNKNOWN_INSTRUMENT');
+    }
+  });
+
   it('malformed HTTP on the wire never reaches the service', async () => {
     const { port } = new URL(svc.url);
     const send = (text: string) =>
@@ -405,6 +442,10 @@ describe('F14: malformed, oversized and hostile API input', () => {
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? 400);
       expect(status, `${text.slice(0, 80)} → ${reply.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
       expect(status).toBeLessThan(500);
+      // The one error body, even for what the HTTP parser refuses
+      const body = reply.slice(reply.indexOf('\r\n\r\n') + 4);
+      if (reply !== '')
+        expect(JSON.parse(body), reply.slice(0, 200)).toMatchObject({ code: expect.any(String) });
     }
   });
 
