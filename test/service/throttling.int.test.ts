@@ -10,10 +10,10 @@ beforeAll(async () => {
     clientId: 'throttle',
     adapter: {
       heartbeatIntervalSec: 10,
-      // Our own limiter: two matching-engine requests at once, one a second after that; a request
+      // Our own limiter: two matching-engine requests at once (one kept for a cancel), two a second
       // that would wait more than 300 ms is not sent.
       rateLimits: {
-        matchingEngine: { maxCredits: 2_000, refillPerSec: 1_000, cost: 1_000 },
+        matchingEngine: { maxCredits: 2_000, refillPerSec: 2_000, cost: 1_000 },
         nonMatching: { maxCredits: 50_000, refillPerSec: 10_000, cost: 500 },
         methodCosts: {},
       },
@@ -42,12 +42,12 @@ describe('client-side throttling is back-pressure, never a venue pause', () => {
         }),
         { idempotencyKey: `throttle-${i}`, waitMs: 0 },
       );
-    // When ten orders arrive at once, then ten more
-    const first = await Promise.all(Array.from({ length: 10 }, (_, i) => place(i)));
+    // When six orders arrive at once, then six more
+    const first = await Promise.all(Array.from({ length: 6 }, (_, i) => place(i)));
     await until('the limiter to hold one back', () =>
       svc.running.registry.isBusy(svc.running.registry.entries()[0]!),
     );
-    const second = await Promise.all(Array.from({ length: 10 }, (_, i) => place(10 + i)));
+    const second = await Promise.all(Array.from({ length: 6 }, (_, i) => place(10 + i)));
 
     // Then the venue was never paused for it
     expect(svc.running.registry.statuses()[0]).toMatchObject({ trading: true, consecutiveFailures: 0 });

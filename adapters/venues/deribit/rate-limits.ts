@@ -168,6 +168,20 @@ export class CreditLimiter {
     return bucket.reserve(cost, now, margin);
   }
 
+  /**
+   * Client side, for new orders: take the credits only if they are there now, leaving `keep`
+   * requests' worth in the pool for cancels (they never queue behind new orders). Returns 0 when
+   * taken, else how long to wait before asking again (ms).
+   */
+  takeLeaving(method: string, now: number, marginMs: number, keep: number): number {
+    const bucket = this.buckets[poolOf(method)];
+    const cost = costOf(this.limits, method);
+    const margin = (bucket.refillPerSec() * marginMs) / 1000 + keep * cost;
+    const wait = bucket.waitFor(cost, now, margin);
+    if (wait === 0) bucket.reserve(cost, now, margin);
+    return wait;
+  }
+
   /** Gives back a reservation that was not used (the request was abandoned before sending). */
   release(method: string): void {
     this.buckets[poolOf(method)].release(costOf(this.limits, method));

@@ -13,6 +13,18 @@ import type { RpcReply, WsRpcConnection } from './ws-rpc.ts';
  * trips 10028 itself. A refusal for want of authentication (10000, 13009) proves nothing was done:
  * the request is authenticated again and sent once more.
  */
+
+/** Requests that add or change exposure: they leave room in the matching-engine pool for cancels (and closes). */
+const NEW_ORDER_METHODS: ReadonlySet<string> = new Set([
+  'private/buy',
+  'private/sell',
+  'private/edit',
+  'private/edit_by_label',
+]);
+
+/** Cancels' worth of credits new orders leave in the pool. */
+const CANCELS_KEPT = 1;
+
 export class DeribitRpcClient {
   readonly auth: DeribitAuth;
   readonly limiter: CreditLimiter;
@@ -114,9 +126,27 @@ export class DeribitRpcClient {
     });
   }
 
-  /** Waits for the credits of a request; refuses (not sent) when that would exceed the timeout. */
+  /**
+   * Waits for the credits of a request; refuses (not sent) when that would exceed the timeout. New
+   * orders and edits do not queue: they take credits only when there are some left beyond what a
+   * cancel needs, so a cancel (or the kill switch's) never waits behind them.
+   */
   private async reserve(method: string): Promise<void> {
     const { config, now } = this.context;
+    if (NEW_ORDER_METHODS.has(method)) {
+      const deadline = now() + config.requestTimeoutMs;
+      for (;;) {
+        const wait = this.limiter.takeLeaving(method, now(), config.rateLimitMarginMs, CANCELS_KEPT);
+        if (wait === 0) return;
+        if (now() + wait > deadline) break;
+        await sleep(wait);
+      }
+      throw new DeribitError(
+        'DERIBIT_RATE_LIMITED',
+        `${method}: the ${poolOf(method)} credit pool cannot take it within ${config.requestTimeoutMs} ms (credits kept for cancels); not sent`,
+        false,
+      );
+    }
     const wait = this.limiter.reserve(method, now(), config.requestTimeoutMs, config.rateLimitMarginMs);
     if (wait === undefined) {
       throw new DeribitError(
