@@ -3,7 +3,7 @@ import { backoffDelay, sleep as pause } from '../application/support/backoff.ts'
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { BatchDecoder } from './batch-decoder.ts';
 import { CheckpointWaiters } from './checkpoint-waiters.ts';
-import { isTransient, type ReadModelDb, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
+import { isTransient, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
   CatchUpTimeoutError,
   CheckpointConflictError,
@@ -396,7 +396,3 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     }),
   };
 };
-
-/** Reads a projection's checkpoint from the database (for processes that do not run it). */
-export const storedCheckpoint = async (db: ReadModelDb, schema: string, name = ORDER_PROJECTION) =>
-  (await readProjection(db, schema, name))?.position;
