@@ -1,8 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
-import type { AuthParamsSchema } from '../requests.ts';
-import { clientSignature, httpSignature, signaturesEqual } from '../signing.ts';
+import type { AuthRequest } from './params.ts';
 import { refuse } from './rpc-failure.ts';
+import {
+  readHmacAuthorization,
+  type SignedFields,
+  verifiesClientSignature,
+  verifiesHttpSignature,
+} from './signature.ts';
 
 /**
  * Authentication in the local Deribit (reference A2): the three grant types of `public/auth`,
@@ -57,8 +61,6 @@ export interface AuthSettings {
   randomToken: () => string;
 }
 
-type AuthParams = z.output<typeof AuthParamsSchema>;
-
 const SessionScope = /(?:^|\s)session:([A-Za-z0-9_-]{1,64})(?:\s|$)/;
 const ExpiresScope = /(?:^|\s)expires:(\d+)(?:\s|$)/;
 
@@ -77,7 +79,7 @@ export class TokenStore {
   }
 
   /** `public/auth`. `connectionId` is the WebSocket's, undefined over HTTP. */
-  authenticate(params: AuthParams, connectionId: number | undefined): Grant {
+  authenticate(params: AuthRequest, connectionId: number | undefined): Grant {
     switch (params.grant_type) {
       case 'client_credentials': {
         const client = this.clients.get(params.client_id);
@@ -89,13 +91,13 @@ export class TokenStore {
       case 'client_signature': {
         const client = this.clients.get(params.client_id);
         if (client === undefined) throw refuse.invalidCredentials();
-        this.checkSignature(
-          client,
-          params.timestamp,
-          params.nonce,
-          clientSignature(client.clientSecret, params.timestamp, params.nonce, params.data ?? ''),
+        const fields = { timestamp: params.timestamp, nonce: params.nonce ?? '' };
+        const valid = verifiesClientSignature(
+          client.clientSecret,
+          { ...fields, data: params.data ?? '' },
           params.signature,
         );
+        this.checkSignature(client, fields, valid);
         return this.grant(client.accountId, connectionId, params.scope, params.state);
       }
       case 'refresh_token': {
@@ -162,38 +164,34 @@ export class TokenStore {
       return client.accountId;
     }
     if (scheme === 'deri-hmac-sha256') {
-      const pairs = HmacHeaderSchema.safeParse(
-        Object.fromEntries(
-          value.split(',').map((pair) => {
-            const eq = pair.indexOf('=');
-            return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
-          }),
-        ),
-      );
-      if (!pairs.success) throw refuse.authorizationRequired();
-      const { id, ts, sig, nonce } = pairs.data;
-      const client = this.clients.get(id);
+      const signed = readHmacAuthorization(value);
+      if (signed === undefined) throw refuse.authorizationRequired();
+      const client = this.clients.get(signed.clientId);
       if (client === undefined) throw refuse.invalidCredentials();
-      this.checkSignature(client, ts, nonce, httpSignature(client.clientSecret, ts, nonce, request), sig);
+      this.checkSignature(
+        client,
+        signed,
+        verifiesHttpSignature(client.clientSecret, signed, request, signed.signature),
+      );
       return client.accountId;
     }
     throw refuse.authorizationRequired();
   }
 
-  private checkSignature(
-    client: Client,
-    timestamp: number,
-    nonce: string,
-    expected: string,
-    given: string,
-  ): void {
+  /**
+   * A signed request is accepted once: its timestamp within the window of the server's clock, its
+   * signature valid, its nonce not used before by the client (a request signed without a nonce is
+   * known by its timestamp instead).
+   */
+  private checkSignature(client: Client, fields: SignedFields, valid: boolean): void {
     const now = this.settings.now();
-    if (Math.abs(now - timestamp) > this.settings.signatureWindowMs) throw refuse.unauthorized();
-    if (!signaturesEqual(expected, given)) throw refuse.unauthorized();
+    if (Math.abs(now - fields.timestamp) > this.settings.signatureWindowMs) throw refuse.unauthorized();
+    if (!valid) throw refuse.unauthorized();
     const used = this.nonces.get(client.clientId) ?? new Map<string, number>();
     for (const [seen, at] of used) if (now - at > this.settings.signatureWindowMs * 2) used.delete(seen);
-    if (used.has(nonce)) throw refuse.unauthorized();
-    used.set(nonce, now);
+    const key = fields.nonce === '' ? `ts:${fields.timestamp}` : `nonce:${fields.nonce}`;
+    if (used.has(key)) throw refuse.unauthorized();
+    used.set(key, now);
     this.nonces.set(client.clientId, used);
   }
 
@@ -240,13 +238,6 @@ export class TokenStore {
     };
   }
 }
-
-const HmacHeaderSchema = z.object({
-  id: z.string().min(1),
-  ts: z.string().regex(/^\d+$/).transform(Number),
-  sig: z.string().min(1),
-  nonce: z.string().min(1),
-});
 
 /** Constant-time, case-sensitive comparison of secrets. */
 function sameText(expected: string, given: string): boolean {

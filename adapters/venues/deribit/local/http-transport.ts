@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { CreditLimiter } from '../rate-limits.ts';
-import { parseWireRequest, stringifyWire } from '../wire-json.ts';
 import type { TokenStore } from './auth.ts';
+import type { CreditLimiter } from './credits.ts';
 import type { Envelope, Outcome } from './envelope.ts';
 import type { FaultPlan, ReplyFault } from './faults.ts';
+import { readWireRequest, writeWire } from './json-rpc.ts';
 import type { CallContext } from './methods.ts';
 import { type RpcFailure, refuse } from './rpc-failure.ts';
 
@@ -52,7 +52,7 @@ export function httpHandler(deps: HttpTransportDeps) {
     const usIn = deps.micros();
     const respond = (status: number, body: Envelope) => {
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(stringifyWire(body));
+      res.end(writeWire(body));
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     const prefix = '/api/v2/';
@@ -146,7 +146,7 @@ function requestOf(
   if (method !== 'POST') return { status: 405, error: refuse.invalidRequest('use GET or POST') };
   let parsed: unknown;
   try {
-    parsed = body === '' ? {} : parseWireRequest(body);
+    parsed = body === '' ? {} : readWireRequest(body);
   } catch {
     return { status: 400, error: refuse.parseError() };
   }

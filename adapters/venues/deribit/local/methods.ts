@@ -1,38 +1,37 @@
 import type { WebSocket } from 'ws';
 import type { z } from 'zod';
-import type { CreditLimiter } from '../rate-limits.ts';
-import {
-  AuthParamsSchema,
-  CancelAllByInstrumentParamsSchema,
-  CancelAllParamsSchema,
-  CancelByLabelParamsSchema,
-  CancelOnDisconnectParamsSchema,
-  ClosePositionParamsSchema,
-  EditByLabelParamsSchema,
-  EditParamsSchema,
-  InstrumentParamsSchema,
-  InstrumentsParamsSchema,
-  LogoutParamsSchema,
-  OpenOrdersByInstrumentParamsSchema,
-  OpenOrdersParamsSchema,
-  OrderEntryParamsSchema,
-  OrderHistoryByInstrumentParamsSchema,
-  OrderIdParamsSchema,
-  OrderStateByLabelParamsSchema,
-  PositionParamsSchema,
-  PositionsParamsSchema,
-  SetHeartbeatParamsSchema,
-  SubscribeParamsSchema,
-  TestParamsSchema,
-  TickerParamsSchema,
-  TradesByInstrumentParamsSchema,
-  TradesByOrderParamsSchema,
-  UnsubscribeParamsSchema,
-} from '../requests.ts';
 import { accountMethods } from './account-methods.ts';
 import type { TokenStore } from './auth.ts';
 import { type Channel, parseChannel } from './channels.ts';
+import type { CreditLimiter } from './credits.ts';
 import { type MarketFeed, parseMarketChannel } from './market-channels.ts';
+import {
+  AuthParams,
+  CancelAllByInstrumentParams,
+  CancelAllParams,
+  CancelByLabelParams,
+  CancelOnDisconnectParams,
+  ClosePositionParams,
+  EditByLabelParams,
+  EditParams,
+  InstrumentParams,
+  InstrumentsParams,
+  LogoutParams,
+  OpenOrdersByInstrumentParams,
+  OpenOrdersParams,
+  OrderEntryParams,
+  OrderHistoryByInstrumentParams,
+  OrderIdParams,
+  OrderStateByLabelParams,
+  PositionParams,
+  PositionsParams,
+  SetHeartbeatParams,
+  SubscribeParams,
+  TestParams,
+  TradesByInstrumentParams,
+  TradesByOrderParams,
+  UnsubscribeParams,
+} from './params.ts';
 import { refuse } from './rpc-failure.ts';
 import type { SimVenue } from './venue.ts';
 
@@ -153,14 +152,14 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
       venue.place(
         accountOf(params, context),
         direction,
-        parse(OrderEntryParamsSchema, params),
+        parse(OrderEntryParams, params),
         context.connection?.id,
       );
 
   return {
     ...accountMethods(venue, parse, accountOf),
     'public/auth': (params, context) => {
-      const p = parse(AuthParamsSchema, params);
+      const p = parse(AuthParams, params);
       const connection = context.transport === 'ws' ? context.connection : undefined;
       const grant = tokens.authenticate(p, connection?.id);
       if (connection !== undefined) {
@@ -171,7 +170,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     },
     'private/logout': (params, context) => {
       const connection = wsOnly(context);
-      const p = parse(LogoutParamsSchema, params);
+      const p = parse(LogoutParams, params);
       accountOf(params, context);
       if (p.invalidate_token && connection.token !== undefined) tokens.revoke(connection.token);
       // Logging out closes the socket gracefully; cancel-on-disconnect does not fire.
@@ -180,7 +179,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
       return 'ok';
     },
     'public/test': (params, context) => {
-      const p = parse(TestParamsSchema, params);
+      const p = parse(TestParams, params);
       if (context.connection !== undefined) context.connection.awaitingTest = false;
       if (p.expected_result === 'exception') throw refuse.expectedException();
       return { version: VERSION };
@@ -189,7 +188,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     'public/get_time': () => deps.now(),
     'public/set_heartbeat': (params, context) => {
       const connection = wsOnly(context);
-      const p = parse(SetHeartbeatParamsSchema, params);
+      const p = parse(SetHeartbeatParams, params);
       const interval = p.interval.toNumber();
       if (interval < deps.minHeartbeatIntervalSec) {
         throw refuse.invalidParams('interval', `must be at least ${deps.minHeartbeatIntervalSec}`);
@@ -202,26 +201,26 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
       return 'ok';
     },
     'public/get_instruments': (params) => {
-      const p = parse(InstrumentsParamsSchema, params);
+      const p = parse(InstrumentsParams, params);
       return p.expired ? [] : venue.listInstruments(p.currency, p.kind);
     },
     'public/get_instrument': (params) => {
-      const p = parse(InstrumentParamsSchema, params);
+      const p = parse(InstrumentParams, params);
       const listed = venue
         .listInstruments('any', undefined)
         .find((i) => i.instrument_name === p.instrument_name);
       if (listed === undefined) throw refuse.invalidInstrument();
       return listed;
     },
-    'public/ticker': (params) => venue.ticker(parse(TickerParamsSchema, params).instrument_name),
+    'public/ticker': (params) => venue.ticker(parse(InstrumentParams, params).instrument_name),
     'public/subscribe': (params, context) => {
       const connection = wsOnly(context);
-      return subscribeMarket(connection, parse(SubscribeParamsSchema, params).channels);
+      return subscribeMarket(connection, parse(SubscribeParams, params).channels);
     },
     'private/subscribe': (params, context) => {
       const connection = wsOnly(context);
       accountOf(params, context);
-      const p = parse(SubscribeParamsSchema, params);
+      const p = parse(SubscribeParams, params);
       const subscribed: string[] = [];
       // In the order asked; invalid or unknown channels are silently left out, as Deribit does.
       for (const name of p.channels) {
@@ -236,14 +235,14 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     },
     'private/unsubscribe': (params, context) => {
       const connection = wsOnly(context);
-      const p = parse(UnsubscribeParamsSchema, params);
+      const p = parse(UnsubscribeParams, params);
       return p.channels.filter(
         (name) => connection.subscriptions.delete(name) || connection.marketFeeds.delete(name),
       );
     },
     'public/unsubscribe': (params, context) => {
       const connection = wsOnly(context);
-      const p = parse(UnsubscribeParamsSchema, params);
+      const p = parse(UnsubscribeParams, params);
       return p.channels.filter((name) => connection.marketFeeds.delete(name));
     },
     'private/unsubscribe_all': (_params, context) => {
@@ -253,7 +252,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     'private/enable_cancel_on_disconnect': (params, context) => {
       const connection = wsOnly(context);
       accountOf(params, context);
-      connection.cod = parse(CancelOnDisconnectParamsSchema, params).scope;
+      connection.cod = parse(CancelOnDisconnectParams, params).scope;
       return 'ok';
     },
     'private/disable_cancel_on_disconnect': (params, context) => {
@@ -276,72 +275,71 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     'private/close_position': (params, context) =>
       venue.closePosition(
         accountOf(params, context),
-        parse(ClosePositionParamsSchema, params),
+        parse(ClosePositionParams, params),
         context.connection?.id,
       ),
-    'private/edit': (params, context) =>
-      venue.edit(accountOf(params, context), parse(EditParamsSchema, params)),
+    'private/edit': (params, context) => venue.edit(accountOf(params, context), parse(EditParams, params)),
     'private/edit_by_label': (params, context) => {
       const account = accountOf(params, context);
-      const { label, instrument_name, ...edit } = parse(EditByLabelParamsSchema, params);
+      const { label, instrument_name, ...edit } = parse(EditByLabelParams, params);
       return venue.editByLabel(account, label, instrument_name, edit);
     },
     'private/cancel': (params, context) =>
-      venue.cancel(accountOf(params, context), parse(OrderIdParamsSchema, params).order_id),
+      venue.cancel(accountOf(params, context), parse(OrderIdParams, params).order_id),
     'private/cancel_all': (params, context) => {
       const account = accountOf(params, context);
-      parse(CancelAllParamsSchema, params);
+      parse(CancelAllParams, params);
       return venue.cancelAll(account);
     },
     'private/cancel_all_by_instrument': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(CancelAllByInstrumentParamsSchema, params);
+      const p = parse(CancelAllByInstrumentParams, params);
       return venue.cancelAllByInstrument(account, p.instrument_name);
     },
     'private/cancel_by_label': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(CancelByLabelParamsSchema, params);
+      const p = parse(CancelByLabelParams, params);
       return venue.cancelByLabel(account, p.label, p.currency);
     },
     'private/get_order_state': (params, context) =>
-      venue.orderState(accountOf(params, context), parse(OrderIdParamsSchema, params).order_id),
+      venue.orderState(accountOf(params, context), parse(OrderIdParams, params).order_id),
     'private/get_order_state_by_label': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(OrderStateByLabelParamsSchema, params);
+      const p = parse(OrderStateByLabelParams, params);
       return venue.ordersByLabel(account, p.currency, p.label);
     },
     'private/get_open_orders': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(OpenOrdersParamsSchema, params);
+      const p = parse(OpenOrdersParams, params);
       return venue.openOrders(account, { ...(p.kind !== undefined && { kind: p.kind }) });
     },
     'private/get_open_orders_by_instrument': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(OpenOrdersByInstrumentParamsSchema, params);
+      const p = parse(OpenOrdersByInstrumentParams, params);
       return venue.openOrders(account, { instrument: p.instrument_name });
     },
     'private/get_order_history_by_instrument': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(OrderHistoryByInstrumentParamsSchema, params);
+      const p = parse(OrderHistoryByInstrumentParams, params);
       return venue.orderHistory(account, p.instrument_name, p.count, p.offset);
     },
     'private/get_user_trades_by_order': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(TradesByOrderParamsSchema, params);
+      const p = parse(TradesByOrderParams, params);
       return venue.tradesByOrder(account, p.order_id, p.sorting);
     },
     'private/get_user_trades_by_instrument': (params, context) => {
       const account = accountOf(params, context);
-      return venue.tradesByInstrument(account, parse(TradesByInstrumentParamsSchema, params));
+      return venue.tradesByInstrument(account, parse(TradesByInstrumentParams, params));
     },
     'private/get_positions': (params, context) => {
       const account = accountOf(params, context);
-      const p = parse(PositionsParamsSchema, params);
+      const p = parse(PositionsParams, params);
       return venue.positions(account, p.currency, p.kind);
     },
     'private/get_position': (params, context) => {
       const account = accountOf(params, context);
-      return venue.position(account, parse(PositionParamsSchema, params).instrument_name);
+      return venue.position(account, parse(PositionParams, params).instrument_name);
     },
   };
 }

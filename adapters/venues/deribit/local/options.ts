@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Decimal } from '../../../../domain/decimal.ts';
-import { DERIBIT_DEFAULT_RATE_LIMITS, RateLimitsSchema } from '../rate-limits.ts';
+import { DEFAULT_RATE_LIMITS, RateLimitsSchema } from './credits.ts';
 import type { LocalDeribitFaults } from './faults.ts';
 import type { SimInstrument } from './instruments.ts';
 import type { SimOrder, SimTrade } from './wire-objects.ts';
@@ -39,7 +39,7 @@ export const LocalDeribitOptionsSchema = z
       .default(7 * 24 * 3600),
     /** Seeds ids and tokens: a scenario replays the same. */
     seed: z.number().int().default(1),
-    rateLimits: RateLimitsSchema.default(DERIBIT_DEFAULT_RATE_LIMITS),
+    rateLimits: RateLimitsSchema.default(DEFAULT_RATE_LIMITS),
     enforceRateLimits: z.boolean().default(true),
     /**
      * Check funds on each new order (margin of positions and every open order). Benchmarks that

@@ -4,14 +4,14 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
 import { seededRandom } from '../../seeded-random.ts';
-import { CreditLimiter } from '../rate-limits.ts';
-import { stringifyWire } from '../wire-json.ts';
 import { TokenStore } from './auth.ts';
 import { notificationsFor } from './channels.ts';
+import { CreditLimiter } from './credits.ts';
 import { type Envelope, mangled, type Outcome, rpcEnvelope } from './envelope.ts';
 import { FaultPlan, type LocalDeribitFaults, type ReplyFault } from './faults.ts';
 import { httpHandler } from './http-transport.ts';
 import { defaultInstruments } from './instruments.ts';
+import { writeWire } from './json-rpc.ts';
 import { feedData, type MarketFeed } from './market-channels.ts';
 import { type CallContext, type Connection, methodHandlers } from './methods.ts';
 import {
@@ -136,7 +136,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
       if (connection.closed || connection.accountId !== change.accountId) continue;
       for (const channel of connection.subscriptions.values()) {
         for (const notification of notificationsFor(channel, change, connection.subscriptionLabel)) {
-          push(connection, stringifyWire(notification));
+          push(connection, writeWire(notification));
         }
       }
     }
@@ -149,7 +149,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     if (data === undefined) return;
     push(
       connection,
-      stringifyWire({ jsonrpc: '2.0', method: 'subscription', params: { channel: feed.name, data } }),
+      writeWire({ jsonrpc: '2.0', method: 'subscription', params: { channel: feed.name, data } }),
     );
   };
 

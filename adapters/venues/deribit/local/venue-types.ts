@@ -1,12 +1,6 @@
-import type { z } from 'zod';
 import { Decimal } from '../../../../domain/decimal.ts';
-import type {
-  ClosePositionParamsSchema,
-  EditParamsSchema,
-  OrderEntryParamsSchema,
-  TradesByInstrumentParamsSchema,
-} from '../requests.ts';
 import type { SimInstrument } from './instruments.ts';
+import type { ClosePosition, Edit, OrderEntry, TradesByInstrument } from './params.ts';
 import type { SimPosition } from './position-accounting.ts';
 
 /**
@@ -21,14 +15,11 @@ import type { SimPosition } from './position-accounting.ts';
  * different accounts do not match each other.
  */
 
-export type OrderEntry = z.output<typeof OrderEntryParamsSchema>;
-export type ClosePosition = z.output<typeof ClosePositionParamsSchema>;
-export type Edit = z.output<typeof EditParamsSchema>;
+export type { ClosePosition, Edit, OrderEntry, TradesByInstrument };
 export type EditFields = Pick<
   Edit,
   'amount' | 'contracts' | 'price' | 'post_only' | 'reject_post_only' | 'reduce_only'
 >;
-export type TradesByInstrument = z.output<typeof TradesByInstrumentParamsSchema>;
 export type Direction = 'buy' | 'sell';
 export type Wire = Record<string, unknown>;
 

@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { CreditLimiter, type RateLimits } from '../rate-limits.ts';
-import { RpcRequestSchema } from '../requests.ts';
-import { parseWireRequest, stringifyWire } from '../wire-json.ts';
 import type { TokenStore } from './auth.ts';
 import type { Channel } from './channels.ts';
+import { CreditLimiter, type RateLimits } from './credits.ts';
 import type { Envelope, Outcome } from './envelope.ts';
 import type { FaultPlan, ReplyFault } from './faults.ts';
+import { RpcRequest, readWireRequest, writeWire } from './json-rpc.ts';
 import type { CallContext, Connection } from './methods.ts';
 import { type RpcFailure, refuse } from './rpc-failure.ts';
 import type { SimVenue } from './venue.ts';
@@ -58,7 +57,7 @@ export function wsTransport(deps: WsTransportDeps) {
     connection.awaitingTest = true;
     deps.send(
       connection,
-      stringifyWire({ jsonrpc: '2.0', method: 'heartbeat', params: { type: 'test_request' } }),
+      writeWire({ jsonrpc: '2.0', method: 'heartbeat', params: { type: 'test_request' } }),
     );
   };
 
@@ -98,11 +97,11 @@ export function wsTransport(deps: WsTransportDeps) {
     }
     let parsed: unknown;
     try {
-      parsed = parseWireRequest(text);
+      parsed = readWireRequest(text);
     } catch {
       return { refusal: deps.envelope(null, usIn, { error: refuse.parseError() }) };
     }
-    const request = RpcRequestSchema.safeParse(parsed);
+    const request = RpcRequest.safeParse(parsed);
     if (request.success) return { request: request.data };
     const id = typeof parsed === 'object' && parsed !== null && 'id' in parsed ? parsed.id : null;
     const reason = Array.isArray(parsed)
@@ -165,14 +164,14 @@ export function wsTransport(deps: WsTransportDeps) {
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
     const read = readRequest(text, usIn);
     if (read.refusal) {
-      deps.send(connection, stringifyWire(read.refusal));
+      deps.send(connection, writeWire(read.refusal));
       return;
     }
     const { id, method, params } = read.request;
     deps.logger?.debug({ connection: connection.id, method, id: String(id) }, 'local deribit: request');
     const fault = deps.plan.take(method);
     if (fault?.kind === 'error') {
-      deps.send(connection, stringifyWire(deps.envelope(id, usIn, { error: deps.failureOf(fault) })));
+      deps.send(connection, writeWire(deps.envelope(id, usIn, { error: deps.failureOf(fault) })));
       if (fault.closeAfter) closeSoon(connection);
       return;
     }
@@ -185,7 +184,7 @@ export function wsTransport(deps: WsTransportDeps) {
       connection.socket.terminate();
       return;
     }
-    const replyText = stringifyWire(
+    const replyText = writeWire(
       deps.envelope(id, usIn, fault?.kind === 'mangle' ? deps.mangled(outcome) : outcome),
     );
     answer(connection, replyText, pushes, fault);

@@ -1,0 +1,53 @@
+import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { z } from 'zod';
+import { isDecimal } from '../../../../domain/decimal.ts';
+
+/**
+ * Deribit's JSON-RPC 2.0 on the wire, as the local Deribit reads and writes it (digest A1): a
+ * request is an object with `jsonrpc: "2.0"`, an `id` (integer or string), a `method` and named
+ * `params`; batches and positional params are not supported. JSON numbers never become floats:
+ * a parameter's number arrives as its text (the params schemas read it exactly), and a numeric
+ * `id` is echoed back digit for digit, as a number.
+ */
+
+/** A JSON-RPC request as Deribit accepts it; unknown members are ignored. */
+export const RpcRequest = z.object({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.string(), z.custom<LosslessNumber>(isLosslessNumber)]),
+  method: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+export type RpcRequest = z.output<typeof RpcRequest>;
+
+/** Every number of a parsed JSON value as its text. */
+function numbersAsText(value: unknown): unknown {
+  if (isLosslessNumber(value)) return value.value;
+  if (Array.isArray(value)) return value.map(numbersAsText);
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) copy[key] = numbersAsText(member);
+  return copy;
+}
+
+/**
+ * Parses the text of a request (a WebSocket frame or an HTTP POST body); throws on text that is
+ * not JSON. Numbers become their text, except a numeric top-level `id`, kept as a number.
+ */
+export function readWireRequest(text: string): unknown {
+  const value: unknown = parse(text, null, (digits) => new LosslessNumber(digits));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return numbersAsText(value);
+  const { id, ...members } = value as Record<string, unknown>;
+  const request = numbersAsText(members) as Record<string, unknown>;
+  if (id !== undefined) request.id = isLosslessNumber(id) ? id : numbersAsText(id);
+  return request;
+}
+
+/** Decimals go out as bare JSON numbers with their exact digits (Deribit writes numbers, not strings). */
+const decimalNumbers = { test: isDecimal, stringify: (decimal: unknown) => String(decimal) };
+
+/** The JSON text of a reply or a notification. */
+export function writeWire(value: unknown): string {
+  const text = stringify(value, undefined, undefined, [decimalNumbers]);
+  if (text === undefined) throw new TypeError('the local Deribit cannot write this value as JSON');
+  return text;
+}
