@@ -5,7 +5,8 @@
 //   domain  <-  application  <-  projections
 //                    ^                ^
 //                adapters  ------------   (adapters/composition wires them all)
-//   simulators -> domain only (their own reading of the venue documents)
+//   simulators -> domain only (their own reading of the venue documents); only
+//   adapters/composition starts them
 
 const LIBRARY_PORTS =
   'node_modules/(pg|pg-copy-streams|@electric-sql|@eventstore|fastify|ws|commander|lossless-json)/';
@@ -41,6 +42,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^simulators/' },
       to: { path: '^(application|adapters|projections|bench|test)/' },
+    },
+    {
+      name: 'only-the-root-starts-simulators',
+      comment:
+        'A local venue is started by the composition root (npm start with a venue in local mode), never reached by another adapter.',
+      severity: 'error',
+      from: { path: '^adapters/', pathNot: '^adapters/composition/' },
+      to: { path: '^simulators/' },
     },
     {
       name: 'one-composition-root',
@@ -88,6 +97,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '^(node_modules|\\.data|dist)/' },
     tsPreCompilationDeps: true,
+    // Worktrees share one node_modules through a symlink: keep library paths as imported.
+    preserveSymlinks: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],

@@ -35,6 +35,16 @@ describe('architecture: dependencies point inward (dependency-cruiser, .dependen
     expect(await violations(root, LAYERS)).toEqual([]);
   }, 60_000);
 
+  it('npm run lint:layers cruises every layer, the simulators included', () => {
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    const folders = scripts['lint:layers']?.match(/^depcruise ([\w\s-]+?) --config/)?.[1]?.split(/\s+/);
+    expect(folders?.sort()).toEqual([...LAYERS].sort());
+  });
+
   describe('given a tree with a wrong-way import in every layer', () => {
     let scratch: string;
     afterAll(async () => {
@@ -55,6 +65,12 @@ describe('architecture: dependencies point inward (dependency-cruiser, .dependen
         'projections/rows.ts': "import { store } from '../adapters/store.ts';\nexport const rows = store;\n",
         'simulators/venue.ts':
           "import { signing } from '../adapters/venues/bitget/signing.ts';\nexport const v = signing;\n",
+        'simulators/matching.ts':
+          "import { useCase } from '../application/use-case.ts';\nimport { fine } from '../domain/fine.ts';\nimport { v } from './venue.ts';\nexport const m = [useCase, fine, v];\n",
+        'adapters/composition/root.ts':
+          "import { m } from '../../simulators/matching.ts';\nexport const root = m;\n",
+        'adapters/venues/bitget/local.ts':
+          "import { m } from '../../../simulators/matching.ts';\nexport const local = m;\n",
         'adapters/store.ts':
           "import { useCase } from '../application/use-case.ts';\nexport const store = useCase;\n",
         'adapters/http/routes.ts':
@@ -72,8 +88,10 @@ describe('architecture: dependencies point inward (dependency-cruiser, .dependen
         'application-points-inward: application/use-case.ts -> projections/rows.ts',
         'domain-is-pure: domain/order.ts -> adapters/store.ts',
         'driving-adapters-do-not-reach-driven-ones: adapters/http/routes.ts -> adapters/venues/bitget/signing.ts',
+        'only-the-root-starts-simulators: adapters/venues/bitget/local.ts -> simulators/matching.ts',
         'only-the-root-starts-the-application: adapters/http/routes.ts -> application/service.ts',
         'projections-point-inward: projections/rows.ts -> adapters/store.ts',
+        'simulators-are-independent: simulators/matching.ts -> application/use-case.ts',
         'simulators-are-independent: simulators/venue.ts -> adapters/venues/bitget/signing.ts',
         'venues-stay-apart: adapters/venues/deribit/auth.ts -> adapters/venues/bitget/signing.ts',
       ]);

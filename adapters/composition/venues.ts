@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
+import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 import type { Config } from '../config/config.ts';
 import { createBitgetAdapter } from '../venues/bitget/adapter.ts';
-import { type LocalBitget, startLocalBitget } from '../venues/bitget/local/server.ts';
 import { createDeribitAdapter } from '../venues/deribit/adapter.ts';
-import { type LocalDeribit, startLocalDeribit } from '../venues/deribit/local/server.ts';
 
 /** The local simulators this start runs, by venue. */
 export interface Simulators {

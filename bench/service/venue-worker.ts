@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
-import { startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import { startLocalBitget } from '../../simulators/bitget/server.ts';
+import { startLocalDeribit } from '../../simulators/deribit/server.ts';
 import type { VenueCredentials, VenueOp } from './venue-thread.ts';
 
 /**

@@ -7,7 +7,7 @@ import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts
 import { createApiClient } from '../../adapters/http/client.ts';
 import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
-import type { LocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import type { LocalDeribit } from '../../simulators/deribit/server.ts';
 import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from '../service/support.ts';
 
 const TOKEN = 'test-token-0123456789';

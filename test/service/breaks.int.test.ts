@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import { exists } from '../../domain/order/state.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 import { until } from '../support/until.ts';
 import { restingBuy, type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
 

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
-import { startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
 import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import { startLocalBitget } from '../../simulators/bitget/server.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 import { until } from '../support/until.ts';
 import { restingBuy, type ServiceOnOneVenue, startServiceOn, testLogger } from './support.ts';
 

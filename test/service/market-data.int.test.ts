@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeribitAdapter, type DeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
 import { InstrumentsUnavailableError, MarketData } from '../../application/venues/market-data.ts';
 import type { VenueEntry } from '../../application/venues/venue-registry.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 
 const logger = pino({ level: 'silent' });
 let sim: LocalDeribit;

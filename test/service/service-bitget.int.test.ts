@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
-import { type LocalBitget, startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
 import { ClosePositionRequestSchema, PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
 import { until } from '../support/until.ts';
 import { type ServiceOnOneVenue, startServiceOn, testLogger } from './support.ts';
 

@@ -7,11 +7,11 @@ import {
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { createPgliteReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 import { until } from '../support/until.ts';
 
 /** The service's tests log nothing unless LOG_LEVEL says otherwise. */

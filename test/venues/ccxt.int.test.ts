@@ -1,7 +1,7 @@
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalBitget, startLocalBitget } from '../../adapters/venues/bitget/local/server.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../adapters/venues/deribit/local/server.ts';
+import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 
 /**
  * The local venues driven by an independent client library (ccxt, the most widely used one), as a

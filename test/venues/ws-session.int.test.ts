@@ -3,10 +3,10 @@ import pino from 'pino';
 import { filter, firstValueFrom, type Observable, timeout, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { seededRandom } from '../../adapters/venues/seeded-random.ts';
 import { SocketOpenError, type VenueSocket } from '../../adapters/venues/venue-socket.ts';
 import { createWsSession, type WsSession, type WsSessionOptions } from '../../adapters/venues/ws-session.ts';
 import type { VenueConnectionState } from '../../application/ports/venue.ts';
+import { seededRandom } from '../../simulators/seeded-random.ts';
 import { until as poll } from '../support/until.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../adapters/venues/seeded-random.ts';
+import { seededRandom } from '../../../simulators/seeded-random.ts';
 
 /**
  * Seeds for the fault scenarios. Every scenario runs once per seed; a failure names its seed so it

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { type BitgetAdapterOptions, createBitgetAdapter } from '../../../adapters/venues/bitget/adapter.ts';
-import { type LocalBitget, startLocalBitget } from '../../../adapters/venues/bitget/local/server.ts';
 import {
   createDeribitAdapter,
   type DeribitAdapterOptions,
 } from '../../../adapters/venues/deribit/adapter.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
 import type { VenueAdapter } from '../../../application/ports/venue.ts';
+import { type LocalBitget, startLocalBitget } from '../../../simulators/bitget/server.ts';
+import { type LocalDeribit, startLocalDeribit } from '../../../simulators/deribit/server.ts';
 
 /** Venue credentials of a scenario (F13 gives sentinel values to look for). */
 export interface VenueCredentials {

@@ -1,4 +1,3 @@
-import { seededRandom as prng } from '../../../adapters/venues/seeded-random.ts';
 import type { EventToAppend, ExpectedRevision } from '../../../application/ports/event-store.ts';
 import { Decimal as Dec, type Decimal } from '../../../domain/decimal.ts';
 import { type Instrument, InstrumentSchema } from '../../../domain/instrument.ts';
@@ -8,6 +7,7 @@ import { orderStreamId } from '../../../domain/order/contract.ts';
 import { decide, evolve } from '../../../domain/order/decider.ts';
 import { encodeOrderEvent } from '../../../domain/order/event-codec.ts';
 import { exists, initialState, type Order, type OrderState } from '../../../domain/order/state.ts';
+import { seededRandom as prng } from '../../../simulators/seeded-random.ts';
 
 /**
  * A generator of realistic, seeded order histories for tests and benchmarks: orders on both

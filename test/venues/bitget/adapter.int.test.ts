@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BitgetRequestError, createBitgetAdapter } from '../../../adapters/venues/bitget/adapter.ts';
-import { startLocalBitget } from '../../../adapters/venues/bitget/local/server.ts';
 import type { VenueOrderSnapshot } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
+import { startLocalBitget } from '../../../simulators/bitget/server.ts';
 import { orderParams } from './fixtures/orders.ts';
 import { CREDENTIALS, first, memoryLogger, SECRETS, startVenue, type Venue, waitFor } from './support.ts';
 

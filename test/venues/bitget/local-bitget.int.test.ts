@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONTRACTS } from '../../../adapters/venues/bitget/local/contracts.ts';
+import { signedHeaders, signWsLogin } from '../../../adapters/venues/bitget/signing.ts';
+import { parseDecimal } from '../../../domain/decimal.ts';
+import { DEFAULT_CONTRACTS } from '../../../simulators/bitget/contracts.ts';
 import {
   type LocalBitget,
   type LocalBitgetOptions,
   startLocalBitget,
-} from '../../../adapters/venues/bitget/local/server.ts';
-import { signedHeaders, signWsLogin } from '../../../adapters/venues/bitget/signing.ts';
-import { parseDecimal } from '../../../domain/decimal.ts';
+} from '../../../simulators/bitget/server.ts';
 import { SEED_PLACE_ORDER_REQUEST } from './fixtures/seed-003.ts';
 import {
   ALL_POSITION,

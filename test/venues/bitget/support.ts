@@ -8,15 +8,15 @@ import {
   type BitgetAdapterOptions,
   createBitgetAdapter,
 } from '../../../adapters/venues/bitget/adapter.ts';
+import { canonicalQuery, signedHeaders, signWsLogin } from '../../../adapters/venues/bitget/signing.ts';
+import { parseVenueJson } from '../../../adapters/venues/venue-json.ts';
+import type { VenueReport } from '../../../application/ports/venue.ts';
 import {
   type LocalBitget,
   type LocalBitgetOptions,
   startLocalBitget,
-} from '../../../adapters/venues/bitget/local/server.ts';
-import { canonicalQuery, signedHeaders, signWsLogin } from '../../../adapters/venues/bitget/signing.ts';
-import { seededRandom as seeded } from '../../../adapters/venues/seeded-random.ts';
-import { parseVenueJson } from '../../../adapters/venues/venue-json.ts';
-import type { VenueReport } from '../../../application/ports/venue.ts';
+} from '../../../simulators/bitget/server.ts';
+import { seededRandom as seeded } from '../../../simulators/seeded-random.ts';
 
 /** Sentinel secrets: tests assert they never show up in a log line. */
 export const CREDENTIALS = {

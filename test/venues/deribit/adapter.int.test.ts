@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeribitAdapter } from '../../../adapters/venues/deribit/adapter.ts';
-import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
 import type { VenueConnectionState, VenueOrderRef, VenueReport } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { OrderParams } from '../../../domain/order/contract.ts';
+import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
 import { adapterFor, CLIENT, d, instrumentNamed, nextValue, orderFor, startSim, waitFor } from './support.ts';
 
 /** Every method of the venue port, through the Deribit adapter, against the local Deribit. */

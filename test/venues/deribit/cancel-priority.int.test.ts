@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
 import type { DeribitAdapter } from '../../../adapters/venues/deribit/options.ts';
 import { parseDecimal } from '../../../domain/decimal.ts';
+import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
 import { adapterFor, instrumentNamed, orderFor, startSim } from './support.ts';
 
 let sim: LocalDeribit;

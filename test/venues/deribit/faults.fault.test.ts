@@ -1,11 +1,11 @@
 import type { Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeribitAdapter } from '../../../adapters/venues/deribit/adapter.ts';
-import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
 import { fillCommand } from '../../../application/orders/report-commands.ts';
 import type { VenueConnectionState } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { OrderParams } from '../../../domain/order/contract.ts';
+import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
 import { OmsHarness } from './oms-harness.ts';
 import { adapterFor, CLIENT, d, instrumentNamed, nextValue, orderFor, startSim, waitFor } from './support.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
 import type { DeribitAdapter } from '../../../adapters/venues/deribit/options.ts';
+import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
 import { adapterFor, instrumentNamed, RawClient, startSim } from './support.ts';
 
 const DAY = 24 * 3_600_000;

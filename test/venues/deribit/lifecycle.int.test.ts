@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeribitAdapter } from '../../../adapters/venues/deribit/adapter.ts';
-import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
 import type { VenueOrderRef } from '../../../application/ports/venue.ts';
 import type { Decimal } from '../../../domain/decimal.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { Amendment, OrderParams } from '../../../domain/order/contract.ts';
 import { averageEntry } from '../../../domain/position/position.ts';
+import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
 import { OmsHarness } from './oms-harness.ts';
 import { adapterFor, instrumentNamed, lots, orderFor, startSim, ticks, waitFor } from './support.ts';
 

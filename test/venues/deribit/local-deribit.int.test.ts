@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
+import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
 import { CLIENT, RawClient, startSim, waitFor } from './support.ts';
 
 /** How the local Deribit trades and talks, seen through the raw protocol. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalDeribit } from '../../../adapters/venues/deribit/local/server.ts';
 import { clientSignature, httpAuthorizationHeader } from '../../../adapters/venues/deribit/signing.ts';
+import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
 import { CLIENT, httpCall, RawClient, startSim, waitFor } from './support.ts';
 
 /**

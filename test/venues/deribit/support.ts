@@ -8,15 +8,15 @@ import {
   type DeribitAdapter,
   type DeribitAdapterOptions,
 } from '../../../adapters/venues/deribit/adapter.ts';
+import { type Decimal, parseDecimal } from '../../../domain/decimal.ts';
+import type { Instrument } from '../../../domain/instrument.ts';
+import type { OrderParams } from '../../../domain/order/contract.ts';
 import {
   type LocalDeribit,
   type LocalDeribitOptions,
   startLocalDeribit,
-} from '../../../adapters/venues/deribit/local/server.ts';
-import { seededRandom as seeded } from '../../../adapters/venues/seeded-random.ts';
-import { type Decimal, parseDecimal } from '../../../domain/decimal.ts';
-import type { Instrument } from '../../../domain/instrument.ts';
-import type { OrderParams } from '../../../domain/order/contract.ts';
+} from '../../../simulators/deribit/server.ts';
+import { seededRandom as seeded } from '../../../simulators/seeded-random.ts';
 
 /** The API key the tests use. The secret is a sentinel: it must never show up in a log line. */
 export const CLIENT = { clientId: 'oms-test-client', clientSecret: 'SENTINEL-secret-4f9c2e' } as const;

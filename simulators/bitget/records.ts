@@ -1,4 +1,4 @@
-import { type Decimal, parseDecimal, ZERO } from '../../../../domain/decimal.ts';
+import { type Decimal, parseDecimal, ZERO } from '../../domain/decimal.ts';
 import type { EngineCore } from './engine-core.ts';
 import type { Account, SimOrder, SimTrade } from './engine-types.ts';
 import { type HoldSide, openPriceAvg, type SimPosition } from './positions.ts';

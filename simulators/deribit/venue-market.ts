@@ -1,4 +1,4 @@
-import { Decimal, isMultipleOf, min, ZERO } from '../../../../domain/decimal.ts';
+import { Decimal, isMultipleOf, min, ZERO } from '../../domain/decimal.ts';
 import { amountStepOf, currencyOf, instrumentWire, isInverse, type SimInstrument } from './instruments.ts';
 import { floatingPnl } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Decimal } from '../../../../domain/decimal.ts';
+import type { Decimal } from '../../domain/decimal.ts';
 import { DEFAULT_RATE_LIMITS, RateLimitsSchema } from './credits.ts';
 import type { LocalDeribitFaults } from './faults.ts';
 import type { SimInstrument } from './instruments.ts';

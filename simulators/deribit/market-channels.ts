@@ -1,4 +1,4 @@
-import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import type { SimVenue } from './venue.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import type { LocalCredentials } from './auth.ts';
 import type { LocalContract } from './contracts.ts';
 import type { EngineConfig } from './engine.ts';

@@ -1,4 +1,4 @@
-import { Decimal } from '../../../../domain/decimal.ts';
+import { Decimal } from '../../domain/decimal.ts';
 import type { SimInstrument } from './instruments.ts';
 import type { ClosePosition, Edit, OrderEntry, TradesByInstrument } from './params.ts';
 import type { SimPosition } from './position-accounting.ts';

@@ -1,4 +1,4 @@
-import type { Decimal } from '../../../../domain/decimal.ts';
+import type { Decimal } from '../../domain/decimal.ts';
 import type { MarginMode, PositionBook } from './positions.ts';
 
 /** The local Bitget's exchange model: accounts, orders, trades, pushes. */

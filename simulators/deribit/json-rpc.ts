@@ -1,6 +1,6 @@
 import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
 import { z } from 'zod';
-import { isDecimal } from '../../../../domain/decimal.ts';
+import { isDecimal } from '../../domain/decimal.ts';
 
 /**
  * Deribit's JSON-RPC 2.0 on the wire, as the local Deribit reads and writes it (digest A1): a

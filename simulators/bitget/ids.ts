@@ -1,4 +1,4 @@
-import { seededRandom } from '../../seeded-random.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 /**
  * Deterministic ids for the local Bitget: 19-digit numbers like Bitget's, increasing, with

@@ -1,4 +1,4 @@
-import { Decimal, min, ZERO } from '../../../../domain/decimal.ts';
+import { Decimal, min, ZERO } from '../../domain/decimal.ts';
 import { currencyOf, isInverse, type SimInstrument } from './instruments.ts';
 import { applyTrade, flatPosition } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';

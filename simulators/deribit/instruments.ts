@@ -1,4 +1,4 @@
-import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 
 /**
  * The instruments the local Deribit lists, as Deribit describes them (`public/get_instruments`),

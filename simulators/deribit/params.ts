@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseVenueNumber } from '../../../../domain/decimal.ts';
+import { parseVenueNumber } from '../../domain/decimal.ts';
 
 /**
  * The parameters of the methods the local Deribit serves, as the simulator reads Deribit's

@@ -1,4 +1,4 @@
-import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 
 /** A contract of the local Bitget, as `/api/v2/mix/market/contracts` serves it. */
 export interface LocalContract {

@@ -1,4 +1,4 @@
-import { type Decimal, parseDecimal, ZERO } from '../../../../domain/decimal.ts';
+import { type Decimal, parseDecimal, ZERO } from '../../domain/decimal.ts';
 import type { LocalContract } from './contracts.ts';
 import { EngineQueries } from './engine-queries.ts';
 import { type Account, LIVE, type PosMode, type Side, type SimOrder } from './engine-types.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDecimal } from '../../../../domain/decimal.ts';
+import { parseDecimal } from '../../domain/decimal.ts';
 import { tickOf } from './contracts.ts';
 import type { Account, Engine } from './engine.ts';
 import { refuse } from './errors.ts';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'lossless-json';
 import type { z } from 'zod';
-import { type Decimal, parseDecimal } from '../../../../domain/decimal.ts';
+import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import { type LocalCredentials, verifyRest } from './auth.ts';
 import { DEFAULT_CONTRACTS } from './contracts.ts';
 import {

@@ -1,4 +1,4 @@
-import { type Decimal, isMultipleOf, min, ZERO } from '../../../../domain/decimal.ts';
+import { type Decimal, isMultipleOf, min, ZERO } from '../../domain/decimal.ts';
 import { type LocalContract, tickOf } from './contracts.ts';
 import {
   type Account,

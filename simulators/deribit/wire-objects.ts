@@ -1,4 +1,4 @@
-import { type Decimal, ZERO } from '../../../../domain/decimal.ts';
+import { type Decimal, ZERO } from '../../domain/decimal.ts';
 import { isInverse, type SimInstrument } from './instruments.ts';
 import { floatingPnl, type SimPosition } from './position-accounting.ts';
 

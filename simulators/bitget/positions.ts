@@ -1,4 +1,4 @@
-import { type Decimal, min, ZERO } from '../../../../domain/decimal.ts';
+import { type Decimal, min, ZERO } from '../../domain/decimal.ts';
 
 /**
  * The local Bitget's own position accounting, written apart from the domain's position math on
