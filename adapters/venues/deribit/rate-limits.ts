@@ -6,7 +6,8 @@ import { z } from 'zod';
  *
  * Two pools per (sub)account: the matching engine's (buy, sell, edit, cancel, close_position...)
  * and everything else's. The adapter reserves credits before sending (it waits rather than trips
- * 10028); the local Deribit enforces the same model. Both use this one definition.
+ * 10028). The local Deribit enforces the model with its own reading of the documents
+ * (simulators/deribit/credits.ts); test/venues/deribit/rate-limits.unit.test.ts checks the two agree.
  */
 
 export const CreditPoolSchema = z
@@ -76,10 +77,7 @@ export function costOf(limits: RateLimits, method: string): number {
     : (limits.methodCosts[method] ?? limits.nonMatching.cost);
 }
 
-/** Floating error in the refill must never make the server refuse what the client computed as allowed. */
-const EPSILON = 1e-6;
-
-/** One leaky bucket. Credits may go negative on the client side: that is a queue of reservations. */
+/** One leaky bucket. Credits may go negative: that is a queue of reservations. */
 class Bucket {
   private credits: number;
   private last: number;
@@ -96,16 +94,8 @@ class Bucket {
     this.last = Math.max(this.last, now);
   }
 
-  /** Server side: take the credits if they are there. */
-  tryTake(cost: number, now: number): boolean {
-    this.refill(now);
-    if (this.credits + EPSILON < cost) return false;
-    this.credits -= cost;
-    return true;
-  }
-
   /**
-   * Client side: reserve the credits; returns how long to wait (ms) before sending, so that at
+   * Reserves the credits; returns how long to wait (ms) before sending, so that at
    * least `margin` credits would be left.
    */
   reserve(cost: number, now: number, margin: number): number {
@@ -147,13 +137,8 @@ export class CreditLimiter {
     };
   }
 
-  /** Server side: charge the request, or refuse it (10028). */
-  tryTake(method: string, now: number): boolean {
-    return this.buckets[poolOf(method)].tryTake(costOf(this.limits, method), now);
-  }
-
   /**
-   * Client side: reserve the request's credits unless the wait would exceed `maxWaitMs`.
+   * Reserves the request's credits unless the wait would exceed `maxWaitMs`.
    * Returns the wait in ms, or undefined (nothing reserved) when it is too long.
    *
    * `marginMs`: the server charges a request when it receives it, and starts refilling a full pool
@@ -169,7 +154,7 @@ export class CreditLimiter {
   }
 
   /**
-   * Client side, for new orders: take the credits only if they are there now, leaving `keep`
+   * For new orders: take the credits only if they are there now, leaving `keep`
    * requests' worth in the pool for cancels (they never queue behind new orders). Returns 0 when
    * taken, else how long to wait before asking again (ms).
    */

@@ -1,8 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /**
- * Deribit's HMAC-SHA256 signatures (reference A2). Used by the adapter to sign and by the local
- * Deribit to verify, so both follow the one formula.
+ * Deribit's HMAC-SHA256 signatures (reference A2), as the adapter signs. The local Deribit checks
+ * them with its own reading of the documents (simulators/deribit/signature.ts): the tests pass
+ * only when the two readings agree.
  */
 
 function hmacHex(secret: string, text: string): string {
@@ -41,11 +42,4 @@ export function httpAuthorizationHeader(
 ): string {
   const sig = httpSignature(secret, timestamp, nonce, request);
   return `deri-hmac-sha256 id=${clientId},ts=${timestamp},sig=${sig},nonce=${nonce}`;
-}
-
-/** Constant-time comparison of two hex signatures. */
-export function signaturesEqual(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given.toLowerCase(), 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -6,6 +6,11 @@ import {
   DERIBIT_DEFAULT_RATE_LIMITS,
   poolOf,
 } from '../../../adapters/venues/deribit/rate-limits.ts';
+import {
+  tierOf,
+  DEFAULT_RATE_LIMITS as VENUE_DEFAULTS,
+  CreditLimiter as VenueCredits,
+} from '../../../simulators/deribit/credits.ts';
 
 const limits = DERIBIT_DEFAULT_RATE_LIMITS;
 
@@ -21,14 +26,16 @@ describe("Deribit's credit model", () => {
     expect(costOf(limits, 'public/get_instruments')).toBe(10000);
   });
 
-  it('allows a burst of 20 matching-engine requests, then refuses the 21st until credits refill', () => {
-    // Given a full pool
-    const server = new CreditLimiter(limits, 0);
-    // When 20 orders arrive at once, Then all pass and the 21st is refused
-    for (let i = 0; i < 20; i++) expect(server.tryTake('private/buy', 0)).toBe(true);
-    expect(server.tryTake('private/buy', 0)).toBe(false);
-    // And 200 ms later (5 requests a second) one more passes
-    expect(server.tryTake('private/buy', 200)).toBe(true);
+  it("agrees with the local Deribit's own reading: the same defaults, the same tier for every method", () => {
+    // Given the two independent readings of Deribit's rate-limit documents
+    const methods = [
+      ...['buy', 'sell', 'edit', 'edit_by_label', 'cancel', 'cancel_all', 'cancel_all_by_instrument'],
+      ...['cancel_by_label', 'close_position', 'get_positions', 'get_order_state', 'subscribe'],
+    ].map((name) => `private/${name}`);
+    const publicMethods = ['public/auth', 'public/test', 'public/get_instruments', 'public/subscribe'];
+    // Then they price every request alike
+    expect(VENUE_DEFAULTS).toEqual(limits);
+    for (const method of [...methods, ...publicMethods]) expect(tierOf(method)).toBe(poolOf(method));
   });
 
   it('keeps the pools apart: an exhausted matching engine does not hold back queries', () => {
@@ -48,7 +55,7 @@ describe("Deribit's credit model", () => {
     expect(client.available('matchingEngine', 0)).toBe(-2000);
   });
 
-  it('never makes the server refuse, whatever the bursts and the network delays within the margin', () => {
+  it('never makes the local Deribit refuse, whatever the bursts and the network delays within the margin', () => {
     fc.assert(
       fc.property(
         fc.array(
@@ -65,11 +72,12 @@ describe("Deribit's credit model", () => {
           { minLength: 1, maxLength: 120 },
         ),
         (requests) => {
-          // Given a client that reserves before sending and a server that charges on arrival
+          // Given the adapter's limiter reserving before sending, and the local Deribit's own credit
+          // model (an independent reading of the documents) charging on arrival
           const marginMs = 100;
           let clock = 0;
           const client = new CreditLimiter(limits, clock);
-          const server = new CreditLimiter(limits, clock);
+          const server = new VenueCredits(limits, clock);
           const arrivals: { at: number; method: string }[] = [];
           for (const request of requests) {
             clock += request.gapMs;
@@ -80,7 +88,7 @@ describe("Deribit's credit model", () => {
           }
           // When the requests arrive, each delayed by up to the margin, in the order they arrive
           arrivals.sort((a, b) => a.at - b.at);
-          // Then the server takes every one
+          // Then the venue takes every one
           return arrivals.every(({ at, method }) => server.tryTake(method, at));
         },
       ),
