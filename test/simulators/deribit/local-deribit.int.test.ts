@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
-import { CLIENT, RawClient, startSim, waitFor } from './support.ts';
+import { CLIENT, RawClient, startSim, waitFor } from '../../venues/deribit/support.ts';
 
 /** How the local Deribit trades and talks, seen through the raw protocol. */
 

@@ -7,7 +7,7 @@ import {
   type LocalBitgetOptions,
   startLocalBitget,
 } from '../../../simulators/bitget/server.ts';
-import { SEED_PLACE_ORDER_REQUEST } from './fixtures/seed-003.ts';
+import { SEED_PLACE_ORDER_REQUEST } from '../../venues/bitget/fixtures/seed-003.ts';
 import {
   ALL_POSITION,
   CANCEL,
@@ -25,7 +25,7 @@ import {
   rawSocket,
   SET_POSITION_MODE,
   waitFor,
-} from './support.ts';
+} from '../../venues/bitget/support.ts';
 
 /**
  * The local Bitget over raw signed HTTP and raw WebSocket (no adapter): it refuses what Bitget

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSignature, httpAuthorizationHeader } from '../../../adapters/venues/deribit/signing.ts';
 import type { LocalDeribit } from '../../../simulators/deribit/server.ts';
-import { CLIENT, httpCall, RawClient, startSim, waitFor } from './support.ts';
+import { CLIENT, httpCall, RawClient, startSim, waitFor } from '../../venues/deribit/support.ts';
 
 /**
  * The local Deribit refuses what Deribit refuses, with Deribit's code and message, over the raw
