@@ -59,7 +59,11 @@ export const openPostgresEventStore = async (
     readerHold: async () => {
       const result = await driver.query<{ held_ms: number; writing_transactions: number }>(readerHoldQuery);
       const row = result.rows[0];
-      return { heldMs: row?.held_ms ?? 0, writingTransactions: row?.writing_transactions ?? 0 };
+      return {
+        // Another backend's transaction may have started after this statement's now(): never below 0.
+        heldMs: Math.max(0, row?.held_ms ?? 0),
+        writingTransactions: row?.writing_transactions ?? 0,
+      };
     },
   };
 };
