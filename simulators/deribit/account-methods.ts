@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { currencyOf } from './instruments.ts';
 import type { CallContext, Handler } from './methods.ts';
+import { KindParam, OpenOrderTypeParam } from './params.ts';
 import type { SimVenue } from './venue.ts';
 
 /**
@@ -25,33 +26,15 @@ const Depth = z.coerce
   );
 
 const OrderBookParams = z.object({ instrument_name: z.string().min(1), depth: Depth.optional() });
-const AccountSummaryParams = z.object({
-  currency: Currency,
-  subaccount_id: z.coerce.number().int().optional(),
-  extended: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
-});
 const AccountSummariesParams = z.object({
   subaccount_id: z.coerce.number().int().optional(),
   extended: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
 });
+const AccountSummaryParams = AccountSummariesParams.extend({ currency: Currency });
 const OpenOrdersByCurrencyParams = z.object({
   currency: Currency,
-  kind: z.enum(['future', 'option', 'spot', 'future_combo', 'option_combo']).optional(),
-  type: z
-    .enum([
-      'all',
-      'limit',
-      'trigger_all',
-      'stop_all',
-      'stop_limit',
-      'stop_market',
-      'take_all',
-      'take_limit',
-      'take_market',
-      'trailing_all',
-      'trailing_stop',
-    ])
-    .optional(),
+  kind: KindParam.optional(),
+  type: OpenOrderTypeParam.optional(),
 });
 
 const LONG_NAMES: Record<string, string> = {
