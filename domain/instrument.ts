@@ -46,6 +46,15 @@ export const InstrumentSchema = z
     amountStep: PositiveDecimalSchema,
     /** Smallest order notional in the quote currency (Bitget minTradeUSDT), if the venue has one. */
     minNotional: DecimalSchema.optional(),
+    /** Largest amount of one limit order, in `amountUnit`, if the venue sets one (Bitget maxOrderQty). */
+    maxAmount: PositiveDecimalSchema.optional(),
+    /** Largest amount of one market order, if the venue sets one (Bitget maxMarketOrderQty). */
+    maxMarketAmount: PositiveDecimalSchema.optional(),
+    /**
+     * How far from the mark a limit price may be, as fractions (Bitget buyLimitPriceRatio and
+     * sellLimitPriceRatio: a buy at most mark × (1 + buy), a sell at least mark × (1 − sell)).
+     */
+    priceLimitRatio: z.object({ buy: PositiveDecimalSchema, sell: PositiveDecimalSchema }).optional(),
     baseCurrency: CurrencySchema,
     quoteCurrency: CurrencySchema,
     settlementCurrency: CurrencySchema,

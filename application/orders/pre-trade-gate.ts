@@ -39,11 +39,14 @@ export class PreTradeGate {
     const settings = this.#o.accounts.find(
       (a) => a.venue === order.instrument.venue && a.account === order.account,
     );
-    const needsMark =
+    // A limit order is checked against the venue's own price limits, a market order's notional
+    // against the mark; without an answer from the venue, its limits are left to the venue.
+    const needsPrices =
+      order.price !== undefined ||
       this.#o.limits.priceBand !== undefined ||
-      (this.#o.limits.maxNotional !== undefined && order.price === undefined);
-    const markPrice =
-      entry && needsMark ? await this.#o.market.markPrice(entry, order.instrument) : undefined;
+      this.#o.limits.maxNotional !== undefined;
+    const prices =
+      entry && needsPrices ? await this.#o.market.referencePrices(entry, order.instrument) : undefined;
     const reducing = order.reduceOnly || order.tradeSide === 'close' || order.intent === 'close_position';
     let position: Position | undefined;
     if (reducing && settings && current === undefined) {
@@ -53,7 +56,8 @@ export class PreTradeGate {
     }
     return checkPreTrade(order, this.#o.limits, {
       killSwitchEngaged: this.#o.killSwitchEngaged(),
-      markPrice,
+      markPrice: prices?.mark,
+      ...(prices && { venuePrices: prices }),
       position: current ? undefined : position,
       ...(current && { amending: true }),
     });

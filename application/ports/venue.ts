@@ -13,6 +13,7 @@ import type {
   TradeSide,
 } from '../../domain/order/contract.ts';
 import type { PositionSide } from '../../domain/position/position.ts';
+import type { VenuePriceLimits } from '../../domain/risk/pre-trade.ts';
 
 /**
  * The venue port: what the order service needs from an exchange, whatever its protocol.
@@ -33,6 +34,11 @@ export type VenueOrderStatus =
   | 'rejected'
   | 'expired'
   | 'untriggered';
+
+/** A mark price and the venue's limits around it (see VenuePriceLimits). */
+export interface ReferencePrices extends VenuePriceLimits {
+  readonly mark: Decimal;
+}
 
 export interface VenueOrderSnapshot {
   venue: Venue;
@@ -232,6 +238,8 @@ export interface VenueAdapter {
   instruments(): Promise<Instrument[]>;
   /** The venue's current mark price (pre-trade price band checks). */
   markPrice(instrument: Instrument): Promise<Decimal>;
+  /** The mark and the venue's own price limits for limit orders now (pre-trade checks). */
+  referencePrices(instrument: Instrument): Promise<ReferencePrices>;
 
   place(order: OrderParams, options?: PlaceOptions): Promise<PlaceResult>;
   /** Deribit `private/close_position`; Bitget a closing order (tradeSide close / reduce-only). */

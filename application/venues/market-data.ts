@@ -1,5 +1,6 @@
 import type { Decimal } from '../../domain/decimal.ts';
 import type { Instrument } from '../../domain/instrument.ts';
+import type { ReferencePrices } from '../ports/venue.ts';
 import type { VenueEntry } from './venue-registry.ts';
 
 /** The venue could not tell its instruments (it did not answer, or rate-limited the request). */
@@ -27,7 +28,7 @@ interface Table {
 export class MarketData {
   readonly #tables = new Map<string, Table>();
   readonly #loading = new Map<string, Promise<Table>>();
-  readonly #marks = new Map<string, { price: Decimal; at: number }>();
+  readonly #marks = new Map<string, { prices: ReferencePrices; at: number }>();
   readonly #now: () => number;
   readonly #markTtlMs: number;
   readonly #refreshFloorMs: number;
@@ -64,13 +65,18 @@ export class MarketData {
 
   /** The mark price, at most `markTtlMs` old; undefined when the venue does not answer. */
   async markPrice(entry: VenueEntry, instrument: Instrument): Promise<Decimal | undefined> {
+    return (await this.referencePrices(entry, instrument))?.mark;
+  }
+
+  /** The mark and the venue's price limits, at most `markTtlMs` old; undefined when it does not answer. */
+  async referencePrices(entry: VenueEntry, instrument: Instrument): Promise<ReferencePrices | undefined> {
     const key = `${entry.key}/${instrument.symbol}`;
     const cached = this.#marks.get(key);
-    if (cached && this.#now() - cached.at < this.#markTtlMs) return cached.price;
+    if (cached && this.#now() - cached.at < this.#markTtlMs) return cached.prices;
     try {
-      const price = await entry.adapter.markPrice(instrument);
-      this.#marks.set(key, { price, at: this.#now() });
-      return price;
+      const prices = await entry.adapter.referencePrices(instrument);
+      this.#marks.set(key, { prices, at: this.#now() });
+      return prices;
     } catch {
       return undefined;
     }

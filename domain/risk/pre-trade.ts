@@ -42,8 +42,20 @@ export interface PreTradeViolation {
   field?: string;
 }
 
+/**
+ * The venue's own price limits for a limit order right now (Deribit's ticker `max_price` and
+ * `min_price`; Bitget's price limit ratios around the mark). A price beyond them the venue would
+ * refuse or clamp (and then the OMS would record a price the venue does not hold).
+ */
+export interface VenuePriceLimits {
+  maxBuyPrice?: Decimal;
+  minSellPrice?: Decimal;
+}
+
 export interface PreTradeContext {
   killSwitchEngaged: boolean;
+  /** The venue's price limits, when the service could get them (the venue enforces them anyway). */
+  venuePrices?: VenuePriceLimits;
   /** The venue's mark price, when the service could get it. */
   markPrice: Decimal | undefined;
   /** The position (net, or the leg a hedge-mode close acts on) the order would reduce. */
@@ -89,6 +101,8 @@ export function checkPreTrade(
       field: 'amount',
     };
   }
+  const venueLimit = checkVenueLimits(key, order, context.venuePrices);
+  if (venueLimit !== undefined) return venueLimit;
   const price = order.price ?? context.markPrice;
   if (limits.maxNotional !== undefined) {
     if (price === undefined) {
@@ -112,6 +126,39 @@ export function checkPreTrade(
     const violation = checkReduceOnly(context.position, order.side, order.amount);
     if (violation !== undefined)
       return { code: 'REDUCE_ONLY_WOULD_INCREASE', message: violation.message, field: 'reduceOnly' };
+  }
+  return undefined;
+}
+
+/** The instrument's own largest order and the venue's price limits: absurd orders stop here. */
+function checkVenueLimits(
+  key: string,
+  order: OrderParams,
+  prices: VenuePriceLimits | undefined,
+): PreTradeViolation | undefined {
+  const { instrument } = order;
+  const largest = order.type === 'market' ? instrument.maxMarketAmount : instrument.maxAmount;
+  if (largest !== undefined && order.amount.gt(largest)) {
+    return {
+      code: 'AMOUNT_ABOVE_LIMIT',
+      message: `amount ${order.amount} is above ${key}'s largest ${order.type} order, ${largest}`,
+      field: 'amount',
+    };
+  }
+  if (order.price === undefined || prices === undefined) return undefined;
+  if (order.side === 'buy' && prices.maxBuyPrice !== undefined && order.price.gt(prices.maxBuyPrice)) {
+    return {
+      code: 'PRICE_OUTSIDE_BAND',
+      message: `buy price ${order.price} is above ${key}'s highest buy price now, ${prices.maxBuyPrice}`,
+      field: 'price',
+    };
+  }
+  if (order.side === 'sell' && prices.minSellPrice !== undefined && order.price.lt(prices.minSellPrice)) {
+    return {
+      code: 'PRICE_OUTSIDE_BAND',
+      message: `sell price ${order.price} is below ${key}'s lowest sell price now, ${prices.minSellPrice}`,
+      field: 'price',
+    };
   }
   return undefined;
 }

@@ -12,6 +12,9 @@ export interface LocalContract {
   priceEndStep: Decimal;
   minTradeUSDT: Decimal;
   maxLever: number;
+  /** Largest limit and market order (Bitget lists both since June 2025; 0 = none). */
+  maxOrderQty: Decimal;
+  maxMarketOrderQty: Decimal;
   makerFeeRate: Decimal;
   takerFeeRate: Decimal;
   /** Where the mark starts. */
@@ -31,6 +34,8 @@ export const DEFAULT_CONTRACTS: readonly LocalContract[] = [
     priceEndStep: parseDecimal('1'),
     minTradeUSDT: parseDecimal('5'),
     maxLever: 125,
+    maxOrderQty: parseDecimal('1200'),
+    maxMarketOrderQty: parseDecimal('220'),
     makerFeeRate: parseDecimal('0.0002'),
     takerFeeRate: parseDecimal('0.0006'),
     initialMark: parseDecimal('60000'),
@@ -46,6 +51,8 @@ export const DEFAULT_CONTRACTS: readonly LocalContract[] = [
     priceEndStep: parseDecimal('1'),
     minTradeUSDT: parseDecimal('5'),
     maxLever: 100,
+    maxOrderQty: parseDecimal('10000'),
+    maxMarketOrderQty: parseDecimal('2000'),
     makerFeeRate: parseDecimal('0.0002'),
     takerFeeRate: parseDecimal('0.0006'),
     initialMark: parseDecimal('3000'),
@@ -90,6 +97,8 @@ export function contractRecord(contract: LocalContract, productType: string) {
     maxLever: String(contract.maxLever),
     posLimit: '0.1',
     maintainTime: '',
+    maxMarketOrderQty: contract.maxMarketOrderQty.toString(),
+    maxOrderQty: contract.maxOrderQty.toString(),
     productType,
   };
 }

@@ -4,7 +4,7 @@ import { parseDecimal } from '../../domain/decimal.ts';
 import { OrderParamsSchema } from '../../domain/order/contract.ts';
 import { applyFill, emptyPosition } from '../../domain/position/position.ts';
 import { checkPreTrade, type PreTradeContext, PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
-import { BTC_PERPETUAL, orderParams } from './fixtures.ts';
+import { BITGET_BTCUSDT, BTC_PERPETUAL, orderParams } from './fixtures.ts';
 
 const order = (overrides: Record<string, unknown> = {}) => OrderParamsSchema.parse(orderParams(overrides));
 const limits = PreTradeLimitsSchema.parse({
@@ -77,6 +77,58 @@ describe('pre-trade checks', () => {
     const engaged = { ...calm, killSwitchEngaged: true, position: long };
     expect(checkPreTrade(order(), limits, engaged)?.code).toBe('KILL_SWITCH_ENGAGED');
     expect(checkPreTrade(order({ reduceOnly: true, side: 'sell' }), limits, engaged)).toBeUndefined();
+  });
+});
+
+describe('the instrument’s own limits, by default (no desk limit set)', () => {
+  const defaults = PreTradeLimitsSchema.parse({});
+  const bitget = {
+    ...BITGET_BTCUSDT,
+    maxAmount: parseDecimal('1200'),
+    maxMarketAmount: parseDecimal('220'),
+  };
+  const bitgetOrder = (overrides: Record<string, unknown>) =>
+    order({ instrument: bitget, amount: '1', price: '60000', ...overrides });
+  const venuePrices = { maxBuyPrice: parseDecimal('63000'), minSellPrice: parseDecimal('57000') };
+
+  it.each([
+    ['a limit order above the largest the venue takes', { amount: '1201' }, 'AMOUNT_ABOVE_LIMIT'],
+    [
+      'a market order above the largest market order',
+      { type: 'market', price: undefined, amount: '221' },
+      'AMOUNT_ABOVE_LIMIT',
+    ],
+    ['a buy above the venue’s highest buy price', { price: '63000.1' }, 'PRICE_OUTSIDE_BAND'],
+    ['a sell below the venue’s lowest sell price', { side: 'sell', price: '56999.9' }, 'PRICE_OUTSIDE_BAND'],
+  ])('Given defaults, when %s is checked, then it is refused', (_what, overrides, code) => {
+    const refused = checkPreTrade(bitgetOrder(overrides), defaults, { ...calm, venuePrices });
+    expect(refused?.code).toBe(code);
+    expect(refused?.message).toContain('bitget:BTCUSDT');
+  });
+
+  it.each([
+    ['a limit order of the largest size', { amount: '1200', price: '1' }],
+    ['a market order of the largest market size', { type: 'market', price: undefined, amount: '220' }],
+    ['a buy at the highest buy price', { price: '63000' }],
+    ['a buy far below the mark (passive)', { price: '1000' }],
+    ['a sell far above the mark (passive)', { side: 'sell', price: '90000' }],
+  ])('Given defaults, when %s is checked, then it passes', (_what, overrides) => {
+    const order = bitgetOrder(overrides);
+    expect(
+      checkPreTrade(order, PreTradeLimitsSchema.parse({ maxNotional: '1000000000000' }), {
+        ...calm,
+        venuePrices,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('Given no answer from the venue about its prices, the venue’s price limits are left to it', () => {
+    expect(checkPreTrade(bitgetOrder({ price: '90000' }), defaults, calm)).toBeUndefined();
+  });
+
+  it('Given the default notional limit (10,000,000), an order of 10^21 is refused', () => {
+    const absurd = order({ amount: '1000000000000000000000' });
+    expect(checkPreTrade(absurd, defaults, calm)?.code).toBe('NOTIONAL_ABOVE_LIMIT');
   });
 });
 

@@ -94,6 +94,7 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
     },
     instruments: queries.instruments,
     markPrice: queries.markPrice,
+    referencePrices: queries.referencePrices,
     findByClientOrderId: queries.findByClientOrderId,
     getOrder: queries.getOrder,
     openOrders: queries.openOrders,

@@ -270,9 +270,14 @@ export function toPosition(
   };
 }
 
+const isPositive = (value: Decimal | undefined): value is Decimal => value?.gt(0) === true;
+/** A limit the contract sets (Bitget writes 0 or nothing for none). */
+const positive = (key: string, value: Decimal | undefined) => (isPositive(value) ? { [key]: value } : {});
+
 /**
  * A contract as a domain instrument: linear, amounts in the base coin, amountStep = sizeMultiplier,
- * tick = priceEndStep × 10^-pricePlace, minAmount = minTradeNum, minNotional = minTradeUSDT.
+ * tick = priceEndStep × 10^-pricePlace, minAmount = minTradeNum, minNotional = minTradeUSDT,
+ * maxAmount = maxOrderQty, maxMarketAmount = maxMarketOrderQty, the price limit ratios as they are.
  */
 export function toInstrument(contract: ParsedContract, productType: BitgetProductType): Instrument {
   const places = Number(contract.pricePlace);
@@ -289,6 +294,12 @@ export function toInstrument(contract: ParsedContract, productType: BitgetProduc
     minAmount: contract.minTradeNum,
     amountStep: contract.sizeMultiplier,
     ...(contract.minTradeUSDT !== undefined && { minNotional: contract.minTradeUSDT }),
+    ...positive('maxAmount', contract.maxOrderQty),
+    ...positive('maxMarketAmount', contract.maxMarketOrderQty),
+    ...(isPositive(contract.buyLimitPriceRatio) &&
+      isPositive(contract.sellLimitPriceRatio) && {
+        priceLimitRatio: { buy: contract.buyLimitPriceRatio, sell: contract.sellLimitPriceRatio },
+      }),
     baseCurrency: contract.baseCoin,
     quoteCurrency: contract.quoteCoin,
     settlementCurrency: settlement,

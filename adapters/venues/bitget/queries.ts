@@ -1,5 +1,10 @@
-import type { VenueFill, VenueOrderSnapshot, VenuePosition } from '../../../application/ports/venue.ts';
-import type { Decimal } from '../../../domain/decimal.ts';
+import type {
+  ReferencePrices,
+  VenueFill,
+  VenueOrderSnapshot,
+  VenuePosition,
+} from '../../../application/ports/venue.ts';
+import { type Decimal, ONE } from '../../../domain/decimal.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { BitgetContext } from './context.ts';
 import { PAGE, PATH } from './endpoints.ts';
@@ -36,6 +41,7 @@ export interface BitgetQueries {
   positionsOf(instrument: Instrument): Promise<VenuePosition[]>;
   instruments(): Promise<Instrument[]>;
   markPrice(instrument: Instrument): Promise<Decimal>;
+  referencePrices(instrument: Instrument): Promise<ReferencePrices>;
 }
 
 /** Numeric ids compared as numbers (Bitget ids are 19-digit integers), else as text. */
@@ -179,6 +185,18 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
     return entry.markPrice;
   }
 
+  /** The mark, and the contract's price limit ratios around it (see the domain's Instrument). */
+  async function referencePrices(instrument: Instrument): Promise<ReferencePrices> {
+    const mark = await markPrice(instrument);
+    const ratio = instrument.priceLimitRatio;
+    if (ratio === undefined) return { mark };
+    return {
+      mark,
+      maxBuyPrice: mark.times(ratio.buy.plus(1)),
+      minSellPrice: mark.times(ONE.minus(ratio.sell)),
+    };
+  }
+
   return {
     detail,
     async findByClientOrderId(instrument, clientOrderId) {
@@ -209,5 +227,6 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
       ),
     instruments,
     markPrice,
+    referencePrices,
   };
 }

@@ -315,6 +315,10 @@ export const ContractSchema = withRaw(
     supportMarginCoins: z.array(z.string()).nullish(),
     makerFeeRate: OptionalDecimal,
     takerFeeRate: OptionalDecimal,
+    maxOrderQty: OptionalDecimal,
+    maxMarketOrderQty: OptionalDecimal,
+    buyLimitPriceRatio: OptionalDecimal,
+    sellLimitPriceRatio: OptionalDecimal,
   }),
 );
 export type ParsedContract = z.output<typeof ContractSchema>;

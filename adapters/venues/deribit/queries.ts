@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  ReferencePrices,
   UnreadableWhat,
   VenueAdapter,
   VenueFill,
@@ -27,7 +28,14 @@ import type { RpcReply } from './ws-rpc.ts';
 /** Deribit's queries: instruments, mark price, orders (by id, by label, open), fills, positions. */
 export type DeribitQueries = Pick<
   VenueAdapter,
-  'instruments' | 'markPrice' | 'findByClientOrderId' | 'getOrder' | 'openOrders' | 'fills' | 'positions'
+  | 'instruments'
+  | 'markPrice'
+  | 'referencePrices'
+  | 'findByClientOrderId'
+  | 'getOrder'
+  | 'openOrders'
+  | 'fills'
+  | 'positions'
 >;
 
 type Request = (method: string, params: Record<string, unknown>) => Promise<RpcReply>;
@@ -82,10 +90,15 @@ export function createDeribitQueries(
     );
   }
 
-  async function markPrice(instrument: Instrument) {
+  async function referencePrices(instrument: Instrument): Promise<ReferencePrices> {
     const method = 'public/ticker';
     const reply = await request(method, { instrument_name: instrument.symbol });
-    return parseReply(TickerSchema, reply.result, method).mark_price;
+    const ticker = parseReply(TickerSchema, reply.result, method);
+    return {
+      mark: ticker.mark_price,
+      ...(ticker.max_price !== undefined && { maxBuyPrice: ticker.max_price }),
+      ...(ticker.min_price !== undefined && { minSellPrice: ticker.min_price }),
+    };
   }
 
   async function findByClientOrderId(instrument: Instrument, clientOrderId: string) {
@@ -177,7 +190,8 @@ export function createDeribitQueries(
 
   return {
     instruments,
-    markPrice,
+    markPrice: async (instrument) => (await referencePrices(instrument)).mark,
+    referencePrices,
     findByClientOrderId,
     getOrder,
     openOrders,

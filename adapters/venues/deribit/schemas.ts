@@ -315,6 +315,9 @@ export const TickerSchema = z.looseObject({
   best_bid_price: WireDecimal.nullable().optional(),
   best_ask_price: WireDecimal.nullable().optional(),
   last_price: WireDecimal.nullable().optional(),
+  /** Buys above it are clamped to it; sells below `min_price` likewise. */
+  max_price: WireDecimal.optional(),
+  min_price: WireDecimal.optional(),
   timestamp: WireInt.optional(),
 });
 
