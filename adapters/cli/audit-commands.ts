@@ -4,21 +4,16 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { openStore } from '../composition/root.ts';
 import { loadConfig } from '../config/config.ts';
-import {
-  type ChainHead,
-  ChainHeadSchema,
-  chainHeads,
-  checkHeads,
-  verifyChains,
-} from '../event-store/sql/audit.ts';
-import type { SqlEventStore } from '../event-store/sql/sql-event-store.ts';
+import { type AuditTrail, type ChainHead, ChainHeadSchema } from '../event-store/audit-trail.ts';
 import type { Output } from './client-commands.ts';
 
 /**
  * `oms audit verify` recomputes every hash chain of the store and names the first event that does
  * not match; `oms audit heads` exports each stream's head (last revision and hash) as JSON lines, to
- * keep elsewhere: `verify --heads <file>` then also catches a chain rewritten whole. Run with the
- * service stopped on the embedded store (its data directory is locked by the service).
+ * keep elsewhere: `verify --heads <file>` then also catches a chain rewritten whole. Every store
+ * keeps the chain (PostgreSQL and the embedded one in the database, EventStoreDB in each event's
+ * metadata). Run with the service stopped on the embedded store (its data directory is locked by
+ * the service).
  */
 export function registerAuditCommands(program: Command, output: Output): void {
   const audit = program
@@ -30,19 +25,19 @@ export function registerAuditCommands(program: Command, output: Output): void {
     .description('recompute every chain (constant memory); exit 1 naming the first event that does not match')
     .option('--heads <file>', 'also check the heads exported earlier by `oms audit heads`')
     .action(async (options: { heads?: string }) => {
-      await withSqlStore(output, async (store) => {
-        const report = await verifyChains(store.sql, store.schema, {
+      await withAuditTrail(async (audit) => {
+        const report = await audit.verify({
           onProgress: (events) => output.err(`\rverified ${events} events`),
         });
         output.err('\n');
         const breach =
           report.firstBreach ??
-          (options.heads ? await checkHeads(store.sql, store.schema, readHeads(options.heads)) : undefined);
+          (options.heads ? await audit.checkHeads(readHeads(options.heads)) : undefined);
         if (breach) {
           output.out(
             `${JSON.stringify({ ok: false, streams: report.streams, events: report.events, firstBreach: breach }, null, 2)}\n`,
           );
-          process.exitCode = 1;
+          output.exit(1);
           return;
         }
         output.out(
@@ -56,10 +51,10 @@ export function registerAuditCommands(program: Command, output: Output): void {
     .description('export each stream’s head (revision and hash) as JSON lines, to keep somewhere else')
     .option('--out <file>', 'write to this file (default: standard output)')
     .action(async (options: { out?: string }) => {
-      await withSqlStore(output, async (store) => {
+      await withAuditTrail(async (audit) => {
         const file = options.out ? createWriteStream(options.out, { mode: 0o600 }) : undefined;
         let count = 0;
-        for await (const head of chainHeads(store.sql, store.schema)) {
+        for await (const head of audit.heads()) {
           const line = `${JSON.stringify(head)}\n`;
           if (file) {
             if (!file.write(line)) await once(file, 'drain');
@@ -75,18 +70,10 @@ export function registerAuditCommands(program: Command, output: Output): void {
     });
 }
 
-async function withSqlStore(output: Output, work: (store: SqlEventStore) => Promise<void>): Promise<void> {
+async function withAuditTrail(work: (audit: AuditTrail) => Promise<void>): Promise<void> {
   const opened = await openStore(loadConfig());
   try {
-    const store = opened.store as Partial<SqlEventStore>;
-    if (store.sql === undefined || store.schema === undefined) {
-      output.err(
-        'the audit chain is kept by the PostgreSQL and embedded stores; EventStoreDB is not covered yet\n',
-      );
-      process.exitCode = 2;
-      return;
-    }
-    await work(store as SqlEventStore);
+    await work(opened.audit);
   } finally {
     await opened.close();
   }

@@ -6,4 +6,6 @@ const output: Omit<Output, 'exit'> = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
 };
-process.exitCode = await main(process.argv.slice(2), output);
+const code = await main(process.argv.slice(2), output);
+// A command may have set a failing status itself (`oms verify` finding differences): keep it.
+if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

@@ -9,6 +9,7 @@ import type { ReaderHold } from '../../application/ports/queries.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { type Config, ConfigError, LOG_REDACT_PATHS, redactedConfig } from '../config/config.ts';
+import type { AuditTrail } from '../event-store/audit-trail.ts';
 import { openEventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.ts';
 import { openPgliteEventStore } from '../event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../event-store/postgres/postgres-event-store.ts';
@@ -49,12 +50,18 @@ export interface Store {
   readModelDb: ReadModelDb;
   /** What holds the store's `$all` readers back (PostgreSQL), for health. */
   readerHold?: () => Promise<ReaderHold>;
+  /** The tamper-evident audit trail, kept by every store. */
+  audit: AuditTrail;
   close(): Promise<void>;
 }
 
 /** A store and a read-model database of their own, closed in that order (the read models first). */
-const storeWithReadModels = (store: { close(): Promise<void> }, readModelDb: ReadModelDb): Store => ({
-  store: store as EventStore<unknown>,
+const storeWithReadModels = (
+  store: { audit: AuditTrail; close(): Promise<void> },
+  readModelDb: ReadModelDb,
+): Store => ({
+  store: store as unknown as EventStore<unknown>,
+  audit: store.audit,
   readModelDb,
   close: async () => {
     await readModelDb.close();
@@ -72,6 +79,7 @@ export async function openStore(config: Config): Promise<Store> {
       return {
         store: store as EventStore<unknown>,
         readModelDb: createPgliteReadModelDb(store.db),
+        audit: store.audit,
         close: () => store.close(),
       };
     }

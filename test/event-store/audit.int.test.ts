@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { ChainHead } from '../../adapters/event-store/audit-trail.ts';
 import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
-import {
-  type ChainHead,
-  chainHeads,
-  checkHeads,
-  verifyChains,
-} from '../../adapters/event-store/sql/audit.ts';
+import { chainHeads, checkHeads, verifyChains } from '../../adapters/event-store/sql/audit.ts';
 import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-store.ts';
 import { testDatabase } from '../support/postgres.ts';
 

@@ -23,6 +23,8 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../../../application/ports/event-store-errors.ts';
+import { unsealMetadata } from './esdb-chain.ts';
+import type { ChainLink } from './esdb-chained-append.ts';
 
 /**
  * Pure translation between the port and `@eventstore/db-client` 6.x: revisions, positions,
@@ -164,10 +166,33 @@ export const toRecordedEvent = (resolved: ResolvedEvent): RecordedEvent<EsdbPosi
     id: event.id,
     type: event.type,
     data: event.data,
-    metadata: event.metadata ?? null,
+    metadata: unsealMetadata(event.metadata).metadata,
     created: event.created,
     position,
   };
+};
+
+/** A stored event as the audit recomputes it: the caller's content and the hash kept with it. */
+export const toChainedEvent = (resolved: ResolvedEvent) => {
+  const event = jsonEventSchema.parse(resolved.event);
+  const { metadata, hash } = unsealMetadata(event.metadata);
+  return {
+    streamId: event.streamId,
+    revision: event.revision,
+    id: event.id,
+    type: event.type,
+    data: event.data,
+    metadata,
+    hash,
+  };
+};
+
+/** The chain's view of a stored event (system events and events without a position: none). */
+export const toChainLink = (resolved: ResolvedEvent): ChainLink | undefined => {
+  const position = positionOf(resolved);
+  if (!resolved.event || !position) return undefined;
+  const event = jsonEventSchema.parse(resolved.event);
+  return { revision: event.revision, id: event.id, hash: unsealMetadata(event.metadata).hash, position };
 };
 
 /**

@@ -14,21 +14,32 @@ import {
   type AppendResult,
   type EventFilter,
   type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
   eventFilterSchema,
   type ReadAllResult,
   type RecordedEvent,
   type SubscriptionMessage,
 } from '../../../application/ports/event-store.ts';
-import { StoreUnavailableError } from '../../../application/ports/event-store-errors.ts';
+import {
+  StoreUnavailableError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../../../application/ports/event-store-errors.ts';
 import { type BackoffOptions, defaultBackoff } from '../../../application/support/backoff.ts';
 import { checkAppendInput } from '../append-input.ts';
+import type { AuditTrail } from '../audit-trail.ts';
 import { resubscribing } from '../resubscribe.ts';
+import { esdbAuditTrail } from './esdb-audit.ts';
+import { ChainTips } from './esdb-chain.ts';
+import { type ChainLink, planChainedAppend, type ReadLinks } from './esdb-chained-append.ts';
 import {
   type EsdbPosition,
   esdbPositions,
   isResumablePosition,
   matchesFilter,
   positionOf,
+  toChainLink,
   toEsdbExpectedRevision,
   toEsdbMetadata,
   toEsdbPosition,
@@ -51,6 +62,8 @@ export type EventStoreDbConfig = z.input<typeof eventStoreDbConfigSchema>;
 
 export interface EventStoreDbEventStore extends EventStore<EsdbPosition> {
   readonly client: EventStoreDBClient;
+  /** The tamper-evident audit trail (`oms audit`). */
+  readonly audit: AuditTrail;
 }
 
 const translating = async <T>(work: () => Promise<T>, context?: Parameters<typeof translateEsdbError>[1]) => {
@@ -84,7 +97,11 @@ const withDeadline = <T>(ms: number, what: string, work: Promise<T>): Promise<T>
  */
 export const openEventStoreDbEventStore = (
   config: EventStoreDbConfig,
-  options: { backoff?: BackoffOptions } = {},
+  options: {
+    backoff?: BackoffOptions;
+    /** How many streams' tips `audit.verify` keeps while it reads `$all` (default 100 000). */
+    auditStreamWindow?: number;
+  } = {},
 ): EventStoreDbEventStore => {
   const { connectionString, appendDeadlineMs } = eventStoreDbConfigSchema.parse(config);
   const client = EventStoreDBClient.connectionString(connectionString);
@@ -93,35 +110,87 @@ export const openEventStoreDbEventStore = (
   const openSubscriptions = new Set<() => void>();
   let closed = false;
 
-  const append: EventStore<EsdbPosition>['append'] = async (streamId, events, { expectedRevision }) => {
-    checkAppendInput(streamId, events, expectedRevision);
-    const result = await withDeadline(
-      appendDeadlineMs,
-      `EventStoreDB append to ${streamId}`,
-      translating(
-        () =>
-          client.appendToStream(
-            streamId,
-            events.map((e) =>
-              // The client's JSONType omits top-level numbers, booleans and null; it encodes them all.
-              jsonEvent({
-                id: e.id,
-                type: e.type,
-                data: e.data as JSONType,
-                metadata: toEsdbMetadata(e.metadata),
-              }),
-            ),
-            { expectedRevision: toEsdbExpectedRevision(expectedRevision), deadline: appendDeadlineMs },
+  const tips = new ChainTips();
+
+  /** The chain's view of a stream (raw metadata: the hash is in it); [] when there is none. */
+  const readLinks: ReadLinks = async (streamId, { from, direction, maxCount }) => {
+    try {
+      const links: ChainLink[] = [];
+      const read = client.readStream(streamId, {
+        direction: direction === 'backwards' ? BACKWARDS : FORWARDS,
+        fromRevision: from,
+        maxCount,
+      });
+      for await (const resolved of read) {
+        const link = toChainLink(resolved);
+        if (link) links.push(link);
+      }
+      return links;
+    } catch (error) {
+      const translated = translateEsdbError(error, { streamId });
+      if (translated instanceof StreamNotFoundError) return [];
+      throw translated;
+    }
+  };
+
+  /** One attempt: the chain planned, then written at the expected revision it was built on. */
+  const appendOnce = async (
+    streamId: string,
+    events: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult<EsdbPosition>> => {
+    const plan = await planChainedAppend(streamId, events, expectedRevision, tips, readLinks);
+    if (plan.kind === 'written') return plan.result;
+    const result = await translating(
+      () =>
+        client.appendToStream(
+          streamId,
+          plan.events.map((e) =>
+            // The client's JSONType omits top-level numbers, booleans and null; it encodes them all.
+            jsonEvent({
+              id: e.id,
+              type: e.type,
+              data: e.data as JSONType,
+              metadata: toEsdbMetadata(e.metadata),
+            }),
           ),
-        { streamId, expected: expectedRevision },
-      ),
+          { expectedRevision: toEsdbExpectedRevision(plan.expected), deadline: appendDeadlineMs },
+        ),
+      { streamId, expected: expectedRevision },
     );
     if (!result.position)
       throw new StoreUnavailableError('EventStoreDB returned no position (server older than 21.10?)');
+    tips.set(streamId, plan.last.revision, plan.last.hash);
     return {
       nextExpectedRevision: result.nextExpectedRevision,
       position: { commit: result.position.commit, prepare: result.position.prepare },
-    } satisfies AppendResult<EsdbPosition>;
+    };
+  };
+
+  const append: EventStore<EsdbPosition>['append'] = async (streamId, events, { expectedRevision }) => {
+    checkAppendInput(streamId, events, expectedRevision);
+    return withDeadline(
+      appendDeadlineMs,
+      `EventStoreDB append to ${streamId}`,
+      (async () => {
+        // `any` and `stream_exists` were pinned to the stream's last event: another writer's append
+        // in between is not the caller's conflict; plan again on the new last event (after a short,
+        // growing, jittered pause, so that writers racing on one stream spread out).
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await appendOnce(streamId, events, expectedRevision);
+          } catch (error) {
+            if (!(error instanceof WrongExpectedVersionError)) throw error;
+            const pinned =
+              expectedRevision === 'any' ||
+              (expectedRevision === 'stream_exists' && error.actual !== 'no_stream');
+            if (!pinned) throw error;
+            if (attempt >= 30) throw new WrongExpectedVersionError(streamId, expectedRevision, error.actual);
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10) * 5));
+          }
+        }
+      })(),
+    );
   };
 
   const readStream: EventStore<EsdbPosition>['readStream'] = (streamId, readOptions = {}) =>
@@ -220,6 +289,9 @@ export const openEventStoreDbEventStore = (
 
   return {
     client,
+    audit: esdbAuditTrail(client, readLinks, {
+      ...(options.auditStreamWindow !== undefined && { streamWindow: options.auditStreamWindow }),
+    }),
     positions: esdbPositions,
     append,
     readStream,

@@ -1,29 +1,13 @@
 import { z } from 'zod';
 import type { SqlRunner } from '../../../application/ports/sql.ts';
+import {
+  type AuditBreach,
+  type AuditReport,
+  type AuditTrail,
+  BREACH_DETAIL,
+  type ChainHead,
+} from '../audit-trail.ts';
 import { checkSchemaName } from './schema.ts';
-
-/** Where a chain stops matching, and how. */
-export interface AuditBreach {
-  readonly streamId: string;
-  readonly revision: string;
-  /** `hash`: the event's content or its link was changed; `gap`: an event before it is missing;
-   * `tail`: the stream's last events are missing; `head`: the chain differs from an exported head. */
-  readonly problem: 'hash' | 'gap' | 'tail' | 'head';
-  readonly detail: string;
-}
-
-export interface AuditReport {
-  readonly streams: number;
-  readonly events: number;
-  /** The first breach in stream order (streams by id, events by revision); none when every chain holds. */
-  readonly firstBreach: AuditBreach | undefined;
-}
-
-/** A stream's last event and its hash: kept elsewhere, it catches a chain rewritten whole. */
-export const ChainHeadSchema = z
-  .object({ streamId: z.string(), revision: z.string(), hash: z.string() })
-  .strict();
-export type ChainHead = z.infer<typeof ChainHeadSchema>;
 
 const pageRow = z.object({
   last_stream: z.string().nullable(),
@@ -86,7 +70,7 @@ export async function verifyChains(
         streamId: row.breach_stream,
         revision: row.breach_revision ?? '?',
         problem,
-        detail: DETAIL[problem],
+        detail: BREACH_DETAIL[problem],
       };
       return { streams, events, firstBreach };
     }
@@ -95,12 +79,6 @@ export async function verifyChains(
     after = row.last_stream;
   }
 }
-
-const DETAIL = {
-  hash: 'the event’s content or its link to the event before it was changed',
-  gap: 'an event before it is missing (deleted, or moved)',
-  tail: 'the stream’s last events are missing (the stream says there are more)',
-} as const;
 
 /** Every stream's head (its last event's revision and hash), a page at a time. */
 export async function* chainHeads(
@@ -150,3 +128,10 @@ export async function checkHeads(
   }
   return undefined;
 }
+
+/** The SQL stores' audit trail, checked in the database. */
+export const sqlAuditTrail = (sql: SqlRunner, schema: string): AuditTrail => ({
+  verify: (options) => verifyChains(sql, schema, options),
+  heads: () => chainHeads(sql, schema),
+  checkHeads: (heads) => checkHeads(sql, schema, heads),
+});

@@ -19,7 +19,9 @@ import {
 import { StreamNotFoundError } from '../../../application/ports/event-store-errors.ts';
 import { type BackoffOptions, defaultBackoff } from '../../../application/support/backoff.ts';
 import { checkAppendInput } from '../append-input.ts';
+import type { AuditTrail } from '../audit-trail.ts';
 import { resubscribing } from '../resubscribe.ts';
+import { sqlAuditTrail } from './audit.ts';
 import { buildQueries, type Queries } from './queries.ts';
 import {
   checkSchemaName,
@@ -55,6 +57,8 @@ export interface SqlEventStore extends EventStore<SqlPosition> {
   withTransaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Statements outside a transaction, on the store's database. */
   readonly sql: SqlExecutor;
+  /** The tamper-evident audit trail (`oms audit`). */
+  readonly audit: AuditTrail;
 }
 
 const MAX_REVISION = 9223372036854775807n;
@@ -338,6 +342,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     subscribeToAll,
     withTransaction: (work) => driver.withTransaction(work),
     sql: driver,
+    audit: sqlAuditTrail(driver, schema),
     close: async () => {
       closed = true;
       for (const end of [...openSubscriptions]) end();

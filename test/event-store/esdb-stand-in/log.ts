@@ -225,12 +225,53 @@ export class EventLog {
     if (!stream || stream.length === 0) return undefined;
     const n = clampCount(count, stream.length);
     if (direction === 'forwards') {
-      const first = from === 'start' ? 0 : from === 'end' ? stream.length : Number(from);
+      const first =
+        from === 'start' ? 0 : from === 'end' ? stream.length : indexFrom(stream, from, 'forwards');
       return stream.slice(first, first + n);
     }
-    const last = from === 'end' ? stream.length - 1 : from === 'start' ? 0 : Number(from);
+    const last =
+      from === 'end' ? stream.length - 1 : from === 'start' ? 0 : indexFrom(stream, from, 'backwards');
     const end = Math.min(last, stream.length - 1) + 1;
     return stream.slice(Math.max(0, end - n), end).reverse();
+  }
+
+  /**
+   * Storage-level tampering, which the server never does (for the audit trail's tests): an event's
+   * data edited in place, an event removed from the log, or two events' contents swapped (each keeps
+   * its revision and position).
+   */
+  tamper(
+    streamId: string,
+    change:
+      | { edit: bigint; data: unknown; metadata?: unknown }
+      | { remove: bigint }
+      | { swap: readonly [bigint, bigint] },
+  ): void {
+    const stream = this.#streams.get(streamId) ?? [];
+    const at = (revision: bigint) => {
+      const index = stream.findIndex((e) => e.revision === revision);
+      if (index < 0) throw new Error(`no event ${revision} in ${streamId}`);
+      return index;
+    };
+    const replace = (index: number, event: StoredEvent) => {
+      this.#events[this.#events.indexOf(stream[index]!)] = event;
+      stream[index] = event;
+    };
+    if ('edit' in change) {
+      const index = at(change.edit);
+      const metadata = 'metadata' in change ? { metadata: Buffer.from(JSON.stringify(change.metadata)) } : {};
+      replace(index, { ...stream[index]!, data: Buffer.from(JSON.stringify(change.data)), ...metadata });
+    } else if ('remove' in change) {
+      const index = at(change.remove);
+      this.#events.splice(this.#events.indexOf(stream[index]!), 1);
+      stream.splice(index, 1);
+    } else {
+      const [i, j] = [at(change.swap[0]), at(change.swap[1])];
+      const [a, b] = [stream[i]!, stream[j]!];
+      const content = (e: StoredEvent) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata });
+      replace(i, { ...a, ...content(b) });
+      replace(j, { ...b, ...content(a) });
+    }
   }
 
   /** Calls `listener` with every later append's events, synchronously, in log order. */
@@ -307,3 +348,21 @@ export class EventLog {
 }
 
 const clampCount = (count: bigint, max: number): number => (count > BigInt(max) ? max : Number(count));
+
+/**
+ * Where a read from `revision` starts in a stream's events: the revision's own index, unless
+ * tampering removed events (then the first event after it, or the last before it, backwards).
+ */
+function indexFrom(
+  stream: readonly StoredEvent[],
+  revision: bigint,
+  direction: 'forwards' | 'backwards',
+): number {
+  const direct = stream[Number(revision)];
+  if (direct?.revision === revision) return Number(revision);
+  if (direction === 'forwards') {
+    const index = stream.findIndex((e) => e.revision >= revision);
+    return index < 0 ? stream.length : index;
+  }
+  return stream.findLastIndex((e) => e.revision <= revision);
+}
