@@ -24,9 +24,11 @@ export function registerAuditCommands(program: Command, output: Output): void {
     .command('verify')
     .description('recompute every chain (constant memory); exit 1 naming the first event that does not match')
     .option('--heads <file>', 'also check the heads exported earlier by `oms audit heads`')
-    .action(async (options: { heads?: string }) => {
+    .option('--stream-prefix <prefix>', 'only the streams whose id starts with this')
+    .action(async (options: { heads?: string; streamPrefix?: string }) => {
       await withAuditTrail(async (audit) => {
         const report = await audit.verify({
+          ...(options.streamPrefix !== undefined && { streamPrefix: options.streamPrefix }),
           onProgress: (events) => output.err(`\rverified ${events} events`),
         });
         output.err('\n');

@@ -38,7 +38,11 @@ export const BREACH_DETAIL = {
 /** What `oms audit` needs of a store. */
 export interface AuditTrail {
   /** Recomputes every chain in bounded memory; the first breach, if any. */
-  verify(options?: { onProgress?: (events: number) => void }): Promise<AuditReport>;
+  verify(options?: {
+    onProgress?: (events: number) => void;
+    /** Only the streams whose id starts with this (one account's, one kind's). */
+    streamPrefix?: string;
+  }): Promise<AuditReport>;
   /** Every stream's head, to export (EventStoreDB may also list earlier heads of a stream). */
   heads(): AsyncIterable<ChainHead>;
   /** The first exported head the store no longer holds as it was. */

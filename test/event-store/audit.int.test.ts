@@ -101,6 +101,22 @@ describe.each(stores)('the tamper-evident audit trail (%s)', (_name, open) => {
     }
   });
 
+  it('verify can be limited to the streams of one prefix', async () => {
+    const { store, done } = await open();
+    try {
+      await record(store);
+      await store.sql.exec(
+        `update ${schemaOf(store)}.events set data = '{"i": 99}' where stream_id = 'order-b' and revision = 2`,
+      );
+      const onlyC = await verifyChains(store.sql, schemaOf(store), { streamPrefix: 'order-c' });
+      expect(onlyC).toEqual({ streams: 1, events: 5, firstBreach: undefined });
+      const all = await verifyChains(store.sql, schemaOf(store), { streamPrefix: 'order-' });
+      expect(all.firstBreach).toMatchObject({ streamId: 'order-b', revision: '2' });
+    } finally {
+      await done();
+    }
+  });
+
   it('a chain rewritten whole (hashes recomputed) is caught against the heads exported before', async () => {
     const { store, done } = await open();
     try {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEvent } from '@eventstore/db-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ChainHead } from '../../adapters/event-store/audit-trail.ts';
 import {
   type EventStoreDbEventStore,
   openEventStoreDbEventStore,
 } from '../../adapters/event-store/eventstoredb/eventstoredb-event-store.ts';
+import { testEventStoreDb } from '../support/eventstoredb.ts';
 import { type EsdbStandIn, startEsdbStandIn } from './esdb-stand-in/server.ts';
 
 // The audit trail on EventStoreDB, through the real client against the gRPC stand-in: the adapter
@@ -140,6 +141,20 @@ describe('the tamper-evident audit trail (EventStoreDB, gRPC stand-in)', () => {
     });
   });
 
+  it('Given an event written past the adapter with a forged hash, verify of its streams names it', async () => {
+    const { store } = await openRecorded();
+    await store.client.appendToStream('order-b', [
+      jsonEvent({ type: 'Step', data: { i: 5 }, metadata: { $chain: '00'.repeat(32) } }),
+    ]);
+
+    expect((await store.audit.verify({ streamPrefix: 'order-a' })).firstBreach).toBeUndefined();
+    expect((await store.audit.verify({ streamPrefix: 'order-' })).firstBreach).toMatchObject({
+      streamId: 'order-b',
+      revision: '5',
+      problem: 'hash',
+    });
+  });
+
   it('Given heads exported earlier, a stream whose last event was removed is caught against them', async () => {
     const { standIn, store } = await openRecorded();
     const heads = await collect(store.audit.heads());
@@ -159,3 +174,39 @@ describe('the tamper-evident audit trail (EventStoreDB, gRPC stand-in)', () => {
     });
   });
 });
+
+// Against a real server (when one is reachable): storage cannot be edited from a client, but an
+// event written past the adapter with a forged chain is caught the same way.
+const server = await testEventStoreDb();
+describe.skipIf(!server.available)('the tamper-evident audit trail (EventStoreDB server)', () => {
+  afterAll(async () => {
+    if (server.available) await server.stop();
+  });
+
+  it('Given chained streams and an event written past the adapter with a forged hash, verify names it', async () => {
+    if (!server.available) return;
+    const real = openEventStoreDbEventStore({ connectionString: server.connectionString });
+    try {
+      const stream = `audit-${randomUUID()}`;
+      for (let i = 0; i < 3; i++) {
+        await real.append(stream, [{ id: randomUUID(), type: 'Step', data: { i }, metadata: {} }], {
+          expectedRevision: i === 0 ? 'no_stream' : BigInt(i - 1),
+        });
+      }
+      expect((await real.audit.verify({ streamPrefix: stream })).firstBreach).toBeUndefined();
+
+      await real.client.appendToStream(stream, [
+        jsonEvent({ type: 'Step', data: { i: 3 }, metadata: { $chain: '00'.repeat(32) } }),
+      ]);
+
+      expect((await real.audit.verify({ streamPrefix: stream })).firstBreach).toMatchObject({
+        streamId: stream,
+        revision: '3',
+        problem: 'hash',
+      });
+    } finally {
+      await real.close();
+    }
+  });
+});
+if (!server.available) console.warn(`EventStoreDB audit trail (server) skipped: ${server.reason}`);

@@ -47,13 +47,14 @@ export function esdbAuditTrail(
 ): AuditTrail {
   const capacity = options.streamWindow ?? 100_000;
 
-  async function* events() {
+  async function* events(streamPrefix = '') {
     for await (const resolved of client.readAll({
       direction: FORWARDS,
       fromPosition: START,
     }) as AsyncIterable<AllStreamResolvedEvent>) {
       const e = resolved.event;
-      if (e && !isSystem(e.streamId, e.type)) yield toChainedEvent(resolved);
+      if (e && !isSystem(e.streamId, e.type) && e.streamId.startsWith(streamPrefix))
+        yield toChainedEvent(resolved);
     }
   }
 
@@ -71,11 +72,11 @@ export function esdbAuditTrail(
   });
 
   return {
-    async verify({ onProgress } = {}) {
+    async verify({ onProgress, streamPrefix } = {}) {
       const window = new TipWindow(capacity);
       let streams = 0;
       let count = 0;
-      for await (const event of events()) {
+      for await (const event of events(streamPrefix)) {
         const { streamId, revision } = event;
         count += 1;
         if (count % 1000 === 0) onProgress?.(count);

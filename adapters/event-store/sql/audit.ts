@@ -25,14 +25,14 @@ const pageRow = z.object({
 export async function verifyChains(
   sql: SqlRunner,
   schema: string,
-  options: { pageSize?: number; onProgress?: (events: number) => void } = {},
+  options: { pageSize?: number; onProgress?: (events: number) => void; streamPrefix?: string } = {},
 ): Promise<AuditReport> {
   const s = checkSchemaName(schema);
   const pageSize = options.pageSize ?? 200;
   const query = `
     with page as (
       select stream_id, revision from ${s}.streams
-      where stream_id > $1 and revision >= 0 order by stream_id limit $2
+      where stream_id > $1 and starts_with(stream_id, $3) and revision >= 0 order by stream_id limit $2
     ), links as (
       select e.stream_id, e.revision,
         e.hash = ${s}.event_hash(lag(e.hash) over w, e.stream_id, e.revision, e.event_id, e.type, e.data, e.metadata)
@@ -59,7 +59,7 @@ export async function verifyChains(
   let streams = 0;
   let events = 0;
   for (;;) {
-    const { rows } = await sql.query(query, [after, pageSize]);
+    const { rows } = await sql.query(query, [after, pageSize, options.streamPrefix ?? '']);
     const row = pageRow.parse(rows[0]);
     streams += row.streams;
     events += row.events;
