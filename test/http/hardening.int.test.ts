@@ -72,6 +72,36 @@ describe('hostile and absurd input is refused at the boundary, naming the field;
     expect(svc.sim.orders()).toHaveLength(0);
   });
 
+  it('an amend the venue has not answered yet is a 202 (pending_amend), never a 200', async () => {
+    // Given a resting buy, and a venue that answers the edit only after the service's wait (5 s)
+    const mark = svc.sim.markPrice('BTC-PERPETUAL');
+    const placed = await post('/v1/orders', {
+      venue: 'deribit',
+      symbol: 'BTC-PERPETUAL',
+      side: 'buy',
+      type: 'limit',
+      amount: '10',
+      price: mark.minus(3000).toString(),
+    });
+    expect(placed.status).toBe(201);
+    const { order } = (await placed.json()) as { order: { orderId: string } };
+    // (its pushes about the edit lost, so that only the late reply tells)
+    svc.sim.faults.delayReply(6_000, { method: 'private/edit' });
+    svc.sim.faults.dropPushes(5);
+
+    // When it is amended
+    const amended = await fetch(new URL(`/v1/orders/${order.orderId}`, base), {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ price: mark.minus(3100).toString() }),
+    });
+
+    // Then the answer says the venue has not answered yet
+    expect(amended.status).toBe(202);
+    expect(await amended.json()).toMatchObject({ order: { status: 'pending_amend' } });
+    svc.sim.faults.reset();
+  }, 20_000);
+
   it('cancel-all refuses an unknown or mis-cased symbol instead of cancelling nothing', async () => {
     for (const symbol of ['NOPE-PERPETUAL', 'btc-perpetual']) {
       const reply = await post('/v1/orders/cancel-all', { venue: 'deribit', symbol });
