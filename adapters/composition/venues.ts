@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
@@ -25,6 +26,16 @@ const BITGET_URLS = {
   production: { restUrl: 'https://api.bitget.com', wsUrl: 'wss://ws.bitget.com/v2/ws/private' },
 };
 
+/**
+ * Where a local venue keeps its state, so that a restarted service finds it as it left it: next to
+ * the embedded store's data directory (`<dataDir>-local-venues/`), else `.data/local-venues/`.
+ */
+export function localVenueStateFile(config: Config, venue: 'deribit' | 'bitget'): string {
+  const dir =
+    config.store.kind === 'embedded' ? `${config.store.dataDir}-local-venues` : join('.data', 'local-venues');
+  return join(dir, `${venue}.jsonl`);
+}
+
 /** A configured venue: its adapter, the account settings the service needs, the local simulator if any. */
 export interface BuiltVenue {
   adapter: VenueAdapter;
@@ -42,6 +53,7 @@ export async function deribitVenue(config: Config, logger: Logger): Promise<Buil
     credentials = { clientId: 'oms-local', clientSecret: secret() };
     const sim = await startLocalDeribit({
       credentials: [{ ...credentials, account: d.account }],
+      stateFile: localVenueStateFile(config, 'deribit'),
       logger: logger.child({ component: 'local-deribit' }),
     });
     simulator = { entry: { deribit: sim }, close: () => sim.close() };
@@ -75,6 +87,7 @@ export async function bitgetVenue(config: Config, logger: Logger): Promise<Built
     credentials = { apiKey: 'oms-local', secretKey: secret(), passphrase: secret() };
     const sim = await startLocalBitget({
       credentials: { ...credentials },
+      stateFile: localVenueStateFile(config, 'bitget'),
       positionMode: b.positionMode,
       logger: logger.child({ component: 'local-bitget' }),
     });

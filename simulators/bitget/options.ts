@@ -26,6 +26,11 @@ export interface LocalBitgetOptions {
   credentials: LocalCredentials | readonly LocalCredentials[];
   /** Seeds the ids (orderId, tradeId...): the same seed gives the same ids. */
   seed?: number;
+  /**
+   * Where the venue keeps its state across restarts (orders, trades, positions, equity, marks, the
+   * last id issued; see simulators/state-journal.ts). Default: in memory only.
+   */
+  stateFile?: string;
   /** Every account's position mode at start. */
   positionMode?: 'one_way' | 'hedge';
   contracts?: readonly LocalContract[];

@@ -71,6 +71,13 @@ export class PositionBook {
     return this.positions.size === 0;
   }
 
+  /** Takes back positions kept across a restart. */
+  restore(positions: readonly SimPosition[]): void {
+    this.positions.clear();
+    for (const position of positions)
+      this.positions.set(this.key(position.symbol, position.holdSide), position);
+  }
+
   /** A trade in one-way mode: `side` is the trade's direction; what goes against the position closes it first. */
   tradeOneWay(
     symbol: string,

@@ -3,17 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { parse } from 'lossless-json';
 import type { z } from 'zod';
 import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
+import { StateJournal } from '../state-journal.ts';
 import { type LocalCredentials, verifyRest } from './auth.ts';
 import { DEFAULT_CONTRACTS } from './contracts.ts';
-import {
-  type Account,
-  Engine,
-  fillRecord,
-  orderRecord,
-  type PosMode,
-  type Push,
-  positionRecord,
-} from './engine.ts';
+import { DurableEngine } from './durable-engine.ts';
+import { type Account, fillRecord, orderRecord, type PosMode, type Push, positionRecord } from './engine.ts';
 import { BitgetFailure, refuse } from './errors.ts';
 import { FaultState } from './faults.ts';
 import { idGenerator } from './ids.ts';
@@ -65,15 +59,31 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
   if (firstKey === undefined) throw new Error('the local Bitget needs at least one set of credentials');
 
   let hub: WsHub | undefined;
-  const engine = new Engine({
+  const ids = idGenerator(options.seed ?? 1);
+  const journal = options.stateFile === undefined ? undefined : new StateJournal(options.stateFile);
+  const engine: DurableEngine = new DurableEngine({
     contracts: options.contracts ?? DEFAULT_CONTRACTS,
     config: { ...behaviour, productType, marginCoin: 'USDT' },
     now,
-    newId: idGenerator(options.seed ?? 1),
-    emit: (push: Push) => hub?.publish(push.apiKey, push.channel, push.data, now()),
+    newId: ids,
+    emit: (push: Push) => {
+      // On disk before the request that caused the push is answered.
+      if (journal) {
+        journal.put(engine.entriesFor(push, ids.last()));
+        if (journal.journalWrites >= 5_000) journal.compact(engine.entries(ids.last()));
+      }
+      hub?.publish(push.apiKey, push.channel, push.data, now());
+    },
   });
   const startMode: PosMode = options.positionMode === 'hedge' ? 'hedge_mode' : 'one_way_mode';
   for (const c of credentialList) engine.addAccount(c.apiKey, startMode);
+  if (journal) {
+    const kept = journal.load();
+    const lastId = (kept.get('ids') as { lastId?: bigint } | undefined)?.lastId;
+    if (typeof lastId === 'bigint') ids.resumeAfter(lastId);
+    engine.restore(kept);
+    journal.compact(engine.entries(ids.last()));
+  }
 
   hub = new WsHub({
     credentials,
@@ -294,6 +304,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       for (const release of delayed) release();
       delayed.clear();
       engine.close();
+      journal?.compact(engine.entries(ids.last()));
       await hub?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

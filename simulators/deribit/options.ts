@@ -39,6 +39,11 @@ export const LocalDeribitOptionsSchema = z
       .default(7 * 24 * 3600),
     /** Seeds ids and tokens: a scenario replays the same. */
     seed: z.number().int().default(1),
+    /**
+     * Where the venue keeps its state across restarts (orders, trades, positions, balances, marks,
+     * id counters; see simulators/state-journal.ts). Default: in memory only.
+     */
+    stateFile: z.string().min(1).optional(),
     rateLimits: RateLimitsSchema.default(DEFAULT_RATE_LIMITS),
     enforceRateLimits: z.boolean().default(true),
     /**

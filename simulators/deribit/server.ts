@@ -4,9 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import { seededRandom } from '../seeded-random.ts';
+import { StateJournal } from '../state-journal.ts';
 import { TokenStore } from './auth.ts';
 import { notificationsFor } from './channels.ts';
 import { CreditLimiter } from './credits.ts';
+import { DurableSimVenue } from './durable-venue.ts';
 import { type Envelope, mangled, type Outcome, rpcEnvelope } from './envelope.ts';
 import { FaultPlan, type LocalDeribitFaults, type ReplyFault } from './faults.ts';
 import { httpHandler } from './http-transport.ts';
@@ -22,7 +24,7 @@ import {
   LocalDeribitOptionsSchema,
 } from './options.ts';
 import { RpcFailure, refuse } from './rpc-failure.ts';
-import { type BookSettings, type ChangeSet, type SimAccount, SimVenue } from './venue.ts';
+import type { BookSettings, ChangeSet, SimAccount } from './venue.ts';
 import { wsTransport } from './ws-transport.ts';
 
 export type { DecimalInput, LocalDeribit, LocalDeribitOptions, LocalDeribitOptionsInput } from './options.ts';
@@ -132,6 +134,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   };
 
   const onChange = (change: ChangeSet) => {
+    remember(venue.changedEntries(change));
     for (const connection of connections.values()) {
       if (connection.closed || connection.accountId !== change.accountId) continue;
       for (const channel of connection.subscriptions.values()) {
@@ -154,13 +157,14 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   };
 
   const onMarket = (instrument: string) => {
+    remember(venue.bookEntry(instrument));
     for (const connection of connections.values()) {
       for (const feed of connection.marketFeeds.values())
         if (feed.instrument === instrument) sendFeed(connection, feed);
     }
   };
 
-  const venue = new SimVenue({
+  const venue = new DurableSimVenue({
     instruments: listing ?? defaultInstruments(),
     accounts,
     now,
@@ -169,6 +173,17 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     idBase: 1_000_000 + (Math.abs(config.seed) % 1000) * 1000,
     enforceMargin: config.enforceMargin,
   });
+  const journal = config.stateFile === undefined ? undefined : new StateJournal(config.stateFile);
+  if (journal) {
+    venue.restore(journal.load());
+    journal.compact(venue.entries());
+  }
+  /** On disk before the request that changed it is answered; compacted now and then. */
+  function remember(entries: Iterable<readonly [string, unknown]>): void {
+    if (!journal) return;
+    journal.put(entries);
+    if (journal.journalWrites >= 5_000) journal.compact(venue.entries());
+  }
 
   // ----------------------------------------------------------------------------------------------
   // Requests
@@ -382,6 +397,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      journal?.compact(venue.entries());
     },
   };
 }
