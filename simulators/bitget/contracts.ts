@@ -15,6 +15,9 @@ export interface LocalContract {
   /** Largest limit and market order (Bitget lists both since June 2025; 0 = none). */
   maxOrderQty: Decimal;
   maxMarketOrderQty: Decimal;
+  /** A limit buy at most mark × (1 + this), a limit sell at least mark × (1 − sellLimitPriceRatio). */
+  buyLimitPriceRatio: Decimal;
+  sellLimitPriceRatio: Decimal;
   makerFeeRate: Decimal;
   takerFeeRate: Decimal;
   /** Where the mark starts. */
@@ -36,6 +39,8 @@ export const DEFAULT_CONTRACTS: readonly LocalContract[] = [
     maxLever: 125,
     maxOrderQty: parseDecimal('1200'),
     maxMarketOrderQty: parseDecimal('220'),
+    buyLimitPriceRatio: parseDecimal('0.05'),
+    sellLimitPriceRatio: parseDecimal('0.05'),
     makerFeeRate: parseDecimal('0.0002'),
     takerFeeRate: parseDecimal('0.0006'),
     initialMark: parseDecimal('60000'),
@@ -53,6 +58,8 @@ export const DEFAULT_CONTRACTS: readonly LocalContract[] = [
     maxLever: 100,
     maxOrderQty: parseDecimal('10000'),
     maxMarketOrderQty: parseDecimal('2000'),
+    buyLimitPriceRatio: parseDecimal('0.05'),
+    sellLimitPriceRatio: parseDecimal('0.05'),
     makerFeeRate: parseDecimal('0.0002'),
     takerFeeRate: parseDecimal('0.0006'),
     initialMark: parseDecimal('3000'),
@@ -69,8 +76,8 @@ export function contractRecord(contract: LocalContract, productType: string) {
     symbol: contract.symbol,
     baseCoin: contract.baseCoin,
     quoteCoin: contract.quoteCoin,
-    buyLimitPriceRatio: '0.05',
-    sellLimitPriceRatio: '0.05',
+    buyLimitPriceRatio: contract.buyLimitPriceRatio.toString(),
+    sellLimitPriceRatio: contract.sellLimitPriceRatio.toString(),
     feeRateUpRatio: '0.005',
     makerFeeRate: contract.makerFeeRate.toString(),
     takerFeeRate: contract.takerFeeRate.toString(),

@@ -1,4 +1,4 @@
-import { type Decimal, parseDecimal, ZERO } from '../../domain/decimal.ts';
+import { type Decimal, ONE, parseDecimal, ZERO } from '../../domain/decimal.ts';
 import type { LocalContract } from './contracts.ts';
 import { EngineQueries } from './engine-queries.ts';
 import { type Account, LIVE, type PosMode, type Side, type SimOrder } from './engine-types.ts';
@@ -68,6 +68,7 @@ export class Engine extends EngineQueries {
     const price =
       body.orderType === 'limit' && body.price !== undefined ? parseDecimal(body.price) : undefined;
     this.checkGrid(contract, size, price ?? this.markPrice(contract.symbol));
+    if (price !== undefined) this.checkPriceLimit(contract, body.side, price);
     // Position mode: hedge orders say open or close; one-way orders have no tradeSide.
     const hedge = account.posMode === 'hedge_mode';
     if (hedge && body.tradeSide === undefined) throw refuse.unilateralMismatch();
@@ -83,6 +84,15 @@ export class Engine extends EngineQueries {
     // reduceOnly applies to one-way mode only.
     const reduceOnly = !hedge && body.reduceOnly === 'YES';
     return { contract, size, price, hedge, side, tradeSide: hedge ? body.tradeSide : undefined, reduceOnly };
+  }
+
+  /** Price protection: a limit price at most the contract's ratio beyond the mark, on the taking side. */
+  protected checkPriceLimit(contract: LocalContract, side: Side, price: Decimal): void {
+    const mark = this.markPrice(contract.symbol);
+    if (side === 'buy' && price.gt(mark.times(ONE.plus(contract.buyLimitPriceRatio))))
+      throw refuse.priceOutsideLimit();
+    if (side === 'sell' && price.lt(mark.times(ONE.minus(contract.sellLimitPriceRatio))))
+      throw refuse.priceOutsideLimit();
   }
 
   /**
@@ -197,6 +207,7 @@ export class Engine extends EngineQueries {
     const size = parseDecimal(body.newSize);
     const price = parseDecimal(body.newPrice);
     this.checkGrid(contract, size, price);
+    this.checkPriceLimit(contract, order.side, price);
 
     // Cancel and replace, after the reply: the new orderId is not known to the caller yet.
     const newClientOid = body.newClientOid;

@@ -37,6 +37,8 @@ export const refuse = {
       `Parameter verification exception size checkBDScale error value=${value} checkScale=${scale}`,
     ),
   priceScale: () => fail('41103', 'param price scale error error'),
+  /** A limit price beyond the contract's price limit ratios around the mark (`delegatePrice`: the order price). */
+  priceOutsideLimit: () => fail('40808', 'Parameter verification exception delegatePrice'),
   marginModeMismatch: (mode: string) =>
     fail(
       '40808',

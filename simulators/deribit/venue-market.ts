@@ -24,6 +24,9 @@ import {
   type Wire,
 } from './venue-types.ts';
 
+const PRICE_LIMIT_BELOW = new Decimal('0.985');
+const PRICE_LIMIT_ABOVE = new Decimal('1.015');
+
 /**
  * The local Deribit's market (instruments, marks, the synthetic book, takers and bulk fills a test
  * drives) and its account checks (amounts and prices on the grid, funds, the account summary).
@@ -50,6 +53,32 @@ export abstract class SimVenueMarket extends SimVenueCore {
     return this.book(name).mark;
   }
 
+  /**
+   * The ticker's `min_price` and `max_price`: for a future, 1.5% either side of the mark on the
+   * tick grid (as Deribit's own BTC-PERPETUAL example: mark 36288.31, 35744.73 to 36833.4); for an
+   * option, the far ends of the synthetic book.
+   */
+  priceLimits(name: string): { min: Decimal; max: Decimal } {
+    const book = this.book(name);
+    if (book.instrument.kind !== 'future') {
+      const far = book.settings.levels - 1;
+      return { min: this.levelPrice(book, 'sell', far), max: this.levelPrice(book, 'buy', far) };
+    }
+    const tick = book.instrument.tickSize;
+    return {
+      min: book.mark.times(PRICE_LIMIT_BELOW).div(tick).ceil().times(tick),
+      max: book.mark.times(PRICE_LIMIT_ABOVE).div(tick).floor().times(tick),
+    };
+  }
+
+  /** Price protection: a buy above `max_price` is clamped to it, a sell below `min_price` likewise. */
+  protected clamped(name: string, direction: Direction, price: Decimal): Decimal {
+    const { min, max } = this.priceLimits(name);
+    if (direction === 'buy' && price.gt(max)) return max;
+    if (direction === 'sell' && price.lt(min)) return min;
+    return price;
+  }
+
   /** `public/ticker`. */
   ticker(name: string): Wire {
     const book = this.book(name);
@@ -67,8 +96,8 @@ export abstract class SimVenueMarket extends SimVenueCore {
       best_ask_price: ask,
       best_bid_amount: book.settings.levelDepth,
       best_ask_amount: book.settings.levelDepth,
-      min_price: this.levelPrice(book, 'sell', book.settings.levels - 1),
-      max_price: this.levelPrice(book, 'buy', book.settings.levels - 1),
+      min_price: this.priceLimits(name).min,
+      max_price: this.priceLimits(name).max,
       open_interest: ZERO,
       stats: { volume: ZERO, price_change: null, low: null, high: null },
     };

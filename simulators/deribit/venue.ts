@@ -58,7 +58,10 @@ export class SimVenue extends SimVenueMarket {
       throw refuse.otherReject('reduce_only');
     }
     const book = this.book(instrument.name);
-    let price = p.type === 'limit' && p.price !== undefined ? p.price : this.marketBound(book, direction);
+    let price =
+      p.type === 'limit' && p.price !== undefined
+        ? this.clamped(instrument.name, direction, p.price)
+        : this.marketBound(book, direction);
     if (p.post_only && this.crosses(book, direction, price)) {
       if (p.reject_post_only) throw refuse.postOnlyReject();
       price = this.repriced(book, direction);
@@ -133,7 +136,8 @@ export class SimVenue extends SimVenueMarket {
     if (amount.lte(order.filled)) {
       throw refuse.invalidParams('amount', `must be above the filled amount ${order.filled}`);
     }
-    const asked = p.price ?? order.price;
+    const asked =
+      p.price === undefined ? order.price : this.clamped(instrument.name, order.direction, p.price);
     if (p.price !== undefined) this.checkPrice(instrument, p.price, 'price');
     const postOnly = p.post_only ?? order.postOnly;
     const rejectPostOnly = postOnly && (p.reject_post_only ?? order.rejectPostOnly);

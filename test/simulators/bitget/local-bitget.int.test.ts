@@ -69,8 +69,10 @@ async function openLong(size: string) {
 describe('the local Bitget over raw signed HTTP', () => {
   describe('accepts what Bitget accepts', () => {
     it('places the seed example and answers { orderId, clientOid } in the success envelope', async () => {
-      // Given the seed's request (a hedge-mode open short of 0.1 ETH at 2000), in a hedge account
+      // Given the seed's request (a hedge-mode open short of 0.1 ETH at 2000), in a hedge account,
+      // with the mark where the seed's market was (a sell more than 5% under it is refused)
       local.setPositionMode('hedge');
+      local.setMarkPrice('ETHUSDT', '2050');
       const reply = await raw.post(PLACE, {}, { body: SEED_PLACE_ORDER_REQUEST });
       // Then it is accepted with the seed's reply shape
       const data = expectSuccess(reply);
@@ -78,7 +80,7 @@ describe('the local Bitget over raw signed HTTP', () => {
       const detail = expectSuccess(
         await raw.get(DETAIL, { symbol: 'ETHUSDT', productType: 'USDT-FUTURES', clientOid: '121211212122' }),
       );
-      // A sell limit at 2000 under the 3000 mark takes liquidity at the mark.
+      // A sell limit at 2000 under the 2050 mark takes liquidity at the mark.
       expect(detail).toMatchObject({
         state: 'filled',
         side: 'sell',
@@ -86,8 +88,21 @@ describe('the local Bitget over raw signed HTTP', () => {
         posSide: 'short',
         size: '0.1',
         price: '2000',
-        priceAvg: '3000',
+        priceAvg: '2050',
       });
+    });
+
+    it('refuses a limit price beyond the contract’s price limit ratio around the mark (40808 delegatePrice)', async () => {
+      const mark = local.markPrice('BTCUSDT');
+      for (const [side, price] of [
+        ['buy', mark.times(1.08)],
+        ['sell', mark.times(0.92)],
+      ] as const) {
+        const reply = await raw.post(PLACE, placeBody({ side, price: price.toDecimalPlaces(1).toString() }));
+        expect(reply.body, side).toMatchObject({ code: '40808', msg: expect.stringContaining('delegatePrice') });
+      }
+      const within = await raw.post(PLACE, placeBody({ price: mark.times(1.04).toDecimalPlaces(1).toString() }));
+      expectSuccess(within);
     });
 
     it('generates a clientOid when none is sent', async () => {

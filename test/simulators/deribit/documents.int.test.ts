@@ -68,3 +68,44 @@ describe('parameters Deribit does not document', () => {
     expect(body.result?.order).not.toHaveProperty('client_order_id');
   });
 });
+
+describe('price protection (the ticker’s max_price and min_price)', () => {
+  it('lies 1.5% either side of the mark for a future, and clamps a buy above it and a sell below it', async () => {
+    // Given the ticker's limits
+    const client = await RawClient.open(sim.wsUrl);
+    await client.call('public/auth', {
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
+    const ticker = (await client.call('public/ticker', { instrument_name: 'BTC-PERPETUAL' })).result as {
+      mark_price: number;
+      max_price: number;
+      min_price: number;
+    };
+    expect(ticker.max_price / ticker.mark_price).toBeCloseTo(1.015, 3);
+    expect(ticker.min_price / ticker.mark_price).toBeCloseTo(0.985, 3);
+
+    // When a buy is sent 10% above the mark, and a sell 10% below it (IOC: what does not fill goes)
+    const far = (factor: number) => Math.round((ticker.mark_price * factor) / 0.5) * 0.5;
+    const buy = await client.call('private/buy', {
+      instrument_name: 'BTC-PERPETUAL',
+      amount: 10,
+      type: 'limit',
+      price: far(1.1),
+      time_in_force: 'immediate_or_cancel',
+    });
+    const sell = await client.call('private/sell', {
+      instrument_name: 'BTC-PERPETUAL',
+      amount: 10,
+      type: 'limit',
+      price: far(0.9),
+      time_in_force: 'immediate_or_cancel',
+    });
+
+    // Then each is carried out at the limit, not at the price asked
+    expect((buy.result as { order: { price: number } }).order.price).toBe(ticker.max_price);
+    expect((sell.result as { order: { price: number } }).order.price).toBe(ticker.min_price);
+    client.close();
+  });
+});
