@@ -99,9 +99,15 @@ describe('the local Bitget over raw signed HTTP', () => {
         ['sell', mark.times(0.92)],
       ] as const) {
         const reply = await raw.post(PLACE, placeBody({ side, price: price.toDecimalPlaces(1).toString() }));
-        expect(reply.body, side).toMatchObject({ code: '40808', msg: expect.stringContaining('delegatePrice') });
+        expect(reply.body, side).toMatchObject({
+          code: '40808',
+          msg: expect.stringContaining('delegatePrice'),
+        });
       }
-      const within = await raw.post(PLACE, placeBody({ price: mark.times(1.04).toDecimalPlaces(1).toString() }));
+      const within = await raw.post(
+        PLACE,
+        placeBody({ price: mark.times(1.04).toDecimalPlaces(1).toString() }),
+      );
       expectSuccess(within);
     });
 
