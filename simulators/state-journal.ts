@@ -125,3 +125,30 @@ export function decode(value: unknown): unknown {
   for (const [k, v] of Object.entries(tagged)) out[k] = decode(v);
   return out;
 }
+
+/** A local venue's memory (none without a file): what it left, and what it records from now on. */
+export interface VenueMemory {
+  /** The entries kept by the last run (empty without a file or on a first start). */
+  readonly loaded: ReadonlyMap<string, unknown>;
+  /** Records entries before the request that changed them is answered; compacts now and then. */
+  remember(entries: Iterable<readonly [string, unknown]>): void;
+  /** Writes the whole state as the snapshot now (after a restore, and at close). */
+  checkpoint(): void;
+}
+
+export function venueMemory(
+  path: string | undefined,
+  all: () => Iterable<readonly [string, unknown]>,
+): VenueMemory {
+  if (path === undefined)
+    return { loaded: new Map(), remember: () => undefined, checkpoint: () => undefined };
+  const journal = new StateJournal(path);
+  return {
+    loaded: journal.load(),
+    remember(entries) {
+      journal.put(entries);
+      if (journal.journalWrites >= 5_000) journal.compact(all());
+    },
+    checkpoint: () => journal.compact(all()),
+  };
+}

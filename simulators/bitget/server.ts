@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { parse } from 'lossless-json';
 import type { z } from 'zod';
 import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
-import { StateJournal } from '../state-journal.ts';
+import { venueMemory } from '../state-journal.ts';
 import { type LocalCredentials, verifyRest } from './auth.ts';
 import { DEFAULT_CONTRACTS } from './contracts.ts';
 import { DurableEngine } from './durable-engine.ts';
@@ -60,7 +60,6 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
 
   let hub: WsHub | undefined;
   const ids = idGenerator(options.seed ?? 1);
-  const journal = options.stateFile === undefined ? undefined : new StateJournal(options.stateFile);
   const engine: DurableEngine = new DurableEngine({
     contracts: options.contracts ?? DEFAULT_CONTRACTS,
     config: { ...behaviour, productType, marginCoin: 'USDT' },
@@ -68,22 +67,17 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     newId: ids,
     emit: (push: Push) => {
       // On disk before the request that caused the push is answered.
-      if (journal) {
-        journal.put(engine.entriesFor(push, ids.last()));
-        if (journal.journalWrites >= 5_000) journal.compact(engine.entries(ids.last()));
-      }
+      memory.remember(engine.entriesFor(push, ids.last()));
       hub?.publish(push.apiKey, push.channel, push.data, now());
     },
   });
   const startMode: PosMode = options.positionMode === 'hedge' ? 'hedge_mode' : 'one_way_mode';
   for (const c of credentialList) engine.addAccount(c.apiKey, startMode);
-  if (journal) {
-    const kept = journal.load();
-    const lastId = (kept.get('ids') as { lastId?: bigint } | undefined)?.lastId;
-    if (typeof lastId === 'bigint') ids.resumeAfter(lastId);
-    engine.restore(kept);
-    journal.compact(engine.entries(ids.last()));
-  }
+  const memory = venueMemory(options.stateFile, () => engine.entries(ids.last()));
+  const lastId = (memory.loaded.get('ids') as { lastId?: bigint } | undefined)?.lastId;
+  if (typeof lastId === 'bigint') ids.resumeAfter(lastId);
+  engine.restore(memory.loaded);
+  memory.checkpoint();
 
   hub = new WsHub({
     credentials,
@@ -304,7 +298,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       for (const release of delayed) release();
       delayed.clear();
       engine.close();
-      journal?.compact(engine.entries(ids.last()));
+      memory.checkpoint();
       await hub?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

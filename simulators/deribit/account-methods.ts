@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { currencyOf } from './instruments.ts';
 import type { CallContext, Handler } from './methods.ts';
 import { KindParam, OpenOrderTypeParam } from './params.ts';
+import { refuse } from './rpc-failure.ts';
 import type { SimVenue } from './venue.ts';
 
 /**
  * The local Deribit's market-data and account methods, read from Deribit's API documentation
  * (deribit-openapi in ../shared/reference): `public/get_currencies`, `public/get_order_book`,
+ * `public/get_index_price`, `public/get_funding_rate_value`, `public/get_funding_rate_history`,
  * `private/get_account_summary`, `private/get_account_summaries`, `private/get_open_orders_by_currency`.
  * Parameters the documentation lists and this simulation does not use are accepted and ignored.
  */
@@ -37,6 +39,15 @@ const OpenOrdersByCurrencyParams = z.object({
   type: OpenOrderTypeParam.optional(),
 });
 
+const IndexParams = z.object({ index_name: z.string().min(1).max(32) });
+const Timestamp = z.coerce.number().int().nonnegative();
+const FundingParams = z
+  .object({ instrument_name: z.string().min(1), start_timestamp: Timestamp, end_timestamp: Timestamp })
+  .refine((p) => p.end_timestamp >= p.start_timestamp, {
+    message: 'must not be before start_timestamp',
+    path: ['end_timestamp'],
+  });
+
 const LONG_NAMES: Record<string, string> = {
   BTC: 'Bitcoin',
   ETH: 'Ethereum',
@@ -46,6 +57,13 @@ const LONG_NAMES: Record<string, string> = {
 
 /** The handlers, keyed by method name; private ones need the account (`accountOf`). */
 export function accountMethods(venue: SimVenue, parse: Parse, of: AccountOf): Record<string, Handler> {
+  /** Funding exists for perpetuals only; Deribit refuses other instruments' as invalid. */
+  const perpetual = (name: string) => {
+    const instrument = venue.instrument(name);
+    if (instrument.kind !== 'future' || instrument.settlementPeriod !== 'perpetual')
+      throw refuse.invalidParams('instrument_name', 'not a perpetual');
+    return instrument;
+  };
   return {
     'public/get_currencies': () =>
       venue.currencies().map((currency) => ({
@@ -63,6 +81,20 @@ export function accountMethods(venue: SimVenue, parse: Parse, of: AccountOf): Re
     'public/get_order_book': (params) => {
       const p = parse(OrderBookParams, params);
       return venue.orderBook(p.instrument_name, p.depth ?? 5);
+    },
+    'public/get_index_price': (params) => {
+      const { index_name } = parse(IndexParams, params);
+      const price = venue.funding.indexPrice(index_name);
+      if (price === undefined) throw refuse.invalidParams('index_name', `unknown index ${index_name}`);
+      return { index_price: price, estimated_delivery_price: price };
+    },
+    'public/get_funding_rate_value': (params) => {
+      const p = parse(FundingParams, params);
+      return venue.funding.log(perpetual(p.instrument_name)).accrued(p.start_timestamp, p.end_timestamp);
+    },
+    'public/get_funding_rate_history': (params) => {
+      const p = parse(FundingParams, params);
+      return venue.funding.log(perpetual(p.instrument_name)).hourly(p.start_timestamp, p.end_timestamp);
     },
     'private/get_account_summary': (params, context) =>
       venue.accountSummary(of(params, context), parse(AccountSummaryParams, params).currency),

@@ -6,11 +6,13 @@ import type { ChangeSet } from './venue.ts';
  * - `user.orders.{instrument|kind.currency}.raw` → one order object per notification;
  *   `.100ms` / `.agg2` → an array of orders;
  * - `user.trades.…` → an array of trades (also for `raw`);
- * - `user.changes.…` → `{ instrument_name, orders, trades, positions }`.
+ * - `user.changes.…` → `{ instrument_name, orders, trades, positions }`;
+ * - `user.portfolio.{currency}` (or `any`) → the account summary of the currency (as
+ *   `private/get_account_summary`), at once and after every change of the account in it.
  * Aggregated intervals are delivered at once (no 100 ms batching), in their array shape.
  */
 
-type Topic = 'orders' | 'trades' | 'changes';
+type Topic = 'orders' | 'trades' | 'changes' | 'portfolio';
 type Interval = 'raw' | '100ms' | 'agg2';
 
 interface Channel {
@@ -32,11 +34,16 @@ const KINDS: ReadonlySet<string> = new Set([
   'option_combo',
   'any',
 ]);
-const CURRENCIES: ReadonlySet<string> = new Set(['BTC', 'ETH', 'USDC', 'USDT', 'EURR', 'any']);
+const CURRENCIES: ReadonlySet<string> = new Set(['BTC', 'ETH', 'USDC', 'USDT', 'EURR', 'any', 'ANY']);
 
 /** The channel, or undefined when the name is not one the simulator serves (it is then omitted). */
 export function parseChannel(name: string, isInstrument: (name: string) => boolean): Channel | undefined {
   const parts = name.split('.');
+  if (parts[0] === 'user' && parts[1] === 'portfolio' && parts.length === 3) {
+    const currency = (parts[2] ?? '').toUpperCase();
+    if (!CURRENCIES.has(currency)) return undefined;
+    return { name, topic: 'portfolio', interval: 'raw', currency: currency === 'ANY' ? 'any' : currency };
+  }
   if (parts[0] !== 'user' || !TOPICS.has(parts[1] ?? '')) return undefined;
   const topic = parts[1] as Topic;
   const interval = parts[parts.length - 1] ?? '';
@@ -57,15 +64,25 @@ function covers(channel: Channel, instrument: SimInstrument): boolean {
   return kindOk && currencyOk;
 }
 
-/** The notifications a change causes on one subscribed channel. */
-export function notificationsFor(channel: Channel, change: ChangeSet, label: string | undefined): unknown[] {
-  if (!covers(channel, change.instrument)) return [];
+/** The notifications a change causes on one subscribed channel (`summary`: the account's, per currency). */
+export function notificationsFor(
+  channel: Channel,
+  change: ChangeSet,
+  label: string | undefined,
+  summary: (currency: string) => unknown,
+): unknown[] {
+  if (channel.topic !== 'portfolio' && !covers(channel, change.instrument)) return [];
   const notify = (data: unknown) => ({
     jsonrpc: '2.0',
     method: 'subscription',
     params: { channel: channel.name, data, ...(label !== undefined && { label }) },
   });
   switch (channel.topic) {
+    case 'portfolio': {
+      const currency = currencyOf(change.instrument);
+      if (channel.currency !== 'any' && channel.currency !== currency) return [];
+      return [portfolioNotification(channel, summary(currency))];
+    }
     case 'orders':
       if (change.orders.length === 0) return [];
       return channel.interval === 'raw' ? change.orders.map(notify) : [notify(change.orders)];
@@ -81,6 +98,11 @@ export function notificationsFor(channel: Channel, change: ChangeSet, label: str
         }),
       ];
   }
+}
+
+/** A `user.portfolio` notification (no label: Deribit stamps only order and trade channels). */
+export function portfolioNotification(channel: Channel, data: unknown): unknown {
+  return { jsonrpc: '2.0', method: 'subscription', params: { channel: channel.name, data } };
 }
 
 export type { Channel };

@@ -176,6 +176,11 @@ export function currencyOf(instrument: SimInstrument): string {
 }
 
 /** The instrument as `public/get_instruments` lists it. */
+/** The index an instrument is priced on (Deribit `price_index`, e.g. `btc_usd`). */
+export function priceIndexOf(instrument: SimInstrument): string {
+  return `${instrument.baseCurrency.toLowerCase()}_usd`;
+}
+
 export function instrumentWire(instrument: SimInstrument): Record<string, unknown> {
   return {
     instrument_name: instrument.name,
@@ -188,7 +193,7 @@ export function instrumentWire(instrument: SimInstrument): Record<string, unknow
     quote_currency: instrument.quoteCurrency,
     counter_currency: instrument.counterCurrency,
     settlement_currency: instrument.settlementCurrency,
-    price_index: `${instrument.baseCurrency.toLowerCase()}_usd`,
+    price_index: priceIndexOf(instrument),
     tick_size: instrument.tickSize,
     tick_size_steps: [],
     contract_size: instrument.contractSize,

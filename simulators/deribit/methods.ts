@@ -81,6 +81,8 @@ export interface MethodDependencies {
   closeConnection: (connection: Connection) => void;
   /** Sends a market feed's first notification, after the subscription's reply. */
   startFeed: (connection: Connection, feed: MarketFeed) => void;
+  /** Sends a `user.portfolio` channel's first notification (after the reply that lists it). */
+  startPortfolio: (connection: Connection, channel: Channel) => void;
 }
 
 export type Handler = (params: Record<string, unknown>, context: CallContext) => unknown;
@@ -228,6 +230,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
         if (channel !== undefined) {
           connection.subscriptions.set(name, channel);
           subscribed.push(name);
+          if (channel.topic === 'portfolio') deps.startPortfolio(connection, channel);
         } else subscribed.push(...subscribeMarket(connection, [name]));
       }
       if (p.label !== undefined) connection.subscriptionLabel = p.label;

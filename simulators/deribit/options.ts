@@ -86,6 +86,8 @@ export interface LocalDeribit {
   close(): Promise<void>;
   /** Moves an instrument's mark; resting orders it crosses fill (up to `fillLimit` in total). */
   setMarkPrice(instrument: string, price: DecimalInput, options?: { fillLimit?: DecimalInput }): void;
+  /** Sets an index price (`btc_usd`); by default an index follows its perpetual's mark (no funding). */
+  setIndexPrice(indexName: string, price: DecimalInput): void;
   markPrice(instrument: string): Decimal;
   /** Best synthetic bid and ask. */
   quotes(instrument: string): { bid: Decimal; ask: Decimal };

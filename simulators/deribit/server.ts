@@ -4,9 +4,9 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import { seededRandom } from '../seeded-random.ts';
-import { StateJournal } from '../state-journal.ts';
+import { venueMemory } from '../state-journal.ts';
 import { TokenStore } from './auth.ts';
-import { notificationsFor } from './channels.ts';
+import { notificationsFor, portfolioNotification } from './channels.ts';
 import { CreditLimiter } from './credits.ts';
 import { DurableSimVenue } from './durable-venue.ts';
 import { type Envelope, mangled, type Outcome, rpcEnvelope } from './envelope.ts';
@@ -134,11 +134,12 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   };
 
   const onChange = (change: ChangeSet) => {
-    remember(venue.changedEntries(change));
+    memory.remember(venue.changedEntries(change));
     for (const connection of connections.values()) {
       if (connection.closed || connection.accountId !== change.accountId) continue;
       for (const channel of connection.subscriptions.values()) {
-        for (const notification of notificationsFor(channel, change, connection.subscriptionLabel)) {
+        const summary = (currency: string) => venue.accountSummary(change.accountId, currency);
+        for (const notification of notificationsFor(channel, change, connection.subscriptionLabel, summary)) {
           push(connection, writeWire(notification));
         }
       }
@@ -157,7 +158,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   };
 
   const onMarket = (instrument: string) => {
-    remember(venue.bookEntry(instrument));
+    memory.remember(venue.bookEntry(instrument));
     for (const connection of connections.values()) {
       for (const feed of connection.marketFeeds.values())
         if (feed.instrument === instrument) sendFeed(connection, feed);
@@ -173,17 +174,9 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     idBase: 1_000_000 + (Math.abs(config.seed) % 1000) * 1000,
     enforceMargin: config.enforceMargin,
   });
-  const journal = config.stateFile === undefined ? undefined : new StateJournal(config.stateFile);
-  if (journal) {
-    venue.restore(journal.load());
-    journal.compact(venue.entries());
-  }
-  /** On disk before the request that changed it is answered; compacted now and then. */
-  function remember(entries: Iterable<readonly [string, unknown]>): void {
-    if (!journal) return;
-    journal.put(entries);
-    if (journal.journalWrites >= 5_000) journal.compact(venue.entries());
-  }
+  const memory = venueMemory(config.stateFile, () => venue.entries());
+  venue.restore(memory.loaded);
+  memory.checkpoint();
 
   // ----------------------------------------------------------------------------------------------
   // Requests
@@ -200,6 +193,17 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     closeConnection: (connection) => ws.closeSoon(connection),
     // After the reply that lists the channel.
     startFeed: (connection, feed) => setImmediate(() => sendFeed(connection, feed)),
+    startPortfolio: (connection, channel) =>
+      setImmediate(() => {
+        const account = connection.accountId;
+        if (connection.closed || account === undefined) return;
+        const currencies = channel.currency === 'any' ? venue.currencies() : [channel.currency ?? ''];
+        for (const currency of currencies)
+          push(
+            connection,
+            writeWire(portfolioNotification(channel, venue.accountSummary(account, currency))),
+          );
+      }),
   });
 
   const envelope = (id: unknown, usIn: number, body: Outcome): Envelope =>
@@ -355,6 +359,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     wsUrl: `ws://${base}/ws/api/v2`,
     port,
     faults,
+    setIndexPrice: (indexName, price) => venue.setIndexPrice(indexName, toDecimal(price)),
     setMarkPrice: (instrument, price, o) =>
       venue.setMarkPrice(
         instrument,
@@ -397,7 +402,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      journal?.compact(venue.entries());
+      memory.checkpoint();
     },
   };
 }

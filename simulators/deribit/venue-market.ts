@@ -1,4 +1,5 @@
 import { Decimal, isMultipleOf, min, ZERO } from '../../domain/decimal.ts';
+import { FundingBook } from './funding.ts';
 import { amountStepOf, currencyOf, instrumentWire, isInverse, type SimInstrument } from './instruments.ts';
 import { floatingPnl } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
@@ -32,6 +33,13 @@ const PRICE_LIMIT_ABOVE = new Decimal('1.015');
  * drives) and its account checks (amounts and prices on the grid, funds, the account summary).
  */
 export abstract class SimVenueMarket extends SimVenueCore {
+  /** Index prices and the perpetuals' funding (`public/get_index_price`, `get_funding_rate_*`). */
+  readonly funding = new FundingBook({
+    now: () => this.options.now(),
+    instruments: () => this.instruments.values(),
+    mark: (name) => this.book(name).mark,
+  });
+
   // ----------------------------------------------------------------------------------------------
   // Instruments and market
   // ----------------------------------------------------------------------------------------------
@@ -89,8 +97,15 @@ export abstract class SimVenueMarket extends SimVenueCore {
       state: 'open',
       instrument_name: instrument.name,
       mark_price: book.mark,
-      index_price: book.mark,
+      index_price: this.funding.indexOf(instrument),
+      estimated_delivery_price: this.funding.indexOf(instrument),
       settlement_price: book.mark,
+      ...(instrument.kind === 'future' &&
+        instrument.settlementPeriod === 'perpetual' && {
+          current_funding: this.funding.rateNow(instrument),
+          funding_8h: this.funding.rateNow(instrument),
+          interest_value: ZERO,
+        }),
       last_price: book.lastPrice ?? null,
       best_bid_price: bid,
       best_ask_price: ask,
@@ -110,6 +125,12 @@ export abstract class SimVenueMarket extends SimVenueCore {
     this.options.onMarket?.(name);
   }
 
+  /** Sets an index price (`btc_usd`): the premium of its perpetuals' marks over it sets their funding. */
+  setIndexPrice(indexName: string, price: Decimal): void {
+    for (const instrument of this.funding.setIndex(indexName, price))
+      this.options.onMarket?.(instrument.name);
+  }
+
   /** Best synthetic quotes. */
   quotes(name: string): { bid: Decimal; ask: Decimal } {
     const book = this.book(name);
@@ -122,8 +143,10 @@ export abstract class SimVenueMarket extends SimVenueCore {
    */
   setMarkPrice(name: string, price: Decimal, fillLimit?: Decimal): void {
     const book = this.book(name);
+    this.funding.before(book.instrument);
     book.mark = price;
     book.consumed.clear();
+    this.funding.moved(book.instrument);
     const ask = this.levelPrice(book, 'buy', 0);
     const bid = this.levelPrice(book, 'sell', 0);
     const crossed = this.restingOrders(name).filter((order) =>
