@@ -3,11 +3,13 @@ import { parseDecimal } from '../../domain/decimal.ts';
 import { tickOf } from './contracts.ts';
 import type { Account, Engine } from './engine.ts';
 import { refuse } from './errors.ts';
+import { FUNDING_PERIOD_MS, type FundingRates, MAX_FUNDING_RATE, nextFundingTime } from './funding.ts';
 import { BITGET_PRODUCT_TYPES } from './protocol.ts';
 
 /**
  * The local Bitget's market data and account listing, read from Bitget's v2 documentation:
- * `spot/public/coins`, `mix/market/ticker` / `tickers`, `mix/market/merge-depth`,
+ * `spot/public/coins`, `mix/market/ticker` / `tickers`, `mix/market/merge-depth`, `symbol-price`,
+ * `current-fund-rate`, `funding-time`, `history-fund-rate` (see funding.ts),
  * `mix/account/accounts`, and the spot and margin listings a client asks for before it trades
  * (this venue simulates USDT-M futures only: its spot and margin lists are empty, as are the other
  * futures product types).
@@ -26,6 +28,13 @@ const DepthQuery = z.object({
   limit: z.enum(['1', '5', '15', '50', 'max']).optional(),
 });
 const AccountsQuery = z.object({ productType: ProductType });
+const SymbolsQuery = z.object({ symbol: z.string().min(1).optional(), productType: ProductType });
+const HistoryQuery = z.object({
+  symbol: z.string().min(1),
+  productType: ProductType,
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  pageNo: z.coerce.number().int().min(1).default(1),
+});
 
 type Query = Record<string, string>;
 type Parse = <S extends z.ZodObject>(schema: S, query: Query) => z.output<S>;
@@ -37,7 +46,13 @@ export interface MarketRoute {
   handler: ((ctx: { query: Query }) => unknown) | ((ctx: { account: Account; query: Query }) => unknown);
 }
 
-export function marketRoutes(engine: Engine, productType: string, now: () => number, parse: Parse) {
+export function marketRoutes(
+  engine: Engine,
+  funding: FundingRates,
+  productType: string,
+  now: () => number,
+  parse: Parse,
+) {
   const ticker = (symbol: string) => {
     const contract = engine.contract(symbol);
     if (contract === undefined) throw refuse.symbolNotFound();
@@ -59,8 +74,8 @@ export function marketRoutes(engine: Engine, productType: string, now: () => num
       usdtVolume: '0',
       openUtc: mark.toString(),
       changeUtc24h: '0',
-      indexPrice: mark.toString(),
-      fundingRate: '0',
+      indexPrice: funding.index(symbol).toString(),
+      fundingRate: funding.rateNow(symbol).toString(),
       holdingAmount: '0',
       deliveryStartTime: null,
       deliveryTime: null,
@@ -70,8 +85,69 @@ export function marketRoutes(engine: Engine, productType: string, now: () => num
     };
   };
   const ours = (type: string) => type === productType;
+  /** The contracts a `symbol` (optional) query names; an unknown symbol is refused. */
+  const named = (query: Query) => {
+    const p = parse(SymbolsQuery, query);
+    if (!ours(p.productType)) return [];
+    const contracts = engine.contractList().filter((c) => p.symbol === undefined || c.symbol === p.symbol);
+    if (p.symbol !== undefined && contracts.length === 0) throw refuse.symbolNotFound();
+    return contracts;
+  };
+  const market = (group: string, handler: (query: Query) => unknown): MarketRoute => ({
+    group,
+    limit: 20,
+    public: true,
+    handler: ({ query }: { query: Query }) => handler(query),
+  });
 
   const routes: [string, MarketRoute][] = [
+    [
+      'GET /api/v2/mix/market/symbol-price',
+      market('symbolPrice', (query) =>
+        named(query).map(({ symbol }) => ({
+          symbol,
+          price: engine.markPrice(symbol).toString(),
+          indexPrice: funding.index(symbol).toString(),
+          markPrice: engine.markPrice(symbol).toString(),
+          ts: String(now()),
+        })),
+      ),
+    ],
+    [
+      'GET /api/v2/mix/market/current-fund-rate',
+      market('currentFundRate', (query) =>
+        named(query).map(({ symbol }) => ({
+          symbol,
+          fundingRate: funding.rateNow(symbol).toString(),
+          fundingRateInterval: String(FUNDING_PERIOD_MS / 3_600_000),
+          nextUpdate: String(nextFundingTime(now())),
+          minFundingRate: MAX_FUNDING_RATE.neg().toString(),
+          maxFundingRate: MAX_FUNDING_RATE.toString(),
+        })),
+      ),
+    ],
+    [
+      'GET /api/v2/mix/market/funding-time',
+      market('fundingTime', (query) =>
+        named(query).map(({ symbol }) => ({
+          symbol,
+          nextFundingTime: String(nextFundingTime(now())),
+          ratePeriod: String(FUNDING_PERIOD_MS / 3_600_000),
+        })),
+      ),
+    ],
+    [
+      'GET /api/v2/mix/market/history-fund-rate',
+      market('historyFundRate', (query) => {
+        const p = parse(HistoryQuery, query);
+        if (!ours(p.productType) || engine.contract(p.symbol) === undefined) throw refuse.symbolNotFound();
+        return funding.history(p.symbol, p.pageSize, p.pageNo).map((entry) => ({
+          symbol: p.symbol,
+          fundingRate: entry.fundingRate.toString(),
+          fundingTime: String(entry.fundingTime),
+        }));
+      }),
+    ],
     [
       'GET /api/v2/spot/public/coins',
       {

@@ -60,6 +60,8 @@ export interface LocalBitget {
   close(): Promise<void>;
   /** Moves the mark; resting orders it crosses fill (up to `liquidity`, all when absent). */
   setMarkPrice(symbol: string, price: string | Decimal, options?: { liquidity?: string | Decimal }): void;
+  /** Sets a contract's index price (by default it follows the mark: funding is the 0.01% interest). */
+  setIndexPrice(symbol: string, price: string | Decimal): void;
   markPrice(symbol: string): Decimal;
   /** Taker liquidity at the mark for each new order. */
   setDepth(symbol: string, depth: string): void;

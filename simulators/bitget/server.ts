@@ -10,6 +10,7 @@ import { DurableEngine } from './durable-engine.ts';
 import { type Account, fillRecord, orderRecord, type PosMode, type Push, positionRecord } from './engine.ts';
 import { BitgetFailure, refuse } from './errors.ts';
 import { FaultState } from './faults.ts';
+import { FundingRates } from './funding.ts';
 import { idGenerator } from './ids.ts';
 import { marketRoutes } from './market-routes.ts';
 import {
@@ -73,6 +74,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
   });
   const startMode: PosMode = options.positionMode === 'hedge' ? 'hedge_mode' : 'one_way_mode';
   for (const c of credentialList) engine.addAccount(c.apiKey, startMode);
+  const funding = new FundingRates(now, (symbol) => engine.markPrice(symbol));
   const memory = venueMemory(options.stateFile, () => engine.entries(ids.last()));
   const lastId = (memory.loaded.get('ids') as { lastId?: bigint } | undefined)?.lastId;
   if (typeof lastId === 'bigint') ids.resumeAfter(lastId);
@@ -100,7 +102,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
 
   const routes = new Map<string, Route>([
     ...tradingRoutes({ engine, productType, now, parseWith, emptyList }),
-    ...marketRoutes(engine, productType, now, parseWith),
+    ...marketRoutes(engine, funding, productType, now, parseWith),
     [
       'GET /api/v2/public/time',
       { group: 'time', limit: 20, public: true, handler: () => ({ serverTime: String(serverNow()) }) },
@@ -305,13 +307,18 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
         for (const socket of sockets) socket.destroy();
       });
     },
+    setIndexPrice(symbol, price) {
+      funding.setIndex(symbol, typeof price === 'string' ? parseDecimal(price) : price);
+    },
     setMarkPrice(symbol, price, markOptions) {
+      funding.before(symbol);
       const decimal = (value: string | Decimal) => (typeof value === 'string' ? parseDecimal(value) : value);
       engine.setMarkPrice(
         symbol,
         decimal(price),
         markOptions?.liquidity === undefined ? undefined : decimal(markOptions.liquidity),
       );
+      funding.moved(symbol);
     },
     markPrice: (symbol) => engine.markPrice(symbol),
     setDepth: (symbol, depth) => engine.setDepth(symbol, parseDecimal(depth)),

@@ -253,30 +253,5 @@ export function tradingRoutes({
         },
       },
     ],
-    [
-      'GET /api/v2/mix/market/symbol-price',
-      {
-        group: 'symbolPrice',
-        limit: 20,
-        public: true,
-        handler: ({ query }: { query: Record<string, string> }) => {
-          const parsed = parseWith(ContractsQuery, query);
-          const contracts = engine
-            .contractList()
-            .filter((contract) => parsed.symbol === undefined || contract.symbol === parsed.symbol);
-          if (parsed.symbol !== undefined && contracts.length === 0) throw refuse.symbolNotFound();
-          return contracts.map((contract) => {
-            const mark = engine.markPrice(contract.symbol).toString();
-            return {
-              symbol: contract.symbol,
-              price: mark,
-              indexPrice: mark,
-              markPrice: mark,
-              ts: String(now()),
-            };
-          });
-        },
-      },
-    ],
   ];
 }

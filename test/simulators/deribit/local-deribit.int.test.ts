@@ -261,6 +261,7 @@ describe('subscriptions and their payload shapes', () => {
         'user.orders.NOPE.raw',
         'book.BTC-PERPETUAL.raw',
         'user.portfolio.btc',
+        'user.portfolio.nope',
         'ticker.NOPE.raw',
       ],
     });
@@ -270,6 +271,7 @@ describe('subscriptions and their payload shapes', () => {
       'user.trades.any.any.raw',
       'user.changes.BTC-PERPETUAL.raw',
       'book.BTC-PERPETUAL.raw',
+      'user.portfolio.btc',
     ]);
   });
 
