@@ -81,6 +81,8 @@ export function registerClientCommands(program: Command, output: Output): void {
     )
     .option('--contracts <contracts>', 'in contracts, instead of --amount', decimal('contracts'))
     .option('--price <price>', 'limit price', decimal('price'))
+    .option('--trigger-price <price>', 'stop/take orders: the price that fires them', decimal('trigger price'))
+    .option('--trigger <reference>', 'stop/take orders: mark_price, index_price or last_price', 'mark_price')
     .option('--tif <timeInForce>', 'gtc, ioc, fok, good_til_day')
     .option('--reduce-only', 'only reduce a position')
     .option('--post-only', 'never take liquidity')
@@ -100,6 +102,7 @@ export function registerClientCommands(program: Command, output: Output): void {
             ...(o.amount && { amount: o.amount }),
             ...(o.contracts && { contracts: o.contracts }),
             ...(o.price && { price: o.price }),
+            ...(o.triggerPrice && { trigger: { price: o.triggerPrice, reference: o.trigger } }),
             ...(o.tif && { timeInForce: o.tif }),
             ...(o.reduceOnly && { reduceOnly: true }),
             ...(o.postOnly && { postOnly: true }),

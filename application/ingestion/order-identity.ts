@@ -9,8 +9,8 @@ import { externalOrderId } from './external.ts';
 /**
  * Which order a venue order is. The venue order id is the identity; a client id (label, clientOid)
  * of ours matches only where our order could have produced that venue order: it holds that venue
- * id, its placement is not acknowledged yet, a request is pending, or the client id is a
- * replacement's (Bitget modify). Any other venue order is external, even with our label, and so is
+ * id, its placement is not acknowledged yet, a request is pending, it is a trigger order that may
+ * have fired into a new venue order, or the client id is a replacement's (Bitget modify). Any other venue order is external, even with our label, and so is
  * one with a label of ours that no stream here knows (an empty or older store).
  */
 export class OrderIdentity<P> {
@@ -52,10 +52,14 @@ export class OrderIdentity<P> {
   async #couldHaveProduced(orderId: string, venueOrderId: string, clientOrderId: string | undefined) {
     const { state } = await this.#handler.load(orderId);
     if (!exists(state)) return false;
+    // A trigger order of ours, untriggered until now, may have fired into a new venue order that
+    // carries our client id (Deribit: a new order id, its trigger_order_id naming ours).
+    const triggerable = state.status === 'untriggered' || state.previousStatus === 'untriggered';
     return (
       state.venueOrderIds.includes(venueOrderId) ||
       state.venueOrderId === undefined ||
       AWAITING_VENUE_STATUSES.has(state.status) ||
+      triggerable ||
       (clientOrderId !== undefined && clientOrderId !== state.order.clientOrderId)
     );
   }

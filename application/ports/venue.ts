@@ -63,6 +63,8 @@ export interface VenueOrderSnapshot {
   venueReason: string | undefined;
   /** Deribit `replaced: true` after an edit. */
   replaced: boolean;
+  /** Deribit `trigger_order_id`: this order was created by that trigger order when it fired. */
+  triggerOrderId?: string;
   createdAt: string;
   updatedAt: string;
   /** The venue's payload as received (numbers kept as text), for the audit trail. */

@@ -107,7 +107,10 @@ export function accountMethods(venue: SimVenue, parse: Parse, of: AccountOf): Re
       const account = of(params, context);
       const p = parse(OpenOrdersByCurrencyParams, params);
       return venue
-        .openOrders(account, { ...(p.kind !== undefined && { kind: p.kind }) })
+        .openOrders(account, {
+          ...(p.kind !== undefined && { kind: p.kind }),
+          ...(p.type !== undefined && { type: p.type }),
+        })
         .filter((o) => currencyOf(venue.instrument(String(o.instrument_name))) === p.currency);
     },
   };

@@ -1,5 +1,5 @@
+import { TriggeringSimVenue } from './trigger-orders.ts';
 import type { ChangeSet } from './venue.ts';
-import { SimVenue } from './venue.ts';
 import type { SimOrder, SimTrade } from './wire-objects.ts';
 
 type Entry = [string, unknown];
@@ -11,7 +11,7 @@ type Entry = [string, unknown];
  * issued twice across restarts. Connections are not kept: an order restored has none (so no
  * cancel-on-disconnect applies to it), as a venue forgets sessions but not orders.
  */
-export class DurableSimVenue extends SimVenue {
+export class DurableSimVenue extends TriggeringSimVenue {
   /** Every entry of the state worth keeping. */
   entries(): Entry[] {
     return [

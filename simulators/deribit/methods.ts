@@ -314,12 +314,15 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     'private/get_open_orders': (params, context) => {
       const account = accountOf(params, context);
       const p = parse(OpenOrdersParams, params);
-      return venue.openOrders(account, { ...(p.kind !== undefined && { kind: p.kind }) });
+      return venue.openOrders(account, {
+        ...(p.kind !== undefined && { kind: p.kind }),
+        type: p.type,
+      });
     },
     'private/get_open_orders_by_instrument': (params, context) => {
       const account = accountOf(params, context);
       const p = parse(OpenOrdersByInstrumentParams, params);
-      return venue.openOrders(account, { instrument: p.instrument_name });
+      return venue.openOrders(account, { instrument: p.instrument_name, type: p.type });
     },
     'private/get_order_history_by_instrument': (params, context) => {
       const account = accountOf(params, context);

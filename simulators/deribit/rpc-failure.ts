@@ -32,6 +32,8 @@ export const refuse = {
   notOwnerOfOrder: () => new RpcFailure(10029, 'not_owner_of_order'),
   mustBeWebsocket: () => new RpcFailure(10030, 'must_be_websocket_request'),
   notImplemented: (what: string) => new RpcFailure(10033, 'not_implemented', { reason: what }),
+  triggerPriceTooHigh: () => new RpcFailure(10034, 'trigger_price_too_high', { param: 'trigger_price' }),
+  triggerPriceTooLow: () => new RpcFailure(10035, 'trigger_price_too_low', { param: 'trigger_price' }),
   priceWrongTick: (tick: string) =>
     new RpcFailure(10043, 'price_wrong_tick', { reason: `must be a multiple of ${tick}`, param: 'price' }),
   otherReject: (reason: string) => new RpcFailure(11030, `other_reject ${reason}`),

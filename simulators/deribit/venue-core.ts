@@ -122,8 +122,12 @@ export abstract class SimVenueCore {
       order.updatedAt = this.options.now();
     }
     this.report(account, book.instrument, [order], trades);
+    if (trades.length > 0) this.afterMove(book.instrument.name);
     return { order: orderWire(order), trades: trades.map(tradeWire) };
   }
+
+  /** The market of an instrument moved (its mark, its index, a trade): trigger orders may fire. */
+  protected afterMove(_name: string): void {}
 
   /** What the synthetic book could give this order now (for fill-or-kill). */
   protected takeable(book: Book, order: SimOrder): Decimal {
@@ -231,7 +235,7 @@ export abstract class SimVenueCore {
       fee,
       feeCurrency,
       liquidity,
-      orderType: order.orderType,
+      orderType: order.orderType === 'market' ? 'market' : 'limit',
       state: order.state,
       label: order.label,
       markPrice: book.mark,
@@ -267,7 +271,9 @@ export abstract class SimVenueCore {
   }
 
   protected cancelWhere(accountId: number, predicate: (order: SimOrder) => boolean, reason: string): number {
-    const open = this.accountOrders(accountId).filter((o) => o.state === 'open' && predicate(o));
+    const open = this.accountOrders(accountId).filter(
+      (o) => (o.state === 'open' || o.state === 'untriggered') && predicate(o),
+    );
     for (const order of open) this.cancelOrder(order, reason);
     return open.length;
   }

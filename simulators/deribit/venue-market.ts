@@ -154,6 +154,7 @@ export abstract class SimVenueMarket extends SimVenueCore {
     );
     this.fillResting(book, crossed, fillLimit);
     this.options.onMarket?.(name);
+    this.afterMove(name);
   }
 
   /**

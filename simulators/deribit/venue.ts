@@ -1,7 +1,14 @@
 import { currencyOf } from './instruments.ts';
 import { flatPosition } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
-import { orderWire, positionWire, type SimOrder, type SimTrade, tradeWire } from './wire-objects.ts';
+import {
+  orderWire,
+  positionWire,
+  type SimOrder,
+  type SimTrade,
+  type SimTriggerType,
+  tradeWire,
+} from './wire-objects.ts';
 
 /**
  * The exchange inside the local Deribit: accounts, orders, a matching engine per instrument and
@@ -29,6 +36,20 @@ import type {
 
 export type { BookSettings, ChangeSet, PlaceOutcome, SimAccount, SimVenueOptions } from './venue-types.ts';
 
+/** Whether an order is open, as an open-order query of `type` lists it. */
+function openOfType(order: SimOrder, type: string): boolean {
+  if (order.state === 'open') return type === 'all' || type === 'limit' || type === order.orderType;
+  if (order.state !== 'untriggered') return false;
+  const family = order.orderType.startsWith('stop') ? 'stop' : 'take';
+  return (
+    type === 'all' ||
+    type === 'trigger_all' ||
+    type === order.orderType ||
+    type === family ||
+    type === `${family}_all`
+  );
+}
+
 /** How far back Deribit's recent trade store reaches (a day). */
 const RECENT_TRADES_MS = 24 * 3_600_000;
 
@@ -43,6 +64,13 @@ export class SimVenue extends SimVenueMarket {
     if (p.valid_until !== undefined && this.options.now() > p.valid_until) throw refuse.timedOut();
     const account = this.account(accountId);
     const instrument = this.instrument(p.instrument_name);
+    if (
+      p.type === 'stop_limit' ||
+      p.type === 'stop_market' ||
+      p.type === 'take_limit' ||
+      p.type === 'take_market'
+    )
+      return this.placeTriggerOrder(accountId, direction, { ...p, type: p.type }, connectionId);
     if (p.type !== 'limit' && p.type !== 'market') {
       throw refuse.notImplemented(`${p.type} orders are not simulated`);
     }
@@ -126,7 +154,22 @@ export class SimVenue extends SimVenueMarket {
     return this.editOrder(open[0]!, p);
   }
 
+  /** Trigger orders (stop and take): see `trigger-orders.ts`. */
+  protected placeTriggerOrder(
+    _accountId: number,
+    _direction: Direction,
+    p: OrderEntry & { type: SimTriggerType },
+    _connectionId?: number,
+  ): PlaceOutcome {
+    throw refuse.notImplemented(`${p.type} orders are not simulated`);
+  }
+
+  protected editTriggerOrder(_order: SimOrder, _p: EditFields): PlaceOutcome {
+    throw refuse.notOpenOrder();
+  }
+
   protected editOrder(order: SimOrder, p: EditFields): PlaceOutcome {
+    if (order.state === 'untriggered') return this.editTriggerOrder(order, p);
     if (order.state !== 'open') throw refuse.notOpenOrder();
     const instrument = order.instrument;
     const amount =
@@ -168,7 +211,7 @@ export class SimVenue extends SimVenueMarket {
 
   cancel(accountId: number, orderId: string): Wire {
     const order = this.ownOrder(accountId, orderId);
-    if (order.state !== 'open') throw refuse.notOpenOrder();
+    if (order.state !== 'open' && order.state !== 'untriggered') throw refuse.notOpenOrder();
     this.cancelOrder(order, 'user_request');
     return orderWire(order);
   }
@@ -213,12 +256,13 @@ export class SimVenue extends SimVenueMarket {
       .map(orderWire);
   }
 
-  openOrders(accountId: number, filter: { instrument?: string; kind?: string }): Wire[] {
+  /** Open orders; `type` (Deribit's `type` parameter): `all` (default) lists trigger orders too, `limit` none. */
+  openOrders(accountId: number, filter: { instrument?: string; kind?: string; type?: string }): Wire[] {
     if (filter.instrument !== undefined) this.instrument(filter.instrument);
     return this.accountOrders(accountId)
       .filter(
         (o) =>
-          o.state === 'open' &&
+          openOfType(o, filter.type ?? 'all') &&
           (filter.instrument === undefined || o.instrument.name === filter.instrument) &&
           (filter.kind === undefined || filter.kind === 'any' || o.instrument.kind === filter.kind),
       )

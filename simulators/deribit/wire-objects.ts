@@ -7,7 +7,9 @@ import { floatingPnl, type SimPosition } from './position-accounting.ts';
  * `order`, `user_trade` and `position` objects; seed 001 lists every field).
  */
 
-export type SimOrderState = 'open' | 'filled' | 'cancelled' | 'rejected';
+export type SimOrderState = 'open' | 'filled' | 'cancelled' | 'rejected' | 'untriggered' | 'triggered';
+export type SimTriggerType = 'stop_limit' | 'stop_market' | 'take_limit' | 'take_market';
+export type SimTriggerReference = 'index_price' | 'mark_price' | 'last_price';
 export type SimTimeInForce = 'good_til_cancelled' | 'good_til_day' | 'fill_or_kill' | 'immediate_or_cancel';
 
 export interface SimOrder {
@@ -15,9 +17,15 @@ export interface SimOrder {
   accountId: number;
   instrument: SimInstrument;
   direction: 'buy' | 'sell';
-  orderType: 'limit' | 'market';
+  orderType: 'limit' | 'market' | SimTriggerType;
   /** The limit price; for market orders the worst price the synthetic book allows. */
   price: Decimal;
+  /** Trigger orders: the price and the reference that fires them. */
+  trigger?: { reference: SimTriggerReference; price: Decimal };
+  /** A trigger order that fired (its order continues under `triggerOrderId`'s child). */
+  triggered?: boolean;
+  /** The order a trigger order created: the trigger order's id. */
+  triggerOrderId?: string;
   amount: Decimal;
   filled: Decimal;
   /** Σ q·p (linear) or Σ q/p (inverse) of the fills, for the average price. */
@@ -84,6 +92,14 @@ export function orderWire(order: SimOrder): Record<string, unknown> {
     order_type: order.orderType,
     order_state: order.state,
     order_id: order.orderId,
+    ...(order.trigger && {
+      trigger: order.trigger.reference,
+      trigger_price: order.trigger.price,
+      triggered: order.triggered === true,
+      // An untriggered stop-market order has no price yet (Deribit writes "market_price").
+      ...(order.orderType.endsWith('_market') && order.state === 'untriggered' && { price: 'market_price' }),
+    }),
+    ...(order.triggerOrderId !== undefined && { trigger_order_id: order.triggerOrderId }),
     mmp: false,
     last_update_timestamp: order.updatedAt,
     label: order.label,

@@ -124,6 +124,7 @@ export function orderSnapshot(account: string, order: WireOrder, raw: unknown): 
     cancelReason: cancelReasonOf(order),
     venueReason: order.cancel_reason,
     replaced: order.replaced ?? false,
+    ...(order.trigger_order_id !== undefined && { triggerOrderId: order.trigger_order_id }),
     createdAt: isoOf(order.creation_timestamp),
     updatedAt: isoOf(order.last_update_timestamp),
     raw,

@@ -277,7 +277,7 @@ describe('the local Deribit refuses what Deribit refuses', () => {
     });
   });
 
-  it('10033 not_implemented: trigger orders are not simulated (said, not silently accepted)', async () => {
+  it('10035 trigger_price_too_low: a stop buy whose trigger is under the mark would fire at once', async () => {
     const reply = await buy({
       amount: 10,
       price: 50000,
@@ -285,6 +285,11 @@ describe('the local Deribit refuses what Deribit refuses', () => {
       trigger_price: 49000,
       trigger: 'mark_price',
     });
+    expect(reply.error).toMatchObject({ code: 10035, message: 'trigger_price_too_low' });
+  });
+
+  it('10033 not_implemented: trailing stops are not simulated (said, not silently accepted)', async () => {
+    const reply = await buy({ amount: 10, type: 'trailing_stop', trigger_offset: 100, trigger: 'mark_price' });
     expect(reply.error).toMatchObject({ code: 10033, message: 'not_implemented' });
   });
 
