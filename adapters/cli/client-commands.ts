@@ -81,7 +81,11 @@ export function registerClientCommands(program: Command, output: Output): void {
     )
     .option('--contracts <contracts>', 'in contracts, instead of --amount', decimal('contracts'))
     .option('--price <price>', 'limit price', decimal('price'))
-    .option('--trigger-price <price>', 'stop/take orders: the price that fires them', decimal('trigger price'))
+    .option(
+      '--trigger-price <price>',
+      'stop/take orders: the price that fires them',
+      decimal('trigger price'),
+    )
     .option('--trigger <reference>', 'stop/take orders: mark_price, index_price or last_price', 'mark_price')
     .option('--tif <timeInForce>', 'gtc, ioc, fok, good_til_day')
     .option('--reduce-only', 'only reduce a position')

@@ -289,7 +289,12 @@ describe('the local Deribit refuses what Deribit refuses', () => {
   });
 
   it('10033 not_implemented: trailing stops are not simulated (said, not silently accepted)', async () => {
-    const reply = await buy({ amount: 10, type: 'trailing_stop', trigger_offset: 100, trigger: 'mark_price' });
+    const reply = await buy({
+      amount: 10,
+      type: 'trailing_stop',
+      trigger_offset: 100,
+      trigger: 'mark_price',
+    });
     expect(reply.error).toMatchObject({ code: 10033, message: 'not_implemented' });
   });
 
