@@ -4,6 +4,7 @@ import { tickOf } from './contracts.ts';
 import type { Account, Engine } from './engine.ts';
 import { refuse } from './errors.ts';
 import { FUNDING_PERIOD_MS, type FundingRates, MAX_FUNDING_RATE, nextFundingTime } from './funding.ts';
+import { bookLevels, tickerRecord } from './market-book.ts';
 import { BITGET_PRODUCT_TYPES } from './protocol.ts';
 
 /**
@@ -56,33 +57,7 @@ export function marketRoutes(
   const ticker = (symbol: string) => {
     const contract = engine.contract(symbol);
     if (contract === undefined) throw refuse.symbolNotFound();
-    const mark = engine.markPrice(symbol);
-    const tick = tickOf(contract);
-    return {
-      symbol,
-      lastPr: mark.toString(),
-      askPr: mark.toString(),
-      bidPr: mark.minus(tick).toString(),
-      bidSz: engine.depthOf(symbol).toString(),
-      askSz: engine.depthOf(symbol).toString(),
-      high24h: mark.toString(),
-      low24h: mark.toString(),
-      ts: String(now()),
-      change24h: '0',
-      baseVolume: '0',
-      quoteVolume: '0',
-      usdtVolume: '0',
-      openUtc: mark.toString(),
-      changeUtc24h: '0',
-      indexPrice: funding.index(symbol).toString(),
-      fundingRate: funding.rateNow(symbol).toString(),
-      holdingAmount: '0',
-      deliveryStartTime: null,
-      deliveryTime: null,
-      deliveryStatus: '',
-      open24h: mark.toString(),
-      markPrice: mark.toString(),
-    };
+    return tickerRecord(engine, funding, contract, now());
   };
   const ours = (type: string) => type === productType;
   /** The contracts a `symbol` (optional) query names; an unknown symbol is refused. */
@@ -207,18 +182,10 @@ export function marketRoutes(
           const contract = engine.contract(p.symbol);
           if (contract === undefined || !ours(p.productType)) throw refuse.symbolNotFound();
           const levels = p.limit === undefined || p.limit === 'max' ? 100 : Number(p.limit);
-          const mark = engine.markPrice(p.symbol);
-          const tick = tickOf(contract);
-          const size = engine.depthOf(p.symbol).toString();
-          const level = (side: 1 | -1, i: number) => [
-            mark.plus(tick.times(side === 1 ? i : -(i + 1))).toString(),
-            size,
-          ];
           return {
-            asks: Array.from({ length: levels }, (_, i) => level(1, i)),
-            bids: Array.from({ length: levels }, (_, i) => level(-1, i)),
+            ...bookLevels(engine, contract, levels),
             ts: String(now()),
-            scale: tick.toString(),
+            scale: tickOf(contract).toString(),
             precision: 'scale0',
             isMaxPrecision: 'NO',
           };

@@ -57,6 +57,8 @@ export interface RequestLogEntry {
 export interface LocalBitget {
   restUrl: string;
   wsUrl: string;
+  /** The public WebSocket (tickers, books). */
+  publicWsUrl: string;
   close(): Promise<void>;
   /** Moves the mark; resting orders it crosses fill (up to `liquidity`, all when absent). */
   setMarkPrice(symbol: string, price: string | Decimal, options?: { liquidity?: string | Decimal }): void;

@@ -21,6 +21,7 @@ import {
   type RequestLogEntry,
 } from './options.ts';
 import { parseRequest } from './protocol.ts';
+import { PublicWsHub } from './public-ws.ts';
 import { tradingRoutes } from './trading-routes.ts';
 import { WsHub } from './ws-hub.ts';
 
@@ -155,7 +156,12 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.on('upgrade', (request, socket, head: Buffer) => hub?.handleUpgrade(request, socket, head));
+  const publicHub = new PublicWsHub({ engine, funding, productType, now });
+  server.on('upgrade', (request, socket, head: Buffer) => {
+    if ((request.url ?? '').split('?')[0] === '/v2/ws/public' && !faults.wsBlocked)
+      publicHub.handleUpgrade(request, socket, head);
+    else hub?.handleUpgrade(request, socket, head);
+  });
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse, body: string) {
     const method = (request.method ?? 'GET').toUpperCase();
@@ -294,6 +300,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
   return {
     restUrl: `http://${host}:${address.port}`,
     wsUrl: `ws://${host}:${address.port}/v2/ws/private`,
+    publicWsUrl: `ws://${host}:${address.port}/v2/ws/public`,
     async close() {
       if (closed) return;
       closed = true;
@@ -301,6 +308,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       delayed.clear();
       engine.close();
       memory.checkpoint();
+      await publicHub.close();
       await hub?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -309,6 +317,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     },
     setIndexPrice(symbol, price) {
       funding.setIndex(symbol, typeof price === 'string' ? parseDecimal(price) : price);
+      publicHub.marketMoved(symbol);
     },
     setMarkPrice(symbol, price, markOptions) {
       funding.before(symbol);
@@ -319,9 +328,13 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
         markOptions?.liquidity === undefined ? undefined : decimal(markOptions.liquidity),
       );
       funding.moved(symbol);
+      publicHub.marketMoved(symbol);
     },
     markPrice: (symbol) => engine.markPrice(symbol),
-    setDepth: (symbol, depth) => engine.setDepth(symbol, parseDecimal(depth)),
+    setDepth: (symbol, depth) => {
+      engine.setDepth(symbol, parseDecimal(depth));
+      publicHub.marketMoved(symbol);
+    },
     setPositionMode(mode, apiKey) {
       accountOf(apiKey).posMode = mode === 'hedge' ? 'hedge_mode' : 'one_way_mode';
     },

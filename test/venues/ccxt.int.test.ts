@@ -129,7 +129,12 @@ describe('ccxt against the local Bitget', () => {
     });
     for (const key of Object.keys(ex.urls.api))
       if (typeof ex.urls.api[key] === 'string') ex.urls.api[key] = sim.restUrl;
-    ex.urls.api.ws = { public: sim.wsUrl, private: sim.wsUrl, utaPublic: sim.wsUrl, utaPrivate: sim.wsUrl };
+    ex.urls.api.ws = {
+      public: sim.publicWsUrl,
+      private: sim.wsUrl,
+      utaPublic: sim.publicWsUrl,
+      utaPrivate: sim.wsUrl,
+    };
     await ex.loadHttpProxyAgent();
   });
 
@@ -215,5 +220,19 @@ describe('ccxt against the local Bitget', () => {
     await pause(300);
     await ex.createOrder(SYMBOL, 'market', 'buy', 0.01);
     expect((await within(trades))[0]).toMatchObject({ symbol: SYMBOL });
+  });
+
+  it('watches the ticker (with funding) and the order book (checksummed) over the public WebSocket', async () => {
+    const ticker = await within(ex.watchTicker(SYMBOL));
+    expect(ticker.bid).toBeLessThan(ticker.ask!);
+    expect(ticker.info).toMatchObject({ fundingRate: '0.0001' });
+    const book = await within(ex.watchOrderBook(SYMBOL));
+    expect(book.asks[0]![0]).toBeGreaterThan(book.bids[0]![0]!);
+    // The market moves: a new book comes, its checksum verified by ccxt
+    sim.setMarkPrice('BTCUSDT', '60500');
+    let best = book.asks[0]![0];
+    for (let i = 0; i < 5 && best !== 60500; i++)
+      best = (await within(ex.watchOrderBook(SYMBOL))).asks[0]![0];
+    expect(best).toBe(60500);
   });
 });
