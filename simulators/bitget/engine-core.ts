@@ -1,4 +1,5 @@
 import { type Decimal, isMultipleOf, min, ZERO } from '../../domain/decimal.ts';
+import { SyntheticBook } from './book.ts';
 import { type LocalContract, tickOf } from './contracts.ts';
 import {
   type Account,
@@ -20,8 +21,8 @@ import { fillRecord, orderPushRecord, positionRecord, tradeSideText } from './re
  * matching, trades, positions and the pushes they cause. The operations clients call are in
  * `engine.ts`.
  *
- * The synthetic book: a taker order (market, or a limit that crosses the mark) trades at the mark
- * against `depth` of liquidity; a resting limit order trades, as maker at its own price, when the
+ * The synthetic book (book.ts): a taker order (market, or a limit that reaches the best level)
+ * takes the levels one by one, each `depth` deep, no further than its limit; a resting limit order trades, as maker at its own price, when the
  * mark moves through it, against the liquidity that move brings (all of it unless the test says how
  * much: that is how a test makes an order fill partially). Orders of the account never trade with
  * each other.
@@ -30,7 +31,7 @@ export abstract class EngineCore {
   readonly config: EngineConfig;
   protected readonly contracts: Map<string, LocalContract>;
   protected readonly marks = new Map<string, Decimal>();
-  protected readonly depth = new Map<string, Decimal>();
+  protected readonly books = new Map<string, SyntheticBook>();
   protected readonly accounts = new Map<string, Account>();
   protected readonly now: () => number;
   protected readonly newId: () => string;
@@ -48,7 +49,11 @@ export abstract class EngineCore {
   }) {
     this.config = args.config;
     this.contracts = new Map(args.contracts.map((contract) => [contract.symbol, contract]));
-    for (const contract of args.contracts) this.marks.set(contract.symbol, contract.initialMark);
+    for (const contract of args.contracts) {
+      this.marks.set(contract.symbol, contract.initialMark);
+      const mark = () => this.markPrice(contract.symbol);
+      this.books.set(contract.symbol, new SyntheticBook(mark, tickOf(contract), args.config.defaultDepth));
+    }
     this.now = args.now;
     this.newId = args.newId;
     this.emit = args.emit;
@@ -97,13 +102,20 @@ export abstract class EngineCore {
     return mark;
   }
 
-  /** Taker liquidity at the mark for each new order. */
+  /** The synthetic book of a contract (see book.ts). */
+  book(symbol: string): SyntheticBook {
+    const book = this.books.get(symbol);
+    if (book === undefined) throw new Error(`unknown symbol ${symbol}`);
+    return book;
+  }
+
+  /** Taker liquidity at each level of the book. */
   depthOf(symbol: string): Decimal {
-    return this.depth.get(symbol) ?? this.config.defaultDepth;
+    return this.book(symbol).depth;
   }
 
   setDepth(symbol: string, depth: Decimal) {
-    this.depth.set(symbol, depth);
+    this.book(symbol).setDepth(depth);
   }
 
   /**
@@ -113,6 +125,7 @@ export abstract class EngineCore {
   setMarkPrice(symbol: string, price: Decimal, liquidity?: Decimal) {
     if (!this.contracts.has(symbol)) throw new Error(`unknown symbol ${symbol}`);
     this.marks.set(symbol, price);
+    this.book(symbol).reset();
     for (const account of this.accounts.values()) {
       const { buys, sells } = this.crossedBy(account, symbol, price);
       for (const side of [buys, sells]) this.fillCrossed(account, side, price, liquidity);
@@ -254,13 +267,14 @@ export abstract class EngineCore {
     this.takeLiquidity(account, order);
   }
 
-  /** A new order against the synthetic book: taker fills at the mark, then rest or cancel. */
+  /** A new order against the synthetic book: taker fills level by level, then rest or cancel. */
   protected takeLiquidity(account: Account, order: SimOrder) {
-    const mark = this.markPrice(order.symbol);
-    const buy = this.buys(order);
+    const book = this.book(order.symbol);
+    const side = this.directionSide(order);
+    const best = book.price(side, 0);
     const marketable =
       order.orderType === 'market' ||
-      (order.price !== undefined && (buy ? order.price.gte(mark) : order.price.lte(mark)));
+      (order.price !== undefined && (side === 'buy' ? order.price.gte(best) : order.price.lte(best)));
     if (!marketable) {
       if (order.force === 'ioc' || order.force === 'fok')
         this.cancelInternal(account, order, `${order.force}_cancel`);
@@ -270,14 +284,17 @@ export abstract class EngineCore {
       this.cancelInternal(account, order, 'post_only_cancel');
       return;
     }
-    const cap = this.capacity(account, order);
-    const available = min(cap, this.depth.get(order.symbol) ?? this.config.defaultDepth);
-    const remaining = order.size.minus(order.filled);
-    if (order.force === 'fok' && available.lt(remaining)) {
+    const limit = order.orderType === 'market' ? undefined : order.price;
+    const fills = book.plan(side, this.capacity(account, order), limit);
+    const available = fills.reduce((sum, fill) => sum.plus(fill.size), ZERO);
+    if (order.force === 'fok' && available.lt(order.size.minus(order.filled))) {
       this.cancelInternal(account, order, 'fok_cancel');
       return;
     }
-    if (available.gt(0)) this.trade(account, order, available, mark, 'taker');
+    for (const fill of fills) {
+      book.consume(fill.price, fill.size);
+      this.trade(account, order, fill.size, fill.price, 'taker');
+    }
     if (!LIVE.has(order.status)) return;
     if (order.orderType === 'market') this.cancelInternal(account, order, 'market_cancel');
     else if (order.force === 'ioc') this.cancelInternal(account, order, 'ioc_cancel');

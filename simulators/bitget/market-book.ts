@@ -1,5 +1,5 @@
-import type { Decimal } from '../../domain/decimal.ts';
-import { type LocalContract, tickOf } from './contracts.ts';
+import type { BookLevel } from './book.ts';
+import type { LocalContract } from './contracts.ts';
 import type { Engine } from './engine.ts';
 import type { FundingRates } from './funding.ts';
 import { nextFundingTime } from './funding.ts';
@@ -9,33 +9,23 @@ import { nextFundingTime } from './funding.ts';
  * mark (asks from the mark up, bids from a tick under it, each level `depth` deep) and the ticker.
  */
 
-export type BookLevel = [string, string];
+export type { BookLevel };
 
 export function bookLevels(engine: Engine, contract: LocalContract, count: number) {
-  const mark: Decimal = engine.markPrice(contract.symbol);
-  const tick = tickOf(contract);
-  const size = engine.depthOf(contract.symbol).toString();
-  const level = (side: 1 | -1, i: number): BookLevel => [
-    mark.plus(tick.times(side === 1 ? i : -(i + 1))).toString(),
-    size,
-  ];
-  return {
-    asks: Array.from({ length: count }, (_, i) => level(1, i)),
-    bids: Array.from({ length: count }, (_, i) => level(-1, i)),
-  };
+  return engine.book(contract.symbol).levels(count);
 }
 
 export function tickerRecord(engine: Engine, funding: FundingRates, contract: LocalContract, now: number) {
   const { symbol } = contract;
   const mark = engine.markPrice(symbol);
-  const tick = tickOf(contract);
+  const { asks, bids } = bookLevels(engine, contract, 1);
   return {
     symbol,
     lastPr: mark.toString(),
-    askPr: mark.toString(),
-    bidPr: mark.minus(tick).toString(),
-    bidSz: engine.depthOf(symbol).toString(),
-    askSz: engine.depthOf(symbol).toString(),
+    askPr: asks[0]?.[0] ?? mark.toString(),
+    bidPr: bids[0]?.[0] ?? mark.toString(),
+    bidSz: bids[0]?.[1] ?? '0',
+    askSz: asks[0]?.[1] ?? '0',
     high24h: mark.toString(),
     low24h: mark.toString(),
     ts: String(now),

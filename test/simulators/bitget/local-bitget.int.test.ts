@@ -80,7 +80,7 @@ describe('the local Bitget over raw signed HTTP', () => {
       const detail = expectSuccess(
         await raw.get(DETAIL, { symbol: 'ETHUSDT', productType: 'USDT-FUTURES', clientOid: '121211212122' }),
       );
-      // A sell limit at 2000 under the 2050 mark takes liquidity at the mark.
+      // A sell limit at 2000 under the 2050 mark takes the best bid, a tick under the mark.
       expect(detail).toMatchObject({
         state: 'filled',
         side: 'sell',
@@ -88,8 +88,35 @@ describe('the local Bitget over raw signed HTTP', () => {
         posSide: 'short',
         size: '0.1',
         price: '2000',
-        priceAvg: '2050',
+        priceAvg: '2049.99',
       });
+    });
+
+    it('fills a taker across the levels of the book, each at its price, no further than its limit', async () => {
+      // Given 0.004 a level: asks at 60000, 60000.1, 60000.2, ...
+      local.setDepth('BTCUSDT', '0.004');
+      // When a buy of 0.01 limited to 60000.1 arrives (IOC)
+      const data = expectSuccess(
+        await raw.post(PLACE, placeBody({ size: '0.01', price: '60000.1', force: 'ioc' })),
+      );
+      // Then it takes two levels and the rest is cancelled; the levels it took are gone from the book
+      expect(local.orders().find((order) => order.orderId === data.orderId)).toMatchObject({
+        baseVolume: '0.008',
+        priceAvg: '60000.05',
+        cancelReason: 'ioc_cancel',
+      });
+      expect(local.trades().map((t) => [t.price, t.baseVolume])).toEqual([
+        ['60000', '0.004'],
+        ['60000.1', '0.004'],
+      ]);
+      const depth = expectSuccess(
+        await raw.get('/api/v2/mix/market/merge-depth', {
+          symbol: 'BTCUSDT',
+          productType: 'USDT-FUTURES',
+          limit: '5',
+        }),
+      );
+      expect(depth.asks[0]).toEqual(['60000.2', '0.004']);
     });
 
     it('refuses a limit price beyond the contract’s price limit ratio around the mark (40808 delegatePrice)', async () => {
@@ -595,7 +622,7 @@ describe('the local Bitget over raw signed HTTP', () => {
         holdSide: 'long',
         total: '0.01',
         openPriceAvg: '60050',
-        achievedProfits: '9.5',
+        achievedProfits: '9.499', // sold at the best bid, 60999.9: (60999.9 − 60050) × 0.01
       });
     });
     it('close-positions closes at market and answers the orders it made', async () => {
@@ -620,8 +647,9 @@ describe('the local Bitget over raw signed HTTP', () => {
       });
     });
     it('fills an IOC order partly against the book depth and cancels the rest', async () => {
+      // 0.004 a level: a buy limited to the best ask (the mark) gets one level's worth
       local.setDepth('BTCUSDT', '0.004');
-      const data = expectSuccess(await raw.post(PLACE, placeBody({ price: '60100', force: 'ioc' })));
+      const data = expectSuccess(await raw.post(PLACE, placeBody({ price: '60000', force: 'ioc' })));
       expect(local.orders().find((order) => order.orderId === data.orderId)).toMatchObject({
         status: 'canceled',
         baseVolume: '0.004',
@@ -630,7 +658,7 @@ describe('the local Bitget over raw signed HTTP', () => {
     });
     it('cancels a FOK order the book cannot fill entirely, without any fill', async () => {
       local.setDepth('BTCUSDT', '0.004');
-      const data = expectSuccess(await raw.post(PLACE, placeBody({ price: '60100', force: 'fok' })));
+      const data = expectSuccess(await raw.post(PLACE, placeBody({ price: '60000', force: 'fok' })));
       expect(local.orders().find((order) => order.orderId === data.orderId)).toMatchObject({
         status: 'canceled',
         baseVolume: '0',

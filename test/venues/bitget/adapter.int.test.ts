@@ -356,7 +356,7 @@ describe('the Bitget adapter against the local Bitget', () => {
         all.map((fill) => [fill.side, fill.amount.toString(), fill.price.toString(), fill.liquidity]),
       ).toEqual([
         ['buy', '0.01', '60000', 'taker'],
-        ['sell', '0.004', '60500', 'taker'],
+        ['sell', '0.004', '60499.9', 'taker'], // the best bid, a tick under the mark
       ]);
       expect(all.map((fill) => fill.tradeId)).toEqual(venue.local.trades().map((trade) => trade.tradeId));
       expect(all[0]?.fee.toString()).toBe('0.36');
@@ -407,8 +407,8 @@ describe('the Bitget adapter against the local Bitget', () => {
       expect(
         (await venue.adapter.positionsOf(btc)).map((leg) => [leg.side, leg.averageEntry?.toString()]),
       ).toEqual([
-        ['long', '60000'],
-        ['short', '60000'],
+        ['long', '60000'], // bought at the best ask, the mark
+        ['short', '59999.9'], // sold at the best bid, a tick under it
       ]);
       const closed = await venue.adapter.closePositionsAtMarket(btc, 'short');
       expect(closed.closed).toHaveLength(1);

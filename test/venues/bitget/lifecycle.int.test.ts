@@ -120,8 +120,9 @@ describe('the order lifecycle through the Bitget adapter', () => {
     // Then both are flat, and the domain realized what the venue's trades realized
     expect(oms.position('net').size.isZero()).toBe(true);
     expect(await venue.adapter.positions()).toEqual([]);
-    expect(text(oms.position('net').realizedPnl)).toBe('2.26');
-    expect(text(venueProfit(venue.local.orders().map((order) => String(order.orderId))))).toBe('2.26');
+    // (the closing sell took the best bid, a tick under the mark: 2.26 − 0.1 × 0.006)
+    expect(text(oms.position('net').realizedPnl)).toBe('2.2594');
+    expect(text(venueProfit(venue.local.orders().map((order) => String(order.orderId))))).toBe('2.2594');
     for (const id of [a, b, c, close]) expect(oms.order(id).anomalies).toBe(0);
     expect(oms.unrouted.filter((report) => report.kind !== 'positions')).toEqual([]);
   });
@@ -200,7 +201,7 @@ describe('the order lifecycle through the Bitget adapter', () => {
     expect(text(averageEntry(long))).toBe('60004');
     expect(text(long.realizedPnl)).toBe('0.784');
     expect(text(short.size)).toBe('0.005');
-    expect(text(averageEntry(short))).toBe('59970');
+    expect(text(averageEntry(short))).toBe('59969.9'); // sold at the best bid
     expect(text(short.realizedPnl)).toBe('0');
     const legs = await venue.adapter.positions();
     for (const [side, domain] of [
@@ -230,14 +231,15 @@ describe('the order lifecycle through the Bitget adapter', () => {
     // Then both are flat and each leg realized what its venue trades realized
     expect(await venue.adapter.positions()).toEqual([]);
     expect(oms.position('long').size.isZero() && oms.position('short').size.isZero()).toBe(true);
-    expect(text(oms.position('long').realizedPnl)).toBe('2.26');
-    expect(text(oms.position('short').realizedPnl)).toBe('-1.4');
+    // (sells take the best bid, a tick under the mark: the long's close, the short's open)
+    expect(text(oms.position('long').realizedPnl)).toBe('2.2594');
+    expect(text(oms.position('short').realizedPnl)).toBe('-1.4005');
     const venueIds = (ids: string[]) => ids.flatMap((id) => oms.order(id).venueOrderIds);
-    expect(text(venueProfit(venueIds([a, b, c, closeLong])))).toBe('2.26');
-    expect(text(venueProfit(venueIds([s, closeShort])))).toBe('-1.4');
+    expect(text(venueProfit(venueIds([a, b, c, closeLong])))).toBe('2.2594');
+    expect(text(venueProfit(venueIds([s, closeShort])))).toBe('-1.4005');
     for (const id of [a, s, b, c, closeShort, closeLong]) expect(oms.order(id).anomalies).toBe(0);
     expect(
-      sum([oms.position('long').realizedPnl, oms.position('short').realizedPnl]).eq(ZERO.plus('0.86')),
+      sum([oms.position('long').realizedPnl, oms.position('short').realizedPnl]).eq(ZERO.plus('0.8589')),
     ).toBe(true);
   });
 });
