@@ -48,3 +48,28 @@ export interface AuditTrail {
   /** The first exported head the store no longer holds as it was. */
   checkHeads(heads: AsyncIterable<ChainHead>): Promise<AuditBreach | undefined>;
 }
+
+/**
+ * The first exported head a store no longer holds as it was: `hashAt` gives the hash the store has
+ * at the head's revision (undefined: no such event).
+ */
+export async function firstChangedHead(
+  heads: AsyncIterable<ChainHead>,
+  hashAt: (head: ChainHead) => Promise<string | undefined>,
+): Promise<AuditBreach | undefined> {
+  for await (const head of heads) {
+    const found = await hashAt(head);
+    if (found !== head.hash) {
+      return {
+        streamId: head.streamId,
+        revision: head.revision,
+        problem: 'head',
+        detail:
+          found === undefined
+            ? 'the event the exported head names is gone'
+            : 'the chain was rewritten since the heads were exported (its hash differs)',
+      };
+    }
+  }
+  return undefined;
+}

@@ -1,5 +1,11 @@
 import { type AllStreamResolvedEvent, type EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
-import { type AuditBreach, type AuditTrail, BREACH_DETAIL, type ChainHead } from '../audit-trail.ts';
+import {
+  type AuditBreach,
+  type AuditTrail,
+  BREACH_DETAIL,
+  type ChainHead,
+  firstChangedHead,
+} from '../audit-trail.ts';
 import { chainHash } from './esdb-chain.ts';
 import type { ReadLinks } from './esdb-chained-append.ts';
 import { isSystem, toChainedEvent } from './esdb-mapping.ts';
@@ -109,24 +115,11 @@ export function esdbAuditTrail(
       for (const entry of window.entries()) yield* head(entry);
     },
 
-    async checkHeads(heads) {
-      for await (const head of heads) {
+    checkHeads: (heads) =>
+      firstChangedHead(heads, async (head) => {
         const revision = BigInt(head.revision);
         const [link] = await readLinks(head.streamId, { from: revision, direction: 'forwards', maxCount: 1 });
-        const found = link?.revision === revision ? link.hash : undefined;
-        if (found !== head.hash) {
-          return {
-            streamId: head.streamId,
-            revision: head.revision,
-            problem: 'head',
-            detail:
-              found === undefined
-                ? 'the event the exported head names is gone'
-                : 'the chain was rewritten since the heads were exported (its hash differs)',
-          };
-        }
-      }
-      return undefined;
-    },
+        return link?.revision === revision ? link.hash : undefined;
+      }),
   };
 }

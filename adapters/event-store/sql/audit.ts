@@ -6,6 +6,7 @@ import {
   type AuditTrail,
   BREACH_DETAIL,
   type ChainHead,
+  firstChangedHead,
 } from '../audit-trail.ts';
 import { checkSchemaName } from './schema.ts';
 
@@ -108,25 +109,13 @@ export async function checkHeads(
   heads: AsyncIterable<ChainHead>,
 ): Promise<AuditBreach | undefined> {
   const s = checkSchemaName(schema);
-  for await (const head of heads) {
+  return firstChangedHead(heads, async (head) => {
     const { rows } = await sql.query<{ hash: string }>(
       `select encode(hash, 'hex') as hash from ${s}.events where stream_id = $1 and revision = $2`,
       [head.streamId, head.revision],
     );
-    const found = rows[0]?.hash;
-    if (found !== head.hash) {
-      return {
-        streamId: head.streamId,
-        revision: head.revision,
-        problem: 'head',
-        detail:
-          found === undefined
-            ? 'the event the exported head names is gone'
-            : 'the chain was rewritten since the heads were exported (its hash differs)',
-      };
-    }
-  }
-  return undefined;
+    return rows[0]?.hash;
+  });
 }
 
 /** The SQL stores' audit trail, checked in the database. */

@@ -116,7 +116,7 @@ describe('the local Bitget over raw signed HTTP', () => {
           limit: '5',
         }),
       );
-      expect(depth.asks[0]).toEqual(['60000.2', '0.004']);
+      expect((depth as { asks: string[][] }).asks[0]).toEqual(['60000.2', '0.004']);
     });
 
     it('refuses a limit price beyond the contract’s price limit ratio around the mark (40808 delegatePrice)', async () => {
