@@ -386,21 +386,6 @@ export abstract class EngineCore {
     });
   }
 
-  positionsOf(account: Account, symbol?: string): SimPosition[] {
-    return account.positions.list().filter((position) => symbol === undefined || position.symbol === symbol);
-  }
-  available(account: Account): Decimal {
-    let used = ZERO;
-    for (const position of account.positions.list()) {
-      used = used.plus(position.openValue.div(this.leverageOf(account, position.symbol)));
-    }
-    for (const order of account.orders.values()) {
-      if (!LIVE.has(order.status) || order.reduceOnly) continue;
-      const price = order.price ?? this.markPrice(order.symbol);
-      used = used.plus(order.size.minus(order.filled).times(price).div(order.leverage));
-    }
-    return account.equity.minus(used);
-  }
   leverageOf(account: Account, symbol: string): number {
     return account.leverage.get(symbol) ?? this.config.defaultLeverage;
   }

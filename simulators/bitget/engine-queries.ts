@@ -1,6 +1,8 @@
+import { type Decimal, ZERO } from '../../domain/decimal.ts';
 import { EngineCore } from './engine-core.ts';
 import { type Account, LIVE, type SimOrder } from './engine-types.ts';
 import { refuse } from './errors.ts';
+import type { SimPosition } from './positions.ts';
 import type { DetailQuery, FillsQuery, OrderListQuery } from './protocol.ts';
 import { compareIds } from './records.ts';
 
@@ -54,5 +56,21 @@ export abstract class EngineQueries extends EngineCore {
     this.timers.clear();
     for (const immediate of this.immediates) clearImmediate(immediate);
     this.immediates.clear();
+  }
+
+  positionsOf(account: Account, symbol?: string): SimPosition[] {
+    return account.positions.list().filter((position) => symbol === undefined || position.symbol === symbol);
+  }
+  available(account: Account): Decimal {
+    let used = ZERO;
+    for (const position of account.positions.list()) {
+      used = used.plus(position.openValue.div(this.leverageOf(account, position.symbol)));
+    }
+    for (const order of account.orders.values()) {
+      if (!LIVE.has(order.status) || order.reduceOnly) continue;
+      const price = order.price ?? this.markPrice(order.symbol);
+      used = used.plus(order.size.minus(order.filled).times(price).div(order.leverage));
+    }
+    return account.equity.minus(used);
   }
 }

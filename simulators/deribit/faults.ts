@@ -119,4 +119,25 @@ export class FaultPlan {
     this.refusing = false;
     this.blackholed = false;
   }
+
+  /** Sends pushes through the armed faults: dropped, held (in `held`) and sent reversed, or duplicated. */
+  deliver(held: string[], texts: readonly string[], send: (text: string) => void): void {
+    for (const text of texts) {
+      if (this.dropCount > 0) {
+        this.dropCount -= 1;
+        continue;
+      }
+      if (this.reorderCount > 0) {
+        held.push(text);
+        this.reorderCount -= 1;
+        if (this.reorderCount === 0) for (const message of held.splice(0).reverse()) send(message);
+        continue;
+      }
+      send(text);
+      if (this.duplicateCount > 0) {
+        this.duplicateCount -= 1;
+        send(text);
+      }
+    }
+  }
 }

@@ -104,29 +104,9 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     connection.socket.send(text);
   };
 
-  /** Pushes go out through the faults: duplicated, or held and reversed. */
-  const deliver = (connection: Connection, texts: string[]) => {
-    for (const text of texts) {
-      if (plan.dropCount > 0) {
-        plan.dropCount -= 1;
-        continue;
-      }
-      if (plan.reorderCount > 0) {
-        connection.held.push(text);
-        plan.reorderCount -= 1;
-        if (plan.reorderCount === 0) {
-          const held = connection.held.splice(0).reverse();
-          for (const message of held) send(connection, message);
-        }
-        continue;
-      }
-      send(connection, text);
-      if (plan.duplicateCount > 0) {
-        plan.duplicateCount -= 1;
-        send(connection, text);
-      }
-    }
-  };
+  /** Pushes go out through the faults: dropped, duplicated, or held and reversed. */
+  const deliver = (connection: Connection, texts: string[]) =>
+    plan.deliver(connection.held, texts, (text) => send(connection, text));
 
   const push = (connection: Connection, text: string) => {
     if (connection.collecting !== undefined) connection.collecting.push(text);

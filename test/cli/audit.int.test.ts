@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../adapters/cli/main.ts';
 import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
+import { oms } from '../support/oms-cli.ts';
 
 // `oms audit` as an operator runs it, on the embedded store of a stopped service: verify passes on
 // an untouched store, exits 1 naming the first event that was edited, and heads exported earlier
@@ -12,19 +12,7 @@ import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-e
 
 let dataDir: string;
 
-async function oms(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => oms(undefined, ...argv);
 
 async function withStore(work: (store: Awaited<ReturnType<typeof openPgliteEventStore>>) => Promise<void>) {
   const store = await openPgliteEventStore({ dataDir });
@@ -56,12 +44,12 @@ afterAll(async () => {
 
 describe('oms audit', () => {
   it('Given an untouched store, verify exits 0; heads are exported to a private file', async () => {
-    const verified = await oms('audit', 'verify');
+    const verified = await cli('audit', 'verify');
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.out)).toEqual({ ok: true, streams: 2, events: 6 });
 
     const file = join(tmpdir(), `oms-heads-${randomUUID()}.jsonl`);
-    const exported = await oms('audit', 'heads', '--out', file);
+    const exported = await cli('audit', 'heads', '--out', file);
     expect(exported.code).toBe(0);
     expect(exported.err).toContain('2 stream heads exported');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -70,7 +58,7 @@ describe('oms audit', () => {
 
   it('Given heads exported, then the last event of a stream cut, verify --heads exits 1 naming it', async () => {
     const file = join(tmpdir(), `oms-heads-${randomUUID()}.jsonl`);
-    await oms('audit', 'heads', '--out', file);
+    await cli('audit', 'heads', '--out', file);
     expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(2);
     await withStore(async (store) => {
       await store.sql.exec(
@@ -79,7 +67,7 @@ describe('oms audit', () => {
       );
     });
 
-    const verified = await oms('audit', 'verify', '--heads', file);
+    const verified = await cli('audit', 'verify', '--heads', file);
 
     expect(verified.code).toBe(1);
     expect(JSON.parse(verified.out).firstBreach).toMatchObject({
@@ -97,7 +85,7 @@ describe('oms audit', () => {
       );
     });
 
-    const verified = await oms('audit', 'verify');
+    const verified = await cli('audit', 'verify');
 
     expect(verified.code).toBe(1);
     expect(JSON.parse(verified.out)).toMatchObject({

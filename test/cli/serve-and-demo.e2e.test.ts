@@ -1,63 +1,29 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../adapters/cli/main.ts';
+import { oms, type ServedOms, serveOms } from '../support/oms-cli.ts';
 
 /** `npm start` as a user runs it (a child process on a fresh data directory), then the CLI against it. */
-let child: ChildProcess;
+let served: ServedOms;
 let dataDir: string;
 let url = '';
 let token = '';
 let stdout = '';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['--url', url, '--token', token, ...argv], {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => oms(served, ...argv);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'oms-e2e-'));
-  child = spawn(process.execPath, ['--import', 'tsx', 'adapters/cli/oms.ts', 'serve'], {
-    env: {
-      ...process.env,
-      OMS_DATA_DIR: dataDir,
-      OMS_API_PORT: '0',
-      OMS_LOG_LEVEL: 'warn',
-      OMS_STORE: 'embedded',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  const deadline = Date.now() + 60_000;
-  while (!/Stop with Ctrl-C/.test(stdout)) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`the service did not start:\n${stdout}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  url = /API\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
-  token = /Token\s+(\S+)/.exec(stdout)?.[1] ?? '';
+  served = await serveOms(dataDir);
+  ({ url, token } = served);
+  stdout = served.stdout();
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await served?.stop();
   await rm(dataDir, { recursive: true, force: true });
+  await rm(`${dataDir}-local-venues`, { recursive: true, force: true });
 });
 
 describe('npm start, then the CLI', () => {

@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../adapters/cli/main.ts';
-import { routesFor } from '../../adapters/http/routes.ts';
-import { createHttpServer } from '../../adapters/http/server.ts';
-import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from '../service/support.ts';
+import { type ServiceOnLocalDeribit, serveHttp, startServiceOnLocalDeribit } from '../service/support.ts';
+import { oms } from '../support/oms-cli.ts';
 import { until } from '../support/until.ts';
 
 // `oms place` with a trigger, as an operator places a stop order from the terminal: it rests
@@ -16,13 +14,7 @@ let url: string;
 
 beforeAll(async () => {
   svc = await startServiceOnLocalDeribit({ clientId: 'cli-stop' });
-  app = createHttpServer({
-    routes: routesFor(svc.running),
-    token: TOKEN,
-    logger: testLogger,
-    version: 'test',
-  });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  ({ app, base: url } = await serveHttp(svc.running, { token: TOKEN }));
 });
 
 afterAll(async () => {
@@ -30,24 +22,12 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function oms(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(['--url', url, '--token', TOKEN, ...argv], {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => oms({ url, token: TOKEN }, ...argv);
 
 describe('oms place --trigger-price', () => {
   it('places a stop-market sell that waits untriggered, then fills when the mark falls to it', async () => {
     const mark = svc.sim.markPrice('BTC-PERPETUAL');
-    const placed = await oms(
+    const placed = await cli(
       'place',
       '--venue=deribit',
       '--symbol=BTC-PERPETUAL',
@@ -67,7 +47,7 @@ describe('oms place --trigger-price', () => {
     svc.sim.setMarkPrice('BTC-PERPETUAL', mark.minus(200));
 
     await until('the stop to fill', async () => {
-      const shown = await oms('order', order.orderId);
+      const shown = await cli('order', order.orderId);
       return (JSON.parse(shown.out) as { status: string }).status === 'filled' ? true : undefined;
     });
   });

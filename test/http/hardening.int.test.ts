@@ -2,9 +2,7 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config/config.ts';
-import { routesFor } from '../../adapters/http/routes.ts';
-import { createHttpServer } from '../../adapters/http/server.ts';
-import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from '../service/support.ts';
+import { type ServiceOnLocalDeribit, serveHttp, startServiceOnLocalDeribit } from '../service/support.ts';
 
 const TOKEN = 'hardening-token-0123456789';
 let svc: ServiceOnLocalDeribit;
@@ -15,13 +13,7 @@ beforeAll(async () => {
   // The limits a service gets when nothing is configured
   const { limits } = loadConfig({ OMS_STORE: 'embedded' });
   svc = await startServiceOnLocalDeribit({ clientId: 'hardening', limits });
-  app = createHttpServer({
-    routes: routesFor(svc.running),
-    token: TOKEN,
-    logger: testLogger,
-    version: 'test',
-  });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  ({ app, base } = await serveHttp(svc.running, { token: TOKEN }));
 });
 
 afterAll(async () => {

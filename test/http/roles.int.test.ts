@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../adapters/http/client.ts';
-import { routesFor } from '../../adapters/http/routes.ts';
-import { createHttpServer } from '../../adapters/http/server.ts';
-import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit, testLogger } from '../service/support.ts';
+import { type ServiceOnLocalDeribit, serveHttp, startServiceOnLocalDeribit } from '../service/support.ts';
 import { until } from '../support/until.ts';
 
 const TOKENS = [
@@ -19,13 +17,7 @@ let base: string;
 
 beforeAll(async () => {
   svc = await startServiceOnLocalDeribit({ clientId: 'roles' });
-  app = createHttpServer({
-    routes: routesFor(svc.running),
-    tokens: TOKENS,
-    logger: testLogger,
-    version: 'test',
-  });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  ({ app, base } = await serveHttp(svc.running, { tokens: TOKENS }));
 });
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type RunningService, startService } from '../../adapters/composition/service.ts';
 import {
@@ -5,6 +6,9 @@ import {
   type PgliteEventStore,
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
+import type { ApiToken } from '../../adapters/http/auth.ts';
+import { routesFor } from '../../adapters/http/routes.ts';
+import { createHttpServer } from '../../adapters/http/server.ts';
 import { createPgliteReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
@@ -138,4 +142,13 @@ export async function restingBuy(
   const placed = await buyBelowMark(svc, key, options);
   if (!placed.ok || placed.value.order.venueOrderId === null) throw new Error(JSON.stringify(placed));
   return { ...placed.value.order, venueOrderId: placed.value.order.venueOrderId };
+}
+
+/** The service's HTTP API on an ephemeral port, with one operator token or named ones. */
+export async function serveHttp<P>(
+  running: RunningService<P>,
+  auth: { token: string } | { tokens: readonly ApiToken[] },
+): Promise<{ app: FastifyInstance; base: string }> {
+  const app = createHttpServer({ routes: routesFor(running), ...auth, logger: testLogger, version: 'test' });
+  return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
 }
