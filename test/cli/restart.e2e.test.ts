@@ -47,8 +47,12 @@ describe('npm start, killed and started again', () => {
     served = await serveOms(dataDir);
 
     // Then reconciliation finds the order at the venue: no break, still open, and it cancels
-    const reconciled = await cli('reconcile');
-    expect(reconciled.code, reconciled.err).toBe(0);
+    // (once the venue is connected again: until then reconcile answers 503)
+    await until(
+      'a reconciliation',
+      async () => ((await cli('reconcile')).code === 0 ? true : undefined),
+      30_000,
+    );
     const breaks = await cli('breaks');
     expect(JSON.parse(breaks.out)).toEqual([]);
     const shown = await cli('order', order.orderId);
