@@ -4,6 +4,7 @@ import type { SimVenue } from './venue.ts';
 /**
  * The local Deribit's public market channels, from Deribit's subscription documentation:
  * - `ticker.{instrument_name}.{interval}`: the ticker object (as `public/ticker`);
+ * - `deribit_price_index.{index_name}`: `{ index_name, price, timestamp }`, the index price;
  * - `book.{instrument_name}.{interval}`: the order book, first a `snapshot` (every level as
  *   `["new", price, amount]`), then `change`s carrying only the levels that changed (`new`,
  *   `change`, `delete` with amount 0) and the `prev_change_id` they follow.
@@ -17,7 +18,8 @@ const BOOK_LEVELS = 20;
 
 export interface MarketFeed {
   readonly name: string;
-  readonly kind: 'ticker' | 'book';
+  readonly kind: 'ticker' | 'book' | 'index';
+  /** Ticker and book feeds: the instrument; index feeds: the index (`btc_usd`). */
   readonly instrument: string;
   /** Book feeds: the levels last sent (price text → amount), and the last change id. */
   sent?: { bids: Map<string, Decimal>; asks: Map<string, Decimal>; changeId: number } | undefined;
@@ -27,8 +29,11 @@ export interface MarketFeed {
 export function parseMarketChannel(
   name: string,
   isInstrument: (name: string) => boolean,
+  isIndex: (name: string) => boolean = () => false,
 ): MarketFeed | undefined {
   const parts = name.split('.');
+  if (parts.length === 2 && parts[0] === 'deribit_price_index' && isIndex(parts[1] ?? ''))
+    return { name, kind: 'index', instrument: parts[1] ?? '' };
   if (parts.length !== 3) return undefined;
   const [kind, instrument, interval] = parts as [string, string, string];
   if ((kind !== 'ticker' && kind !== 'book') || !INTERVALS.has(interval) || !isInstrument(instrument))
@@ -56,6 +61,10 @@ function sideChanges(before: Map<string, Decimal>, after: Map<string, Decimal>) 
 /** The notification data the feed has to send now (undefined: nothing changed for it). */
 export function feedData(feed: MarketFeed, venue: SimVenue, now: number): unknown {
   if (feed.kind === 'ticker') return venue.ticker(feed.instrument);
+  if (feed.kind === 'index') {
+    const price = venue.funding.indexPrice(feed.instrument);
+    return price === undefined ? undefined : { index_name: feed.instrument, price, timestamp: now };
+  }
   const book = venue.orderBook(feed.instrument, BOOK_LEVELS) as { bids: Level[]; asks: Level[] };
   const bids = levelMap(book.bids);
   const asks = levelMap(book.asks);

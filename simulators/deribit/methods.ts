@@ -123,7 +123,11 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
   const subscribeMarket = (connection: Connection, names: readonly string[]): string[] => {
     const subscribed: string[] = [];
     for (const name of names) {
-      const feed = parseMarketChannel(name, isInstrument);
+      const feed = parseMarketChannel(
+        name,
+        isInstrument,
+        (index) => venue.funding.indexPrice(index) !== undefined,
+      );
       if (feed === undefined) continue;
       if (!connection.marketFeeds.has(name)) {
         connection.marketFeeds.set(name, feed);

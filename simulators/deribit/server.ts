@@ -12,7 +12,7 @@ import { DurableSimVenue } from './durable-venue.ts';
 import { type Envelope, mangled, type Outcome, rpcEnvelope } from './envelope.ts';
 import { FaultPlan, type LocalDeribitFaults, type ReplyFault } from './faults.ts';
 import { httpHandler } from './http-transport.ts';
-import { defaultInstruments } from './instruments.ts';
+import { defaultInstruments, priceIndexOf } from './instruments.ts';
 import { writeWire } from './json-rpc.ts';
 import { feedData, type MarketFeed } from './market-channels.ts';
 import { type CallContext, type Connection, methodHandlers } from './methods.ts';
@@ -140,8 +140,10 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   const onMarket = (instrument: string) => {
     memory.remember(venue.bookEntry(instrument));
     for (const connection of connections.values()) {
-      for (const feed of connection.marketFeeds.values())
-        if (feed.instrument === instrument) sendFeed(connection, feed);
+      for (const feed of connection.marketFeeds.values()) {
+        const index = feed.kind === 'index' && feed.instrument === priceIndexOf(venue.instrument(instrument));
+        if (feed.instrument === instrument || index) sendFeed(connection, feed);
+      }
     }
   };
 

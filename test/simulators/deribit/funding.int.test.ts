@@ -117,3 +117,26 @@ describe('user.portfolio', () => {
     await until('a second portfolio notification', () => client.notifications('user.portfolio.btc')[1]);
   });
 });
+
+describe('deribit_price_index', () => {
+  it('notifies the index price at once and when it moves; an unknown index is left out', async () => {
+    const subscribed = await client.call('public/subscribe', {
+      channels: ['deribit_price_index.btc_usd', 'deribit_price_index.doge_usd'],
+    });
+    expect(subscribed.result).toEqual(['deribit_price_index.btc_usd']);
+    const first = await until(
+      'an index notification',
+      () => client.notifications('deribit_price_index.btc_usd')[0],
+    );
+    expect(first.params).toMatchObject({ data: { index_name: 'btc_usd', price: expect.any(Number) } });
+
+    sim.setIndexPrice('btc_usd', '61234.5');
+
+    const moved = await until('a moved index', () =>
+      client
+        .notifications('deribit_price_index.btc_usd')
+        .find((n) => (n.params as { data: { price: number } }).data.price === 61234.5),
+    );
+    expect(moved).toBeDefined();
+  });
+});
