@@ -30,15 +30,23 @@ describe('npm start, killed and started again', () => {
   it('finds the order it left resting still open at the local venue, with no break', async () => {
     // Given a resting buy on the local Deribit
     served = await serveOms(dataDir);
-    const placed = await cli(
-      'place',
-      '--venue=deribit',
-      '--symbol=BTC-PERPETUAL',
-      '--side=buy',
-      '--amount=10',
-      '--price=58000',
+    // (the venue may still be reconciling right after the start: 503, nothing placed; the key makes a retry safe)
+    const placed = await until(
+      'the order to be placed',
+      async () => {
+        const attempt = await cli(
+          'place',
+          '--venue=deribit',
+          '--symbol=BTC-PERPETUAL',
+          '--side=buy',
+          '--amount=10',
+          '--price=58000',
+          '--idempotency-key=restart-1',
+        );
+        return attempt.code === 0 ? attempt : undefined;
+      },
+      30_000,
     );
-    expect(placed.code, placed.err).toBe(0);
     const { order } = JSON.parse(placed.out) as { order: { orderId: string; status: string } };
     expect(order.status).toBe('open');
 
@@ -57,8 +65,11 @@ describe('npm start, killed and started again', () => {
     expect(JSON.parse(breaks.out)).toEqual([]);
     const shown = await cli('order', order.orderId);
     expect(JSON.parse(shown.out)).toMatchObject({ status: 'open' });
-    const cancelled = await cli('cancel', order.orderId);
-    expect(cancelled.code, cancelled.err).toBe(0);
+    await until(
+      'the cancel to be taken',
+      async () => ((await cli('cancel', order.orderId)).code === 0 ? true : undefined),
+      30_000,
+    );
     await until('the cancel to land', async () => {
       const now = await cli('order', order.orderId);
       return (JSON.parse(now.out) as { status: string }).status === 'cancelled' || undefined;
