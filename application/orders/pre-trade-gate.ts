@@ -39,14 +39,10 @@ export class PreTradeGate {
     const settings = this.#o.accounts.find(
       (a) => a.venue === order.instrument.venue && a.account === order.account,
     );
-    // A limit order is checked against the venue's own price limits, a market order's notional
-    // against the mark; without an answer from the venue, its limits are left to the venue.
-    const needsPrices =
-      order.price !== undefined ||
-      this.#o.limits.priceBand !== undefined ||
-      this.#o.limits.maxNotional !== undefined;
-    const prices =
-      entry && needsPrices ? await this.#o.market.referencePrices(entry, order.instrument) : undefined;
+    // Every order needs them (the notional limit always applies): a limit order is checked against
+    // the venue's own price limits, a market order's notional against the mark; without an answer
+    // from the venue, its limits are left to the venue.
+    const prices = entry ? await this.#o.market.referencePrices(entry, order.instrument) : undefined;
     const reducing = order.reduceOnly || order.tradeSide === 'close' || order.intent === 'close_position';
     let position: Position | undefined;
     if (reducing && settings && current === undefined) {

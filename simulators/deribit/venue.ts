@@ -2,6 +2,7 @@ import { currencyOf } from './instruments.ts';
 import { flatPosition } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
 import {
+  isTriggerType,
   orderWire,
   positionWire,
   type SimOrder,
@@ -62,15 +63,11 @@ export class SimVenue extends SimVenueMarket {
   place(accountId: number, direction: Direction, p: OrderEntry, connectionId?: number): PlaceOutcome {
     // `valid_until`: the matching engine must not start on it later than this.
     if (p.valid_until !== undefined && this.options.now() > p.valid_until) throw refuse.timedOut();
+    const type = p.type;
+    if (isTriggerType(type))
+      return this.placeTriggerOrder(accountId, direction, { ...p, type }, connectionId);
     const account = this.account(accountId);
     const instrument = this.instrument(p.instrument_name);
-    if (
-      p.type === 'stop_limit' ||
-      p.type === 'stop_market' ||
-      p.type === 'take_limit' ||
-      p.type === 'take_market'
-    )
-      return this.placeTriggerOrder(accountId, direction, { ...p, type: p.type }, connectionId);
     if (p.type !== 'limit' && p.type !== 'market') {
       throw refuse.notImplemented(`${p.type} orders are not simulated`);
     }

@@ -10,6 +10,14 @@ import { floatingPnl, type SimPosition } from './position-accounting.ts';
 export type SimOrderState = 'open' | 'filled' | 'cancelled' | 'rejected' | 'untriggered' | 'triggered';
 export type SimTriggerType = 'stop_limit' | 'stop_market' | 'take_limit' | 'take_market';
 export type SimTriggerReference = 'index_price' | 'mark_price' | 'last_price';
+
+const TRIGGER_TYPES: ReadonlySet<string> = new Set([
+  'stop_limit',
+  'stop_market',
+  'take_limit',
+  'take_market',
+]);
+export const isTriggerType = (type: string): type is SimTriggerType => TRIGGER_TYPES.has(type);
 export type SimTimeInForce = 'good_til_cancelled' | 'good_til_day' | 'fill_or_kill' | 'immediate_or_cancel';
 
 export interface SimOrder {

@@ -1,11 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
 import { createDeribitAdapter } from '../../adapters/venues/deribit/adapter.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import { startLocalBitget } from '../../simulators/bitget/server.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 import { until } from '../support/until.ts';
-import { restingBuy, type ServiceOnOneVenue, startServiceOn, testLogger } from './support.ts';
+import {
+  restingBuy,
+  type ServiceOnOneVenue,
+  startServiceOn,
+  startServiceOnLocalBitget,
+  testLogger,
+} from './support.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -89,21 +94,7 @@ describe('the same on Bitget (one-way)', () => {
     const sim = await startLocalBitget({ credentials, positionMode: 'one_way' });
     closers.push(() => sim.close());
     const bitgetService = async () => {
-      const svc = await startServiceOn(
-        createBitgetAdapter({
-          account: 'main',
-          restUrl: sim.restUrl,
-          wsUrl: sim.wsUrl,
-          credentials,
-          positionMode: 'one_way',
-          defaultMarginMode: 'crossed',
-          logger: testLogger,
-        }),
-        { venue: 'bitget', account: 'main', positionMode: 'one_way', marginMode: 'crossed' },
-        { priceBand: '0.1' },
-      );
-      await svc.trading();
-      return svc;
+      return startServiceOnLocalBitget(sim, credentials, { limits: { priceBand: '0.1' } });
     };
     const venueSize = () => String(sim.positions().find((p) => p.symbol === 'BTCUSDT')?.total ?? '0');
 

@@ -10,11 +10,14 @@ import type { ApiToken } from '../../adapters/http/auth.ts';
 import { routesFor } from '../../adapters/http/routes.ts';
 import { createHttpServer } from '../../adapters/http/server.ts';
 import { createPgliteReadModelDb } from '../../adapters/sql/read-model-db.ts';
+import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
+import type { Credentials } from '../../adapters/venues/bitget/signing.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
+import type { LocalBitget } from '../../simulators/bitget/server.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 import { until } from '../support/until.ts';
 
@@ -151,4 +154,28 @@ export async function serveHttp<P>(
 ): Promise<{ app: FastifyInstance; base: string }> {
   const app = createHttpServer({ routes: routesFor(running), ...auth, logger: testLogger, version: 'test' });
   return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
+/** The service trading on a local Bitget account `main` (crossed margin), once it trades. */
+export async function startServiceOnLocalBitget(
+  sim: LocalBitget,
+  credentials: Credentials,
+  options: { positionMode?: 'one_way' | 'hedge'; limits?: unknown } = {},
+): Promise<ServiceOnOneVenue> {
+  const positionMode = options.positionMode ?? 'one_way';
+  const svc = await startServiceOn(
+    createBitgetAdapter({
+      account: 'main',
+      restUrl: sim.restUrl,
+      wsUrl: sim.wsUrl,
+      credentials,
+      positionMode,
+      defaultMarginMode: 'crossed',
+      logger: testLogger,
+    }),
+    { venue: 'bitget', account: 'main', positionMode, marginMode: 'crossed' },
+    options.limits,
+  );
+  await svc.trading();
+  return svc;
 }

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import { parseDecimal } from '../../domain/decimal.ts';
 import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
 import {
   type ServiceOnLocalDeribit,
   type ServiceOnOneVenue,
-  startServiceOn,
+  startServiceOnLocalBitget,
   startServiceOnLocalDeribit,
-  testLogger,
 } from './support.ts';
 
 // With no limit configured by the desk, an absurd order is still refused by the OMS, from the
@@ -23,19 +21,7 @@ describe('the local Bitget, with the default limits only', () => {
 
   beforeAll(async () => {
     sim = await startLocalBitget({ credentials });
-    svc = await startServiceOn(
-      createBitgetAdapter({
-        account: 'main',
-        restUrl: sim.restUrl,
-        wsUrl: sim.wsUrl,
-        credentials,
-        positionMode: 'one_way',
-        defaultMarginMode: 'crossed',
-        logger: testLogger,
-      }),
-      { venue: 'bitget', account: 'main', positionMode: 'one_way', marginMode: 'crossed' },
-    );
-    await svc.trading();
+    svc = await startServiceOnLocalBitget(sim, credentials);
   });
 
   afterAll(async () => {

@@ -6,38 +6,9 @@ import {
   type ChainHead,
   firstChangedHead,
 } from '../audit-trail.ts';
-import { chainHash } from './esdb-chain.ts';
+import { chainHash, type Tip, TipWindow } from './esdb-chain.ts';
 import type { ReadLinks } from './esdb-chained-append.ts';
 import { isSystem, toChainedEvent } from './esdb-mapping.ts';
-
-interface Tip {
-  revision: bigint;
-  hash: string | undefined;
-}
-
-/** Stream tips kept while reading `$all`: bounded, least recently used out. */
-class TipWindow {
-  readonly #tips = new Map<string, Tip>();
-  readonly #capacity: number;
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-  get(streamId: string): Tip | undefined {
-    return this.#tips.get(streamId);
-  }
-  /** Sets the stream's tip; returns the one pushed out, if any. */
-  set(streamId: string, tip: Tip): [string, Tip] | undefined {
-    this.#tips.delete(streamId);
-    this.#tips.set(streamId, tip);
-    if (this.#tips.size <= this.#capacity) return undefined;
-    const oldest = this.#tips.entries().next().value;
-    if (oldest) this.#tips.delete(oldest[0]);
-    return oldest;
-  }
-  entries(): IterableIterator<[string, Tip]> {
-    return this.#tips.entries();
-  }
-}
 
 /**
  * The audit trail on EventStoreDB: `$all` read once, forwards; each event's hash recomputed from

@@ -70,30 +70,52 @@ export const unsealMetadata = (
   return { metadata: rest, hash: hash as string };
 };
 
-/**
- * The last chained event of recently written streams (bounded, least recently used out), so that
- * an append at an expected revision this process wrote needs no read.
- */
-export class ChainTips {
-  readonly #tips = new Map<string, { revision: bigint; hash: string | undefined }>();
+/** A stream's last chained event as far as one reader or writer knows it. */
+export interface Tip {
+  revision: bigint;
+  hash: string | undefined;
+}
+
+/** Stream tips, bounded: the least recently set is pushed out past `capacity`. */
+export class TipWindow {
+  readonly #tips = new Map<string, Tip>();
   readonly #capacity: number;
 
-  constructor(capacity = 10_000) {
+  constructor(capacity: number) {
     this.#capacity = capacity;
+  }
+
+  get(streamId: string): Tip | undefined {
+    return this.#tips.get(streamId);
+  }
+
+  /** Sets the stream's tip; returns the one pushed out, if any. */
+  set(streamId: string, tip: Tip): [string, Tip] | undefined {
+    this.#tips.delete(streamId);
+    this.#tips.set(streamId, tip);
+    if (this.#tips.size <= this.#capacity) return undefined;
+    const oldest = this.#tips.entries().next().value;
+    if (oldest) this.#tips.delete(oldest[0]);
+    return oldest;
+  }
+
+  entries(): IterableIterator<[string, Tip]> {
+    return this.#tips.entries();
+  }
+}
+
+/**
+ * The last chained event of recently written streams, so that an append at an expected revision
+ * this process wrote needs no read.
+ */
+export class ChainTips extends TipWindow {
+  constructor(capacity = 10_000) {
+    super(capacity);
   }
 
   /** The hash of the stream's event at `revision`, when it is the tip this process knows. */
   at(streamId: string, revision: bigint): { hash: string | undefined } | undefined {
-    const tip = this.#tips.get(streamId);
+    const tip = this.get(streamId);
     return tip?.revision === revision ? { hash: tip.hash } : undefined;
-  }
-
-  set(streamId: string, revision: bigint, hash: string | undefined): void {
-    this.#tips.delete(streamId);
-    this.#tips.set(streamId, { revision, hash });
-    if (this.#tips.size > this.#capacity) {
-      const oldest = this.#tips.keys().next().value;
-      if (oldest !== undefined) this.#tips.delete(oldest);
-    }
   }
 }

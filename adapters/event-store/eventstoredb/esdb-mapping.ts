@@ -156,43 +156,27 @@ export const positionOf = (resolved: ResolvedEvent): EsdbPosition | undefined =>
     : undefined;
 };
 
-export const toRecordedEvent = (resolved: ResolvedEvent): RecordedEvent<EsdbPosition> => {
-  const event = jsonEventSchema.parse(resolved.event);
-  const position = positionOf(resolved);
-  if (!position) throw new Error(`event ${event.id} of ${event.streamId} came without a position`);
-  return {
-    streamId: event.streamId,
-    revision: event.revision,
-    id: event.id,
-    type: event.type,
-    data: event.data,
-    metadata: unsealMetadata(event.metadata).metadata,
-    created: event.created,
-    position,
-  };
-};
-
-/** A stored event as the audit recomputes it: the caller's content and the hash kept with it. */
+/** A stored event read once: the caller's content, and the audit hash kept with it in the metadata. */
 export const toChainedEvent = (resolved: ResolvedEvent) => {
   const event = jsonEventSchema.parse(resolved.event);
   const { metadata, hash } = unsealMetadata(event.metadata);
-  return {
-    streamId: event.streamId,
-    revision: event.revision,
-    id: event.id,
-    type: event.type,
-    data: event.data,
-    metadata,
-    hash,
-  };
+  const { streamId, revision, id, type, data, created } = event;
+  return { streamId, revision, id, type, data, metadata, created, hash };
+};
+
+export const toRecordedEvent = (resolved: ResolvedEvent): RecordedEvent<EsdbPosition> => {
+  const { hash: _, ...event } = toChainedEvent(resolved);
+  const position = positionOf(resolved);
+  if (!position) throw new Error(`event ${event.id} of ${event.streamId} came without a position`);
+  return { ...event, position };
 };
 
 /** The chain's view of a stored event (system events and events without a position: none). */
 export const toChainLink = (resolved: ResolvedEvent): ChainLink | undefined => {
   const position = positionOf(resolved);
   if (!resolved.event || !position) return undefined;
-  const event = jsonEventSchema.parse(resolved.event);
-  return { revision: event.revision, id: event.id, hash: unsealMetadata(event.metadata).hash, position };
+  const { revision, id, hash } = toChainedEvent(resolved);
+  return { revision, id, hash, position };
 };
 
 /**

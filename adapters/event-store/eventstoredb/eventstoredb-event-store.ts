@@ -160,7 +160,7 @@ export const openEventStoreDbEventStore = (
     );
     if (!result.position)
       throw new StoreUnavailableError('EventStoreDB returned no position (server older than 21.10?)');
-    tips.set(streamId, plan.last.revision, plan.last.hash);
+    tips.set(streamId, plan.last);
     return {
       nextExpectedRevision: result.nextExpectedRevision,
       position: { commit: result.position.commit, prepare: result.position.prepare },
