@@ -6,6 +6,7 @@ import type { LocalContract } from './contracts.ts';
 import type { Engine } from './engine.ts';
 import type { FundingRates } from './funding.ts';
 import { type BookLevel, bookLevels, tickerRecord } from './market-book.ts';
+import { WsSubscribeOp } from './protocol.ts';
 
 /**
  * The local Bitget's public WebSocket (`/v2/ws/public`), read from Bitget's v2 documentation:
@@ -16,7 +17,7 @@ import { type BookLevel, bookLevels, tickerRecord } from './market-book.ts';
  * books `books1`, `books5`, `books15` (every push a snapshot) and `books` (a snapshot, then
  * `update`s of the levels that changed, size "0" for a level gone), each with Bitget's CRC32
  * checksum over the first 25 levels of the whole book, `bid:size:ask:size:...`, signed 32-bit. Text
- * `ping` gets `pong`. Unknown channels or symbols: error 30001.
+ * `ping` gets `pong`. Unknown channels or symbols: error 30001; malformed arguments: 30016.
  */
 
 const BOOK_DEPTH: Record<string, number> = { books1: 1, books5: 5, books15: 15, books: 50 };
@@ -101,26 +102,28 @@ export class PublicWsHub {
       if (subscriber.ws.readyState === subscriber.ws.OPEN) subscriber.ws.send('pong');
       return;
     }
-    let message: { op?: unknown; args?: unknown };
+    let message: unknown;
     try {
-      message = JSON.parse(text) as typeof message;
+      message = JSON.parse(text);
     } catch {
       this.#send(subscriber, { event: 'error', code: 30002, msg: 'illegal request' });
       return;
     }
-    if ((message.op !== 'subscribe' && message.op !== 'unsubscribe') || !Array.isArray(message.args)) {
+    const op = typeof message === 'object' && message !== null && 'op' in message ? message.op : undefined;
+    if (op !== 'subscribe' && op !== 'unsubscribe') {
       this.#send(subscriber, { event: 'error', code: 30003, msg: 'invalid op' });
       return;
     }
-    for (const raw of message.args as Partial<Arg>[]) this.#subscribe(subscriber, message.op, raw);
+    const parsed = WsSubscribeOp.safeParse(message);
+    if (!parsed.success) {
+      this.#send(subscriber, { event: 'error', code: 30016, msg: 'param error' });
+      return;
+    }
+    for (const raw of parsed.data.args) this.#subscribe(subscriber, parsed.data.op, raw);
   }
 
   #subscribe(subscriber: Subscriber, op: 'subscribe' | 'unsubscribe', raw: Partial<Arg>): void {
-    const arg: Arg = {
-      instType: String(raw?.instType ?? ''),
-      channel: String(raw?.channel ?? ''),
-      instId: String(raw?.instId ?? ''),
-    };
+    const arg: Arg = { instType: raw.instType ?? '', channel: raw.channel ?? '', instId: raw.instId ?? '' };
     const key = `${arg.channel}|${arg.instId}`;
     if (op === 'unsubscribe') {
       subscriber.args.delete(key);
