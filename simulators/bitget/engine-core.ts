@@ -1,5 +1,5 @@
 import { type Decimal, isMultipleOf, min, ZERO } from '../../domain/decimal.ts';
-import { SyntheticBook } from './book.ts';
+import { crossedAt, SyntheticBook } from '../matching/synthetic-book.ts';
 import { type LocalContract, tickOf } from './contracts.ts';
 import {
   type Account,
@@ -15,13 +15,16 @@ import { refuse } from './errors.ts';
 import { openPriceAvg, PositionBook, type SimPosition } from './positions.ts';
 import { fillRecord, orderPushRecord, positionRecord, tradeSideText } from './records.ts';
 
+/** Levels on each side of a Bitget book. */
+const BOOK_LEVELS = 100;
+
 /**
  * The local Bitget's exchange state and the mechanics every operation shares: accounts with a
  * position mode, the market (marks, taker depth), the grid and product checks, the synthetic book's
  * matching, trades, positions and the pushes they cause. The operations clients call are in
  * `engine.ts`.
  *
- * The synthetic book (book.ts): a taker order (market, or a limit that reaches the best level)
+ * The synthetic book (the shared kernel, `../matching/synthetic-book.ts`): a taker order (market, or a limit that reaches the best level)
  * takes the levels one by one, each `depth` deep, no further than its limit; a resting limit order trades, as maker at its own price, when the
  * mark moves through it, against the liquidity that move brings (all of it unless the test says how
  * much: that is how a test makes an order fill partially). Orders of the account never trade with
@@ -52,7 +55,14 @@ export abstract class EngineCore {
     for (const contract of args.contracts) {
       this.marks.set(contract.symbol, contract.initialMark);
       const mark = () => this.markPrice(contract.symbol);
-      this.books.set(contract.symbol, new SyntheticBook(mark, tickOf(contract), args.config.defaultDepth));
+      // Bitget's book: the best ask at the mark, the best bid a tick under it.
+      const liquidity = {
+        levelDepth: args.config.defaultDepth,
+        levels: BOOK_LEVELS,
+        askTicks: 0,
+        bidTicks: 1,
+      };
+      this.books.set(contract.symbol, new SyntheticBook(mark, tickOf(contract), liquidity));
     }
     this.now = args.now;
     this.newId = args.newId;
@@ -111,11 +121,11 @@ export abstract class EngineCore {
 
   /** Taker liquidity at each level of the book. */
   depthOf(symbol: string): Decimal {
-    return this.book(symbol).depth;
+    return this.book(symbol).settings.levelDepth;
   }
 
   setDepth(symbol: string, depth: Decimal) {
-    this.book(symbol).setDepth(depth);
+    this.book(symbol).configure({ levelDepth: depth });
   }
 
   /**
@@ -134,20 +144,16 @@ export abstract class EngineCore {
 
   /** The account's resting orders a mark at `price` crosses, by side, best price then oldest first. */
   protected crossedBy(account: Account, symbol: string, price: Decimal) {
-    const crossing = [...account.orders.values()].filter(
-      (order) =>
-        order.symbol === symbol &&
-        LIVE.has(order.status) &&
-        order.price !== undefined &&
-        (this.buys(order) ? order.price.gte(price) : order.price.lte(price)),
+    const resting = [...account.orders.values()].filter(
+      (order): order is SimOrder & { price: Decimal } =>
+        order.symbol === symbol && LIVE.has(order.status) && order.price !== undefined,
     );
-    const buys = crossing
-      .filter((order) => this.buys(order))
-      .sort((a, b) => (b.price ?? ZERO).comparedTo(a.price ?? ZERO) || a.seq - b.seq);
-    const sells = crossing
-      .filter((order) => this.sells(order))
-      .sort((a, b) => (a.price ?? ZERO).comparedTo(b.price ?? ZERO) || a.seq - b.seq);
-    return { buys, sells };
+    const rank = (order: SimOrder & { price: Decimal }) => ({
+      side: this.directionSide(order),
+      price: order.price,
+      arrival: order.seq,
+    });
+    return crossedAt(resting, rank, { bid: price, ask: price });
   }
 
   /** Crossed orders trade as makers at their own price, against `liquidity` (all when not given). */
@@ -271,7 +277,7 @@ export abstract class EngineCore {
   protected takeLiquidity(account: Account, order: SimOrder) {
     const book = this.book(order.symbol);
     const side = this.directionSide(order);
-    const best = book.price(side, 0);
+    const best = book.levelPrice(side, 0);
     const marketable =
       order.orderType === 'market' ||
       (order.price !== undefined && (side === 'buy' ? order.price.gte(best) : order.price.lte(best)));

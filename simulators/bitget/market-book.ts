@@ -1,4 +1,4 @@
-import type { BookLevel } from './book.ts';
+import type { LevelFill } from '../matching/synthetic-book.ts';
 import type { LocalContract } from './contracts.ts';
 import type { Engine } from './engine.ts';
 import type { FundingRates } from './funding.ts';
@@ -9,10 +9,14 @@ import { nextFundingTime } from './funding.ts';
  * mark (asks from the mark up, bids from a tick under it, each level `depth` deep) and the ticker.
  */
 
-export type { BookLevel };
+/** One level: price and size, as Bitget writes them (strings). */
+export type BookLevel = [string, string];
 
 export function bookLevels(engine: Engine, contract: LocalContract, count: number) {
-  return engine.book(contract.symbol).levels(count);
+  const { asks, bids } = engine.book(contract.symbol).levels(count);
+  const wire = (levels: readonly LevelFill[]) =>
+    levels.map(({ price, size }): BookLevel => [price.toString(), size.toString()]);
+  return { asks: wire(asks), bids: wire(bids) };
 }
 
 export function tickerRecord(engine: Engine, funding: FundingRates, contract: LocalContract, now: number) {

@@ -1,5 +1,6 @@
 import { TriggeringSimVenue } from './trigger-orders.ts';
 import type { ChangeSet } from './venue.ts';
+import { type BookSettings, bookSettingsOf, liquidityOf } from './venue-types.ts';
 import type { SimOrder, SimTrade } from './wire-objects.ts';
 
 type Entry = [string, unknown];
@@ -72,8 +73,8 @@ export class DurableSimVenue extends TriggeringSimVenue {
 
   #book(name: string): Entry {
     const book = this.book(name);
-    const { mark, settings, lastPrice, tradeSeq } = book;
-    return [`book:${name}`, { mark, settings, lastPrice, tradeSeq }];
+    const { mark, lastPrice, tradeSeq } = book;
+    return [`book:${name}`, { mark, settings: bookSettingsOf(book.liquidity.settings), lastPrice, tradeSeq }];
   }
 
   #account(accountId: number): Entry {
@@ -103,7 +104,8 @@ export class DurableSimVenue extends TriggeringSimVenue {
   #restoreBook(name: string, v: Record<string, unknown>): void {
     const book = this.books.get(name);
     if (!book) return;
-    Object.assign(book, { mark: v.mark, settings: v.settings, lastPrice: v.lastPrice, tradeSeq: v.tradeSeq });
+    Object.assign(book, { mark: v.mark, lastPrice: v.lastPrice, tradeSeq: v.tradeSeq });
+    book.liquidity.configure(liquidityOf(v.settings as BookSettings));
   }
 
   #restoreAccount(name: string, v: Record<string, unknown>): void {

@@ -142,7 +142,7 @@ export class TriggeringSimVenue extends SimVenue {
       direction: trigger.direction,
       orderType: market ? 'market' : 'limit',
       price: market
-        ? this.marketBound(book, trigger.direction)
+        ? book.liquidity.farthest(trigger.direction)
         : this.clamped(book.instrument.name, trigger.direction, trigger.price),
       amount: trigger.amount,
       timeInForce: market ? 'good_til_cancelled' : trigger.timeInForce,

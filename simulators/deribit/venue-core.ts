@@ -1,4 +1,5 @@
 import { Decimal, min, ZERO } from '../../domain/decimal.ts';
+import { byPriceTime, type LevelFill, SyntheticBook } from '../matching/synthetic-book.ts';
 import { currencyOf, isInverse, type SimInstrument } from './instruments.ts';
 import { applyTrade, flatPosition } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
@@ -27,10 +28,18 @@ import {
   type Book,
   type Direction,
   FEE_DECIMALS,
+  liquidityOf,
   type PlaceOutcome,
   type SimAccount,
   type SimVenueOptions,
 } from './venue-types.ts';
+
+/** How the kernel ranks a resting order: side, limit price, arrival. */
+export const rankOf = (order: SimOrder) => ({
+  side: order.direction,
+  price: order.price,
+  arrival: order.priority,
+});
 
 /**
  * The local Deribit's state and matching: accounts, books around the marks, orders and trades; an
@@ -54,14 +63,15 @@ export abstract class SimVenueCore {
     this.options = options;
     for (const instrument of options.instruments) {
       this.instruments.set(instrument.name, instrument);
-      this.books.set(instrument.name, {
+      const settings = { levelDepth: instrument.levelDepth, spreadTicks: 1, levels: 20 };
+      const book: Book = {
         instrument,
         mark: instrument.initialMark,
-        settings: { levelDepth: instrument.levelDepth, spreadTicks: 1, levels: 20 },
-        consumed: new Map(),
+        liquidity: new SyntheticBook(() => book.mark, instrument.tickSize, liquidityOf(settings)),
         lastPrice: undefined,
         tradeSeq: 0,
-      });
+      };
+      this.books.set(instrument.name, book);
     }
     for (const account of options.accounts) this.accounts.set(account.id, account);
     this.orderNumber = options.idBase;
@@ -131,12 +141,10 @@ export abstract class SimVenueCore {
 
   /** What the synthetic book could give this order now (for fill-or-kill). */
   protected takeable(book: Book, order: SimOrder): Decimal {
-    let total = ZERO;
-    for (let level = 0; level < book.settings.levels; level++) {
-      const price = this.levelPrice(book, order.direction, level);
-      if (order.orderType === 'limit' && this.beyond(order.direction, price, order.price)) break;
-      total = total.plus(this.available(book, price));
-    }
+    const total = book.liquidity.takeable(
+      order.direction,
+      order.orderType === 'limit' ? order.price : undefined,
+    );
     const account = this.account(order.accountId);
     return order.reduceOnly ? min(total, this.reducible(account, book.instrument, order.direction)) : total;
   }
@@ -144,32 +152,20 @@ export abstract class SimVenueCore {
   /** The order takes synthetic liquidity, best level first, within its limit price. */
   protected take(book: Book, order: SimOrder): SimTrade[] {
     const account = this.account(order.accountId);
-    const trades: SimTrade[] = [];
-    for (let level = 0; level < book.settings.levels; level++) {
-      let remaining = order.amount.minus(order.filled);
-      if (order.reduceOnly)
-        remaining = min(remaining, this.reducible(account, book.instrument, order.direction));
-      if (remaining.lte(0)) break;
-      const price = this.levelPrice(book, order.direction, level);
-      if (order.orderType === 'limit' && this.beyond(order.direction, price, order.price)) break;
-      const amount = min(remaining, this.available(book, price));
-      if (amount.lte(0)) continue;
-      book.consumed.set(price.toString(), (book.consumed.get(price.toString()) ?? ZERO).plus(amount));
-      trades.push(this.fill(book, account, order, amount, price, 'T'));
-    }
-    return trades;
+    let wanted = order.amount.minus(order.filled);
+    // A reduce-only order takes no more than the position it reduces.
+    if (order.reduceOnly) wanted = min(wanted, this.reducible(account, book.instrument, order.direction));
+    if (wanted.lte(0)) return [];
+    const limit = order.orderType === 'limit' ? order.price : undefined;
+    return book.liquidity.plan(order.direction, wanted, limit).map(({ price, size }: LevelFill) => {
+      book.liquidity.consume(price, size);
+      return this.fill(book, account, order, size, price, 'T');
+    });
   }
 
-  /** Resting orders filled as makers at their own price, up to `limit` in total. */
+  /** Resting orders filled as makers at their own price (price-time priority), up to `limit` in total. */
   protected fillResting(book: Book, candidates: SimOrder[], limit: Decimal | undefined): Decimal {
-    const sorted = [...candidates].sort((a, b) => {
-      if (!a.price.eq(b.price)) {
-        // Best price first: highest bid, lowest ask.
-        const better = a.direction === 'buy' ? b.price.comparedTo(a.price) : a.price.comparedTo(b.price);
-        if (better !== 0) return better;
-      }
-      return a.priority - b.priority;
-    });
+    const sorted = [...candidates].sort(byPriceTime(rankOf));
     let budget = limit;
     let total = ZERO;
     const changed: ChangesByAccount = new Map();
@@ -299,42 +295,11 @@ export abstract class SimVenueCore {
   // Synthetic book
   // ----------------------------------------------------------------------------------------------
 
-  /** Price of synthetic level `level` that an order of `direction` takes (asks for buys, bids for sells). */
-  protected levelPrice(book: Book, direction: Direction, level: number): Decimal {
-    const tick = book.instrument.tickSize;
-    const offset = tick.times(book.settings.spreadTicks + level);
-    if (direction === 'buy') return book.mark.plus(offset).div(tick).ceil().times(tick);
-    const bid = book.mark.minus(offset).div(tick).floor().times(tick);
-    return bid.gt(0) ? bid : tick;
-  }
-
-  protected available(book: Book, price: Decimal): Decimal {
-    const left = book.settings.levelDepth.minus(book.consumed.get(price.toString()) ?? ZERO);
-    return left.gt(0) ? left : ZERO;
-  }
-
-  /** True when `price` is worse for the order than its `limit`. */
-  protected beyond(direction: Direction, price: Decimal, limit: Decimal): boolean {
-    return direction === 'buy' ? price.gt(limit) : price.lt(limit);
-  }
-
-  protected crosses(book: Book, direction: Direction, price: Decimal): boolean {
-    return direction === 'buy'
-      ? price.gte(this.levelPrice(book, 'buy', 0))
-      : price.lte(this.levelPrice(book, 'sell', 0));
-  }
-
   /** Post-only re-pricing: one tick inside the opposite best quote. */
   protected repriced(book: Book, direction: Direction): Decimal {
     const tick = book.instrument.tickSize;
-    return direction === 'buy'
-      ? this.levelPrice(book, 'buy', 0).minus(tick)
-      : this.levelPrice(book, 'sell', 0).plus(tick);
-  }
-
-  /** The worst price a market order may reach: the far end of the synthetic book. */
-  protected marketBound(book: Book, direction: Direction): Decimal {
-    return this.levelPrice(book, direction, book.settings.levels - 1);
+    const { bid, ask } = book.liquidity.best();
+    return direction === 'buy' ? ask.minus(tick) : bid.plus(tick);
   }
 
   protected restingOrders(instrumentName: string): SimOrder[] {

@@ -1,4 +1,5 @@
 import { Decimal, isMultipleOf, min, ZERO } from '../../domain/decimal.ts';
+import { crossedAt, type LevelFill } from '../matching/synthetic-book.ts';
 import { FundingBook } from './funding.ts';
 import { amountStepOf, currencyOf, instrumentWire, isInverse, type SimInstrument } from './instruments.ts';
 import { floatingPnl } from './position-accounting.ts';
@@ -16,10 +17,12 @@ import { refuse } from './rpc-failure.ts';
  * different accounts do not match each other.
  */
 
-import { type ChangesByAccount, noteChange, SimVenueCore } from './venue-core.ts';
+import { type ChangesByAccount, noteChange, rankOf, SimVenueCore } from './venue-core.ts';
 import {
   type BookSettings,
+  bookSettingsOf,
   type Direction,
+  liquidityOf,
   OPTION_SHORT_MARGIN,
   type SimAccount,
   type Wire,
@@ -69,8 +72,7 @@ export abstract class SimVenueMarket extends SimVenueCore {
   priceLimits(name: string): { min: Decimal; max: Decimal } {
     const book = this.book(name);
     if (book.instrument.kind !== 'future') {
-      const far = book.settings.levels - 1;
-      return { min: this.levelPrice(book, 'sell', far), max: this.levelPrice(book, 'buy', far) };
+      return { min: book.liquidity.farthest('sell'), max: book.liquidity.farthest('buy') };
     }
     const tick = book.instrument.tickSize;
     return {
@@ -109,8 +111,8 @@ export abstract class SimVenueMarket extends SimVenueCore {
       last_price: book.lastPrice ?? null,
       best_bid_price: bid,
       best_ask_price: ask,
-      best_bid_amount: book.settings.levelDepth,
-      best_ask_amount: book.settings.levelDepth,
+      best_bid_amount: book.liquidity.settings.levelDepth,
+      best_ask_amount: book.liquidity.settings.levelDepth,
       min_price: this.priceLimits(name).min,
       max_price: this.priceLimits(name).max,
       open_interest: ZERO,
@@ -120,8 +122,7 @@ export abstract class SimVenueMarket extends SimVenueCore {
 
   setBook(name: string, settings: Partial<BookSettings>): void {
     const book = this.book(name);
-    book.settings = { ...book.settings, ...settings };
-    book.consumed.clear();
+    book.liquidity.configure(liquidityOf({ ...bookSettingsOf(book.liquidity.settings), ...settings }));
     this.options.onMarket?.(name);
   }
 
@@ -133,8 +134,7 @@ export abstract class SimVenueMarket extends SimVenueCore {
 
   /** Best synthetic quotes. */
   quotes(name: string): { bid: Decimal; ask: Decimal } {
-    const book = this.book(name);
-    return { bid: this.levelPrice(book, 'sell', 0), ask: this.levelPrice(book, 'buy', 0) };
+    return this.book(name).liquidity.best();
   }
 
   /**
@@ -145,14 +145,10 @@ export abstract class SimVenueMarket extends SimVenueCore {
     const book = this.book(name);
     this.funding.before(book.instrument);
     book.mark = price;
-    book.consumed.clear();
+    book.liquidity.reset();
     this.funding.moved(book.instrument);
-    const ask = this.levelPrice(book, 'buy', 0);
-    const bid = this.levelPrice(book, 'sell', 0);
-    const crossed = this.restingOrders(name).filter((order) =>
-      order.direction === 'buy' ? order.price.gte(ask) : order.price.lte(bid),
-    );
-    this.fillResting(book, crossed, fillLimit);
+    const { buys, sells } = crossedAt(this.restingOrders(name), rankOf, book.liquidity.best());
+    this.fillResting(book, [...buys, ...sells], fillLimit);
     this.options.onMarket?.(name);
     this.afterMove(name);
   }
@@ -340,14 +336,10 @@ export abstract class SimVenueMarket extends SimVenueCore {
   /** `public/get_order_book`: the synthetic levels (less what was taken since the mark moved), best first. */
   orderBook(name: string, depth: number): Wire {
     const book = this.book(name);
-    const levels = Math.min(depth, book.settings.levels);
-    const side = (direction: Direction) =>
-      Array.from({ length: levels }, (_, level) => {
-        const price = this.levelPrice(book, direction, level);
-        return [price, this.available(book, price)] as const;
-      }).filter(([, amount]) => amount.gt(0));
-    const asks = side('buy');
-    const bids = side('sell');
+    const levels = book.liquidity.levels(depth);
+    const side = (found: readonly LevelFill[]) => found.map(({ price, size }) => [price, size] as const);
+    const asks = side(levels.asks);
+    const bids = side(levels.bids);
     return {
       ...this.ticker(name),
       bids,

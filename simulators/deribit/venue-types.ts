@@ -1,4 +1,5 @@
 import { Decimal } from '../../domain/decimal.ts';
+import type { LiquiditySettings, SyntheticBook } from '../matching/synthetic-book.ts';
 import type { SimInstrument } from './instruments.ts';
 import type { ClosePosition, Edit, OrderEntry, TradesByInstrument } from './params.ts';
 import type { SimPosition } from './position-accounting.ts';
@@ -52,12 +53,22 @@ export interface BookSettings {
   levels: number;
 }
 
+/** The kernel's liquidity for Deribit's settings: the same spread on both sides. */
+export function liquidityOf(settings: BookSettings): LiquiditySettings {
+  const { levelDepth, levels, spreadTicks } = settings;
+  return { levelDepth, levels, askTicks: spreadTicks, bidTicks: spreadTicks };
+}
+
+/** Deribit's settings of a kernel book. */
+export function bookSettingsOf(liquidity: LiquiditySettings): BookSettings {
+  return { levelDepth: liquidity.levelDepth, levels: liquidity.levels, spreadTicks: liquidity.askTicks };
+}
+
 export interface Book {
   instrument: SimInstrument;
   mark: Decimal;
-  settings: BookSettings;
-  /** Synthetic liquidity taken at each price since the mark last moved. */
-  consumed: Map<string, Decimal>;
+  /** The synthetic levels around the mark (the shared matching kernel), less what takers took. */
+  liquidity: SyntheticBook;
   lastPrice: Decimal | undefined;
   tradeSeq: number;
 }

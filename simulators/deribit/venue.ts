@@ -86,8 +86,8 @@ export class SimVenue extends SimVenueMarket {
     let price =
       p.type === 'limit' && p.price !== undefined
         ? this.clamped(instrument.name, direction, p.price)
-        : this.marketBound(book, direction);
-    if (p.post_only && this.crosses(book, direction, price)) {
+        : book.liquidity.farthest(direction);
+    if (p.post_only && book.liquidity.crosses(direction, price)) {
       if (p.reject_post_only) throw refuse.postOnlyReject();
       price = this.repriced(book, direction);
     }
@@ -124,7 +124,7 @@ export class SimVenue extends SimVenueMarket {
     const order = this.newOrder(account, instrument, {
       direction,
       orderType: p.type,
-      price: p.type === 'limit' && p.price !== undefined ? p.price : this.marketBound(book, direction),
+      price: p.type === 'limit' && p.price !== undefined ? p.price : book.liquidity.farthest(direction),
       amount: position.size.abs(),
       timeInForce: 'good_til_cancelled',
       postOnly: false,
@@ -183,13 +183,15 @@ export class SimVenue extends SimVenueMarket {
     const rejectPostOnly = postOnly && (p.reject_post_only ?? order.rejectPostOnly);
     const book = this.book(instrument.name);
     const now = this.options.now();
-    if (postOnly && this.crosses(book, order.direction, asked) && rejectPostOnly) {
+    if (postOnly && book.liquidity.crosses(order.direction, asked) && rejectPostOnly) {
       // Deribit cancels a post-only order whose edit would take liquidity.
       this.cancelOrder(order, 'edit_post_only_reject');
       return { order: orderWire(order), trades: [] };
     }
     const price =
-      postOnly && this.crosses(book, order.direction, asked) ? this.repriced(book, order.direction) : asked;
+      postOnly && book.liquidity.crosses(order.direction, asked)
+        ? this.repriced(book, order.direction)
+        : asked;
     const reduceOnly = p.reduce_only ?? order.reduceOnly;
     if (!reduceOnly && amount.gt(order.amount)) {
       const account = this.account(order.accountId);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
-import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
+import { startLocalDeribit } from '../../simulators/deribit/server.ts';
 
 /**
  * The local venues remember across restarts (`stateFile`): orders left open are still open, the
