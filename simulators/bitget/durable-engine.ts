@@ -1,17 +1,18 @@
 import type { Decimal } from '../../domain/decimal.ts';
-import { Engine } from './engine.ts';
 import type { Account, Push, SimOrder, SimTrade } from './engine-types.ts';
+import { PlanEngine } from './plan-orders.ts';
+import type { SimPlan } from './plan-types.ts';
 import type { SimPosition } from './positions.ts';
 
 type Entry = [string, unknown];
 
 /**
  * The local Bitget with a memory: its state as journal entries (see `../state-journal.ts`), the
- * entries each push touched (every change of an order, a fill or a position is pushed, at once),
+ * entries each push touched (every change of an order, a plan, a fill or a position is pushed, at once),
  * and the state restored from them at start. Orders and trades keep their ids, and ids go on after
  * the last one issued: none is issued twice across restarts.
  */
-export class DurableEngine extends Engine {
+export class DurableEngine extends PlanEngine {
   /** Every entry of the state worth keeping; `lastId`: the latest id issued. */
   entries(lastId: bigint): Entry[] {
     const entries: Entry[] = [this.#ids(lastId), ...this.#marks()];
@@ -19,11 +20,12 @@ export class DurableEngine extends Engine {
       entries.push(this.#account(account));
       for (const order of account.orders.values()) entries.push(this.#order(account, order));
       for (const trade of account.trades) entries.push(this.#trade(account, trade));
+      for (const plan of this.plansOf(account)) entries.push(this.#plan(account, plan));
     }
     return entries;
   }
 
-  /** The entries a push touched: its orders or trades, the account and its positions, marks and ids. */
+  /** The entries a push touched: its orders, plans or trades, the account and its positions, marks and ids. */
   entriesFor(push: Push, lastId: bigint): Entry[] {
     const account = this.accounts.get(push.apiKey);
     if (!account) return [];
@@ -31,6 +33,8 @@ export class DurableEngine extends Engine {
     for (const record of push.data) {
       const order = account.orders.get(String(record.orderId));
       if (push.channel === 'orders' && order) entries.push(this.#order(account, order));
+      const plan = this.planBook(account).plans.get(String(record.orderId));
+      if (push.channel === 'orders-algo' && plan) entries.push(this.#plan(account, plan));
       if (push.channel === 'fill') {
         const trade = account.trades.findLast((t) => t.tradeId === String(record.tradeId));
         if (trade) entries.push(this.#trade(account, trade));
@@ -54,7 +58,9 @@ export class DurableEngine extends Engine {
         account.byClientOid.set(order.clientOid, order.orderId);
       } else if (kind === 'trade' && account && rest.length > 0)
         account.trades.push(v as unknown as SimTrade);
+      else if (kind === 'plan' && account && rest.length > 0) this.addPlan(account, v as unknown as SimPlan);
     }
+    this.rememberLastTrades();
   }
 
   #ids(lastId: bigint): Entry {
@@ -79,6 +85,10 @@ export class DurableEngine extends Engine {
 
   #trade(account: Account, trade: SimTrade): Entry {
     return [`trade:${account.apiKey}:${trade.tradeId}`, trade];
+  }
+
+  #plan(account: Account, plan: SimPlan): Entry {
+    return [`plan:${account.apiKey}:${plan.orderId}`, plan];
   }
 
   #restoreAccount(account: Account, v: Record<string, unknown>): void {

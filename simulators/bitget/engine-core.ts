@@ -19,16 +19,12 @@ import { fillRecord, orderPushRecord, positionRecord, tradeSideText } from './re
 const BOOK_LEVELS = 100;
 
 /**
- * The local Bitget's exchange state and the mechanics every operation shares: accounts with a
- * position mode, the market (marks, taker depth), the grid and product checks, the synthetic book's
- * matching, trades, positions and the pushes they cause. The operations clients call are in
- * `engine.ts`.
- *
- * The synthetic book (the shared kernel, `../matching/synthetic-book.ts`): a taker order (market, or a limit that reaches the best level)
- * takes the levels one by one, each `depth` deep, no further than its limit; a resting limit order trades, as maker at its own price, when the
- * mark moves through it, against the liquidity that move brings (all of it unless the test says how
- * much: that is how a test makes an order fill partially). Orders of the account never trade with
- * each other.
+ * The local Bitget's exchange state and the mechanics every operation shares (the operations
+ * clients call are in `engine.ts`): accounts with a position mode, the market (marks, the book of
+ * the shared kernel `../matching/synthetic-book.ts`), grid and product checks, matching, trades,
+ * positions and their pushes. A taker takes the levels one by one, no further than its limit; a
+ * resting limit order trades as maker at its own price when the mark moves through it, against the
+ * liquidity that move brings (all unless a test says how much). The account's orders never meet.
  */
 export abstract class EngineCore {
   readonly config: EngineConfig;

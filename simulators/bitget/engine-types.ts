@@ -93,7 +93,7 @@ export interface Account {
   positions: PositionBook;
 }
 
-export type PushChannel = 'orders' | 'fill' | 'positions';
+export type PushChannel = 'orders' | 'fill' | 'positions' | 'orders-algo';
 export interface Push {
   apiKey: string;
   channel: PushChannel;

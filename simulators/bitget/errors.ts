@@ -58,6 +58,13 @@ export const refuse = {
   modifyNotFound: () => fail('43001', 'The order does not exist'), // sim text
   notModifiable: () =>
     fail('40017', 'Parameter verification failed, only unfilled limit orders can be modified'), // sim
+  // Plan (trigger) orders.
+  planNotFound: () => fail('43025', 'Plan order does not exist'),
+  trailingNotSimulated: () =>
+    fail(
+      '40017',
+      'Parameter verification failed, planType track_plan (trailing stop) is not simulated by the local venue',
+    ), // sim: the local venue's own limitation
   // Mode, balance, size, positions.
   unilateralMismatch: () =>
     fail('40774', 'The order type for unilateral position must also be the unilateral position type.'),

@@ -27,7 +27,7 @@ export interface LocalBitgetOptions {
   /** Seeds the ids (orderId, tradeId...): the same seed gives the same ids. */
   seed?: number;
   /**
-   * Where the venue keeps its state across restarts (orders, trades, positions, equity, marks, the
+   * Where the venue keeps its state across restarts (orders, plans, trades, positions, equity, marks, the
    * last id issued; see simulators/state-journal.ts). Default: in memory only.
    */
   stateFile?: string;
@@ -71,6 +71,8 @@ export interface LocalBitget {
   setLeverage(symbol: string, leverage: number, apiKey?: string): void;
   /** Every order of the account, as `orders-history` writes them (newest first). */
   orders(apiKey?: string): Record<string, unknown>[];
+  /** Every plan (trigger) order of the account, as `orders-plan-history` writes them (newest first). */
+  plans(apiKey?: string): Record<string, unknown>[];
   /** The account's open positions, as `all-position` writes them. */
   positions(apiKey?: string): Record<string, unknown>[];
   /** The account's trades, as `fills` writes them (oldest first). */

@@ -18,13 +18,13 @@ export const BITGET_PRODUCT_TYPES = [
  * an absent optional value (Bitget: "no take-profit is set if the field is empty").
  */
 
-const value = z.union([z.string(), z.number()]).transform(String);
-const decimal = value.pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal number'));
-const integer = value.pipe(z.string().regex(/^\d+$/, 'must be an integer'));
-const text = value.pipe(z.string().min(1));
-const lower = <const T extends readonly [string, ...string[]]>(values: T) =>
+export const value = z.union([z.string(), z.number()]).transform(String);
+export const decimal = value.pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal number'));
+export const integer = value.pipe(z.string().regex(/^\d+$/, 'must be an integer'));
+export const text = value.pipe(z.string().min(1));
+export const lower = <const T extends readonly [string, ...string[]]>(values: T) =>
   value.transform((v) => v.toLowerCase()).pipe(z.enum(values));
-const upper = <const T extends readonly [string, ...string[]]>(values: T) =>
+export const upper = <const T extends readonly [string, ...string[]]>(values: T) =>
   value.transform((v) => v.toUpperCase()).pipe(z.enum(values));
 
 export const PlaceOrderBody = z.strictObject({

@@ -20,6 +20,8 @@ import {
   type LocalBitgetOptions,
   type RequestLogEntry,
 } from './options.ts';
+import { planListRecord } from './plan-records.ts';
+import { planRoutes } from './plan-routes.ts';
 import { parseRequest } from './protocol.ts';
 import { PublicWsHub } from './public-ws.ts';
 import { tradingRoutes } from './trading-routes.ts';
@@ -103,6 +105,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
 
   const routes = new Map<string, Route>([
     ...tradingRoutes({ engine, productType, now, parseWith, emptyList }),
+    ...planRoutes({ engine, parseWith, emptyList }),
     ...marketRoutes(engine, funding, productType, now, parseWith),
     [
       'GET /api/v2/public/time',
@@ -346,6 +349,13 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       return [...account.orders.values()]
         .sort((a, b) => b.seq - a.seq)
         .map((order) => orderRecord(order, 'list'));
+    },
+    plans(apiKey) {
+      const account = accountOf(apiKey);
+      return engine
+        .plansOf(account)
+        .sort((a, b) => b.seq - a.seq)
+        .map((plan) => planListRecord(plan, engine.executedOrder(account, plan), 'history'));
     },
     positions(apiKey) {
       const account = accountOf(apiKey);

@@ -10,12 +10,12 @@ import { WsLoginOp, WsSubscribeOp } from './protocol.ts';
 
 /**
  * The local Bitget's private WebSocket (`/v2/ws/private`): login (seconds or ms timestamps),
- * subscribe / unsubscribe acks, `orders` / `fill` / `positions` pushes as
+ * subscribe / unsubscribe acks, `orders` / `fill` / `positions` / `orders-algo` pushes as
  * `{"action":"snapshot","arg":{...},"data":[...],"ts":...}`, text ping/pong, an idle drop after
  * two minutes without a message, and at most 10 inbound messages per second per connection.
  */
 
-export const PRIVATE_CHANNELS = ['orders', 'fill', 'positions'] as const;
+export const PRIVATE_CHANNELS = ['orders', 'fill', 'positions', 'orders-algo'] as const;
 export type PrivateChannel = (typeof PRIVATE_CHANNELS)[number];
 
 interface Connection {

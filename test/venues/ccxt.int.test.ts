@@ -186,6 +186,32 @@ describe('ccxt against the local Bitget', () => {
     expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
   });
 
+  it('creates, lists and cancels a trigger order (a Bitget plan order: place-plan-order, orders-plan-pending, cancel-plan-order)', async () => {
+    // ccxt sends what the document lists (planType normal_plan, triggerType mark_price, the
+    // triggerPrice) plus two fields it does not: its default `force` and, for a limit trigger, the
+    // price again as `executePrice`. The venue takes ccxt's trigger orders, so the local one does too.
+    // Given a market trigger buy far above the mark
+    const trigger = await ex.createOrder(SYMBOL, 'market', 'buy', 0.01, undefined, { triggerPrice: 70_000 });
+    if (trigger.id === undefined) throw new Error('no order id');
+    // Then it is listed among the open trigger orders, untriggered, and not among the plain ones
+    const open = await ex.fetchOpenOrders(SYMBOL, undefined, undefined, { trigger: true });
+    expect(open.map((o) => [o.id, o.status, o.triggerPrice, o.amount, o.side])).toEqual([
+      [trigger.id, 'open', 70_000, 0.01, 'buy'],
+    ]);
+    expect((await ex.fetchOpenOrders(SYMBOL)).map((o) => o.id)).not.toContain(trigger.id);
+    // When it is cancelled
+    await ex.cancelOrder(trigger.id, SYMBOL, { trigger: true });
+    // Then no trigger order is open any more
+    expect(await ex.fetchOpenOrders(SYMBOL, undefined, undefined, { trigger: true })).toEqual([]);
+
+    // A limit trigger order carries its price; it is listed with it, then cancelled
+    const limit = await ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, 69_000, { triggerPrice: 70_000 });
+    const [listed] = await ex.fetchOpenOrders(SYMBOL, undefined, undefined, { trigger: true });
+    expect([listed?.id, listed?.price, listed?.triggerPrice]).toEqual([limit.id, 69_000, 70_000]);
+    if (limit.id === undefined) throw new Error('no order id');
+    await ex.cancelOrder(limit.id, SYMBOL, { trigger: true });
+  });
+
   it('trades both legs in hedge mode (an account of its own)', async () => {
     const hedge = new ccxt.bitget({
       apiKey: HEDGE.apiKey,
