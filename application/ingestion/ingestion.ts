@@ -137,7 +137,12 @@ export class Ingestion<P> {
     given: ReportOrigin | ReportOrigin['source'],
   ): Promise<number> {
     const origin = originOf(given);
-    const orderId = await this.#identity.orderIdFor(entry, snapshot.venueOrderId, snapshot.clientOrderId);
+    const orderId = await this.#identity.orderIdFor(
+      entry,
+      snapshot.venueOrderId,
+      snapshot.clientOrderId,
+      snapshot.triggerOrderId,
+    );
     return this.#queue.run(orderId ?? snapshot.venueOrderId, async () => {
       let appended = 0;
       let id = orderId;
@@ -225,6 +230,16 @@ export class Ingestion<P> {
         const snapshot = await entry.adapter
           .getOrder(await this.#instrument(entry, fill.symbol), fill.venueOrderId)
           .catch(() => undefined);
+        // The order a trigger order of ours created when it fired, before any report of it came.
+        if (snapshot?.triggerOrderId !== undefined) {
+          const { venueOrderId, clientOrderId, triggerOrderId } = snapshot;
+          if (
+            (await this.#identity.orderIdFor(entry, venueOrderId, clientOrderId, triggerOrderId)) !==
+            undefined
+          ) {
+            return (await this.orderUpdate(entry, snapshot, origin)) + (await this.fill(entry, fill, origin));
+          }
+        }
         const id = await this.#external(entry, snapshot ?? snapshotFromFill(fill), origin);
         if (id === undefined) return 0;
         return (

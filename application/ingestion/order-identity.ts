@@ -29,13 +29,29 @@ export class OrderIdentity<P> {
     this.#index.set(`${entry.key}/${venueOrderId}`, orderId);
   }
 
-  /** The order of this venue order, if any stream here is it. */
-  async orderIdFor(entry: VenueEntry, venueOrderId: string, clientOrderId: string | undefined) {
+  /**
+   * The order of this venue order, if any stream here is it. `triggerOrderId`: the venue says a
+   * trigger order created it when it fired (Deribit `trigger_order_id`, Bitget `executeOrderId`):
+   * it is the order that trigger order is.
+   */
+  async orderIdFor(
+    entry: VenueEntry,
+    venueOrderId: string,
+    clientOrderId: string | undefined,
+    triggerOrderId?: string,
+  ): Promise<string | undefined> {
     const ours = orderIdFromClientOrderId(clientOrderId);
     if (ours !== undefined && (await this.#couldHaveProduced(ours, venueOrderId, clientOrderId))) return ours;
     const key = `${entry.key}/${venueOrderId}`;
     const known = this.#index.get(key);
     if (known !== undefined) return known;
+    if (triggerOrderId !== undefined) {
+      const trigger = await this.orderIdFor(entry, triggerOrderId, undefined);
+      if (trigger !== undefined) {
+        this.#index.set(key, trigger);
+        return trigger;
+      }
+    }
     const { venue, account } = entry.adapter;
     const external = externalOrderId(venue, account, venueOrderId);
     const found =

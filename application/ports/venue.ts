@@ -188,6 +188,11 @@ export interface VenueOrderRef {
   clientOrderId: string;
   venueOrderId: string | undefined;
   positionMode: PositionMode;
+  /**
+   * A trigger order that, as far as this OMS knows, has not fired: `venueOrderId` names the trigger
+   * order itself (Bitget: a plan order, cancelled and modified through the plan endpoints).
+   */
+  untriggered?: boolean;
 }
 
 export type VenueConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';

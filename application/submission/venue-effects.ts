@@ -24,6 +24,7 @@ export const venueRef = (order: Order): VenueOrderRef => ({
   clientOrderId: order.order.clientOrderId,
   venueOrderId: order.venueOrderId,
   positionMode: order.order.positionMode,
+  untriggered: order.status === 'untriggered' || order.previousStatus === 'untriggered',
 });
 
 /**

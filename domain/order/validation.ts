@@ -93,7 +93,16 @@ const bitgetRule: OrderRule = (order) => {
   if (order.timeInForce === 'good_til_day')
     return invalid('good-til-day exists on Deribit only', 'timeInForce');
   if (isTriggerType(order.type)) {
-    return invalid('Bitget trigger orders use the plan-order endpoints, not supported yet', 'type');
+    // Bitget plan orders (place-plan-order): triggerType mark_price or fill_price, no time in force.
+    if (order.trigger?.reference === 'index_price') {
+      return invalid(
+        'Bitget plan orders trigger on the mark or the last price, not the index',
+        'trigger.reference',
+      );
+    }
+    if (order.timeInForce !== 'gtc' || order.postOnly) {
+      return invalid('a Bitget plan order has no time in force or post-only', 'timeInForce');
+    }
   }
   if (order.rejectPostOnly) return invalid('reject-post-only exists on Deribit only', 'rejectPostOnly');
   return undefined;

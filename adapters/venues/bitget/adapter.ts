@@ -1,9 +1,10 @@
-import { filter, Subject, Subscription } from 'rxjs';
+import { concatMap, filter, Subject, Subscription } from 'rxjs';
 import type { VenueReport } from '../../../application/ports/venue.ts';
 import { createBitgetAccount } from './account.ts';
 import { createBitgetContext } from './context.ts';
 import { type BitgetAdapter, type BitgetAdapterOptions, DEFAULT_WS } from './options.ts';
 import { createBitgetOrders } from './orders.ts';
+import { createBitgetPlans } from './plans.ts';
 import { reportsOf } from './pushes.ts';
 import { createBitgetQueries } from './queries.ts';
 import { createPrivateWs } from './ws-client.ts';
@@ -15,7 +16,8 @@ export { BitgetRequestError } from './outcomes.ts';
 /**
  * The Bitget v2 USDT-M futures adapter: signed REST for orders and queries (`orders.ts`,
  * `queries.ts`, `account.ts`), the private WebSocket (`ws-client.ts`, on the venues' reconnecting
- * session) for `orders`, `fill` and `positions` pushes (`pushes.ts`). See docs/venues/bitget.md.
+ * session) for `orders`, `fill` and `positions` pushes (`pushes.ts`) and `orders-algo` (plan orders,
+ * `plans.ts`: the OMS's stop and take orders). See docs/venues/bitget.md.
  *
  * Outcomes are never guessed (`outcomes.ts`): a Bitget code that proves the request was not
  * carried out is a rejection; 429, 5xx, timeouts, transport failures and replies that do not
@@ -25,14 +27,15 @@ export { BitgetRequestError } from './outcomes.ts';
 export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapter {
   const context = createBitgetContext(options);
   const { account, logger, clock, limiter, rest } = context;
-  const queries = createBitgetQueries(context);
+  const plans = createBitgetPlans(context);
+  const queries = createBitgetQueries(context, plans);
   const accountMode = createBitgetAccount(context);
-  const orders = createBitgetOrders(context, queries, accountMode);
+  const orders = createBitgetOrders(context, queries, accountMode, plans);
   const ws = createPrivateWs({
     wsUrl: options.wsUrl,
     credentials: options.credentials,
     instType: context.productType,
-    channels: ['orders', 'fill', 'positions'],
+    channels: ['orders', 'fill', 'positions', 'orders-algo'],
     logger,
     timestamp: clock.timestamp,
     random: options.random ?? Math.random,
@@ -42,11 +45,27 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
 
   const reports$ = new Subject<VenueReport>();
   const subscriptions = new Subscription();
+  // In order, one push at a time: a plan that fired is tied to the order it created (a lookup)
+  // before any later push of that order is handed over.
   subscriptions.add(
-    ws.pushes$.subscribe((received) => {
-      for (const report of reportsOf(context, received)) reports$.next(report);
-    }),
+    ws.pushes$
+      .pipe(
+        concatMap(async (received) =>
+          received.push.arg.channel === 'orders-algo'
+            ? plans.reports(received.push.data, received.receivedAt)
+            : Promise.all(reportsOf(context, received).map((report) => tiedToPlan(report))),
+        ),
+      )
+      .subscribe((reports) => {
+        for (const report of reports) reports$.next(report);
+      }),
   );
+  /** An order report with the plan that created the order, while plans are live on its symbol. */
+  async function tiedToPlan(report: VenueReport): Promise<VenueReport> {
+    if (report.kind !== 'order' || report.order.triggerOrderId !== undefined) return report;
+    const triggerOrderId = await plans.linkOf(report.order.symbol, report.order.venueOrderId);
+    return triggerOrderId === undefined ? report : { ...report, order: { ...report.order, triggerOrderId } };
+  }
   subscriptions.add(
     context.unreadable$.subscribe((item) =>
       reports$.next({ kind: 'unreadable', item, receivedAt: new Date(context.now()).toISOString() }),

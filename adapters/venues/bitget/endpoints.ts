@@ -16,6 +16,11 @@ export const PATH = {
   contracts: '/api/v2/mix/market/contracts',
   symbolPrice: '/api/v2/mix/market/symbol-price',
   time: '/api/v2/public/time',
+  placePlan: '/api/v2/mix/order/place-plan-order',
+  modifyPlan: '/api/v2/mix/order/modify-plan-order',
+  cancelPlan: '/api/v2/mix/order/cancel-plan-order',
+  planPending: '/api/v2/mix/order/orders-plan-pending',
+  planHistory: '/api/v2/mix/order/orders-plan-history',
 } as const;
 
 /** Page size of the list endpoints (their maximum). */

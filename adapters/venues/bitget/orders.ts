@@ -8,11 +8,13 @@ import type {
 import type { Instrument } from '../../../domain/instrument.ts';
 import type { VenueLatency } from '../../../domain/metadata.ts';
 import type { Amendment, OrderParams } from '../../../domain/order/contract.ts';
+import { isTriggerType } from '../../../domain/order/transitions.ts';
 import type { BitgetAccount } from './account.ts';
 import type { BitgetContext } from './context.ts';
 import { PATH } from './endpoints.ts';
 import { placeOrderRequest } from './mapping.ts';
 import { refusalOrUnknown, unknownOutcome } from './outcomes.ts';
+import type { BitgetPlans } from './plans.ts';
 import type { BitgetQueries } from './queries.ts';
 import { BatchResultSchema, OrderIdsSchema } from './wire.ts';
 import {
@@ -57,6 +59,7 @@ export function createBitgetOrders(
   context: BitgetContext,
   queries: BitgetQueries,
   account: BitgetAccount,
+  plans: BitgetPlans,
 ): BitgetOrders {
   const { rest, clock, logger, dataOf, productType, marginCoin, productTypeOf } = context;
   /** Where an order request names its instrument. */
@@ -107,6 +110,8 @@ export function createBitgetOrders(
         retryable: true,
       };
     }
+    // Stop and take orders are Bitget plan orders (place-plan-order).
+    if (isTriggerType(order.type)) return plans.place(order, mode);
     const mapped = placeOrderRequest(order, mode, {
       productType,
       marginCoin,
@@ -146,6 +151,7 @@ export function createBitgetOrders(
   }
 
   async function amend(ref: VenueOrderRef, current: OrderParams, amendment: Amendment): Promise<AmendResult> {
+    if (ref.untriggered) return plans.amend(ref, current, amendment);
     const newPrice = amendment.price ?? current.price;
     const newClientOid = amendment.newClientOrderId;
     const body = ModifyOrderRequestSchema.parse({
@@ -203,6 +209,7 @@ export function createBitgetOrders(
   }
 
   async function cancel(ref: VenueOrderRef): Promise<CancelResult> {
+    if (ref.untriggered) return plans.cancel(ref);
     const body = CancelOrderRequestSchema.parse({ ...instrumentOf(ref.instrument), ...refOf(ref) });
     const outcome = await rest.call({
       method: 'POST',
@@ -217,8 +224,20 @@ export function createBitgetOrders(
   }
 
   async function cancelAll(instrument: Instrument): Promise<number> {
-    const open = await queries.openOrders(instrument);
+    const listed = await queries.openOrders(instrument);
+    // Live plans are cancelled through the plan endpoint, one by one; the orders in batches.
+    const open = listed.filter((order) => order.status !== 'untriggered');
     let cancelled = 0;
+    for (const plan of listed.filter((order) => order.status === 'untriggered')) {
+      const ref = {
+        instrument,
+        clientOrderId: plan.clientOrderId ?? '',
+        venueOrderId: plan.venueOrderId,
+        positionMode: plan.positionMode,
+        untriggered: true,
+      };
+      if ((await plans.cancel(ref)).outcome === 'accepted') cancelled++;
+    }
     for (let i = 0; i < open.length; i += 50) {
       const body = BatchCancelRequestSchema.parse({
         ...instrumentOf(instrument),

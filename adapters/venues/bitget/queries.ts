@@ -10,6 +10,7 @@ import type { BitgetContext } from './context.ts';
 import { PAGE, PATH } from './endpoints.ts';
 import { toInstrument } from './mapping.ts';
 import { BitgetRequestError } from './outcomes.ts';
+import type { BitgetPlans } from './plans.ts';
 import type { BitgetEndpointGroup } from './rate-limiter.ts';
 import type { RestFailure } from './rest-client.ts';
 import {
@@ -50,7 +51,7 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function createBitgetQueries(context: BitgetContext): BitgetQueries {
+export function createBitgetQueries(context: BitgetContext, plans: BitgetPlans): BitgetQueries {
   const { rest, dataOf, productType, marginCoin, productTypeOf } = context;
 
   /** Every page of a list endpoint, newest first, following `endId` (`idLessThan`). */
@@ -197,19 +198,39 @@ export function createBitgetQueries(context: BitgetContext): BitgetQueries {
     };
   }
 
+  /** An order with the plan that created it, if one did. */
+  async function linked(order: VenueOrderSnapshot): Promise<VenueOrderSnapshot> {
+    const triggerOrderId = await plans.linkOf(order.symbol, order.venueOrderId, true);
+    return triggerOrderId === undefined ? order : { ...order, triggerOrderId };
+  }
+
   return {
     detail,
     async findByClientOrderId(instrument, clientOrderId) {
       const found = await detail(instrument, { clientOid: clientOrderId });
       if (!found.ok) throw new BitgetRequestError(found.failure, 'order detail by clientOid');
-      return found.order === undefined ? [] : [found.order];
+      if (found.order !== undefined) return [found.order];
+      // A plan (trigger) order carries its clientOid; the order it places when it fires has its own.
+      const plan = await plans.find(instrument.symbol, { clientOid: clientOrderId });
+      return plan === undefined ? [] : [plan];
     },
     async getOrder(instrument, venueOrderId) {
       const found = await detail(instrument, { orderId: venueOrderId });
       if (!found.ok) throw new BitgetRequestError(found.failure, 'order detail');
-      return found.order;
+      if (found.order === undefined) return plans.find(instrument.symbol, { orderId: venueOrderId });
+      return linked(found.order);
     },
-    openOrders: (instrument) => listOrders(PATH.pending, 'pending', instrument),
+    async openOrders(instrument) {
+      const open = await listOrders(PATH.pending, 'pending', instrument);
+      const pending = await plans.pending(instrument);
+      // One look at each symbol's executed plans ties the orders they created to them.
+      for (const symbol of new Set(open.map((order) => order.symbol))) await plans.learnExecuted(symbol);
+      const tied = open.map((order) => {
+        const triggerOrderId = plans.knownLink(order.venueOrderId);
+        return triggerOrderId === undefined ? order : { ...order, triggerOrderId };
+      });
+      return [...tied, ...pending];
+    },
     orderHistory: (instrument) => listOrders(PATH.history, 'history', instrument),
     fills,
     positions: () =>

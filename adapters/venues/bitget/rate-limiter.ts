@@ -24,6 +24,11 @@ export const BITGET_ENDPOINT_GROUPS = [
   'contracts',
   'symbolPrice',
   'time',
+  'planPlace',
+  'planModify',
+  'planCancel',
+  'planPending',
+  'planHistory',
 ] as const;
 export type BitgetEndpointGroup = (typeof BITGET_ENDPOINT_GROUPS)[number];
 
@@ -45,6 +50,12 @@ export const BITGET_RATE_LIMITS: Readonly<Record<BitgetEndpointGroup, number>> =
   contracts: 20,
   symbolPrice: 20,
   time: 20,
+  // The plan (trigger) order endpoints: 10 per second per UID each.
+  planPlace: 10,
+  planModify: 10,
+  planCancel: 10,
+  planPending: 10,
+  planHistory: 10,
 };
 
 export interface RateLimiterOptions {
