@@ -58,7 +58,6 @@ export interface TradingRouteDeps {
 export function tradingRoutes({
   engine,
   productType,
-  now,
   parseWith,
   emptyList,
 }: TradingRouteDeps): [string, TradingRoute][] {
