@@ -94,7 +94,7 @@ function costOf(settlement: SettlementType, amount: Decimal, price: Decimal): De
  * `direction` is +1 for a long, -1 for a short.
  * Linear: direction × (q·exit − Σq·entry). Inverse: direction × (Σq/entry − q/exit).
  */
-function pnlOfClosing(
+export function closingPnl(
   settlement: SettlementType,
   direction: 1 | -1,
   amount: Decimal,
@@ -214,7 +214,7 @@ function reduce(
   const size = position.size.abs();
   // The closed part's share of the entry cost; all of it when the position is closed in full.
   const cost = closed.eq(size) ? position.entryCost : position.entryCost.times(closed).div(size);
-  const realized = pnlOfClosing(position.settlement, direction, closed, cost, fill.price);
+  const realized = closingPnl(position.settlement, direction, closed, cost, fill.price);
   const closingFee = closed.eq(fill.amount) ? fill.fee : fill.fee.times(closed).div(fill.amount);
   const remainingSize = size.minus(closed);
   return {
