@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Decimal } from '../../domain/decimal.ts';
 import type { Instrument, Venue } from '../../domain/instrument.ts';
+import type { CashMovementData } from '../../domain/ledger/contract.ts';
 import type { VenueLatency } from '../../domain/metadata.ts';
 import type {
   Amendment,
@@ -182,6 +183,16 @@ export type CancelResult =
   | VenueRefusal
   | VenueUnknown;
 
+/** A venue cash movement (Deribit transaction log entry, Bitget bill), read and normalized by its adapter. */
+export type VenueCashMovement = CashMovementData;
+
+/** A window of venue time, both ends included, in milliseconds since the epoch. */
+export interface CashWindow {
+  currency: string;
+  fromMs: number;
+  toMs: number;
+}
+
 /** How the adapter names an order at the venue. */
 export interface VenueOrderRef {
   instrument: Instrument;
@@ -263,4 +274,12 @@ export interface VenueAdapter {
   /** Recent fills, oldest first: of one order, or of an instrument since a time (ISO-8601). */
   fills(query: { instrument: Instrument; venueOrderId?: string; since?: string }): Promise<VenueFill[]>;
   positions(): Promise<VenuePosition[]>;
+
+  /**
+   * The venue's cash log (Deribit `get_transaction_log`, Bitget account bills): every movement of
+   * one currency in a window of venue time, oldest first, all pages read. Venues without one omit it.
+   */
+  cashMovements?(window: CashWindow): Promise<VenueCashMovement[]>;
+  /** The currencies the account holds cash in (what `cashMovements` is asked about). */
+  cashCurrencies?(): Promise<string[]>;
 }
