@@ -1,5 +1,5 @@
 import type { PositionCodec, RecordedEvent } from '../application/ports/event-store.ts';
-import { type ProjectedEvent, toProjectedEvent } from './events.ts';
+import { type ProjectedItem, toProjectedItem } from './events.ts';
 import { HandlerError } from './runner-types.ts';
 
 /**
@@ -8,7 +8,7 @@ import { HandlerError } from './runner-types.ts';
  */
 export class BatchDecoder<P> {
   readonly #codec: PositionCodec<P>;
-  readonly #ahead = new Map<RecordedEvent<P>, ProjectedEvent>();
+  readonly #ahead = new Map<RecordedEvent<P>, ProjectedItem>();
 
   constructor(codec: PositionCodec<P>) {
     this.#codec = codec;
@@ -18,7 +18,7 @@ export class BatchDecoder<P> {
   ahead(events: readonly RecordedEvent<P>[]): void {
     for (const recorded of events) {
       try {
-        this.#ahead.set(recorded, toProjectedEvent(recorded, this.#codec));
+        this.#ahead.set(recorded, toProjectedItem(recorded, this.#codec));
       } catch {
         return;
       }
@@ -26,11 +26,11 @@ export class BatchDecoder<P> {
   }
 
   /** The events decoded; an event that cannot be is a handler error naming it. */
-  decode(events: readonly RecordedEvent<P>[]): ProjectedEvent[] {
-    const decoded: ProjectedEvent[] = [];
+  decode(events: readonly RecordedEvent<P>[]): ProjectedItem[] {
+    const decoded: ProjectedItem[] = [];
     for (const recorded of events) {
       try {
-        decoded.push(this.#ahead.get(recorded) ?? toProjectedEvent(recorded, this.#codec));
+        decoded.push(this.#ahead.get(recorded) ?? toProjectedItem(recorded, this.#codec));
       } catch (error) {
         throw new HandlerError(
           recorded as RecordedEvent<unknown>,

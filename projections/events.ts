@@ -1,4 +1,9 @@
 import type { PositionCodec, RecordedEvent } from '../application/ports/event-store.ts';
+import {
+  CASH_MOVEMENT_RECORDED,
+  type CashMovementData,
+  CashMovementDataSchema,
+} from '../domain/ledger/contract.ts';
 import type { EventMetadata } from '../domain/metadata.ts';
 import type { OrderEvent } from '../domain/order/contract.ts';
 import { decodeOrderEvent } from '../domain/order/event-codec.ts';
@@ -36,5 +41,36 @@ export const toProjectedEvent = <P>(recorded: RecordedEvent<P>, codec: PositionC
     storedAt: recorded.created,
     event,
     metadata,
+  };
+};
+
+/** A venue cash movement as the projection applies it (see `read-models/cash-movements.ts`). */
+export interface ProjectedCashEvent {
+  readonly family: 'cash';
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly eventId: string;
+  readonly position: string;
+  readonly storedAt: Date;
+  readonly movement: CashMovementData;
+}
+
+/** What the read-model projection applies: order events and venue cash movements. */
+export type ProjectedItem = ProjectedEvent | ProjectedCashEvent;
+
+export const isCashEvent = (item: ProjectedItem): item is ProjectedCashEvent =>
+  'family' in item && item.family === 'cash';
+
+/** Decodes a recorded order event or cash movement; throws on an event this code cannot read. */
+export const toProjectedItem = <P>(recorded: RecordedEvent<P>, codec: PositionCodec<P>): ProjectedItem => {
+  if (recorded.type !== CASH_MOVEMENT_RECORDED) return toProjectedEvent(recorded, codec);
+  return {
+    family: 'cash',
+    streamId: recorded.streamId,
+    revision: recorded.revision,
+    eventId: recorded.id,
+    position: codec.serialize(recorded.position),
+    storedAt: recorded.created,
+    movement: CashMovementDataSchema.parse(recorded.data),
   };
 };

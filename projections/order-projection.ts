@@ -4,8 +4,9 @@ import { exists, initialState, type OrderState } from '../domain/order/state.ts'
 import { isTerminal } from '../domain/order/transitions.ts';
 import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
 import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
-import type { ProjectedEvent } from './events.ts';
+import { isCashEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
+import { writeCashMovements } from './read-models/cash-movements.ts';
 import { copyFills, type FillCandidate, writeFills } from './read-models/fills.ts';
 import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
@@ -60,7 +61,7 @@ export interface OrderProjectionOptions {
 }
 
 export interface OrderProjection {
-  apply(tx: SqlRunner, schema: string, events: readonly ProjectedEvent[]): Promise<StagedBatch>;
+  apply(tx: SqlRunner, schema: string, items: readonly ProjectedItem[]): Promise<StagedBatch>;
   commit(staged: StagedBatch): void;
   reset(): void;
   readonly cachedOrders: number;
@@ -271,13 +272,16 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   const apply = async (
     tx: SqlRunner,
     schema: string,
-    events: readonly ProjectedEvent[],
+    items: readonly ProjectedItem[],
   ): Promise<StagedBatch> => {
+    const events = items.filter((item): item is ProjectedEvent => !isCashEvent(item));
     const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events);
     const inserted = await writeFillsOnce(tx, schema, fills, copy);
     const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
     const stagedPositions = await movePositions(tx, schema, moving);
-    return { orders: staged, positions: stagedPositions, events: history.length };
+    // Venue cash movements (the ledger ingester's events): their own table, in the same transaction.
+    const cash = await writeCashMovements(tx, schema, items.filter(isCashEvent));
+    return { orders: staged, positions: stagedPositions, events: history.length + cash };
   };
 
   const commit = (staged: StagedBatch) => {

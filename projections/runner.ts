@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../application/ports/event-store.ts';
 import { backoffDelay, sleep as pause } from '../application/support/backoff.ts';
+import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { BatchDecoder } from './batch-decoder.ts';
 import { CheckpointWaiters } from './checkpoint-waiters.ts';
@@ -11,7 +12,7 @@ import {
   ProjectionStoppedError,
   ReadModelVersionError,
 } from './errors.ts';
-import type { ProjectedEvent } from './events.ts';
+import type { ProjectedItem } from './events.ts';
 import { followAll } from './live-follower.ts';
 import { createOrderProjection, ORDER_PROJECTION, type OrderProjection } from './order-projection.ts';
 import {
@@ -137,7 +138,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   };
 
   /** One transaction: the batch's writes and the checkpoint compare-and-set. */
-  const commitBatch = async (events: readonly ProjectedEvent[], to: string) => {
+  const commitBatch = async (events: readonly ProjectedItem[], to: string) => {
     const from = checkpoint!;
     const schema = generationSchema(base, generation!);
     const staged = await inTransaction(async (tx) => {
@@ -222,7 +223,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   /** Pages through `$all` until its end (or `until`), reading the next page while applying one. */
   const catchUp = async () => {
     state = 'catching_up';
-    const filter = { streamPrefixes: [ORDER_STREAM_PREFIX] };
+    const filter = { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX] };
     // The next page is read, and decoded, while the current one is written.
     const read = (after: P) =>
       store.readAll({ after, maxCount: pageSize, filter }).then((page) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SqlRunner } from './db/read-model-db.ts';
+import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
 import { orderHistoryTable } from './read-models/order-history.ts';
 import { ordersTable } from './read-models/orders.ts';
@@ -14,9 +15,15 @@ import { positionsTable } from './read-models/positions.ts';
  */
 
 /** Bump when a table's shape changes: a database built by another version must be rebuilt. */
-export const READ_MODEL_VERSION = 1;
+export const READ_MODEL_VERSION = 2;
 
-export const READ_MODELS = [orderHistoryTable, ordersTable, fillsTable, positionsTable] as const;
+export const READ_MODELS = [
+  orderHistoryTable,
+  ordersTable,
+  fillsTable,
+  positionsTable,
+  cashMovementsTable,
+] as const;
 
 export interface ReadModelTable {
   /** Table (and view) name. */

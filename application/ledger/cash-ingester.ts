@@ -166,21 +166,26 @@ export class CashIngester<P> {
   }
 
   #eventOf(movement: CashMovementData): EventToAppend {
-    const id = deterministicId('cash', movement.venue, movement.account, movement.venueEntryId);
-    const metadata: EventMetadata = {
-      schemaVersion: 1,
-      commandId: id,
-      correlationId: id,
-      causationId: id,
-      recordedAt: new Date(this.#o.now()).toISOString(),
-      venueTime: movement.at,
-      source: 'venue',
-    };
-    return {
-      id,
-      type: CASH_MOVEMENT_RECORDED,
-      data: JSON.parse(JSON.stringify(movement)) as JsonValue,
-      metadata: metadata as unknown as JsonValue,
-    };
+    return cashMovementEvent(movement, new Date(this.#o.now()).toISOString());
   }
+}
+
+/** The event of a venue cash movement: its id derives from the venue's entry id (recorded once). */
+export function cashMovementEvent(movement: CashMovementData, recordedAt: string): EventToAppend {
+  const id = deterministicId('cash', movement.venue, movement.account, movement.venueEntryId);
+  const metadata: EventMetadata = {
+    schemaVersion: 1,
+    commandId: id,
+    correlationId: id,
+    causationId: id,
+    recordedAt,
+    venueTime: movement.at,
+    source: 'venue',
+  };
+  return {
+    id,
+    type: CASH_MOVEMENT_RECORDED,
+    data: JSON.parse(JSON.stringify(movement)) as JsonValue,
+    metadata: metadata as unknown as JsonValue,
+  };
 }
