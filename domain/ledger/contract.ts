@@ -44,7 +44,9 @@ export const CashMovementDataSchema = z
 export type CashMovementData = z.output<typeof CashMovementDataSchema>;
 export type CashMovementDataInput = z.input<typeof CashMovementDataSchema>;
 
+export const CASH_STREAM_PREFIX = 'cash-';
+
 /** The stream of a venue account's cash movements in one currency. */
 export function cashStreamId(venue: string, account: string, currency: string): string {
-  return `cash-${venue}-${account}-${currency}`;
+  return `${CASH_STREAM_PREFIX}${venue}-${account}-${currency}`;
 }
