@@ -43,7 +43,7 @@ const inverse = () =>
     emptyPosition({ venue: 'deribit', account: 'main', symbol: 'BTC-27DEC26', side: 'net' }, BTC_PERPETUAL),
   );
 const opened = <P extends ReturnType<typeof linear>>(position: P, ...fills: PositionFill[]): P =>
-  fills.reduce((p, f) => ({ ...p, ...applyFill(p, f).position }), position);
+  fills.reduce((p, f) => Object.assign(p, applyFill(p, f).position), { ...position });
 
 describe('funding', () => {
   it('given a long of 0.5 BTCUSDT, when it pays 1.5 USDT of funding, then funding PnL is -1.5 and the position is unchanged', () => {

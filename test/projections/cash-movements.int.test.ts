@@ -64,7 +64,11 @@ describe.each(subjects)('cash_movements on %s', (_name, open) => {
       await catchUp(s);
       // When the first two are appended again (a retry: nothing is written) and a payment received follows
       const second = movement('103', '2026-12-01T16:00:00.000Z', '0.5', '1000.376543211');
-      await s.store.append(stream, first.map((m) => cashMovementEvent(m, m.at)), { expectedRevision: 'any' });
+      await s.store.append(
+        stream,
+        first.map((m) => cashMovementEvent(m, m.at)),
+        { expectedRevision: 'any' },
+      );
       await s.store.append(stream, [cashMovementEvent(second, second.at)], { expectedRevision: 1n });
       await catchUp(s);
       // Then three rows, our running balance equal to the venue's at each
