@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { PreTradeLimits } from '../domain/risk/pre-trade.ts';
 import { Ingestion } from './ingestion/ingestion.ts';
 import { createUnreadableRecorder } from './ingestion/unreadable.ts';
+import { CashIngester, type CashIngestionResult } from './ledger/cash-ingester.ts';
+import type { CashIngestionSettings } from './ledger/cash-ingestion-step.ts';
 import { createOrderHandler, type HandleResult, type OrderHandler } from './orders/order-handler.ts';
 import { OrderService } from './orders/order-service.ts';
 import type { OrderView } from './orders/order-view.ts';
@@ -47,6 +49,14 @@ export interface ApplicationDeps<P> {
   defaultWaitMs?: number;
   /** How often each venue account is reconciled besides every (re)connect (ms; default 60 s, 0: never). */
   reconcileIntervalMs?: number;
+  /** How often the venues' cash logs are read besides start-up (ms; default 60 s, 0: never by itself). */
+  cashIngestionIntervalMs?: number;
+  cashIngestion?: Partial<CashIngestionSettings>;
+}
+
+/** The back office's ledger ingestion on demand (what the API's `/v1/ledger/ingest` runs). */
+export interface LedgerControl {
+  ingestNow(): Promise<CashIngestionResult[]>;
 }
 
 /** Reconciliation on demand and its breaks (what the API's `/v1/reconcile` and `/v1/breaks` serve). */
@@ -82,6 +92,7 @@ export interface OrderApplication<P> {
   /** The last reconciliation report of each venue account. */
   reconciliations(): ReconciliationReport[];
   reconciliation: ReconciliationControl;
+  ledger: LedgerControl;
   /** The store's last refusal of a write, while no write has succeeded since (for health). */
   storeWriteRefused(): StoreWriteFailure | undefined;
   stop(): Promise<void>;
@@ -247,6 +258,15 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     ...(deps.reconcileIntervalMs !== undefined && { intervalMs: deps.reconcileIntervalMs }),
   });
   supervisor.start();
+  const cash = new CashIngester({
+    store,
+    registry,
+    logger: logger.child({ component: 'ledger' }),
+    now,
+    ...(deps.cashIngestion !== undefined && { settings: deps.cashIngestion }),
+    ...(deps.cashIngestionIntervalMs !== undefined && { intervalMs: deps.cashIngestionIntervalMs }),
+  });
+  cash.start();
   const accountRefs = () =>
     registry.entries().map((e) => ({ venue: e.adapter.venue, account: e.adapter.account }));
   const reconciliation: ReconciliationControl = {
@@ -290,8 +310,10 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     readModelCaughtUp,
     reconciliations: () => supervisor.reports(),
     reconciliation,
+    ledger: { ingestNow: () => cash.ingestNow() },
     storeWriteRefused: writes.refused,
     async stop() {
+      cash.stop();
       processor.stop();
       ingestion.stop();
       const stopping = supervisor.stop();

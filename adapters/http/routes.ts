@@ -29,6 +29,7 @@ import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/tr
 import type { Permission } from './auth.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
+import { ledgerRoutes } from './ledger-routes.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
 
 export interface RouteInput {
@@ -76,7 +77,7 @@ export interface RouteDeps<P> {
 export function routesFor<P>(
   running: Pick<
     OrderApplication<P>,
-    'service' | 'registry' | 'processor' | 'reconciliation' | 'storeWriteRefused'
+    'service' | 'registry' | 'processor' | 'reconciliation' | 'storeWriteRefused' | 'ledger'
   > & {
     readModel: ApiQueries;
   },
@@ -91,6 +92,7 @@ export function routesFor<P>(
       parkedOrders: () => running.processor.parkedCount(),
     }),
     ...reconciliationRoutes(running.reconciliation),
+    ...ledgerRoutes(running.readModel, running.ledger.ingestNow),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
+import { CashMovementKindSchema } from '../../domain/ledger/ledger.ts';
 import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
 
 /** What the API reads from the read models (PostgreSQL or the embedded PGlite). */
@@ -117,8 +118,87 @@ export class InvalidCursorError extends Error {
   readonly code = 'VALIDATION_FAILED';
 }
 
+export const LedgerQuerySchema = z
+  .object({
+    venue: VenueSchema.optional(),
+    account: z.string().min(1).max(64).optional(),
+    currency: z.string().min(1).max(16).optional(),
+    /** Comma-separated kinds, e.g. `funding,settlement`. */
+    kind: z
+      .string()
+      .transform((s) => s.split(',').filter((x) => x.length > 0))
+      .pipe(z.array(CashMovementKindSchema).min(1))
+      .optional(),
+    /** Venue time, included. */
+    from: z.iso.datetime().optional(),
+    /** Venue time, excluded. */
+    to: z.iso.datetime().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** From `nextCursor` of the previous page. */
+    cursor: z.string().max(300).optional(),
+  })
+  .strict();
+export type LedgerQuery = z.output<typeof LedgerQuerySchema>;
+
+export const CashMovementRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  venueEntryId: z.string(),
+  venueSeq: DecimalStringSchema.nullable(),
+  venueType: z.string(),
+  kind: CashMovementKindSchema,
+  change: DecimalStringSchema,
+  funding: DecimalStringSchema.nullable(),
+  fee: DecimalStringSchema.nullable(),
+  pnl: DecimalStringSchema.nullable(),
+  /** The venue's balance after it, and ours (the sum of the changes recorded up to it). */
+  balanceAfter: DecimalStringSchema.nullable(),
+  ourBalance: DecimalStringSchema,
+  symbol: z.string().nullable(),
+  tradeId: z.string().nullable(),
+  venueOrderId: z.string().nullable(),
+  at: z.string(),
+});
+export type CashMovementRow = z.infer<typeof CashMovementRowSchema>;
+
+export const LedgerPageSchema = z.object({
+  movements: z.array(CashMovementRowSchema),
+  nextCursor: z.string().nullable(),
+});
+export type LedgerPage = z.infer<typeof LedgerPageSchema>;
+
+export const BalancesQuerySchema = z
+  .object({
+    venue: VenueSchema.optional(),
+    account: z.string().min(1).max(64).optional(),
+    currency: z.string().min(1).max(16).optional(),
+  })
+  .strict();
+export type BalancesQuery = z.output<typeof BalancesQuerySchema>;
+
+export const BalanceRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  /** The sum of every cash movement recorded: our balance. */
+  ours: DecimalStringSchema,
+  /** The venue's balance after its latest movement, when it says. */
+  theirs: DecimalStringSchema.nullable(),
+  /** ours − venue's: anything but zero is a break. */
+  difference: DecimalStringSchema.nullable(),
+  movements: z.number().int().nonnegative(),
+  /** Venue time of the latest movement. */
+  asOf: z.string(),
+});
+export type BalanceRow = z.infer<typeof BalanceRowSchema>;
+
 export interface ApiQueries {
   listOrders(query: OrderListQuery): Promise<OrderPage>;
   positions(query: PositionsQuery): Promise<PositionRow[]>;
+  /** The venues' cash movements, newest first (keyset pages). */
+  ledger(query: LedgerQuery): Promise<LedgerPage>;
+  /** Our cash balance per venue account and currency, beside the venue's. */
+  balances(query: BalancesQuery): Promise<BalanceRow[]>;
   projections(): Promise<ProjectionHealth[]>;
 }

@@ -17,6 +17,14 @@ export interface ServiceReadModel {
   lastFillTime(venue: Venue, account: string): Promise<string | undefined>;
   /** The orders that already hold these trades of the account (trade id → order id). */
   ordersOfTrades(venue: Venue, account: string, tradeIds: readonly string[]): Promise<Map<string, string>>;
+  /** Per currency: the sum of the account's recorded cash movements, and the venue's balance after the latest. */
+  cashBalances(venue: Venue, account: string): Promise<CashBalance[]>;
+}
+
+export interface CashBalance {
+  currency: string;
+  ours: Decimal;
+  theirs: Decimal | undefined;
 }
 
 export interface LiveOrderRef {

@@ -105,7 +105,7 @@ export type VenueReport =
   | { kind: 'unreadable'; item: UnreadableItem; receivedAt: string };
 
 /** What kind of object an unreadable item was meant to be. */
-export type UnreadableWhat = 'order' | 'fill' | 'position' | 'instrument';
+export type UnreadableWhat = 'order' | 'fill' | 'position' | 'instrument' | 'cash';
 
 /**
  * One object of a reply or a push that the adapter could not read. The others of its reply or push

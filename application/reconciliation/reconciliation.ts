@@ -7,7 +7,7 @@ import { exists } from '../../domain/order/state.ts';
 import type { Ingestion } from '../ingestion/ingestion.ts';
 import type { ReportOrigin } from '../ingestion/record.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
-import type { ServiceReadModel } from '../ports/read-models.ts';
+import type { CashBalance, ServiceReadModel } from '../ports/read-models.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { type BreakRecorder, breakIdOf } from './breaks.ts';
@@ -94,8 +94,13 @@ export class Reconciler<P> {
       venuePositions.map((p) => ({ key: `${p.symbol}/${p.side}`, size: p.size })),
     );
 
+    // 5. Cash: our balance (the venue's movements we recorded) against the venue's own.
+    const cash = (await this.#o.readModel.cashBalances(adapter.venue, adapter.account)).filter(
+      (b) => b.theirs !== undefined && !b.theirs.eq(b.ours),
+    );
+
     for (const orderId of live.toResolve) this.#o.resolve(orderId);
-    const breaks = await this.#breaks(entry, runId, live.unknown, differences);
+    const breaks = await this.#breaks(entry, runId, live.unknown, differences, cash);
     const report: ReconciliationReport = {
       runId,
       venue: adapter.venue,
@@ -126,6 +131,7 @@ export class Reconciler<P> {
     runId: string,
     unknown: readonly { orderId: string; status: string; venueOrderId: string }[],
     differences: readonly PositionDifference[],
+    cash: readonly CashBalance[],
   ): Promise<{ open: number; resolved: number }> {
     const ref = { venue: entry.adapter.venue, account: entry.adapter.account };
     const facts = [
@@ -145,6 +151,14 @@ export class Reconciler<P> {
         ours: d.oms,
         theirs: d.venue,
         message: `position ${d.symbol} (${d.side}) is ${d.oms} here and ${d.venue} at the venue`,
+        foundBy: runId,
+      })),
+      ...cash.map((b) => ({
+        kind: 'cash_balance_mismatch' as const,
+        subject: `cash/${b.currency}`,
+        ours: b.ours.toString(),
+        theirs: b.theirs?.toString() ?? '',
+        message: `the ${b.currency} cash movements recorded sum to ${b.ours}; the venue's balance after its latest is ${b.theirs} (a movement is missing or differs)`,
         foundBy: runId,
       })),
     ];

@@ -18,6 +18,8 @@ export const BreakKindSchema = z.enum([
   'trade_id_collision',
   /** A venue order this OMS did not place carries the client id of one of our orders. */
   'client_id_reused',
+  /** Our cash balance (the sum of the venue's cash movements recorded) differs from the venue's. */
+  'cash_balance_mismatch',
 ]);
 export type BreakKind = z.infer<typeof BreakKindSchema>;
 
@@ -25,6 +27,7 @@ export type BreakKind = z.infer<typeof BreakKindSchema>;
 export const RECHECKED_KINDS: ReadonlySet<BreakKind> = new Set([
   'order_unknown_at_venue',
   'position_mismatch',
+  'cash_balance_mismatch',
 ]);
 
 const BreakFactsSchema = z

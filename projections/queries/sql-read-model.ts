@@ -1,14 +1,18 @@
 import { z } from 'zod';
 import type {
   ApiQueries,
+  BalancesQuery,
+  LedgerQuery,
   OrderListQuery,
   PositionsQuery,
   ProjectionHealth,
   ReaderHold,
 } from '../../application/ports/queries.ts';
 import type { ServiceReadModel } from '../../application/ports/read-models.ts';
+import { parseDecimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
+import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
@@ -54,6 +58,16 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
     listOrders: (query: OrderListQuery) => orderPage(db, s, query),
 
     positions: (query: PositionsQuery) => apiPositions(db, s, query),
+    ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
+    balances: (query: BalancesQuery) => cashBalances(db, s, query),
+    async cashBalances(venue: Venue, account: string) {
+      const rows = await cashBalances(db, s, { venue, account });
+      return rows.map((r) => ({
+        currency: r.currency,
+        ours: parseDecimal(r.ours),
+        theirs: r.theirs === null ? undefined : parseDecimal(r.theirs),
+      }));
+    },
 
     async projections(): Promise<ProjectionHealth[]> {
       const { rows } = await db.query(

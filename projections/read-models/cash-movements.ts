@@ -1,5 +1,15 @@
+import { z } from 'zod';
+import {
+  type BalanceRow,
+  type BalancesQuery,
+  type CashMovementRow,
+  InvalidCursorError,
+  type LedgerPage,
+  type LedgerQuery,
+} from '../../application/ports/queries.ts';
 import type { CashMovementData } from '../../domain/ledger/contract.ts';
-import type { SqlRunner } from '../db/read-model-db.ts';
+import { CashMovementKindSchema } from '../../domain/ledger/ledger.ts';
+import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ProjectedCashEvent } from '../events.ts';
 import type { ReadModelTable } from '../schema.ts';
 
@@ -104,4 +114,150 @@ export const writeCashMovements = async (
     `${schema}_cash_movements_insert`,
   );
   return result.rowCount ?? 0;
+};
+
+// ------------------------------------------------------------------------------------------------
+// Queries (the API's): the movements, newest first, in keyset pages; our balances beside the venue's
+// ------------------------------------------------------------------------------------------------
+
+const movementRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  venue_entry_id: z.string(),
+  venue_seq: z.string().nullable(),
+  venue_type: z.string(),
+  kind: CashMovementKindSchema,
+  change: z.string(),
+  funding: z.string().nullable(),
+  fee: z.string().nullable(),
+  pnl: z.string().nullable(),
+  balance_after: z.string().nullable(),
+  our_balance: z.string(),
+  symbol: z.string().nullable(),
+  trade_id: z.string().nullable(),
+  venue_order_id: z.string().nullable(),
+  at: z.union([z.date(), z.string()]),
+  global_position: z.string(),
+});
+
+/** Keyset cursor over (at desc, global_position desc). */
+const CursorSchema = z.tuple([z.iso.datetime(), z.string().min(1).max(100)]);
+const encodeCursor = (at: string, position: string) =>
+  Buffer.from(JSON.stringify([at, position])).toString('base64url');
+const decodeCursor = (cursor: string): [string, string] => {
+  try {
+    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidCursorError('the cursor is not one this API returned');
+  }
+};
+
+const MOVEMENT_COLUMNS = `venue, account, currency, venue_entry_id, venue_seq::text as venue_seq, venue_type, kind,
+  change::text as change, funding::text as funding, fee::text as fee, pnl::text as pnl,
+  balance_after::text as balance_after, our_balance::text as our_balance, symbol, trade_id, venue_order_id, at,
+  global_position`;
+
+/** Query (API): a page of cash movements, newest first. */
+export const ledgerPage = async (db: SqlRunner, s: string, query: LedgerQuery): Promise<LedgerPage> => {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (query.venue) add((p) => `venue = ${p}`, query.venue);
+  if (query.account) add((p) => `account = ${p}`, query.account);
+  if (query.currency) add((p) => `currency = ${p}`, query.currency);
+  if (query.kind) add((p) => `kind = any(${p}::text[])`, query.kind);
+  if (query.from) add((p) => `at >= ${p}::timestamptz`, query.from);
+  if (query.to) add((p) => `at < ${p}::timestamptz`, query.to);
+  if (query.cursor) {
+    const [at, position] = decodeCursor(query.cursor);
+    params.push(at, position);
+    where.push(`(at, global_position) < ($${params.length - 1}::timestamptz, $${params.length})`);
+  }
+  params.push(query.limit + 1);
+  const { rows } = await db.query(
+    `select ${MOVEMENT_COLUMNS} from ${s}.cash_movements
+     ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     order by at desc, global_position desc limit $${params.length}`,
+    params,
+  );
+  const parsed = rows.map((r) => movementRowSchema.parse(r));
+  const page = parsed.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    movements: page.map(toMovementRow),
+    nextCursor:
+      parsed.length > query.limit && last ? encodeCursor(iso(last.at) ?? '', last.global_position) : null,
+  };
+};
+
+const toMovementRow = (r: z.infer<typeof movementRowSchema>): CashMovementRow => ({
+  venue: r.venue,
+  account: r.account,
+  currency: r.currency,
+  venueEntryId: r.venue_entry_id,
+  venueSeq: r.venue_seq,
+  venueType: r.venue_type,
+  kind: r.kind,
+  change: r.change,
+  funding: r.funding,
+  fee: r.fee,
+  pnl: r.pnl,
+  balanceAfter: r.balance_after,
+  ourBalance: r.our_balance,
+  symbol: r.symbol,
+  tradeId: r.trade_id,
+  venueOrderId: r.venue_order_id,
+  at: iso(r.at) ?? '',
+});
+
+const balanceRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  ours: z.string(),
+  theirs: z.string().nullable(),
+  difference: z.string().nullable(),
+  movements: z.union([z.string(), z.number()]).transform(Number),
+  as_of: z.union([z.date(), z.string()]),
+});
+
+/** Query (API): our balance (the sum of the recorded changes) beside the venue's, per account and currency. */
+export const cashBalances = async (db: SqlRunner, s: string, query: BalancesQuery): Promise<BalanceRow[]> => {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  for (const [column, value] of [
+    ['venue', query.venue],
+    ['account', query.account],
+    ['currency', query.currency],
+  ] as const) {
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(`${column} = $${params.length}`);
+  }
+  const { rows } = await db.query(
+    `select venue, account, currency, sum(change)::text as ours,
+            (array_agg(balance_after order by global_position desc))[1]::text as theirs,
+            (sum(change) - (array_agg(balance_after order by global_position desc))[1])::text as difference,
+            count(*) as movements, max(at) as as_of
+     from ${s}.cash_movements ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     group by venue, account, currency order by venue, account, currency`,
+    params,
+  );
+  return rows.map((raw) => {
+    const r = balanceRowSchema.parse(raw);
+    return {
+      venue: r.venue,
+      account: r.account,
+      currency: r.currency,
+      ours: r.ours,
+      theirs: r.theirs,
+      difference: r.difference,
+      movements: r.movements,
+      asOf: iso(r.as_of) ?? '',
+    };
+  });
 };

@@ -1,6 +1,7 @@
 import { concatMap, filter, Subject, Subscription } from 'rxjs';
 import type { VenueReport } from '../../../application/ports/venue.ts';
 import { createBitgetAccount } from './account.ts';
+import { createBitgetCashLog } from './cash-log.ts';
 import { createBitgetContext } from './context.ts';
 import { type BitgetAdapter, type BitgetAdapterOptions, DEFAULT_WS } from './options.ts';
 import { createBitgetOrders } from './orders.ts';
@@ -127,5 +128,6 @@ export function createBitgetAdapter(options: BitgetAdapterOptions): BitgetAdapte
     refreshPositionMode: accountMode.refreshPositionMode,
     setPositionMode: accountMode.setPositionMode,
     clockOffsetMs: clock.offsetMs,
+    ...createBitgetCashLog(context),
   };
 }

@@ -21,6 +21,7 @@ export const PATH = {
   cancelPlan: '/api/v2/mix/order/cancel-plan-order',
   planPending: '/api/v2/mix/order/orders-plan-pending',
   planHistory: '/api/v2/mix/order/orders-plan-history',
+  bills: '/api/v2/mix/account/bill',
 } as const;
 
 /** Page size of the list endpoints (their maximum). */

@@ -29,6 +29,7 @@ export const BITGET_ENDPOINT_GROUPS = [
   'planCancel',
   'planPending',
   'planHistory',
+  'bills',
 ] as const;
 export type BitgetEndpointGroup = (typeof BITGET_ENDPOINT_GROUPS)[number];
 
@@ -56,6 +57,8 @@ export const BITGET_RATE_LIMITS: Readonly<Record<BitgetEndpointGroup, number>> =
   planCancel: 10,
   planPending: 10,
   planHistory: 10,
+  // Account bills: 10 per second per UID.
+  bills: 10,
 };
 
 export interface RateLimiterOptions {

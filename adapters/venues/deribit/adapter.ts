@@ -2,6 +2,7 @@ import { Subject } from 'rxjs';
 import type { UnreadableItem, VenueReport } from '../../../application/ports/venue.ts';
 import type { VenueSocket } from '../venue-socket.ts';
 import { createWsSession } from '../ws-session.ts';
+import { createDeribitCashLog } from './cash-log.ts';
 import { closedError, DeribitError, DeribitRpcError, parseReply } from './errors.ts';
 import {
   type DeribitAdapter,
@@ -103,6 +104,7 @@ export function createDeribitAdapter(options: DeribitAdapterOptions): DeribitAda
     closedError: () => closedError(),
   });
 
+  const queries = createDeribitQueries(context, request);
   return {
     venue: 'deribit',
     account,
@@ -125,6 +127,7 @@ export function createDeribitAdapter(options: DeribitAdapterOptions): DeribitAda
       reports.complete();
     },
     ...createDeribitOrders(context, request),
-    ...createDeribitQueries(context, request),
+    ...queries,
+    ...createDeribitCashLog(context, request, queries.instruments),
   };
 }

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { CashIngestionResult } from '../../application/ledger/cash-ingester.ts';
+import {
+  type ApiQueries,
+  BalanceRowSchema,
+  BalancesQuerySchema,
+  InvalidCursorError,
+  LedgerPageSchema,
+  LedgerQuerySchema,
+} from '../../application/ports/queries.ts';
+import { ErrorBodySchema, HttpError } from './errors.ts';
+import type { Route } from './routes.ts';
+
+const errors = {
+  400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
+  401: { description: 'Missing or wrong bearer token', schema: ErrorBodySchema },
+  403: { description: 'The token’s role does not allow this route', schema: ErrorBodySchema },
+};
+
+const IngestionResultSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  recorded: z.number().int(),
+  error: z.string().optional(),
+});
+
+/** What the API serves of the back office's ledger: the venues' cash movements and the balances. */
+export function ledgerRoutes(
+  queries: Pick<ApiQueries, 'ledger' | 'balances'>,
+  ingestNow: (() => Promise<CashIngestionResult[]>) | undefined,
+): Route[] {
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/v1/ledger',
+      summary:
+        'The venues’ cash movements (funding, settlements, deliveries, transfers, trades), newest first',
+      auth: true,
+      query: LedgerQuerySchema,
+      responses: { 200: { description: 'A page of movements', schema: LedgerPageSchema }, ...errors },
+      async handle({ query }) {
+        try {
+          return { status: 200, body: await queries.ledger(LedgerQuerySchema.parse(query)) };
+        } catch (error) {
+          if (error instanceof InvalidCursorError) {
+            throw new HttpError('VALIDATION_FAILED', error.message, {
+              issues: [{ path: 'query.cursor', message: error.message }],
+            });
+          }
+          throw error;
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/balances',
+      summary:
+        'Our cash balance per venue account and currency, beside the venue’s (a difference is a break)',
+      auth: true,
+      query: BalancesQuerySchema,
+      responses: { 200: { description: 'Balances', schema: z.array(BalanceRowSchema) }, ...errors },
+      async handle({ query }) {
+        return { status: 200, body: await queries.balances(BalancesQuerySchema.parse(query)) };
+      },
+    },
+  ];
+  if (ingestNow === undefined) return routes;
+  routes.push({
+    method: 'POST',
+    path: '/v1/ledger/ingest',
+    summary: 'Read the venues’ cash logs now and record what is new (each movement once)',
+    auth: true,
+    permission: 'operate',
+    responses: {
+      200: {
+        description: 'What each account and currency recorded',
+        schema: z.object({ results: z.array(IngestionResultSchema) }),
+      },
+      ...errors,
+    },
+    async handle() {
+      return { status: 200, body: { results: await ingestNow() } };
+    },
+  });
+  return routes;
+}
