@@ -135,14 +135,11 @@ const watchingWrites = <P>(store: EventStore<P>, now: () => number) => {
 
 const trackingAppends = <P>(handler: OrderHandler<P>, compare: (a: P, b: P) => number) => {
   let last: P | undefined;
+  const notePosition = (position: P) => {
+    if (last === undefined || compare(position, last) > 0) last = position;
+  };
   const note = (result: HandleResult<P>) => {
-    if (
-      result.ok &&
-      result.position !== undefined &&
-      (last === undefined || compare(result.position, last) > 0)
-    ) {
-      last = result.position;
-    }
+    if (result.ok && result.position !== undefined) notePosition(result.position);
   };
   const tracked: OrderHandler<P> = {
     load: handler.load,
@@ -157,7 +154,7 @@ const trackingAppends = <P>(handler: OrderHandler<P>, compare: (a: P, b: P) => n
       return results;
     },
   };
-  return { handler: tracked, lastAppended: () => last };
+  return { handler: tracked, lastAppended: () => last, notePosition };
 };
 
 /**
@@ -182,7 +179,7 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     instruments: (entry) => market.instruments(entry),
     ...(deps.venueFailureThreshold !== undefined && { failureThreshold: deps.venueFailureThreshold }),
   });
-  const { handler, lastAppended } = trackingAppends(
+  const { handler, lastAppended, notePosition } = trackingAppends(
     createOrderHandler({ store, logger: logger.child({ component: 'orders' }) }),
     codec.compare,
   );
@@ -265,6 +262,7 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     now,
     ...(deps.cashIngestion !== undefined && { settings: deps.cashIngestion }),
     ...(deps.cashIngestionIntervalMs !== undefined && { intervalMs: deps.cashIngestionIntervalMs }),
+    onAppended: notePosition,
   });
   cash.start();
   const accountRefs = () =>

@@ -4,9 +4,11 @@ import {
   type ApiQueries,
   BalanceRowSchema,
   BalancesQuerySchema,
+  DailyStatementSchema,
   InvalidCursorError,
   LedgerPageSchema,
   LedgerQuerySchema,
+  StatementQuerySchema,
 } from '../../application/ports/queries.ts';
 import { ErrorBodySchema, HttpError } from './errors.ts';
 import type { Route } from './routes.ts';
@@ -27,7 +29,7 @@ const IngestionResultSchema = z.object({
 
 /** What the API serves of the back office's ledger: the venues' cash movements and the balances. */
 export function ledgerRoutes(
-  queries: Pick<ApiQueries, 'ledger' | 'balances'>,
+  queries: Pick<ApiQueries, 'ledger' | 'balances' | 'dailyStatements'>,
   ingestNow: (() => Promise<CashIngestionResult[]>) | undefined,
 ): Route[] {
   const routes: Route[] = [
@@ -62,6 +64,21 @@ export function ledgerRoutes(
       responses: { 200: { description: 'Balances', schema: z.array(BalanceRowSchema) }, ...errors },
       async handle({ query }) {
         return { status: 200, body: await queries.balances(BalancesQuerySchema.parse(query)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/statements/daily',
+      summary:
+        'Daily cash statements per venue account and currency: opening, trading, fees, funding, settlement, transfers, other, closing (they add up exactly)',
+      auth: true,
+      query: StatementQuerySchema,
+      responses: {
+        200: { description: 'Statements, by day', schema: z.array(DailyStatementSchema) },
+        ...errors,
+      },
+      async handle({ query }) {
+        return { status: 200, body: await queries.dailyStatements(StatementQuerySchema.parse(query)) };
       },
     },
   ];

@@ -44,6 +44,8 @@ export interface CashIngesterOptions<P> {
   settings?: Partial<CashIngestionSettings>;
   /** How often it runs besides start-up and on demand (default 60 s; 0: never by itself). */
   intervalMs?: number;
+  /** Told the position of each append (read-your-writes: the read models wait for it). */
+  onAppended?: (position: P) => void;
 }
 
 export interface CashIngestionResult {
@@ -130,19 +132,22 @@ export class CashIngester<P> {
     const streamId = cashStreamId(adapter.venue, adapter.account, currency);
     const tail = await this.#tail(streamId);
     let revision: bigint | 'no_stream' = tail.revision;
-    let cursor: CashCursor = cursorAfter(tail.movements, this.#o.now(), this.#settings);
+    // One run reads up to the time it started (a run never chases the clock).
+    const runNow = this.#o.now();
+    let cursor: CashCursor = cursorAfter(tail.movements, runNow, this.#settings);
     let recorded = 0;
-    for (let window = nextWindow(cursor, this.#o.now(), this.#settings); window !== undefined; ) {
+    for (let window = nextWindow(cursor, runNow, this.#settings); window !== undefined; ) {
       const listed = await read.call(adapter, { currency, ...window });
       const step = afterWindow(cursor, window, listed);
       if (step.record.length > 0) {
         const events = step.record.map((movement) => this.#eventOf(movement));
         const appended = await this.#o.store.append(streamId, events, { expectedRevision: revision });
         revision = appended.nextExpectedRevision;
+        this.#o.onAppended?.(appended.position);
         recorded += events.length;
       }
       cursor = step.cursor;
-      window = nextWindow(cursor, this.#o.now(), this.#settings);
+      window = nextWindow(cursor, runNow, this.#settings);
     }
     if (recorded > 0)
       this.#o.logger.info({ venue: entry.key, currency, recorded }, 'cash movements recorded');

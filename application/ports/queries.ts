@@ -193,7 +193,52 @@ export const BalanceRowSchema = z.object({
 });
 export type BalanceRow = z.infer<typeof BalanceRowSchema>;
 
+export const StatementQuerySchema = z
+  .object({
+    venue: VenueSchema.optional(),
+    account: z.string().min(1).max(64).optional(),
+    currency: z.string().min(1).max(16).optional(),
+    /** First day (venue time, `YYYY-MM-DD`), included. */
+    from: z.iso.date().optional(),
+    /** Last day, included. */
+    to: z.iso.date().optional(),
+    /** Where a day starts, as an offset from UTC in whole hours (-12 … 14); UTC by default. */
+    utcOffsetHours: z.coerce.number().int().min(-12).max(14).default(0),
+  })
+  .strict();
+export type StatementQuery = z.output<typeof StatementQuerySchema>;
+
+/**
+ * A day's cash statement of a venue account and currency, from the venue's cash movements:
+ * `closing = opening + trading − fees + funding + settlement + transfers + other`, exactly.
+ */
+export const DailyStatementSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  day: z.iso.date(),
+  opening: DecimalStringSchema,
+  /** Realized trading PnL paid into cash (Bitget closes; Deribit pays it at its settlement). */
+  trading: DecimalStringSchema,
+  /** Fees paid. */
+  fees: DecimalStringSchema,
+  funding: DecimalStringSchema,
+  /** Settlement and delivery (Deribit: the session PnL paid at 08:00 UTC, less its funding). */
+  settlement: DecimalStringSchema,
+  /** Deposits, withdrawals and transfers. */
+  transfers: DecimalStringSchema,
+  /** Everything else the venue moved (corrections, bonuses, ...). */
+  other: DecimalStringSchema,
+  closing: DecimalStringSchema,
+  /** The venue's balance after its last movement of the day. */
+  venueClosing: DecimalStringSchema.nullable(),
+  movements: z.number().int().nonnegative(),
+});
+export type DailyStatement = z.infer<typeof DailyStatementSchema>;
+
 export interface ApiQueries {
+  /** A cash statement per venue account, currency and day (days with movements). */
+  dailyStatements(query: StatementQuery): Promise<DailyStatement[]>;
   listOrders(query: OrderListQuery): Promise<OrderPage>;
   positions(query: PositionsQuery): Promise<PositionRow[]>;
   /** The venues' cash movements, newest first (keyset pages). */

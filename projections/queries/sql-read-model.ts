@@ -7,6 +7,7 @@ import type {
   PositionsQuery,
   ProjectionHealth,
   ReaderHold,
+  StatementQuery,
 } from '../../application/ports/queries.ts';
 import type { ServiceReadModel } from '../../application/ports/read-models.ts';
 import { parseDecimal } from '../../domain/decimal.ts';
@@ -16,6 +17,7 @@ import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
+import { dailyStatements } from '../read-models/statements.ts';
 
 /**
  * The queries the service and the API run on the read models (the views of the base schema,
@@ -60,6 +62,7 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
     positions: (query: PositionsQuery) => apiPositions(db, s, query),
     ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
     balances: (query: BalancesQuery) => cashBalances(db, s, query),
+    dailyStatements: (query: StatementQuery) => dailyStatements(db, s, query),
     async cashBalances(venue: Venue, account: string) {
       const rows = await cashBalances(db, s, { venue, account });
       return rows.map((r) => ({

@@ -7,6 +7,7 @@ import {
   type LedgerPage,
   type LedgerQuery,
 } from '../../application/ports/queries.ts';
+import { parseDecimal } from '../../domain/decimal.ts';
 import type { CashMovementData } from '../../domain/ledger/contract.ts';
 import { CashMovementKindSchema } from '../../domain/ledger/ledger.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
@@ -194,6 +195,10 @@ export const ledgerPage = async (db: SqlRunner, s: string, query: LedgerQuery): 
   };
 };
 
+/** Numeric text as the domain writes it (no trailing zeros of a scale). */
+const canon = <T extends string | null>(value: T): T =>
+  (value === null ? null : parseDecimal(value).toString()) as T;
+
 const toMovementRow = (r: z.infer<typeof movementRowSchema>): CashMovementRow => ({
   venue: r.venue,
   account: r.account,
@@ -202,12 +207,12 @@ const toMovementRow = (r: z.infer<typeof movementRowSchema>): CashMovementRow =>
   venueSeq: r.venue_seq,
   venueType: r.venue_type,
   kind: r.kind,
-  change: r.change,
-  funding: r.funding,
-  fee: r.fee,
-  pnl: r.pnl,
-  balanceAfter: r.balance_after,
-  ourBalance: r.our_balance,
+  change: canon(r.change),
+  funding: canon(r.funding),
+  fee: canon(r.fee),
+  pnl: canon(r.pnl),
+  balanceAfter: canon(r.balance_after),
+  ourBalance: canon(r.our_balance),
   symbol: r.symbol,
   tradeId: r.trade_id,
   venueOrderId: r.venue_order_id,
@@ -253,9 +258,9 @@ export const cashBalances = async (db: SqlRunner, s: string, query: BalancesQuer
       venue: r.venue,
       account: r.account,
       currency: r.currency,
-      ours: r.ours,
-      theirs: r.theirs,
-      difference: r.difference,
+      ours: canon(r.ours),
+      theirs: canon(r.theirs),
+      difference: canon(r.difference),
       movements: r.movements,
       asOf: iso(r.as_of) ?? '',
     };

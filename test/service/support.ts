@@ -13,6 +13,7 @@ import { createPgliteReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
 import type { Credentials } from '../../adapters/venues/bitget/signing.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
+import type { CashIngestionSettings } from '../../application/ledger/cash-ingestion-step.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
@@ -34,11 +35,19 @@ export interface ServiceOnOneVenue {
   close(): Promise<void>;
 }
 
+/** How a spec starts the service besides its venue: its clock, reconciliation and ledger ingestion. */
+export interface ServiceOptions {
+  reconcileIntervalMs?: number;
+  now?: () => number;
+  cashIngestionIntervalMs?: number;
+  cashIngestion?: Partial<CashIngestionSettings>;
+}
+
 export async function startServiceOn(
   adapter: VenueAdapter,
   account: VenueAccountSettings,
   limits: unknown = {},
-  options: { reconcileIntervalMs?: number } = {},
+  options: ServiceOptions = {},
 ): Promise<ServiceOnOneVenue> {
   const store = await openPgliteEventStore();
   const running = await startService({
@@ -49,6 +58,10 @@ export async function startServiceOn(
     limits: PreTradeLimitsSchema.parse(limits),
     logger: testLogger,
     ...(options.reconcileIntervalMs !== undefined && { reconcileIntervalMs: options.reconcileIntervalMs }),
+    ...(options.now !== undefined && { now: options.now }),
+    // The ledger ingester runs when a spec asks (`running.ledger.ingestNow()`), unless it says otherwise.
+    cashIngestionIntervalMs: options.cashIngestionIntervalMs ?? 0,
+    ...(options.cashIngestion !== undefined && { cashIngestion: options.cashIngestion }),
   });
   return {
     store,
@@ -160,7 +173,7 @@ export async function serveHttp<P>(
 export async function startServiceOnLocalBitget(
   sim: LocalBitget,
   credentials: Credentials,
-  options: { positionMode?: 'one_way' | 'hedge'; limits?: unknown } = {},
+  options: { positionMode?: 'one_way' | 'hedge'; limits?: unknown; service?: ServiceOptions } = {},
 ): Promise<ServiceOnOneVenue> {
   const positionMode = options.positionMode ?? 'one_way';
   const svc = await startServiceOn(
@@ -172,9 +185,12 @@ export async function startServiceOnLocalBitget(
       positionMode,
       defaultMarginMode: 'crossed',
       logger: testLogger,
+      // The venue's clock when a spec moves it: requests are signed on it.
+      ...(options.service?.now !== undefined && { now: options.service.now }),
     }),
     { venue: 'bitget', account: 'main', positionMode, marginMode: 'crossed' },
     options.limits,
+    options.service,
   );
   await svc.trading();
   return svc;
