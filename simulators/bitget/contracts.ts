@@ -22,6 +22,13 @@ export interface LocalContract {
   takerFeeRate: Decimal;
   /** Where the mark starts. */
   initialMark: Decimal;
+  /** Hours between funding times (`fundInterval` of the contracts list; 8 when absent: 00:00, 08:00, 16:00 UTC). */
+  fundInterval?: number;
+}
+
+/** Milliseconds between a contract's funding times. */
+export function fundingIntervalMs(contract: LocalContract): number {
+  return (contract.fundInterval ?? 8) * 3_600_000;
 }
 
 /** BTCUSDT and ETHUSDT with Bitget's real grid (tick 0.1 / 0.01, steps 0.001 / 0.01, min 5 USDT). */
@@ -99,7 +106,7 @@ export function contractRecord(contract: LocalContract, productType: string) {
     deliveryTime: '',
     deliveryStartTime: '',
     launchTime: '',
-    fundInterval: '8',
+    fundInterval: String(contract.fundInterval ?? 8),
     minLever: '1',
     maxLever: String(contract.maxLever),
     posLimit: '0.1',

@@ -2,7 +2,6 @@ import type { LevelFill } from '../matching/synthetic-book.ts';
 import type { LocalContract } from './contracts.ts';
 import type { Engine } from './engine.ts';
 import type { FundingRates } from './funding.ts';
-import { nextFundingTime } from './funding.ts';
 
 /**
  * The local Bitget's market as its REST and public WebSocket write it: the synthetic book around the
@@ -41,7 +40,7 @@ export function tickerRecord(engine: Engine, funding: FundingRates, contract: Lo
     changeUtc24h: '0',
     indexPrice: funding.index(symbol).toString(),
     fundingRate: funding.rateNow(symbol).toString(),
-    nextFundingTime: String(nextFundingTime(now)),
+    nextFundingTime: String(funding.nextTime(symbol)),
     holdingAmount: '0',
     deliveryStartTime: null,
     deliveryTime: null,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { parseDecimal } from '../../domain/decimal.ts';
 import { tickOf } from './contracts.ts';
 import type { Account, Engine } from './engine.ts';
 import { refuse } from './errors.ts';
-import { FUNDING_PERIOD_MS, type FundingRates, MAX_FUNDING_RATE, nextFundingTime } from './funding.ts';
+import { type FundingRates, MAX_FUNDING_RATE } from './funding.ts';
 import { bookLevels, tickerRecord } from './market-book.ts';
 import { BITGET_PRODUCT_TYPES } from './protocol.ts';
+import { accountBalanceFields } from './records.ts';
 
 /**
  * The local Bitget's market data and account listing, read from Bitget's v2 documentation:
@@ -94,8 +94,8 @@ export function marketRoutes(
         named(query).map(({ symbol }) => ({
           symbol,
           fundingRate: funding.rateNow(symbol).toString(),
-          fundingRateInterval: String(FUNDING_PERIOD_MS / 3_600_000),
-          nextUpdate: String(nextFundingTime(now())),
+          fundingRateInterval: String(funding.intervalMs(symbol) / 3_600_000),
+          nextUpdate: String(funding.nextTime(symbol)),
           minFundingRate: MAX_FUNDING_RATE.neg().toString(),
           maxFundingRate: MAX_FUNDING_RATE.toString(),
         })),
@@ -106,8 +106,8 @@ export function marketRoutes(
       market('fundingTime', (query) =>
         named(query).map(({ symbol }) => ({
           symbol,
-          nextFundingTime: String(nextFundingTime(now())),
-          ratePeriod: String(FUNDING_PERIOD_MS / 3_600_000),
+          nextFundingTime: String(funding.nextTime(symbol)),
+          ratePeriod: String(funding.intervalMs(symbol) / 3_600_000),
         })),
       ),
     ],
@@ -200,30 +200,14 @@ export function marketRoutes(
         handler: ({ account, query }: { account: Account; query: Query }) => {
           const p = parse(AccountsQuery, query);
           if (!ours(p.productType)) return [];
-          const available = engine.available(account).toString();
-          const equity = account.equity.toString();
+          const fields = accountBalanceFields(engine, account);
           return [
             {
-              marginCoin: 'USDT',
-              locked: '0',
-              available,
-              crossedMaxAvailable: available,
-              isolatedMaxAvailable: available,
-              maxTransferOut: available,
-              accountEquity: equity,
-              usdtEquity: equity,
-              btcEquity: '0',
-              crossedRiskRate: '0',
-              unrealizedPL: '0',
-              coupon: '0',
-              unionTotalMargin: equity,
-              unionAvailable: available,
+              ...fields,
+              unionTotalMargin: fields.accountEquity,
+              unionAvailable: fields.available,
               unionMm: '0',
               assetList: [],
-              isolatedMargin: '0',
-              crossedMargin: parseDecimal(equity).minus(parseDecimal(available)).toString(),
-              crossedUnrealizedPL: '0',
-              isolatedUnrealizedPL: '0',
               assetMode: 'single',
             },
           ];

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
+import type { SimClock } from '../clock.ts';
 import type { LocalCredentials } from './auth.ts';
 import type { LocalContract } from './contracts.ts';
 import type { EngineConfig } from './engine.ts';
@@ -36,6 +37,11 @@ export interface LocalBitgetOptions {
   contracts?: readonly LocalContract[];
   /** The server clock (ms since the epoch). */
   now?: () => number;
+  /**
+   * A simulated clock (wins over `now`): moving it forward makes the venue process at once what
+   * fell due (funding times, each in turn), as it also does on every request and every second.
+   */
+  clock?: SimClock;
   logger?: Logger;
   behaviour?: Partial<Omit<LocalBitgetBehaviour, 'initialBalance' | 'defaultDepth'>> & {
     initialBalance?: string;
@@ -77,6 +83,12 @@ export interface LocalBitget {
   positions(apiKey?: string): Record<string, unknown>[];
   /** The account's trades, as `fills` writes them (oldest first). */
   trades(apiKey?: string): Record<string, unknown>[];
+  /** A transfer in from the spot account: a `trans_from_exchange` bill (as `account/bill` writes it). */
+  transferIn(apiKey: string | undefined, amount: string | Decimal): Record<string, string>;
+  /** A transfer out to the spot account (`trans_to_exchange`); throws 43012 above the available balance. */
+  transferOut(apiKey: string | undefined, amount: string | Decimal): Record<string, string>;
+  /** Every bill of the account, as `account/bill` writes them (newest first, no time window). */
+  bills(apiKey?: string): Record<string, string>[];
   /** Requests received (no headers, no secrets). */
   requests(): readonly RequestLogEntry[];
   /** Logged-in private WebSocket connections. */

@@ -1,5 +1,8 @@
 import { type Decimal, min, ZERO } from '../../domain/decimal.ts';
 
+/** Decimal places of the open value a partial close takes away (the cost of the closed part). */
+const COST_SCALE = 10;
+
 /**
  * The local Bitget's own position accounting, written apart from the domain's position math on
  * purpose: comparing the OMS's positions with these is a real cross-check.
@@ -7,8 +10,16 @@ import { type Decimal, min, ZERO } from '../../domain/decimal.ts';
  * Bitget keeps one position per (symbol, holdSide): in one-way mode a symbol has at most one
  * (long or short, flipping through zero), in hedge mode a long and a short leg. A position keeps
  * its open value (Σ size × price of what is still open); `openPriceAvg` is open value / total.
- * Closing realizes (exit − average) × size, in the leg's direction, into `achievedProfits`. A
- * position closed in full disappears; the next one starts from zero.
+ * Closing realizes (exit − average) × size, in the leg's direction, into `achievedProfits`: exactly
+ * exit × size − the open value it takes away (all of it on a full close; the closed share of it,
+ * to 10 decimals, on a partial one), so that the profits realized over a position's life add up
+ * exactly and every amount has a bounded number of decimals (the bills add them to the balance).
+ * A position closed in full disappears; the next one starts from zero.
+ *
+ * Fees, as Bitget's `all-position` document names them: `deductedFee`, the trading fees paid
+ * during the position (positive, as a recorded reply shows: `"deductedFee":"0.32312256"`), and
+ * `totalFee`, the funding accumulated during the position, absent (`""`) until the first funding
+ * (signed as the bills: negative when paid).
  */
 
 export type HoldSide = 'long' | 'short';
@@ -22,8 +33,10 @@ export interface SimPosition {
   total: Decimal;
   openValue: Decimal;
   achievedProfits: Decimal;
-  /** Fees paid on this position, as Bitget writes them (negative = paid). */
-  totalFee: Decimal;
+  /** Trading fees paid on this position (positive). */
+  deductedFee: Decimal;
+  /** Funding accumulated on this position (negative = paid); undefined before the first funding. */
+  totalFee?: Decimal;
   cTime: number;
   uTime: number;
 }
@@ -74,8 +87,14 @@ export class PositionBook {
   /** Takes back positions kept across a restart. */
   restore(positions: readonly SimPosition[]): void {
     this.positions.clear();
-    for (const position of positions)
+    for (const position of positions) {
+      // Kept by an older version: `totalFee` then held the trading fees, negative.
+      if (position.deductedFee === undefined) {
+        position.deductedFee = position.totalFee?.neg() ?? ZERO;
+        position.totalFee = undefined;
+      }
       this.positions.set(this.key(position.symbol, position.holdSide), position);
+    }
   }
 
   /** A trade in one-way mode: `side` is the trade's direction; what goes against the position closes it first. */
@@ -143,7 +162,7 @@ export class PositionBook {
         total: size,
         openValue: size.times(price),
         achievedProfits: ZERO,
-        totalFee: fee.neg(),
+        deductedFee: fee,
         cTime: at,
         uTime: at,
       });
@@ -151,20 +170,23 @@ export class PositionBook {
     }
     existing.total = existing.total.plus(size);
     existing.openValue = existing.openValue.plus(size.times(price));
-    existing.totalFee = existing.totalFee.minus(fee);
+    existing.deductedFee = existing.deductedFee.plus(fee);
     existing.uTime = at;
   }
 
   /** Closes `size` of a position at `price`; returns the realized profit. */
   private reduce(position: SimPosition, size: Decimal, price: Decimal, fee: Decimal, at: number): Decimal {
-    const average = openPriceAvg(position);
-    const direction = position.holdSide === 'long' ? 1 : -1;
-    const profit = price.minus(average).times(size).times(direction);
     const remaining = position.total.minus(size);
-    position.openValue = remaining.isZero() ? ZERO : position.openValue.minus(average.times(size));
+    // The open value the closed part takes away: all of it, or its share (average × size).
+    const cost = remaining.isZero()
+      ? position.openValue
+      : position.openValue.times(size).div(position.total).toDecimalPlaces(COST_SCALE);
+    const gain = price.times(size).minus(cost);
+    const profit = position.holdSide === 'long' ? gain : gain.neg();
+    position.openValue = remaining.isZero() ? ZERO : position.openValue.minus(cost);
     position.total = remaining;
     position.achievedProfits = position.achievedProfits.plus(profit);
-    position.totalFee = position.totalFee.minus(fee);
+    position.deductedFee = position.deductedFee.plus(fee);
     position.uTime = at;
     if (remaining.isZero()) this.positions.delete(this.key(position.symbol, position.holdSide));
     return profit;

@@ -1,5 +1,6 @@
 import { type Decimal, parseDecimal, ZERO } from '../../domain/decimal.ts';
 import type { EngineCore } from './engine-core.ts';
+import type { EngineQueries } from './engine-queries.ts';
 import type { Account, SimOrder, SimTrade } from './engine-types.ts';
 import { type HoldSide, openPriceAvg, type SimPosition } from './positions.ts';
 
@@ -163,8 +164,8 @@ export function positionRecord(
     keepMarginRate: '0.004',
     markPrice: engine.markPrice(position.symbol).toString(),
     breakEvenPrice: openPriceAvg(position).toString(),
-    totalFee: position.totalFee.toString(),
-    deductedFee: '0',
+    totalFee: position.totalFee?.toString() ?? '',
+    deductedFee: position.deductedFee.toString(),
     marginRatio: '0',
     autoMargin: 'off',
     cTime: String(position.cTime),
@@ -181,4 +182,44 @@ export function positionRecord(
         marginRate: '0',
       }
     : { symbol: position.symbol, ...common, leverage: String(leverage) };
+}
+
+/**
+ * The balance fields `account/accounts` and `account/account` share: `accountEquity` (and
+ * `usdtEquity`) = the wallet balance (the last bill's `balance`) + the unrealized PnL of the
+ * positions at the mark; `unrealizedPL` that PnL, split into `crossedUnrealizedPL` and
+ * `isolatedUnrealizedPL` by the positions' margin mode; `available` (and the max available and
+ * transferable amounts) = the wallet balance less the margin of the positions and of the open
+ * orders; `crossedMargin` that margin; `locked` 0 (margin for orders is taken from `available`).
+ */
+export function accountBalanceFields(engine: EngineQueries, account: Account): Record<string, string> {
+  let crossed = ZERO;
+  let isolated = ZERO;
+  for (const position of engine.positionsOf(account)) {
+    const pnl = engine.unrealized(position);
+    if (position.marginMode === 'isolated') isolated = isolated.plus(pnl);
+    else crossed = crossed.plus(pnl);
+  }
+  const unrealized = crossed.plus(isolated);
+  const equity = account.equity.plus(unrealized).toString();
+  const available = engine.available(account);
+  const text = available.toString();
+  return {
+    marginCoin: engine.config.marginCoin,
+    locked: '0',
+    available: text,
+    crossedMaxAvailable: text,
+    isolatedMaxAvailable: text,
+    maxTransferOut: text,
+    accountEquity: equity,
+    usdtEquity: equity,
+    btcEquity: '0',
+    crossedRiskRate: '0',
+    unrealizedPL: unrealized.toString(),
+    coupon: '0',
+    crossedUnrealizedPL: crossed.toString(),
+    isolatedUnrealizedPL: isolated.toString(),
+    crossedMargin: account.equity.minus(available).toString(),
+    isolatedMargin: '0',
+  };
 }

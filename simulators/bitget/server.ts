@@ -5,12 +5,12 @@ import type { z } from 'zod';
 import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import { venueMemory } from '../state-journal.ts';
 import { type LocalCredentials, verifyRest } from './auth.ts';
+import { billControls, billRoutes } from './bill-routes.ts';
 import { DEFAULT_CONTRACTS } from './contracts.ts';
 import { DurableEngine } from './durable-engine.ts';
 import { type Account, fillRecord, orderRecord, type PosMode, type Push, positionRecord } from './engine.ts';
 import { BitgetFailure, refuse } from './errors.ts';
 import { FaultState } from './faults.ts';
-import { FundingRates } from './funding.ts';
 import { idGenerator } from './ids.ts';
 import { marketRoutes } from './market-routes.ts';
 import {
@@ -53,7 +53,8 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     defaultDepth: parseDecimal(options.behaviour?.defaultDepth ?? '1000'),
   };
   const productType = 'USDT-FUTURES';
-  const now = options.now ?? Date.now;
+  // The simulated clock wins over `now`; what falls due is processed when the venue looks at it.
+  const now = options.clock?.now ?? options.now ?? Date.now;
   const faults = new FaultState();
   const serverNow = () => now() + faults.clockSkewMs;
   const logger = options.logger;
@@ -77,12 +78,18 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
   });
   const startMode: PosMode = options.positionMode === 'hedge' ? 'hedge_mode' : 'one_way_mode';
   for (const c of credentialList) engine.addAccount(c.apiKey, startMode);
-  const funding = new FundingRates(now, (symbol) => engine.markPrice(symbol));
+  const funding = engine.funding;
   const memory = venueMemory(options.stateFile, () => engine.entries(ids.last()));
+  engine.journalTo((entries) => memory.remember(entries), ids.last);
   const lastId = (memory.loaded.get('ids') as { lastId?: bigint } | undefined)?.lastId;
   if (typeof lastId === 'bigint') ids.resumeAfter(lastId);
   engine.restore(memory.loaded);
   memory.checkpoint();
+  const settleDue = () => engine.settleDue();
+  settleDue();
+  const settleTimer = setInterval(settleDue, 1000);
+  settleTimer.unref();
+  const stopWatchingClock = options.clock?.onAdvance(settleDue);
 
   hub = new WsHub({
     credentials,
@@ -107,6 +114,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     ...tradingRoutes({ engine, productType, now, parseWith, emptyList }),
     ...planRoutes({ engine, parseWith, emptyList }),
     ...marketRoutes(engine, funding, productType, now, parseWith),
+    ...billRoutes(engine, parseWith),
     [
       'GET /api/v2/public/time',
       { group: 'time', limit: 20, public: true, handler: () => ({ serverTime: String(serverNow()) }) },
@@ -169,6 +177,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
   async function handle(request: http.IncomingMessage, response: http.ServerResponse, body: string) {
     const method = (request.method ?? 'GET').toUpperCase();
     const [path = '/', rawQuery = ''] = (request.url ?? '/').split(/\?(.*)/s);
+    settleDue();
     const requestTime = now();
     const demo = request.headers.paptrading !== undefined;
     const entry: RequestLogEntry = {
@@ -307,6 +316,8 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(settleTimer);
+      stopWatchingClock?.();
       for (const release of delayed) release();
       delayed.clear();
       engine.close();
@@ -319,10 +330,13 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
       });
     },
     setIndexPrice(symbol, price) {
+      settleDue();
       funding.setIndex(symbol, typeof price === 'string' ? parseDecimal(price) : price);
+      memory.remember(engine.marketEntries());
       publicHub.marketMoved(symbol);
     },
     setMarkPrice(symbol, price, markOptions) {
+      settleDue();
       funding.before(symbol);
       const decimal = (value: string | Decimal) => (typeof value === 'string' ? parseDecimal(value) : value);
       engine.setMarkPrice(
@@ -331,6 +345,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
         markOptions?.liquidity === undefined ? undefined : decimal(markOptions.liquidity),
       );
       funding.moved(symbol);
+      memory.remember(engine.marketEntries());
       publicHub.marketMoved(symbol);
     },
     markPrice: (symbol) => engine.markPrice(symbol),
@@ -364,6 +379,7 @@ export async function startLocalBitget(options: LocalBitgetOptions): Promise<Loc
     trades(apiKey) {
       return accountOf(apiKey).trades.map(fillRecord);
     },
+    ...billControls(engine, accountOf),
     requests: () => log,
     wsConnections: () => hub?.count() ?? 0,
     wsPings: () => hub?.pings ?? 0,

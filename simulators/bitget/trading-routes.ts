@@ -26,6 +26,7 @@ import {
   SetPositionModeBody,
   SinglePositionQuery,
 } from './protocol.ts';
+import { accountBalanceFields } from './records.ts';
 
 /**
  * The local Bitget's trading and account routes (v2 mix: orders, fills, positions, the account,
@@ -206,28 +207,15 @@ export function tradingRoutes({
         handler: ({ account, query }: RouteContext) => {
           const parsed = parseWith(AccountQuery, query);
           if (engine.contract(parsed.symbol) === undefined) throw refuse.symbolNotFound();
-          const available = engine.available(account);
           const leverage = String(engine.leverageOf(account, parsed.symbol));
+          const { crossedMargin: _c, isolatedMargin: _i, ...fields } = accountBalanceFields(engine, account);
           return {
-            marginCoin: 'USDT',
-            locked: '0',
-            available: available.toString(),
-            crossedMaxAvailable: available.toString(),
-            isolatedMaxAvailable: available.toString(),
-            maxTransferOut: available.toString(),
-            accountEquity: account.equity.toString(),
-            usdtEquity: account.equity.toString(),
-            btcEquity: '0',
-            crossedRiskRate: '0',
+            ...fields,
             crossedMarginLeverage: leverage,
             isolatedLongLever: leverage,
             isolatedShortLever: leverage,
             marginMode: 'crossed',
             posMode: account.posMode,
-            unrealizedPL: '0',
-            coupon: '0',
-            crossedUnrealizedPL: '0',
-            isolatedUnrealizedPL: '0',
           };
         },
       },

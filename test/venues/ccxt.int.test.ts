@@ -1,6 +1,7 @@
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
+import { SimClock } from '../../simulators/clock.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 
 /**
@@ -260,5 +261,63 @@ describe('ccxt against the local Bitget', () => {
     for (let i = 0; i < 5 && best !== 60500; i++)
       best = (await within(ex.watchOrderBook(SYMBOL))).asks[0]![0];
     expect(best).toBe(60500);
+  });
+
+  it('reads the account bills as a ledger (fetchLedger) and the funding payments (fetchFundingHistory)', async () => {
+    // A venue of its own whose clock runs 8 hours behind (its timestamp checks follow ccxt's clock),
+    // so that moving it to now passes a funding time
+    const BEHIND = 8 * 3_600_000;
+    const clock = new SimClock(() => Date.now() - BEHIND);
+    const keys = { apiKey: 'ccxt-ledger', secretKey: 'ccxt-ledger-secret', passphrase: 'ccxt-ledger-pass' };
+    const venue = await startLocalBitget({ credentials: keys, clock });
+    venue.faults.setClockSkew(BEHIND);
+    const client = new ccxt.bitget({
+      apiKey: keys.apiKey,
+      secret: keys.secretKey,
+      password: keys.passphrase,
+      options: { defaultType: 'swap' },
+    });
+    for (const key of Object.keys(client.urls.api))
+      if (typeof client.urls.api[key] === 'string') client.urls.api[key] = venue.restUrl;
+    try {
+      // Given a long 0.01 BTC, a transfer in, and a funding time
+      await client.createOrder(SYMBOL, 'market', 'buy', 0.01);
+      venue.transferIn(keys.apiKey, '250');
+      clock.advance(BEHIND);
+      venue.faults.setClockSkew(0);
+
+      // Then ccxt reads every bill as a ledger entry: its id, type, amount and the balance after it
+      const bills = venue.bills(keys.apiKey);
+      const types: Record<string, string> = {
+        trans_from_exchange: 'transfer',
+        buy: 'trade',
+        contract_settle_fee: 'fee',
+      };
+      const entries = await client.fetchLedger('USDT');
+      expect(entries.map((e) => e.id).sort()).toEqual(bills.map((b) => b.billId).sort());
+      for (const bill of bills) {
+        expect(entries.find((e) => e.id === bill.billId)).toMatchObject({
+          type: types[bill.businessType!],
+          currency: 'USDT',
+          amount: Math.abs(Number(bill.amount)),
+          direction: bill.amount!.startsWith('-') ? 'out' : 'in',
+          after: Number(bill.balance),
+          timestamp: Number(bill.cTime),
+        });
+      }
+      // and the funding paid through fetchFundingHistory (which also sends marginCoin)
+      const funding = await client.fetchFundingHistory(SYMBOL);
+      expect(funding.length).toBeGreaterThan(0);
+      for (const payment of funding)
+        expect(payment).toMatchObject({ symbol: SYMBOL, code: 'USDT', amount: -0.06 });
+      expect(funding.map((f) => f.id)).toEqual(
+        bills
+          .filter((b) => b.businessType === 'contract_settle_fee')
+          .map((b) => b.billId)
+          .reverse(),
+      );
+    } finally {
+      await venue.close();
+    }
   });
 });
