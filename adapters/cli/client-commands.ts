@@ -17,7 +17,7 @@ export interface Output {
   exit(code: number): void;
 }
 
-function connection(command: Command): ApiClient {
+export function connection(command: Command): ApiClient {
   const options = command.optsWithGlobals<{ url?: string; token?: string }>();
   const url = options.url ?? process.env.OMS_URL ?? 'http://127.0.0.1:8080';
   let token = options.token ?? process.env.OMS_API_TOKEN;
@@ -41,10 +41,11 @@ const decimal = (name: string) => (value: string) => {
 };
 
 /** Runs an API call, printing JSON on success and a clear line on failure (exit code 1, or 2 when unreachable). */
-async function run(output: Output, work: () => Promise<unknown>): Promise<void> {
+export async function run(output: Output, work: () => Promise<unknown>): Promise<void> {
   try {
     const result = await work();
-    output.out(`${JSON.stringify(result, null, 2)}\n`);
+    // A command that wrote its own output (a CSV export to standard output) returns nothing.
+    if (result !== undefined) output.out(`${JSON.stringify(result, null, 2)}\n`);
   } catch (error) {
     if (error instanceof ApiError) {
       output.err(`error ${error.status} ${error.code}: ${error.message.replace(`${error.code}: `, '')}\n`);

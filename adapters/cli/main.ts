@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { createApiClient } from '../http/client.ts';
 import { registerAuditCommands } from './audit-commands.ts';
+import { registerBackOfficeCommands } from './back-office-commands.ts';
 import { type Output, registerClientCommands } from './client-commands.ts';
 import { demo } from './demo.ts';
 import { registerProjectionCommands } from './projection-commands.ts';
@@ -57,6 +58,7 @@ export function buildProgram(output: Output): Command {
     });
 
   registerClientCommands(program, output);
+  registerBackOfficeCommands(program, output);
   registerProjectionCommands(program, output);
   registerAuditCommands(program, output);
   return program;

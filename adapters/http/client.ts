@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { OrderViewSchema, TimelineEntrySchema } from '../../application/orders/order-view.ts';
-import { OrderPageSchema, PositionRowSchema } from '../../application/ports/queries.ts';
+import {
+  BalanceRowSchema,
+  DailyStatementSchema,
+  LedgerPageSchema,
+  OrderPageSchema,
+  PositionRowSchema,
+} from '../../application/ports/queries.ts';
 import { ErrorBodySchema } from './errors.ts';
 import { HealthSchema } from './health-route.ts';
 import { BreakViewSchema } from './reconciliation-routes.ts';
@@ -101,6 +107,21 @@ export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClien
               .passthrough(),
             markPrice: z.string().nullable(),
           }),
+        )
+      ).value,
+    ledger: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/ledger', LedgerPageSchema, { query })).value,
+    balances: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/balances', z.array(BalanceRowSchema), { query })).value,
+    statements: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/statements/daily', z.array(DailyStatementSchema), { query })).value,
+    ingestLedger: async () =>
+      (
+        await call(
+          'POST',
+          '/v1/ledger/ingest',
+          z.object({ results: z.array(z.record(z.string(), z.unknown())) }),
+          { body: {} },
         )
       ).value,
     health: async () => (await call('GET', '/v1/health', HealthSchema)).value,

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cashMovementEvent } from '../../application/ledger/cash-ingester.ts';
+import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import { parseDecimal } from '../../domain/decimal.ts';
+import { CashMovementDataSchema, cashStreamId } from '../../domain/ledger/contract.ts';
+import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
+import { SimClock } from '../../simulators/clock.ts';
+import { type ServiceOnOneVenue, startServiceOnLocalBitget } from '../service/support.ts';
+import { until } from '../support/until.ts';
+
+// The back office on the local Bitget: transfers, trades and funding at its funding times, on a
+// clock moved forward a day; the OMS's ledger ingester records every bill once, our balance equals
+// the venue's to the last digit, and a bill the OMS did not record is reported as a break.
+
+const credentials = { apiKey: 'ledger-key', secretKey: 'ledger-secret', passphrase: 'ledger-pass' };
+const HOUR = 3_600_000;
+let clock: SimClock;
+let sim: LocalBitget;
+let svc: ServiceOnOneVenue;
+
+beforeAll(async () => {
+  // 07:00 UTC: the next funding time is an hour away
+  const start = Date.parse('2026-12-01T07:00:00.000Z');
+  const began = Date.now();
+  clock = new SimClock(() => start + (Date.now() - began));
+  sim = await startLocalBitget({ credentials, clock });
+  svc = await startServiceOnLocalBitget(sim, credentials, {
+    service: { now: clock.now, cashIngestion: { lagMs: 0, initialLookbackMs: 2 * HOUR } },
+  });
+});
+
+afterAll(async () => {
+  await svc?.close();
+  await sim?.close();
+});
+
+const trade = async (side: 'buy' | 'sell', key: string) => {
+  const placed = await until('the venue to trade', async () => {
+    const result = await svc.running.service.place(
+      PlaceOrderRequestSchema.parse({
+        venue: 'bitget',
+        symbol: 'BTCUSDT',
+        side,
+        type: 'market',
+        amount: '0.01',
+        marginMode: 'crossed',
+      }),
+      { idempotencyKey: key },
+    );
+    return result.ok ? result.value : undefined;
+  });
+  await until(`order ${key} to fill`, async () => {
+    const order = await svc.running.service.getOrder(placed.order.orderId);
+    return order.ok && order.value.status === 'filled';
+  });
+};
+
+const balances = async () => {
+  await svc.running.readModelCaughtUp();
+  return svc.running.readModel.balances({ venue: 'bitget' });
+};
+
+describe('a day of trading and funding on the local Bitget', () => {
+  it('records every bill once, and our USDT balance is the venue’s to the last digit', async () => {
+    // Given a transfer in, a long opened before 08:00 and the mark above the index (longs pay)
+    sim.transferIn(credentials.apiKey, '250.5');
+    await trade('buy', 'ledger-open');
+    sim.setIndexPrice('BTCUSDT', sim.markPrice('BTCUSDT').times('0.999'));
+    // When the clock passes 08:00 and 16:00, and the long is closed after
+    clock.advance(10 * HOUR);
+    await trade('sell', 'ledger-close');
+    clock.advance(1_000);
+    const [result] = await svc.running.ledger.ingestNow();
+    // Then every bill the venue lists is recorded, once (some by the run at start-up)
+    const bills = sim.bills(credentials.apiKey);
+    expect(result).toMatchObject({ venue: 'bitget', account: 'main', currency: 'USDT' });
+    expect(result?.error).toBeUndefined();
+    const stream = await svc.store.readStream(cashStreamId('bitget', 'main', 'USDT'));
+    expect(stream.map((e) => CashMovementDataSchema.parse(e.data).venueEntryId).sort()).toEqual(
+      bills.map((b) => String(b.billId)).sort(),
+    );
+    await svc.running.readModelCaughtUp();
+    const kinds = new Set(
+      (await svc.running.readModel.ledger({ venue: 'bitget', limit: 100 })).movements.map((m) => m.kind),
+    );
+    expect(kinds).toEqual(new Set(['transfer', 'trade', 'funding']));
+    // And our balance is the venue's, to the last digit
+    const [usdt] = await balances();
+    const latest = bills.reduce((a, b) => (BigInt(String(a.billId)) > BigInt(String(b.billId)) ? a : b));
+    expect(usdt).toMatchObject({
+      currency: 'USDT',
+      ours: parseDecimal(String(latest.balance)).toString(),
+      difference: '0',
+    });
+    // When it runs again: nothing new
+    expect((await svc.running.ledger.ingestNow())[0]?.recorded).toBe(0);
+    // And the day's statement adds up, its funding paid by the long, its fees paid, the transfer in
+    const [day] = await svc.running.readModel.dailyStatements({ venue: 'bitget', utcOffsetHours: 0 });
+    if (day === undefined) throw new Error('no statement');
+    const d = parseDecimal;
+    const explained = d(day.opening)
+      .plus(day.trading)
+      .minus(day.fees)
+      .plus(day.funding)
+      .plus(day.settlement)
+      .plus(day.transfers)
+      .plus(day.other);
+    expect(explained.toString()).toBe(day.closing);
+    const transfersIn = bills
+      .filter((b) => String(b.businessType).startsWith('trans_'))
+      .reduce((sum, b) => sum.plus(String(b.amount)), d('0'));
+    expect([day.day, day.closing, day.venueClosing, day.transfers]).toEqual([
+      '2026-12-01',
+      usdt?.ours,
+      usdt?.theirs,
+      transfersIn.toString(),
+    ]);
+    expect(d(day.funding).isNegative()).toBe(true);
+    expect(d(day.fees).isPositive()).toBe(true);
+  });
+
+  it('reports a bill the OMS did not record as a break', async () => {
+    // Given a long held over a funding time, and a funding bill recorded without the transfer
+    // before it (as if the ingester had skipped that bill)
+    await trade('buy', 'ledger-open-again');
+    sim.transferIn(credentials.apiKey, '10');
+    clock.advance(8 * HOUR);
+    const stream = cashStreamId('bitget', 'main', 'USDT');
+    const newest = await svc.store.readStream(stream, {
+      direction: 'backwards',
+      fromRevision: 'end',
+      maxCount: 1,
+    });
+    const last = CashMovementDataSchema.parse(newest[0]?.data);
+    const missed = await svc.adapter.cashMovements?.({
+      currency: 'USDT',
+      fromMs: Date.parse(last.at) + 1,
+      toMs: clock.now(),
+    });
+    const recorded = (missed ?? []).filter((m) => m.kind !== 'transfer');
+    await svc.store.append(
+      stream,
+      recorded.map((m) => cashMovementEvent(m, m.at)),
+      { expectedRevision: 'any' },
+    );
+    // When the account is reconciled
+    const [report] = await svc.running.reconciliation.reconcileNow({ venue: 'bitget' });
+    // Then the cash balance is a break, with both figures
+    expect(report?.openBreaks).toBeGreaterThan(0);
+    const breaks = await svc.running.reconciliation.breaks('open');
+    const cash = breaks.find((b) => b.kind === 'cash_balance_mismatch');
+    expect(cash).toMatchObject({ subject: 'cash/USDT' });
+    expect(
+      parseDecimal(cash?.theirs ?? '0')
+        .minus(parseDecimal(cash?.ours ?? '0'))
+        .toString(),
+    ).toBe('10');
+  });
+});
