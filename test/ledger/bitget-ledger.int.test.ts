@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cashMovementEvent } from '../../application/ledger/cash-ingester.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
@@ -5,7 +8,8 @@ import { parseDecimal } from '../../domain/decimal.ts';
 import { CashMovementDataSchema, cashStreamId } from '../../domain/ledger/contract.ts';
 import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
 import { SimClock } from '../../simulators/clock.ts';
-import { type ServiceOnOneVenue, startServiceOnLocalBitget } from '../service/support.ts';
+import { type ServiceOnOneVenue, serveHttp, startServiceOnLocalBitget } from '../service/support.ts';
+import { oms } from '../support/oms-cli.ts';
 import { until } from '../support/until.ts';
 
 // The back office on the local Bitget: transfers, trades and funding at its funding times, on a
@@ -155,5 +159,53 @@ describe('a day of trading and funding on the local Bitget', () => {
         .minus(parseDecimal(cash?.ours ?? '0'))
         .toString(),
     ).toBe('10');
+  });
+});
+
+describe('the back office from the CLI, through the API', () => {
+  it('exports the ledger as CSV (numbers exact) and prints the balances and the statements', async () => {
+    const token = 'back-office-token';
+    const { app, base } = await serveHttp(svc.running, { token });
+    const dir = await mkdtemp(join(tmpdir(), 'oms-export-'));
+    try {
+      const target = { url: base, token };
+      // When the ledger is exported to a file
+      const file = join(dir, 'ledger.csv');
+      const exported = await oms(target, 'export', 'ledger', '--venue', 'bitget', '--out', file);
+      expect(exported.code).toBe(0);
+      // Then it has a header and one line per movement recorded, each change as the venue wrote it
+      const lines = (await readFile(file, 'utf8')).trimEnd().split('\r\n');
+      const recorded = await svc.store.readStream(cashStreamId('bitget', 'main', 'USDT'));
+      expect(lines).toHaveLength(recorded.length + 1);
+      expect(lines[0]?.split(',').slice(0, 8)).toEqual([
+        'venue',
+        'account',
+        'currency',
+        'venueEntryId',
+        'venueSeq',
+        'venueType',
+        'kind',
+        'change',
+      ]);
+      const changes = new Set(lines.slice(1).map((line) => line.split(',')[7]));
+      for (const e of recorded)
+        expect(changes).toContain(CashMovementDataSchema.parse(e.data).change.toString());
+      expect(exported.err).toContain(`ledger: ${recorded.length} rows`);
+      // And the balances and the statements print as JSON
+      const balances = JSON.parse((await oms(target, 'balances', '--venue', 'bitget')).out);
+      expect(balances[0]).toMatchObject({ venue: 'bitget', currency: 'USDT' });
+      const statements = JSON.parse(
+        (await oms(target, 'statements', '--venue', 'bitget', '--from', '2026-12-01')).out,
+      );
+      expect(statements.length).toBeGreaterThan(0);
+      // And a CSV of the statements goes to standard output when no file is given
+      const csv = await oms(target, 'export', 'statements', '--venue', 'bitget');
+      expect(csv.out.split('\r\n')[0]).toBe(
+        'venue,account,currency,day,opening,trading,fees,funding,settlement,transfers,other,closing,venueClosing,movements',
+      );
+    } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
