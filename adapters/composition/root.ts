@@ -163,6 +163,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       accounts,
       limits: config.limits,
       reconcileIntervalMs: config.reconciliation.intervalMs,
+      cashIngestionIntervalMs: config.ledger.intervalMs,
       logger,
     });
     closers.unshift(() => service.stop());

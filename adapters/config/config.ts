@@ -132,6 +132,13 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ intervalMs: 60_000 }),
+    ledger: z
+      .object({
+        /** How often the venues' cash logs are read besides start-up; 0: only at start-up and on demand. */
+        intervalMs: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+      })
+      .strict()
+      .default({ intervalMs: 60_000 }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -176,6 +183,7 @@ const ENV: Record<string, string> = {
   'limits.allowlist': 'OMS_ALLOWLIST',
   'log.level': 'OMS_LOG_LEVEL',
   'reconciliation.intervalMs': 'OMS_RECONCILE_INTERVAL_MS',
+  'ledger.intervalMs': 'OMS_LEDGER_INTERVAL_MS',
 };
 
 export class ConfigError extends Error {
@@ -298,6 +306,10 @@ export function loadConfig(env: Env = process.env): Config {
     reconciliation: {
       ...fromFile('reconciliation'),
       ...defined({ intervalMs: env.OMS_RECONCILE_INTERVAL_MS }),
+    },
+    ledger: {
+      ...fromFile('ledger'),
+      ...defined({ intervalMs: env.OMS_LEDGER_INTERVAL_MS }),
     },
     log: { ...fromFile('log'), ...defined({ level: env.OMS_LOG_LEVEL }) },
   };
