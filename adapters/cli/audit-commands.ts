@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { openStore } from '../composition/root.ts';
 import { loadConfig } from '../config/config.ts';
 import { type AuditTrail, type ChainHead, ChainHeadSchema } from '../event-store/audit-trail.ts';
 import type { Output } from './client-commands.ts';
@@ -73,6 +72,7 @@ export function registerAuditCommands(program: Command, output: Output): void {
 }
 
 async function withAuditTrail(work: (audit: AuditTrail) => Promise<void>): Promise<void> {
+  const { openStore } = await import('../composition/root.ts');
   const opened = await openStore(loadConfig());
   try {
     await work(opened.audit);

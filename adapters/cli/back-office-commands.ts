@@ -69,11 +69,14 @@ async function exportReport(
         limit: '1000',
         cursor,
       });
+      // One write per page: a page's lines in one string, then it is let go.
+      let chunk = '';
       for (const movement of page.movements) {
-        if (!header) await sink.write(csvLine(Object.keys(movement)));
+        if (!header) chunk += csvLine(Object.keys(movement));
         header = true;
-        await sink.write(csvLine(Object.values(movement)));
+        chunk += csvLine(Object.values(movement));
       }
+      if (chunk.length > 0) await sink.write(chunk);
       rows += page.movements.length;
       progress(rows);
       cursor = page.nextCursor ?? undefined;

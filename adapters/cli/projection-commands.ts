@@ -10,7 +10,8 @@ import { type RebuildProgress, rebuildReadModels } from '../../projections/rebui
 import { parseAsOf, replayOrder, replayPositions } from '../../projections/replay.ts';
 import { listProjections, type ProjectionRow } from '../../projections/schema.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
-import { createLogger, openStore } from '../composition/root.ts';
+import { createLogger } from '../composition/logger.ts';
+import type { openStore } from '../composition/root.ts';
 import { type Config, loadConfig } from '../config/config.ts';
 
 /**
@@ -40,7 +41,7 @@ export interface ProjectionCommandDeps {
 
 const defaultDeps: ProjectionCommandDeps = {
   loadConfig: () => loadConfig(),
-  openStore,
+  openStore: async (...args) => (await import('../composition/root.ts')).openStore(...args),
   createLogger: (config) =>
     createLogger({ ...config, log: { level: config.log.level === 'info' ? 'warn' : config.log.level } }),
   interactive: process.stderr.isTTY === true,

@@ -1,9 +1,12 @@
-import { type App, startApp } from '../composition/root.ts';
+import type { App } from '../composition/root.ts';
 import type { Config } from '../config/config.ts';
 import type { Output } from './client-commands.ts';
 
 /** Starts the service and tells the user where to look, the token, and how to place an order. */
 export async function serve(config: Config, output: Output): Promise<App> {
+  // The composition root (stores, venues, HTTP server) is loaded only by the commands that need it:
+  // the client commands stay light (`oms export` runs in constant, small memory).
+  const { startApp } = await import('../composition/root.ts');
   const app = await startApp(config);
   const { url } = app;
   // A token the operator configured is not echoed (output ends up in logs); a generated one is

@@ -8,7 +8,11 @@ import type { EventStore } from '../../application/ports/event-store.ts';
 import type { ReaderHold } from '../../application/ports/queries.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
-import { type Config, ConfigError, LOG_REDACT_PATHS, redactedConfig } from '../config/config.ts';
+import { type Config, ConfigError, redactedConfig } from '../config/config.ts';
+import { createLogger } from './logger.ts';
+
+export { createLogger } from './logger.ts';
+
 import type { AuditTrail } from '../event-store/audit-trail.ts';
 import { openEventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.ts';
 import { openPgliteEventStore } from '../event-store/pglite/pglite-event-store.ts';
@@ -35,14 +39,6 @@ export interface App {
   simulators: Simulators;
   logger: Logger;
   close(): Promise<void>;
-}
-
-export function createLogger(config: Config): Logger {
-  return pino({
-    level: config.log.level,
-    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-    base: { service: 'oms' },
-  });
 }
 
 export interface Store {

@@ -50,7 +50,8 @@ create table ${s}.cash_movements (
 );`,
   indexes: (s) => `
 create index cash_movements_account_time on ${s}.cash_movements (venue, account, currency, at, venue_seq, venue_entry_id);
-create index cash_movements_kind_time on ${s}.cash_movements (kind, at);`,
+create index cash_movements_kind_time on ${s}.cash_movements (kind, at);
+create index cash_movements_time on ${s}.cash_movements (at, global_position);`,
 };
 
 const text = (value: { toString(): string } | undefined) => (value === undefined ? null : value.toString());
@@ -154,10 +155,11 @@ const decodeCursor = (cursor: string): [string, string] => {
   }
 };
 
-const MOVEMENT_COLUMNS = `venue, account, currency, venue_entry_id, venue_seq::text as venue_seq, venue_type, kind,
-  change::text as change, funding::text as funding, fee::text as fee, pnl::text as pnl,
-  balance_after::text as balance_after, our_balance::text as our_balance, symbol, trade_id, venue_order_id, at,
-  global_position`;
+/** Numbers as the domain writes them: `trim_scale` drops the zeros a numeric's scale adds. */
+const MOVEMENT_COLUMNS = `venue, account, currency, venue_entry_id, trim_scale(venue_seq)::text as venue_seq, venue_type,
+  kind, trim_scale(change)::text as change, trim_scale(funding)::text as funding, trim_scale(fee)::text as fee,
+  trim_scale(pnl)::text as pnl, trim_scale(balance_after)::text as balance_after,
+  trim_scale(our_balance)::text as our_balance, symbol, trade_id, venue_order_id, at, global_position`;
 
 /** Query (API): a page of cash movements, newest first. */
 export const ledgerPage = async (db: SqlRunner, s: string, query: LedgerQuery): Promise<LedgerPage> => {
@@ -207,12 +209,12 @@ const toMovementRow = (r: z.infer<typeof movementRowSchema>): CashMovementRow =>
   venueSeq: r.venue_seq,
   venueType: r.venue_type,
   kind: r.kind,
-  change: canon(r.change),
-  funding: canon(r.funding),
-  fee: canon(r.fee),
-  pnl: canon(r.pnl),
-  balanceAfter: canon(r.balance_after),
-  ourBalance: canon(r.our_balance),
+  change: r.change,
+  funding: r.funding,
+  fee: r.fee,
+  pnl: r.pnl,
+  balanceAfter: r.balance_after,
+  ourBalance: r.our_balance,
   symbol: r.symbol,
   tradeId: r.trade_id,
   venueOrderId: r.venue_order_id,
