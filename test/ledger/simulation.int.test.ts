@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import { parseDecimal, sum } from '../../domain/decimal.ts';
+import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
+import { SimClock } from '../../simulators/clock.ts';
+import { type ServiceOnOneVenue, startServiceOnLocalBitget } from '../service/support.ts';
+import { until } from '../support/until.ts';
+
+// The seeded back-office simulation on the local Bitget: days of trading, funding at every funding
+// time and transfers, on a clock moved forward; at the end every balance in the ledger equals the
+// venue's to the last digit, and every day's statement adds up to its balance change.
+// LEDGER_SIM_DAYS=30 npx vitest run test/ledger/simulation.int.test.ts runs the full month.
+
+const DAYS = Number(process.env.LEDGER_SIM_DAYS ?? 7);
+const HOUR = 3_600_000;
+const credentials = { apiKey: 'sim-key', secretKey: 'sim-secret', passphrase: 'sim-pass' };
+let clock: SimClock;
+let sim: LocalBitget;
+let svc: ServiceOnOneVenue;
+
+/** A small seeded generator (mulberry32): the same run every time. */
+function random(seed: number) {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+beforeAll(async () => {
+  const start = Date.parse('2026-11-01T00:30:00.000Z');
+  const began = Date.now();
+  clock = new SimClock(() => start + (Date.now() - began));
+  sim = await startLocalBitget({ credentials, clock });
+  svc = await startServiceOnLocalBitget(sim, credentials, {
+    service: { now: clock.now, cashIngestion: { lagMs: 0, initialLookbackMs: 2 * HOUR } },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await svc?.close();
+  await sim?.close();
+});
+
+let orders = 0;
+async function market(side: 'buy' | 'sell', amount: string) {
+  const key = `sim-${++orders}`;
+  const placed = await until('the venue to trade', async () => {
+    const result = await svc.running.service.place(
+      PlaceOrderRequestSchema.parse({
+        venue: 'bitget',
+        symbol: 'BTCUSDT',
+        side,
+        type: 'market',
+        amount,
+        marginMode: 'crossed',
+      }),
+      { idempotencyKey: key },
+    );
+    return result.ok ? result.value : undefined;
+  });
+  await until(`order ${key} to fill`, async () => {
+    const order = await svc.running.service.getOrder(placed.order.orderId);
+    return order.ok && order.value.status === 'filled';
+  });
+}
+
+describe(`${DAYS} days of trading, funding and transfers on the local Bitget`, () => {
+  it('ends with the ledger’s balance equal to the venue’s, and every statement adding up', async () => {
+    const next = random(17);
+    for (let day = 0; day < DAYS; day++) {
+      // Each day: the mark drifts, the index sits a little under or over it (funding either way),
+      // two or three market orders, sometimes a transfer, and the clock moves on 24 hours.
+      for (let step = 0; step < 3; step++) {
+        const mark = sim.markPrice('BTCUSDT');
+        const drift = mark.times(((next() - 0.5) / 50).toFixed(4)).toDecimalPlaces(1);
+        sim.setMarkPrice('BTCUSDT', mark.plus(drift));
+        sim.setIndexPrice(
+          'BTCUSDT',
+          sim
+            .markPrice('BTCUSDT')
+            .times(next() < 0.5 ? '0.9995' : '1.0005')
+            .toDecimalPlaces(1),
+        );
+        await market(next() < 0.5 ? 'buy' : 'sell', (0.001 * (1 + Math.floor(next() * 20))).toFixed(3));
+        if (next() < 0.3) sim.transferIn(credentials.apiKey, (next() * 100).toFixed(2));
+        clock.advance(8 * HOUR);
+      }
+      await svc.running.ledger.ingestNow();
+    }
+    clock.advance(1_000);
+    const [result] = await svc.running.ledger.ingestNow();
+    expect(result?.error).toBeUndefined();
+    await svc.running.readModelCaughtUp();
+
+    // Then our balance is the venue's, to the last digit, and no movement is missing
+    const [usdt] = await svc.running.readModel.balances({ venue: 'bitget' });
+    const bills = sim.bills(credentials.apiKey);
+    const latest = bills.reduce((a, b) => (BigInt(String(a.billId)) > BigInt(String(b.billId)) ? a : b));
+    expect(usdt).toMatchObject({
+      ours: parseDecimal(String(latest.balance)).toString(),
+      difference: '0',
+      movements: bills.length,
+    });
+    // And every day's statement adds up, each opening the day before's closing
+    const statements = await svc.running.readModel.dailyStatements({ venue: 'bitget', utcOffsetHours: 0 });
+    expect(statements.length).toBeGreaterThanOrEqual(DAYS);
+    let previous: string | undefined;
+    for (const s of statements) {
+      const explained = sum(
+        [s.opening, s.trading, s.funding, s.settlement, s.transfers, s.other].map(parseDecimal),
+      ).minus(s.fees);
+      expect(explained.toString()).toBe(s.closing);
+      expect(s.other).toBe('0');
+      if (previous !== undefined) expect(s.opening).toBe(previous);
+      previous = s.closing;
+    }
+    const funding = sum(statements.map((s) => parseDecimal(s.funding)));
+    expect(funding.isZero()).toBe(false);
+  }, 300_000);
+});
