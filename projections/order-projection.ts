@@ -4,6 +4,7 @@ import { exists, initialState, type OrderState } from '../domain/order/state.ts'
 import { isTerminal } from '../domain/order/transitions.ts';
 import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
 import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
+import { deliverPositions } from './deliveries.ts';
 import { isCashEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
 import { writeCashMovements } from './read-models/cash-movements.ts';
@@ -279,9 +280,15 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     const inserted = await writeFillsOnce(tx, schema, fills, copy);
     const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
     const stagedPositions = await movePositions(tx, schema, moving);
-    // Venue cash movements (the ledger ingester's events): their own table, in the same transaction.
-    const cash = await writeCashMovements(tx, schema, items.filter(isCashEvent));
-    return { orders: staged, positions: stagedPositions, events: history.length + cash };
+    // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
+    // a delivery closes its position.
+    const cashEvents = items.filter(isCashEvent);
+    const newMovements = await writeCashMovements(tx, schema, cashEvents);
+    const known = (text: string) => stagedPositions.get(text) ?? positions.get(text);
+    for (const [text, entry] of await deliverPositions(tx, schema, cashEvents, newMovements, known)) {
+      stagedPositions.set(text, entry);
+    }
+    return { orders: staged, positions: stagedPositions, events: history.length + newMovements.size };
   };
 
   const commit = (staged: StagedBatch) => {

@@ -32,6 +32,8 @@ export const CashMovementDataSchema = z
     pnl: DecimalSchema.optional(),
     /** The venue's cash balance after it. */
     balanceAfter: DecimalSchema.optional(),
+    /** The settlement or delivery price (a delivery closes the position at it). */
+    price: DecimalSchema.optional(),
     symbol: z.string().max(64).optional(),
     tradeId: z.string().max(128).optional(),
     venueOrderId: z.string().max(128).optional(),

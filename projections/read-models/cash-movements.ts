@@ -41,6 +41,7 @@ create table ${s}.cash_movements (
   pnl numeric,
   balance_after numeric,
   our_balance numeric not null,
+  price numeric,
   symbol text,
   trade_id text,
   venue_order_id text,
@@ -69,6 +70,7 @@ const movementRow = (m: CashMovementData, position: string) => ({
   fee: text(m.fee),
   pnl: text(m.pnl),
   balance_after: text(m.balanceAfter),
+  price: text(m.price),
   symbol: m.symbol ?? null,
   trade_id: m.tradeId ?? null,
   venue_order_id: m.venueOrderId ?? null,
@@ -85,16 +87,16 @@ export const writeCashMovements = async (
   tx: SqlRunner,
   schema: string,
   events: readonly ProjectedCashEvent[],
-): Promise<number> => {
-  if (events.length === 0) return 0;
+): Promise<Set<string>> => {
+  if (events.length === 0) return new Set();
   const rows = events.map((e) => movementRow(e.movement, e.position));
   const result = await tx.query(
     `with incoming as (
        select r.*
        from jsonb_to_recordset($1::jsonb) as r(venue text, account text, currency text,
          venue_entry_id text, venue_seq numeric, venue_type text, kind text, change numeric, funding numeric,
-         fee numeric, pnl numeric, balance_after numeric, symbol text, trade_id text, venue_order_id text,
-         at timestamptz, global_position text)
+         fee numeric, pnl numeric, balance_after numeric, price numeric, symbol text, trade_id text,
+         venue_order_id text, at timestamptz, global_position text)
        where not exists (select 1 from ${schema}.cash_movements c
          where c.venue = r.venue and c.account = r.account and c.venue_entry_id = r.venue_entry_id)
      ),
@@ -109,14 +111,23 @@ export const writeCashMovements = async (
      select i.venue, i.account, i.currency, i.venue_entry_id, i.venue_seq, i.venue_type, i.kind, i.change,
        i.funding, i.fee, i.pnl, i.balance_after,
        o.balance + sum(i.change) over (partition by i.venue, i.account, i.currency order by i.global_position),
-       i.symbol, i.trade_id, i.venue_order_id, i.at, i.global_position
+       i.price, i.symbol, i.trade_id, i.venue_order_id, i.at, i.global_position
      from incoming i join opening o using (venue, account, currency)
-     on conflict (venue, account, venue_entry_id) do nothing`,
+     on conflict (venue, account, venue_entry_id) do nothing
+     returning venue, account, venue_entry_id`,
     [JSON.stringify(rows)],
     `${schema}_cash_movements_insert`,
   );
-  return result.rowCount ?? 0;
+  return new Set(
+    (result.rows as { venue: string; account: string; venue_entry_id: string }[]).map((r) =>
+      movementKey(r.venue, r.account, r.venue_entry_id),
+    ),
+  );
 };
+
+/** The key of a movement: venue, account, venue entry id. */
+export const movementKey = (venue: string, account: string, venueEntryId: string) =>
+  `${venue}\u0000${account}\u0000${venueEntryId}`;
 
 // ------------------------------------------------------------------------------------------------
 // Queries (the API's): the movements, newest first, in keyset pages; our balances beside the venue's

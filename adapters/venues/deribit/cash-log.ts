@@ -5,6 +5,7 @@ import type {
   VenueAdapter,
   VenueCashMovement,
 } from '../../../application/ports/venue.ts';
+import type { Decimal } from '../../../domain/decimal.ts';
 import type { CashMovementKind } from '../../../domain/ledger/ledger.ts';
 import { readEach } from '../read-each.ts';
 import { parseReply } from './errors.ts';
@@ -34,6 +35,8 @@ export const WireTransactionLogSchema = z.looseObject({
   balance: optionalDecimal,
   commission: optionalDecimal,
   interest_pl: optionalDecimal,
+  price: optionalDecimal,
+  settlement_price: optionalDecimal,
   instrument_name: z
     .string()
     .nullish()
@@ -62,6 +65,12 @@ const KINDS: Readonly<Record<string, CashMovementKind>> = {
   liquidation: 'liquidation',
 };
 
+/** A delivery's (or a settlement's) price: `settlement_price`, else `price`. */
+const priceOf = (log: { price?: Decimal | undefined; settlement_price?: Decimal | undefined }) => {
+  const price = log.settlement_price ?? log.price;
+  return price === undefined ? {} : { price };
+};
+
 /** Entries asked for per page (the method's maximum). */
 const COUNT = 250;
 
@@ -88,6 +97,7 @@ export function createDeribitCashLog(
       ...(kind === 'settlement' && log.interest_pl !== undefined && { funding: log.interest_pl }),
       ...(log.commission !== undefined && !log.commission.isZero() && { fee: log.commission }),
       ...(log.balance !== undefined && { balanceAfter: log.balance }),
+      ...(kind === 'delivery' || kind === 'settlement' ? priceOf(log) : {}),
       ...(log.instrument_name !== undefined && { symbol: log.instrument_name }),
       ...(log.trade_id !== undefined && { tradeId: log.trade_id }),
       ...(log.order_id !== undefined && { venueOrderId: log.order_id }),
