@@ -1,6 +1,9 @@
-import { TriggeringSimVenue } from './trigger-orders.ts';
+import { type Decimal, ZERO } from '../../domain/decimal.ts';
+import { CashSimVenue } from './account-cash.ts';
+import type { LogEntry, SettlementRecord } from './cash-ledger.ts';
+import { type SimPosition, withSession } from './position-accounting.ts';
 import type { ChangeSet } from './venue.ts';
-import { type BookSettings, bookSettingsOf, liquidityOf } from './venue-types.ts';
+import { type BookSettings, bookSettingsOf, liquidityOf, type SimAccount } from './venue-types.ts';
 import type { SimOrder, SimTrade } from './wire-objects.ts';
 
 type Entry = [string, unknown];
@@ -11,8 +14,15 @@ type Entry = [string, unknown];
  * trades their ids and sequence numbers, and the counters go on from where they were: no id is
  * issued twice across restarts. Connections are not kept: an order restored has none (so no
  * cancel-on-disconnect applies to it), as a venue forgets sessions but not orders.
+ *
+ * The cash ledger too: every transaction-log entry (`log:<id>`) and settlement-history record
+ * (`settlement:<id>`) once, and its counters, `settledUntil`, the delivered instruments, the last
+ * settlement prices and the index prices set (`ledger`): a restart goes on with the next `user_seq`
+ * and processes what became due while it was down, once.
  */
-export class DurableSimVenue extends TriggeringSimVenue {
+export class DurableSimVenue extends CashSimVenue {
+  #legacy = false;
+
   /** Every entry of the state worth keeping. */
   entries(): Entry[] {
     return [
@@ -21,6 +31,23 @@ export class DurableSimVenue extends TriggeringSimVenue {
       ...[...this.accounts.values()].map((account) => this.#account(account.id)),
       ...[...this.orders.values()].map((order) => this.#order(order)),
       ...this.trades.map((trade) => this.#trade(trade)),
+      this.#ledger(),
+      ...this.ledger.entries.map((entry) => this.#log(entry)),
+      ...this.ledger.settlements.map((record) => this.#settlement(record)),
+    ];
+  }
+
+  /** The entries the cash ledger changed since the last call (new log entries, records, accounts). */
+  drain(): Entry[] {
+    const changes = this.ledger.drain();
+    const any = changes.entries.length + changes.settlements.length + changes.accounts.size > 0;
+    if (!any && !this.ledgerDirty) return [];
+    this.ledgerDirty = false;
+    return [
+      this.#ledger(),
+      ...[...changes.accounts].map((id) => this.#account(id)),
+      ...changes.entries.map((entry) => this.#log(entry)),
+      ...changes.settlements.map((record) => this.#settlement(record)),
     ];
   }
 
@@ -31,6 +58,7 @@ export class DurableSimVenue extends TriggeringSimVenue {
       this.#account(change.accountId),
       this.#book(change.instrument.name),
     ];
+    entries.push(...this.drain());
     for (const wire of change.orders) {
       const order = this.orders.get(String(wire.order_id));
       if (order) entries.push(this.#order(order));
@@ -51,6 +79,9 @@ export class DurableSimVenue extends TriggeringSimVenue {
   /** Takes back the state the entries describe (instruments and accounts no longer configured are left out). */
   restore(entries: ReadonlyMap<string, unknown>): void {
     const trades: SimTrade[] = [];
+    const logs: LogEntry[] = [];
+    const records: SettlementRecord[] = [];
+    this.#legacy = [...entries.keys()].some((k) => k.startsWith('account:')) && !entries.has('ledger');
     for (const [key, value] of entries) {
       const [kind, ...rest] = key.split(':');
       const id = rest.join(':');
@@ -59,12 +90,15 @@ export class DurableSimVenue extends TriggeringSimVenue {
       else if (kind === 'book') this.#restoreBook(id, v);
       else if (kind === 'account') this.#restoreAccount(id, v);
       else if (kind === 'order') this.#restoreOrder(v);
+      else if (kind === 'ledger') this.#restoreLedger(v);
+      else if (kind === 'log' || kind === 'settlement') this.#restoreLedgerItem(kind, v, logs, records);
       else if (kind === 'trade') {
         const links = this.#links(v);
         if (links) trades.push({ ...(v as unknown as SimTrade), ...links });
       }
     }
     this.trades.push(...trades);
+    this.ledger.restore(logs, records);
   }
 
   #ids(): Entry {
@@ -75,6 +109,66 @@ export class DurableSimVenue extends TriggeringSimVenue {
     const book = this.book(name);
     const { mark, lastPrice, tradeSeq } = book;
     return [`book:${name}`, { mark, settings: bookSettingsOf(book.liquidity.settings), lastPrice, tradeSeq }];
+  }
+
+  #ledger(): Entry {
+    const names = new Map([...this.accounts.values()].map((a) => [a.id, a.name]));
+    const userSeqs = new Map(
+      [...this.ledger.userSeqs].map(([id, seq]) => [names.get(id) ?? String(id), seq]),
+    );
+    return [
+      'ledger',
+      {
+        nextId: this.ledger.nextId,
+        nextSettlementId: this.ledger.nextSettlementId,
+        userSeqs,
+        settledUntil: this.settledUntil,
+        delivered: [...this.delivered],
+        settlementPrices: this.settlementPrices,
+        indices: this.funding.setIndices(),
+      },
+    ];
+  }
+
+  #log(entry: LogEntry): Entry {
+    const { accountId, ...rest } = entry;
+    return [`log:${entry.id}`, { ...rest, account: this.account(accountId).name }];
+  }
+
+  #settlement(record: SettlementRecord): Entry {
+    const { accountId, ...rest } = record;
+    return [`settlement:${record.id}`, { ...rest, account: this.account(accountId).name }];
+  }
+
+  #restoreLedger(v: Record<string, unknown>): void {
+    this.ledger.nextId = Math.max(this.ledger.nextId, Number(v.nextId));
+    this.ledger.nextSettlementId = Math.max(this.ledger.nextSettlementId, Number(v.nextSettlementId));
+    for (const [name, seq] of v.userSeqs as Map<string, number>) {
+      const account = this.#accountNamed(name);
+      if (account) this.ledger.userSeqs.set(account.id, seq);
+    }
+    this.settledUntil = Number(v.settledUntil);
+    for (const name of v.delivered as string[]) this.delivered.add(name);
+    for (const [name, price] of v.settlementPrices as Map<string, Decimal>)
+      this.settlementPrices.set(name, price);
+    this.funding.restoreIndices(v.indices as Map<string, Decimal>);
+  }
+
+  /** A log entry or a settlement record, of an account still configured. */
+  #restoreLedgerItem(
+    kind: 'log' | 'settlement',
+    v: Record<string, unknown>,
+    logs: LogEntry[],
+    records: SettlementRecord[],
+  ): void {
+    const accountId = this.#accountNamed(v.account)?.id;
+    if (accountId === undefined) return;
+    if (kind === 'log') logs.push({ ...(v as unknown as LogEntry), accountId });
+    else records.push({ ...(v as unknown as SettlementRecord), accountId });
+  }
+
+  #accountNamed(name: unknown): SimAccount | undefined {
+    return [...this.accounts.values()].find((a) => a.name === name);
   }
 
   #account(accountId: number): Entry {
@@ -109,9 +203,24 @@ export class DurableSimVenue extends TriggeringSimVenue {
   }
 
   #restoreAccount(name: string, v: Record<string, unknown>): void {
-    const account = [...this.accounts.values()].find((a) => a.name === name);
+    const account = this.#accountNamed(name);
     if (!account) return;
-    Object.assign(account, { balances: v.balances, positions: v.positions, fees: v.fees });
+    const kept = v.positions as Map<string, SimPosition>;
+    const positions = new Map([...kept].map(([instrument, p]) => [instrument, withSession(p)]));
+    const balances = new Map(v.balances as Map<string, Decimal>);
+    if (this.#legacy) {
+      // A state file from before the cash ledger kept deposits, and fees and realized PnL apart:
+      // its balance becomes the cash, and the ledger opens with it (`openLedger`).
+      for (const [currency, fee] of v.fees as Map<string, Decimal>)
+        balances.set(currency, (balances.get(currency) ?? ZERO).minus(fee));
+      for (const [instrument, p] of positions) {
+        const currency = this.instruments.get(instrument)?.settlementCurrency;
+        if (currency !== undefined)
+          balances.set(currency, (balances.get(currency) ?? ZERO).plus(p.realizedPnl));
+        positions.set(instrument, { ...p, sessionRpl: ZERO, sessionPrice: p.averagePrice });
+      }
+    }
+    Object.assign(account, { balances, positions, fees: v.fees });
   }
 
   #restoreOrder(v: Record<string, unknown>): void {

@@ -1,5 +1,5 @@
 import { Decimal, ZERO } from '../../domain/decimal.ts';
-import { priceIndexOf, type SimInstrument } from './instruments.ts';
+import { isInverse, priceIndexOf, type SimInstrument } from './instruments.ts';
 
 /**
  * Funding of the local Deribit's perpetuals, from Deribit's description of it: the premium of the
@@ -20,6 +20,24 @@ export function funding8h(mark: Decimal, index: Decimal): Decimal {
   const premium = mark.minus(index).div(index);
   const dampened = Decimal.max(DAMPENER, premium).plus(Decimal.min(DAMPENER.neg(), premium));
   return Decimal.min(CAP, Decimal.max(CAP.neg(), dampened));
+}
+
+/**
+ * The funding a position accrues over `elapsedMs` at an 8-hour rate (Deribit: computed
+ * continuously, into the session's realized PnL, no fee): −size in the coin × rate × elapsed / 8 h.
+ * Inverse: the size (USD) / the index is the coin, and funding is in the coin; linear: the size
+ * (coin) × the index is the value, and funding is in the quote currency. Longs pay a positive rate.
+ */
+export function fundingOf(
+  instrument: SimInstrument,
+  size: Decimal,
+  index: Decimal,
+  rate8h: Decimal,
+  elapsedMs: number,
+): Decimal {
+  if (size.isZero() || rate8h.isZero() || elapsedMs <= 0 || index.isZero()) return ZERO;
+  const value = isInverse(instrument) ? size.div(index) : size.times(index);
+  return value.times(rate8h).times(elapsedMs).div(EIGHT_HOURS_MS).neg();
 }
 
 interface RateChange {
@@ -122,6 +140,16 @@ export class FundingBook {
     return isPerpetual(instrument)
       ? funding8h(this.#market.mark(instrument.name), this.indexOf(instrument))
       : ZERO;
+  }
+
+  /** The index prices set (kept across restarts). */
+  setIndices(): ReadonlyMap<string, Decimal> {
+    return this.#indices;
+  }
+
+  /** Takes back index prices set before a restart. */
+  restoreIndices(indices: ReadonlyMap<string, Decimal>): void {
+    for (const [name, price] of indices) this.#indices.set(name, price);
   }
 
   /** Sets an index price; returns the perpetuals priced on it (their funding moved). */

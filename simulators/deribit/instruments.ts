@@ -175,13 +175,16 @@ export function currencyOf(instrument: SimInstrument): string {
   return instrument.settlementCurrency;
 }
 
-/** The instrument as `public/get_instruments` lists it. */
 /** The index an instrument is priced on (Deribit `price_index`, e.g. `btc_usd`). */
 export function priceIndexOf(instrument: SimInstrument): string {
   return `${instrument.baseCurrency.toLowerCase()}_usd`;
 }
 
-export function instrumentWire(instrument: SimInstrument): Record<string, unknown> {
+/**
+ * The instrument as `public/get_instruments` lists it. A delivered one (after its expiry) is no
+ * longer active (`is_active` false) and its book is `delivered` (the OpenAPI file's `book_state`).
+ */
+export function instrumentWire(instrument: SimInstrument, delivered = false): Record<string, unknown> {
   return {
     instrument_name: instrument.name,
     instrument_id: instrument.instrumentId,
@@ -201,8 +204,8 @@ export function instrumentWire(instrument: SimInstrument): Record<string, unknow
     maker_commission: instrument.makerCommission,
     taker_commission: instrument.takerCommission,
     max_leverage: instrument.maxLeverage,
-    is_active: true,
-    state: 'open',
+    is_active: !delivered,
+    state: delivered ? 'delivered' : 'open',
     rfq: false,
     creation_timestamp: instrument.creationTimestamp,
     expiration_timestamp: instrument.expirationTimestamp,
@@ -211,5 +214,42 @@ export function instrumentWire(instrument: SimInstrument): Record<string, unknow
     block_trade_tick_size: instrument.tickSize,
     ...(instrument.strike !== undefined && { strike: instrument.strike }),
     ...(instrument.optionType !== undefined && { option_type: instrument.optionType }),
+  };
+}
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+
+/**
+ * A dated inverse future expiring at `expiry` (ms; Deribit's expiries are 08:00 UTC), named as
+ * Deribit names them (`BTC-5DEC26`): for tests that need one expiring soon. Contract, tick and
+ * fees as BTC-26MAR27's; `initialMark` defaults to 60000.
+ */
+export function datedFuture(
+  expiry: number,
+  options: { base?: 'BTC' | 'ETH'; initialMark?: string; instrumentId?: number } = {},
+): SimInstrument {
+  const base = options.base ?? 'BTC';
+  const date = new Date(expiry);
+  const name = `${base}-${date.getUTCDate()}${MONTHS[date.getUTCMonth()]}${String(date.getUTCFullYear()).slice(2)}`;
+  return {
+    name,
+    instrumentId: options.instrumentId ?? 500_000 + Math.floor(expiry / 86_400_000),
+    kind: 'future',
+    settlementPeriod: 'week',
+    instrumentType: 'reversed',
+    baseCurrency: base,
+    quoteCurrency: 'USD',
+    counterCurrency: 'USD',
+    settlementCurrency: base,
+    tickSize: d(base === 'BTC' ? '2.5' : '0.25'),
+    contractSize: d(base === 'BTC' ? '10' : '1'),
+    minTradeAmount: d(base === 'BTC' ? '10' : '1'),
+    makerCommission: d('0'),
+    takerCommission: d('0.0005'),
+    maxLeverage: 50,
+    creationTimestamp: CREATED,
+    expirationTimestamp: expiry,
+    initialMark: d(options.initialMark ?? (base === 'BTC' ? '60000' : '3000')),
+    levelDepth: d('100000'),
   };
 }

@@ -1,9 +1,11 @@
 import type { WebSocket } from 'ws';
 import type { z } from 'zod';
+import type { CashSimVenue } from './account-cash.ts';
 import { accountMethods } from './account-methods.ts';
 import type { TokenStore } from './auth.ts';
 import { type Channel, parseChannel } from './channels.ts';
 import type { CreditLimiter } from './credits.ts';
+import { ledgerMethods } from './ledger-methods.ts';
 import { type MarketFeed, parseMarketChannel } from './market-channels.ts';
 import {
   AuthParams,
@@ -33,7 +35,6 @@ import {
   UnsubscribeParams,
 } from './params.ts';
 import { refuse } from './rpc-failure.ts';
-import type { SimVenue } from './venue.ts';
 
 /** A WebSocket session of the local Deribit. */
 export interface Connection {
@@ -72,7 +73,7 @@ export interface CallContext {
 }
 
 export interface MethodDependencies {
-  venue: SimVenue;
+  venue: CashSimVenue;
   tokens: TokenStore;
   now: () => number;
   minHeartbeatIntervalSec: number;
@@ -164,6 +165,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
 
   return {
     ...accountMethods(venue, parse, accountOf),
+    ...ledgerMethods(venue, parse, accountOf),
     'public/auth': (params, context) => {
       const p = parse(AuthParams, params);
       const connection = context.transport === 'ws' ? context.connection : undefined;
@@ -208,12 +210,12 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     },
     'public/get_instruments': (params) => {
       const p = parse(InstrumentsParams, params);
-      return p.expired ? [] : venue.listInstruments(p.currency, p.kind);
+      return venue.listInstruments(p.currency, p.kind, p.expired);
     },
     'public/get_instrument': (params) => {
       const p = parse(InstrumentParams, params);
       const listed = venue
-        .listInstruments('any', undefined)
+        .listInstruments('any', undefined, venue.isDelivered(p.instrument_name))
         .find((i) => i.instrument_name === p.instrument_name);
       if (listed === undefined) throw refuse.invalidInstrument();
       return listed;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Decimal } from '../../domain/decimal.ts';
+import type { SimClock } from '../clock.ts';
 import { DEFAULT_RATE_LIMITS, RateLimitsSchema } from './credits.ts';
 import type { LocalDeribitFaults } from './faults.ts';
 import type { SimInstrument } from './instruments.ts';
@@ -65,6 +66,12 @@ export const LocalDeribitOptionsSchema = z
       .default(32 * 1024),
     /** Deribit allows 32 connections per IP. */
     maxConnections: z.number().int().positive().default(32),
+    /**
+     * The daily settlement books the session's unrealized PnL too, and the next session is
+     * measured from the settlement price (Deribit's documents; see settlement.ts). False: only
+     * the realized PnL and funding move into cash.
+     */
+    settleUnrealizedPnl: z.boolean().default(true),
   })
   .strict();
 export type LocalDeribitOptionsInput = z.input<typeof LocalDeribitOptionsSchema>;
@@ -72,8 +79,13 @@ export type LocalDeribitOptionsInput = z.input<typeof LocalDeribitOptionsSchema>
 export interface LocalDeribitOptions extends LocalDeribitOptionsInput {
   /** The listing (default: `defaultInstruments()`). */
   instruments?: SimInstrument[];
-  /** The server's clock in ms (default: Date.now). */
+  /** The server's clock in ms (default: Date.now); `clock.now` wins when both are given. */
   now?: () => number;
+  /**
+   * The clock tests move (`simulators/clock.ts`): what it makes due (funding, the 08:00 UTC
+   * settlement, expiries) is processed at once when it moves, as at every request and every second.
+   */
+  clock?: SimClock;
   logger?: Logger;
 }
 
@@ -117,4 +129,20 @@ export interface LocalDeribit {
   connectionCount(): number;
   /** Requests received per method since start (`public/auth:<grant_type>` counts auth by grant). */
   requestCount(method: string): number;
+  /**
+   * Cash from outside, to an account (a client id or an account name; default the first): a
+   * `deposit` entry of the transaction log, returned as `get_transaction_log` lists it.
+   */
+  deposit(account: string | undefined, currency: string, amount: DecimalInput): Record<string, unknown>;
+  /** A `withdrawal` entry; refused (throws) beyond the available withdrawal funds. */
+  withdraw(account: string | undefined, currency: string, amount: DecimalInput): Record<string, unknown>;
+  /** A transfer between two of the venue's accounts (Deribit's subaccount transfer): two `transfer` entries. */
+  transfer(
+    from: string,
+    to: string,
+    currency: string,
+    amount: DecimalInput,
+  ): { from: Record<string, unknown>; to: Record<string, unknown> };
+  /** Processes what is due by the clock now (the venue also does so at every request, every second and when `clock` moves). */
+  catchUp(): void;
 }

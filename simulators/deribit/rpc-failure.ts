@@ -22,6 +22,7 @@ export const refuse = {
     new RpcFailure(10002, 'qty_too_low', { reason: `must be at least ${min}`, param: 'amount' }),
   orderNotFound: () => new RpcFailure(10004, 'order_not_found'),
   notEnoughFunds: () => new RpcFailure(10009, 'not_enough_funds'),
+  bookClosed: () => new RpcFailure(10012, 'book_closed'),
   invalidInstrument: () => new RpcFailure(10020, 'invalid_or_unsupported_instrument'),
   nonIntegerContractAmount: (step: string) =>
     new RpcFailure(10027, 'non_integer_contract_amount', {

@@ -2,11 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
+import { parseDecimal } from '../../domain/decimal.ts';
 import { seededRandom } from '../seeded-random.ts';
 import { venueMemory } from '../state-journal.ts';
 import { TokenStore } from './auth.ts';
 import { notificationsFor, portfolioNotification } from './channels.ts';
+import { controlSurface } from './control-surface.ts';
 import { CreditLimiter } from './credits.ts';
 import { DurableSimVenue } from './durable-venue.ts';
 import { type Envelope, mangled, type Outcome, rpcEnvelope } from './envelope.ts';
@@ -18,13 +19,12 @@ import { feedData, type MarketFeed } from './market-channels.ts';
 import { type CallContext, type Connection, methodHandlers } from './methods.ts';
 import {
   DEFAULT_BALANCES,
-  type DecimalInput,
   type LocalDeribit,
   type LocalDeribitOptions,
   LocalDeribitOptionsSchema,
 } from './options.ts';
 import { RpcFailure, refuse } from './rpc-failure.ts';
-import type { BookSettings, ChangeSet, SimAccount } from './venue.ts';
+import type { ChangeSet, SimAccount } from './venue.ts';
 import { wsTransport } from './ws-transport.ts';
 
 export type { DecimalInput, LocalDeribit, LocalDeribitOptions, LocalDeribitOptionsInput } from './options.ts';
@@ -41,8 +41,9 @@ export { LocalDeribitOptionsSchema } from './options.ts';
  */
 
 export async function startLocalDeribit(options: LocalDeribitOptions = {}): Promise<LocalDeribit> {
-  const { instruments: listing, now: clock, logger, ...rest } = options;
+  const { instruments: listing, now: nowOption, clock: simClock, logger, ...rest } = options;
   const config = LocalDeribitOptionsSchema.parse(rest);
+  const clock = simClock?.now ?? nowOption;
   const now = clock ?? Date.now;
   const micros = clock
     ? () => clock() * 1000
@@ -69,7 +70,6 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     positions: new Map(),
     fees: new Map(),
   }));
-  const accountByClient = new Map(accounts.map((account) => [account.clientId, account]));
   const tokens = new TokenStore(
     accounts.map((a) => ({ clientId: a.clientId, clientSecret: a.clientSecret, accountId: a.id })),
     {
@@ -147,18 +147,43 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     }
   };
 
+  /** The account's cash moved outside an order's change (settlement, deposit): `user.portfolio` follows. */
+  const onCash = (accountId: number, currency: string) => {
+    for (const connection of connections.values()) {
+      if (connection.closed || connection.accountId !== accountId) continue;
+      for (const channel of connection.subscriptions.values()) {
+        if (channel.topic !== 'portfolio' || (channel.currency !== 'any' && channel.currency !== currency))
+          continue;
+        push(
+          connection,
+          writeWire(portfolioNotification(channel, venue.accountSummary(accountId, currency))),
+        );
+      }
+    }
+  };
+
   const venue = new DurableSimVenue({
     instruments: listing ?? defaultInstruments(),
     accounts,
     now,
     onChange,
     onMarket,
+    onCash,
+    settleUnrealized: config.settleUnrealizedPnl,
     idBase: 1_000_000 + (Math.abs(config.seed) % 1000) * 1000,
     enforceMargin: config.enforceMargin,
   });
   const memory = venueMemory(config.stateFile, () => venue.entries());
   venue.restore(memory.loaded);
+  venue.openLedger();
   memory.checkpoint();
+  /** Journals what the venue changed outside an order's change (the ledger, settled positions). */
+  const remember = () => memory.remember(venue.drain());
+  /** Processes what is due by the clock (funding, settlements, expiries), in time order. */
+  const tick = () => {
+    venue.catchUp();
+    remember();
+  };
 
   // ----------------------------------------------------------------------------------------------
   // Requests
@@ -203,6 +228,7 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
       requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1);
     }
     try {
+      tick();
       const handler = handlers[method];
       if (handler === undefined) throw refuse.methodNotFound();
       if (config.enforceRateLimits) {
@@ -213,7 +239,9 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
           throw refuse.tooManyRequests();
         }
       }
-      return { result: handler(params, context) };
+      const result = handler(params, context);
+      remember();
+      return { result };
     } catch (error) {
       if (error instanceof RpcFailure) return { error };
       logger?.error({ err: error, method }, 'local deribit: request failed');
@@ -291,13 +319,16 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
   const base = `${config.host}:${port}`;
   logger?.info({ port }, 'local deribit: listening');
 
-  const accountIdOf = (clientId?: string): number => {
-    const account = clientId === undefined ? accounts[0] : accountByClient.get(clientId);
-    if (account === undefined) throw new Error(`no account for client id ${clientId}`);
-    return account.id;
-  };
-  const toDecimal = (value: DecimalInput): Decimal =>
-    typeof value === 'string' ? parseDecimal(value) : value;
+  // What falls due is processed every second and at once when the clock moves (and at each request).
+  const ticking = setInterval(() => {
+    try {
+      tick();
+    } catch (error) {
+      logger?.error({ err: error }, 'local deribit: processing what is due failed');
+    }
+  }, 1000);
+  ticking.unref();
+  const stopFollowingClock = simClock?.onAdvance(() => tick());
 
   const faults: LocalDeribitFaults = {
     failNext: (code, o = {}) => plan.arm(plan.errorFault(code, o), o),
@@ -341,40 +372,15 @@ export async function startLocalDeribit(options: LocalDeribitOptions = {}): Prom
     wsUrl: `ws://${base}/ws/api/v2`,
     port,
     faults,
-    setIndexPrice: (indexName, price) => venue.setIndexPrice(indexName, toDecimal(price)),
-    setMarkPrice: (instrument, price, o) =>
-      venue.setMarkPrice(
-        instrument,
-        toDecimal(price),
-        o?.fillLimit === undefined ? undefined : toDecimal(o.fillLimit),
-      ),
-    markPrice: (instrument) => venue.mark(instrument),
-    quotes: (instrument) => venue.quotes(instrument),
-    setBook: (instrument, settings) => {
-      const next: Partial<BookSettings> = {
-        ...(settings.levelDepth !== undefined && { levelDepth: toDecimal(settings.levelDepth) }),
-        ...(settings.spreadTicks !== undefined && { spreadTicks: settings.spreadTicks }),
-        ...(settings.levels !== undefined && { levels: settings.levels }),
-      };
-      venue.setBook(instrument, next);
-    },
-    trade: (instrument, order) =>
-      venue.trade(
-        instrument,
-        order.side,
-        toDecimal(order.amount),
-        order.price === undefined ? undefined : toDecimal(order.price),
-      ),
-    fillEach: (instrument, amount, side) => venue.fillEach(instrument, toDecimal(amount), side),
-    orders: (clientId) => venue.accountOrders(accountIdOf(clientId)),
-    trades: (clientId) => venue.accountTrades(accountIdOf(clientId)),
-    positions: (clientId) => venue.positions(accountIdOf(clientId), 'any', undefined),
+    ...controlSurface(venue, accounts, tick, remember),
     expireTokens: () => tokens.expireAll(),
     connectionCount: () => connections.size,
     requestCount: (method) => requestCounts.get(method) ?? 0,
     close: async () => {
       if (closed) return;
       closed = true;
+      clearInterval(ticking);
+      stopFollowingClock?.();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const connection of connections.values()) {

@@ -1,7 +1,7 @@
 import { Decimal, min, ZERO } from '../../domain/decimal.ts';
 import { byPriceTime, type LevelFill, SyntheticBook } from '../matching/synthetic-book.ts';
 import { currencyOf, isInverse, type SimInstrument } from './instruments.ts';
-import { applyTrade, flatPosition } from './position-accounting.ts';
+import { applyTrade, flatPosition, type SimPosition, type TradeEffect } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
 import {
   orderWire,
@@ -202,6 +202,7 @@ export abstract class SimVenueCore {
   ): SimTrade {
     const instrument = book.instrument;
     const now = this.options.now();
+    this.beforePositionChange(account, instrument, now);
     const position = account.positions.get(instrument.name) ?? flatPosition();
     const effect = applyTrade(instrument, position, order.direction, amount, price);
     account.positions.set(instrument.name, effect.position);
@@ -241,7 +242,19 @@ export abstract class SimVenueCore {
       tickDirection,
     };
     this.trades.push(trade);
+    this.afterFill(account, trade, effect);
     return trade;
+  }
+
+  /** A position is about to change at `at` (a fill): what accrues over time accrues up to then. */
+  protected beforePositionChange(_account: SimAccount, _instrument: SimInstrument, _at: number): void {}
+
+  /** A fill was made: its fee (and option premium) is cash (see `settlement.ts`). */
+  protected afterFill(_account: SimAccount, _trade: SimTrade, _effect: TradeEffect): void {}
+
+  /** A position as `get_positions` and `user.changes` write it. */
+  protected positionView(instrument: SimInstrument, position: SimPosition): Record<string, unknown> {
+    return positionWire(instrument, position, this.book(instrument.name).mark);
   }
 
   /**
@@ -286,7 +299,7 @@ export abstract class SimVenueCore {
       instrument,
       orders: orders.map(orderWire),
       trades: trades.map(tradeWire),
-      position: positionWire(instrument, position, this.book(instrument.name).mark),
+      position: this.positionView(instrument, position),
     });
     if (trades.length > 0) this.options.onMarket?.(instrument.name);
   }

@@ -1,8 +1,8 @@
 import { Decimal, isMultipleOf, min, ZERO } from '../../domain/decimal.ts';
 import { crossedAt, type LevelFill } from '../matching/synthetic-book.ts';
+import { cashFigures } from './account-figures.ts';
 import { FundingBook } from './funding.ts';
 import { amountStepOf, currencyOf, instrumentWire, isInverse, type SimInstrument } from './instruments.ts';
-import { floatingPnl } from './position-accounting.ts';
 import { refuse } from './rpc-failure.ts';
 
 /**
@@ -57,7 +57,7 @@ export abstract class SimVenueMarket extends SimVenueCore {
     return [...this.instruments.values()]
       .filter((i) => currency === 'any' || currencyOf(i) === currency || i.baseCurrency === currency)
       .filter((i) => kind === undefined || kind === 'any' || i.kind === kind)
-      .map(instrumentWire);
+      .map((i) => instrumentWire(i));
   }
 
   mark(name: string): Decimal {
@@ -245,23 +245,25 @@ export abstract class SimVenueMarket extends SimVenueCore {
   }
 
   /**
-   * What the account's funds in `currency` are made of: deposits less fees plus realized PnL
-   * (balance), with the open positions' floating PnL (equity), and the initial margin of its
-   * positions at the mark and of its open orders at their price.
+   * What the account's funds in `currency` are made of: the cash balance, the session's realized
+   * and unrealized PnL, the equity (`account-figures.ts`), and the initial margin of its positions
+   * at the mark and of its open orders at their price.
    */
   protected funds(account: SimAccount, currency: string) {
-    let balance = (account.balances.get(currency) ?? ZERO).minus(account.fees.get(currency) ?? ZERO);
-    let floating = ZERO;
+    const figures = cashFigures(
+      account,
+      currency,
+      (name) => this.instrument(name),
+      (name) => this.book(name).mark,
+    );
     let positionMargin = ZERO;
     for (const [name, position] of account.positions) {
       const held = this.instrument(name);
-      if (held.settlementCurrency !== currency) continue;
-      balance = balance.plus(position.realizedPnl);
-      if (position.size.isZero()) continue;
-      const mark = this.book(name).mark;
-      floating = floating.plus(floatingPnl(held, position, mark));
+      if (held.settlementCurrency !== currency || position.size.isZero()) continue;
       const side: Direction = position.size.isPositive() ? 'buy' : 'sell';
-      positionMargin = positionMargin.plus(this.marginOf(held, side, position.size.abs(), mark));
+      positionMargin = positionMargin.plus(
+        this.marginOf(held, side, position.size.abs(), this.book(name).mark),
+      );
     }
     let orderMargin = ZERO;
     for (const order of this.accountOrders(account.id)) {
@@ -271,9 +273,10 @@ export abstract class SimVenueMarket extends SimVenueCore {
         this.marginOf(order.instrument, order.direction, order.amount.minus(order.filled), order.price),
       );
     }
-    return { balance, floating, equity: balance.plus(floating), positionMargin, orderMargin };
+    return { ...figures, positionMargin, orderMargin };
   }
 
+  /** Margin of the positions and open orders, and of the new order, against cash plus the session's realized PnL. */
   protected checkFunds(
     account: SimAccount,
     instrument: SimInstrument,
@@ -285,7 +288,7 @@ export abstract class SimVenueMarket extends SimVenueCore {
     const used = this.marginOf(instrument, direction, amount, price)
       .plus(f.positionMargin)
       .plus(f.orderMargin);
-    if (used.gt(f.balance)) throw refuse.notEnoughFunds();
+    if (used.gt(f.balance.plus(f.sessionRpl))) throw refuse.notEnoughFunds();
   }
 
   /** `private/get_account_summary`: the account's funds in one currency, as Deribit reports them. */
@@ -308,11 +311,15 @@ export abstract class SimVenueMarket extends SimVenueCore {
       maintenance_margin: maintenance,
       projected_initial_margin: initial,
       projected_maintenance_margin: maintenance,
-      session_upl: f.floating,
-      session_rpl: ZERO,
-      total_pl: f.floating,
-      futures_pl: f.floating,
-      options_pl: ZERO,
+      session_upl: f.sessionUpl,
+      session_rpl: f.sessionRpl,
+      futures_session_upl: f.futuresUpl,
+      futures_session_rpl: f.futuresRpl,
+      options_session_upl: f.optionsUpl,
+      options_session_rpl: f.optionsRpl,
+      total_pl: f.totalPl,
+      futures_pl: f.futuresPl,
+      options_pl: f.optionsPl,
       delta_total: ZERO,
       fee_balance: ZERO,
       spot_reserve: ZERO,

@@ -29,9 +29,10 @@ export interface SimAccount {
   name: string;
   clientId: string;
   clientSecret: string;
-  /** Deposits per currency. */
+  /** The cash balance per currency (Deribit's `balance`): moved only by the transaction log. */
   balances: Map<string, Decimal>;
   positions: Map<string, SimPosition>;
+  /** Fees paid since the start, per currency (also in the cash balance). */
   fees: Map<string, Decimal>;
 }
 

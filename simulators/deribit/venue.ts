@@ -4,7 +4,6 @@ import { refuse } from './rpc-failure.ts';
 import {
   isTriggerType,
   orderWire,
-  positionWire,
   type SimOrder,
   type SimTrade,
   type SimTriggerType,
@@ -315,13 +314,13 @@ export class SimVenue extends SimVenueMarket {
           currency === undefined || currency === 'any' || currencyOf(instrument) === currency,
       )
       .filter(({ instrument }) => kind === undefined || kind === 'any' || instrument.kind === kind)
-      .map(({ instrument, position }) => positionWire(instrument, position, this.book(instrument.name).mark));
+      .map(({ instrument, position }) => this.positionView(instrument, position));
   }
 
   position(accountId: number, instrumentName: string): Wire {
     const instrument = this.instrument(instrumentName);
     const position = this.account(accountId).positions.get(instrumentName) ?? flatPosition();
-    return positionWire(instrument, position, this.book(instrumentName).mark);
+    return this.positionView(instrument, position);
   }
 
   accountTrades(accountId: number): SimTrade[] {

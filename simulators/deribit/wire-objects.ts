@@ -1,6 +1,6 @@
 import { type Decimal, ZERO } from '../../domain/decimal.ts';
 import { isInverse, type SimInstrument } from './instruments.ts';
-import { floatingPnl, type SimPosition } from './position-accounting.ts';
+import { floatingPnl, type SimPosition, sessionRpl, sessionUpl } from './position-accounting.ts';
 
 /**
  * The simulator's orders and trades, and how Deribit writes them (field names and shapes of the
@@ -156,13 +156,23 @@ export function tradeWire(trade: SimTrade): Record<string, unknown> {
   };
 }
 
+/**
+ * A position as Deribit writes it. The session figures (see `position-accounting.ts`):
+ * `floating_profit_loss` is the session's unrealized PnL (from the last settlement price; 0 right
+ * after a settlement, as Deribit's recorded positions show), `realized_profit_loss` the session's
+ * realized PnL including `realized_funding` ("Realized Funding in current session included in
+ * session realized profit or loss"); `total_profit_loss` the PnL since the position was opened,
+ * against `average_price` (which a settlement leaves alone).
+ */
 export function positionWire(
   instrument: SimInstrument,
   position: SimPosition,
   mark: Decimal,
+  market: { index?: Decimal; settlementPrice?: Decimal } = {},
 ): Record<string, unknown> {
   const size = position.size;
-  const floating = floatingPnl(instrument, position, mark);
+  const floating = sessionUpl(instrument, position, mark);
+  const sinceOpened = floatingPnl(instrument, position, mark);
   const inverse = isInverse(instrument);
   const sizeCurrency = inverse ? size.div(mark) : size;
   const notionalCoin = inverse ? size.abs().div(mark) : size.abs().times(mark);
@@ -175,12 +185,15 @@ export function positionWire(
     ...(instrument.kind === 'future' && { size_currency: sizeCurrency }),
     average_price: position.averagePrice,
     mark_price: mark,
-    index_price: mark,
-    settlement_price: mark,
+    index_price: market.index ?? mark,
+    settlement_price: market.settlementPrice ?? mark,
     floating_profit_loss: floating,
-    realized_profit_loss: position.realizedPnl,
-    total_profit_loss: floating.plus(position.realizedPnl),
-    ...(instrument.settlementPeriod === 'perpetual' && { realized_funding: ZERO, interest_value: ZERO }),
+    realized_profit_loss: sessionRpl(position),
+    total_profit_loss: sinceOpened.plus(position.realizedPnl),
+    ...(instrument.settlementPeriod === 'perpetual' && {
+      realized_funding: position.sessionFunding,
+      interest_value: ZERO,
+    }),
     initial_margin: initialMargin,
     maintenance_margin: initialMargin.div(2),
     open_orders_margin: ZERO,

@@ -19,6 +19,8 @@ import type { VenueAccountSettings } from '../../application/orders/service-resu
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
 import type { LocalBitget } from '../../simulators/bitget/server.ts';
+import type { SimClock } from '../../simulators/clock.ts';
+import type { SimInstrument } from '../../simulators/deribit/instruments.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
 import { until } from '../support/until.ts';
 
@@ -93,11 +95,18 @@ export async function startServiceOnLocalDeribit(options: {
   waitForTrading?: boolean;
   /** How often the service reconciles besides every (re)connect (default: the service's). */
   reconcileIntervalMs?: number;
+  /** The venue's clock when a spec moves it (the service runs on it too), and the ledger's settings. */
+  clock?: SimClock;
+  service?: Omit<ServiceOptions, 'now' | 'reconcileIntervalMs'>;
+  /** The local Deribit's listing (default: its own). */
+  instruments?: SimInstrument[];
 }): Promise<ServiceOnLocalDeribit> {
   const clientSecret = `${options.clientId}-secret`;
   const sim = await startLocalDeribit({
     credentials: [{ clientId: options.clientId, clientSecret, account: 'main' }],
     minHeartbeatIntervalSec: 0.05,
+    ...(options.clock !== undefined && { clock: options.clock }),
+    ...(options.instruments !== undefined && { instruments: options.instruments }),
   });
   options.beforeStart?.(sim);
   const adapter = createDeribitAdapter({
@@ -107,6 +116,7 @@ export async function startServiceOnLocalDeribit(options: {
     wsUrl: sim.wsUrl,
     httpUrl: sim.httpUrl,
     credentials: { clientId: options.clientId, clientSecret },
+    ...(options.clock !== undefined && { now: options.clock.now }),
   });
   const service = await startServiceOn(
     adapter,
@@ -114,6 +124,8 @@ export async function startServiceOnLocalDeribit(options: {
     options.limits,
     {
       ...(options.reconcileIntervalMs !== undefined && { reconcileIntervalMs: options.reconcileIntervalMs }),
+      ...(options.clock !== undefined && { now: options.clock.now }),
+      ...options.service,
     },
   );
   if (options.waitForTrading ?? true) await service.trading();
