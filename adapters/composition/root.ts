@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { EventStore } from '../../application/ports/event-store.ts';
 import type { ReaderHold } from '../../application/ports/queries.ts';
