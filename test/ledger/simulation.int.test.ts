@@ -3,7 +3,13 @@ import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import { parseDecimal, sum } from '../../domain/decimal.ts';
 import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
 import { SimClock } from '../../simulators/clock.ts';
-import { type ServiceOnOneVenue, startServiceOnLocalBitget } from '../service/support.ts';
+import { datedFuture, defaultInstruments } from '../../simulators/deribit/instruments.ts';
+import {
+  type ServiceOnLocalDeribit,
+  type ServiceOnOneVenue,
+  startServiceOnLocalBitget,
+  startServiceOnLocalDeribit,
+} from '../service/support.ts';
 import { until } from '../support/until.ts';
 
 // The seeded back-office simulation on the local Bitget: days of trading, funding at every funding
@@ -46,6 +52,36 @@ afterAll(async () => {
 });
 
 let orders = 0;
+async function placeAndFill(service: ServiceOnOneVenue, body: Record<string, unknown>) {
+  const key = `sim-${++orders}`;
+  const placed = await until('the venue to trade', async () => {
+    const result = await service.running.service.place(PlaceOrderRequestSchema.parse(body), {
+      idempotencyKey: key,
+    });
+    return result.ok ? result.value : undefined;
+  });
+  await until(`order ${key} to fill`, async () => {
+    const order = await service.running.service.getOrder(placed.order.orderId);
+    return order.ok && order.value.status === 'filled';
+  });
+}
+
+/** Every statement adds up, nothing unexplained, each opening the day before's closing. */
+function expectStatementsAddUp(
+  statements: readonly import('../../application/ports/queries.ts').DailyStatement[],
+) {
+  let previous: string | undefined;
+  for (const s of statements) {
+    const explained = sum(
+      [s.opening, s.trading, s.funding, s.settlement, s.transfers, s.other].map(parseDecimal),
+    ).minus(s.fees);
+    expect(explained.toString()).toBe(s.closing);
+    expect(s.other).toBe('0');
+    if (previous !== undefined) expect(s.opening).toBe(previous);
+    previous = s.closing;
+  }
+}
+
 async function market(side: 'buy' | 'sell', amount: string) {
   const key = `sim-${++orders}`;
   const placed = await until('the venue to trade', async () => {
@@ -120,5 +156,83 @@ describe(`${DAYS} days of trading, funding and transfers on the local Bitget`, (
     }
     const funding = sum(statements.map((s) => parseDecimal(s.funding)));
     expect(funding.isZero()).toBe(false);
+  }, 300_000);
+});
+
+describe(`${DAYS} days of trading, settlements, a delivery and transfers on the local Deribit`, () => {
+  it('ends with the ledger’s BTC balance equal to the venue’s, every statement adding up, the future delivered', async () => {
+    const start = Date.parse('2026-11-01T00:30:00.000Z');
+    const began = Date.now();
+    const deribitClock = new SimClock(() => start + (Date.now() - began));
+    // A dated future expiring halfway through
+    const future = datedFuture(
+      start - 30 * 60_000 + Math.max(1, Math.floor(DAYS / 2)) * 86_400_000 + 8 * HOUR,
+    );
+    const deribit: ServiceOnLocalDeribit = await startServiceOnLocalDeribit({
+      clientId: 'sim-deribit',
+      clock: deribitClock,
+      instruments: [...defaultInstruments(), future],
+      service: { cashIngestion: { lagMs: 0, initialLookbackMs: 2 * HOUR } },
+    });
+    try {
+      const next = random(29);
+      deribit.sim.deposit('main', 'BTC', '1');
+      await placeAndFill(deribit, {
+        venue: 'deribit',
+        symbol: future.name,
+        side: 'buy',
+        type: 'market',
+        amount: '500',
+      });
+      for (let day = 0; day < DAYS; day++) {
+        for (let step = 0; step < 3; step++) {
+          const mark = deribit.sim.markPrice('BTC-PERPETUAL');
+          deribit.sim.setMarkPrice(
+            'BTC-PERPETUAL',
+            mark.plus(mark.times(((next() - 0.5) / 50).toFixed(4))).toDecimalPlaces(0),
+          );
+          const index = deribit.sim.markPrice('BTC-PERPETUAL').times(next() < 0.5 ? '0.9995' : '1.0005');
+          deribit.sim.setIndexPrice('btc_usd', index.toDecimalPlaces(2));
+          const amount = String(10 * (1 + Math.floor(next() * 30)));
+          await placeAndFill(deribit, {
+            venue: 'deribit',
+            symbol: 'BTC-PERPETUAL',
+            side: next() < 0.5 ? 'buy' : 'sell',
+            type: 'market',
+            amount,
+          });
+          if (next() < 0.2) deribit.sim.deposit('main', 'BTC', (next() / 10).toFixed(8));
+          deribitClock.advance(8 * HOUR);
+        }
+        await deribit.running.ledger.ingestNow();
+      }
+      deribitClock.advance(1_000);
+      const results = await deribit.running.ledger.ingestNow();
+      expect(results.filter((r) => r.error !== undefined)).toEqual([]);
+      await deribit.running.readModelCaughtUp();
+      const [btc] = await deribit.running.readModel.balances({ venue: 'deribit', currency: 'BTC' });
+      expect(btc).toMatchObject({ currency: 'BTC', difference: '0' });
+      const statements = await deribit.running.readModel.dailyStatements({
+        venue: 'deribit',
+        currency: 'BTC',
+        utcOffsetHours: 0,
+      });
+      expect(statements.length).toBeGreaterThanOrEqual(DAYS);
+      expectStatementsAddUp(statements);
+      const kinds = new Set(
+        (
+          await deribit.running.readModel.ledger({
+            venue: 'deribit',
+            kind: ['delivery', 'settlement'],
+            limit: 1000,
+          })
+        ).movements.map((m) => m.kind),
+      );
+      expect(kinds).toEqual(new Set(['delivery', 'settlement']));
+      const [report] = await deribit.running.reconciliation.reconcileNow({ venue: 'deribit' });
+      expect(report?.positionDifferences).toEqual([]);
+    } finally {
+      await deribit.close();
+    }
   }, 300_000);
 });
