@@ -15,7 +15,7 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  */
 
 /** The position a delivery closes: Deribit's net position; Bitget's leg (`delivery_long` / `_short`). */
-const sideOf = (venueType: string): PositionSide =>
+export const deliverySide = (venueType: string): PositionSide =>
   venueType === 'delivery_long' ? 'long' : venueType === 'delivery_short' ? 'short' : 'net';
 
 export async function deliverPositions(
@@ -41,7 +41,7 @@ export async function deliverPositions(
       venue: e.movement.venue,
       account: e.movement.account,
       symbol: e.movement.symbol ?? '',
-      side: sideOf(e.movement.venueType),
+      side: deliverySide(e.movement.venueType),
     }),
   );
   const missing = keys.filter((key) => known(positionKeyText(key)) === undefined);

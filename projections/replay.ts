@@ -1,11 +1,21 @@
 import type { EventStore } from '../application/ports/event-store.ts';
 import { StreamNotFoundError } from '../application/ports/event-store.ts';
 import type { Instrument } from '../domain/instrument.ts';
+import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
+import { EventMetadataSchema } from '../domain/metadata.ts';
 import { ORDER_STREAM_PREFIX, type OrderParams, orderStreamId } from '../domain/order/contract.ts';
 import { evolve } from '../domain/order/decider.ts';
 import { initialState, type OrderState } from '../domain/order/state.ts';
+import { applyDelivery, withComponents } from '../domain/position/cash-events.ts';
 import { applyFill, emptyPosition, type Position } from '../domain/position/position.ts';
-import { type ProjectedEvent, toProjectedEvent } from './events.ts';
+import { deliverySide } from './deliveries.ts';
+import {
+  isCashEvent,
+  type ProjectedCashEvent,
+  type ProjectedEvent,
+  toProjectedEvent,
+  toProjectedItem,
+} from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
 
 /**
@@ -122,7 +132,20 @@ const positionsFold = () => {
     positions.set(text, applyFill(position, positionFillOf(order, fill)).position);
   };
 
+  /** A delivery closes its position at the delivery price, as the projection does (deliveries.ts). */
+  const delivered = ({ movement: m }: ProjectedCashEvent) => {
+    if (m.kind !== 'delivery' || m.symbol === undefined || m.price === undefined) return;
+    const key = { venue: m.venue, account: m.account, symbol: m.symbol, side: deliverySide(m.venueType) };
+    const text = positionKeyText(key);
+    const current = positions.get(text);
+    if (current === undefined || current.size.isZero()) return;
+    const result = applyDelivery(withComponents(current), { price: m.price, at: m.at, kind: 'delivery' });
+    const { fundingPnl: _f, settlementPnl: _s, liquidationPnl: _l, ...closed } = result.position;
+    positions.set(text, { ...closed, realizedPnl: current.realizedPnl.plus(result.pnl) });
+  };
+
   return {
+    delivered,
     take: ({ orderId, event }: ProjectedEvent) => {
       if (event.type === 'OrderRequested' || event.type === 'ExternalOrderDiscovered') {
         created(orderId, event.data.order);
@@ -150,14 +173,24 @@ export const replayPositions = async <P>(
     const page = await store.readAll({
       after,
       maxCount: pageSize,
-      filter: { streamPrefixes: [ORDER_STREAM_PREFIX] },
+      filter: { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX] },
     });
     for (const r of page.events) {
       if (pastAsOf(r.position)) break;
-      const e = toProjectedEvent(r, store.positions);
-      if (!within(store, asOf, e, r.position)) continue;
+      const item = toProjectedItem(r, store.positions);
+      if (isCashEvent(item)) {
+        // Each delivery once (a movement recorded twice has one id: the store keeps it once).
+        const recordedAt = EventMetadataSchema.shape.recordedAt.safeParse(
+          (r.metadata as { recordedAt?: unknown }).recordedAt,
+        );
+        const inTime =
+          asOf.kind !== 'time' || (recordedAt.success && Date.parse(recordedAt.data) <= asOf.time.getTime());
+        if (inTime) fold.delivered(item);
+        continue;
+      }
+      if (!within(store, asOf, item, r.position)) continue;
       events += 1;
-      fold.take(e);
+      fold.take(item);
     }
     options.onProgress?.(events);
     after = page.lastScanned;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import { parseDecimal, sum } from '../../domain/decimal.ts';
+import { replayPositions } from '../../projections/replay.ts';
 import { SimClock } from '../../simulators/clock.ts';
 import { datedFuture, defaultInstruments } from '../../simulators/deribit/instruments.ts';
 import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from '../service/support.ts';
@@ -97,6 +98,13 @@ describe('two days and a delivery on the local Deribit', () => {
     expect(parseDecimal(delivered[0]?.realizedPnl ?? '0').isZero()).toBe(false);
     const [report] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
     expect(report?.positionDifferences).toEqual([]);
+    // And the as-of replay from the events agrees with the read model (the delivery applied once)
+    const replayed = await replayPositions(svc.store, { kind: 'time', time: new Date(clock.now() + HOUR) });
+    const fromEvents = replayed.positions.find((p) => p.key.symbol === future.name);
+    expect([fromEvents?.size.toString(), fromEvents?.realizedPnl.toString()]).toEqual([
+      delivered[0]?.size,
+      delivered[0]?.realizedPnl,
+    ]);
     const again = await svc.running.ledger.ingestNow();
     expect(again.map((r) => [r.currency, r.recorded, r.error])).toEqual(
       again.map((r) => [r.currency, 0, undefined]),
