@@ -4,6 +4,7 @@ import type { SqlRunner } from './db/read-model-db.ts';
 import type { ProjectedCashEvent } from './events.ts';
 import { positionKeyText } from './position-fills.ts';
 import { movementKey } from './read-models/cash-movements.ts';
+import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
 import { type PositionEntry, readPositions, writePositions } from './read-models/positions.ts';
 
 /**
@@ -26,6 +27,7 @@ export async function deliverPositions(
   known: (text: string) => PositionEntry | undefined,
 ): Promise<Map<string, PositionEntry>> {
   const staged = new Map<string, PositionEntry>();
+  const changes: PositionChange[] = [];
   const deliveries = events.filter((e) => {
     const m = e.movement;
     return (
@@ -60,12 +62,15 @@ export async function deliverPositions(
       kind: 'delivery',
     });
     const { fundingPnl: _f, settlementPnl: _s, liquidationPnl: _l, ...closed } = delivered.position;
-    staged.set(text, {
+    const entry: PositionEntry = {
       position: { ...closed, realizedPnl: current.position.realizedPnl.plus(delivered.pnl) },
       fills: current.fills,
       lastPosition: e.position,
-    });
+    };
+    staged.set(text, entry);
+    changes.push({ entry, recordedAt: e.recordedAt, cause: 'delivery' });
   });
   await writePositions(tx, schema, [...staged.values()]);
+  await writePositionHistory(tx, schema, changes);
   return staged;
 }

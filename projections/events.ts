@@ -4,7 +4,7 @@ import {
   type CashMovementData,
   CashMovementDataSchema,
 } from '../domain/ledger/contract.ts';
-import type { EventMetadata } from '../domain/metadata.ts';
+import { type EventMetadata, EventMetadataSchema } from '../domain/metadata.ts';
 import type { OrderEvent } from '../domain/order/contract.ts';
 import { decodeOrderEvent } from '../domain/order/event-codec.ts';
 
@@ -52,6 +52,8 @@ export interface ProjectedCashEvent {
   readonly eventId: string;
   readonly position: string;
   readonly storedAt: Date;
+  /** When the OMS recorded it (its metadata's `recordedAt`; the store's time if it has none). */
+  readonly recordedAt: string;
   readonly movement: CashMovementData;
 }
 
@@ -71,6 +73,14 @@ export const toProjectedItem = <P>(recorded: RecordedEvent<P>, codec: PositionCo
     eventId: recorded.id,
     position: codec.serialize(recorded.position),
     storedAt: recorded.created,
+    recordedAt: recordedAtOf(recorded.metadata) ?? recorded.created.toISOString(),
     movement: CashMovementDataSchema.parse(recorded.data),
   };
+};
+
+const recordedAtOf = (metadata: unknown): string | undefined => {
+  const parsed = EventMetadataSchema.shape.recordedAt.safeParse(
+    (metadata as { recordedAt?: unknown } | null)?.recordedAt,
+  );
+  return parsed.success ? parsed.data : undefined;
 };

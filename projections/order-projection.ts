@@ -11,6 +11,7 @@ import { writeCashMovements } from './read-models/cash-movements.ts';
 import { copyFills, type FillCandidate, writeFills } from './read-models/fills.ts';
 import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
+import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
 import { type PositionEntry, readPositions, writePositions } from './read-models/positions.ts';
 
 /**
@@ -253,19 +254,23 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       }
     }
     const stagedPositions = new Map<string, PositionEntry>();
+    const changes: PositionChange[] = [];
     for (const f of moving) {
       const key = positionKeyOf(f.order);
       const text = positionKeyText(key);
       const current = stagedPositions.get(text) ?? positions.get(text) ?? stored.get(text);
       if (current !== undefined && f.position <= current.lastPosition) continue; // applied already
       const position = current?.position ?? emptyPosition(key, f.order.instrument);
-      stagedPositions.set(text, {
+      const entry: PositionEntry = {
         position: applyFill(position, positionFillOf(f.order, f.fill)).position,
         fills: (current?.fills ?? 0) + 1,
         lastPosition: f.position,
-      });
+      };
+      stagedPositions.set(text, entry);
+      changes.push({ entry, recordedAt: f.recordedAt, cause: 'fill', tradeId: f.fill.tradeId });
     }
     await writePositions(tx, schema, [...stagedPositions.values()]);
+    await writePositionHistory(tx, schema, changes);
     return stagedPositions;
   };
 

@@ -4,6 +4,7 @@ import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
 import { orderHistoryTable } from './read-models/order-history.ts';
 import { ordersTable } from './read-models/orders.ts';
+import { positionHistoryTable } from './read-models/position-history.ts';
 import { positionsTable } from './read-models/positions.ts';
 
 /**
@@ -22,6 +23,7 @@ export const READ_MODELS = [
   ordersTable,
   fillsTable,
   positionsTable,
+  positionHistoryTable,
   cashMovementsTable,
 ] as const;
 

@@ -8,6 +8,8 @@ import {
   InvalidCursorError,
   LedgerPageSchema,
   LedgerQuerySchema,
+  PositionRowSchema,
+  PositionsAsOfQuerySchema,
   StatementQuerySchema,
 } from '../../application/ports/queries.ts';
 import { ErrorBodySchema, HttpError } from './errors.ts';
@@ -29,7 +31,7 @@ const IngestionResultSchema = z.object({
 
 /** What the API serves of the back office's ledger: the venues' cash movements and the balances. */
 export function ledgerRoutes(
-  queries: Pick<ApiQueries, 'ledger' | 'balances' | 'dailyStatements'>,
+  queries: Pick<ApiQueries, 'ledger' | 'balances' | 'dailyStatements' | 'positionsAsOf'>,
   ingestNow: (() => Promise<CashIngestionResult[]>) | undefined,
 ): Route[] {
   const routes: Route[] = [
@@ -79,6 +81,20 @@ export function ledgerRoutes(
       },
       async handle({ query }) {
         return { status: 200, body: await queries.dailyStatements(StatementQuerySchema.parse(query)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/positions/history',
+      summary: 'Every position as it stood at a time (`asOf`): after everything the OMS had recorded by then',
+      auth: true,
+      query: PositionsAsOfQuerySchema,
+      responses: {
+        200: { description: 'Positions at that time', schema: z.array(PositionRowSchema) },
+        ...errors,
+      },
+      async handle({ query }) {
+        return { status: 200, body: await queries.positionsAsOf(PositionsAsOfQuerySchema.parse(query)) };
       },
     },
   ];

@@ -193,6 +193,21 @@ export const BalanceRowSchema = z.object({
 });
 export type BalanceRow = z.infer<typeof BalanceRowSchema>;
 
+export const PositionsAsOfQuerySchema = z
+  .object({
+    /** The positions as they stood at this time: after everything the OMS had recorded by then. */
+    asOf: z.iso.datetime({ offset: true }),
+    venue: VenueSchema.optional(),
+    account: z.string().min(1).max(64).optional(),
+    symbol: z.string().min(1).max(64).optional(),
+    includeFlat: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .default(false),
+  })
+  .strict();
+export type PositionsAsOfQuery = z.output<typeof PositionsAsOfQuerySchema>;
+
 export const StatementQuerySchema = z
   .object({
     venue: VenueSchema.optional(),
@@ -237,6 +252,8 @@ export const DailyStatementSchema = z.object({
 export type DailyStatement = z.infer<typeof DailyStatementSchema>;
 
 export interface ApiQueries {
+  /** Every position as it stood at a time (position history). */
+  positionsAsOf(query: PositionsAsOfQuery): Promise<PositionRow[]>;
   /** A cash statement per venue account, currency and day (days with movements). */
   dailyStatements(query: StatementQuery): Promise<DailyStatement[]>;
   listOrders(query: OrderListQuery): Promise<OrderPage>;

@@ -4,6 +4,7 @@ import type {
   BalancesQuery,
   LedgerQuery,
   OrderListQuery,
+  PositionsAsOfQuery,
   PositionsQuery,
   ProjectionHealth,
   ReaderHold,
@@ -16,6 +17,7 @@ import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
+import { positionsAsOf } from '../read-models/position-history.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
 import { dailyStatements } from '../read-models/statements.ts';
 
@@ -63,6 +65,7 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
     ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
     balances: (query: BalancesQuery) => cashBalances(db, s, query),
     dailyStatements: (query: StatementQuery) => dailyStatements(db, s, query),
+    positionsAsOf: (query: PositionsAsOfQuery) => positionsAsOf(db, s, query),
     async cashBalances(venue: Venue, account: string) {
       const rows = await cashBalances(db, s, { venue, account });
       return rows.map((r) => ({

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import type { PositionRow, PositionsAsOfQuery } from '../../application/ports/queries.ts';
+import { averageEntry } from '../../domain/position/position.ts';
+import { iso, type SqlRunner } from '../db/read-model-db.ts';
+import type { ReadModelTable } from '../schema.ts';
+import type { PositionEntry } from './positions.ts';
+
+/**
+ * Read model `position_history`: every change of every position, so a position at time T is one
+ * query. Handles what moves `positions` (a fill inserted once; a delivery), in the same
+ * transaction: one row per change, keyed by the event's position in `$all`, with the position
+ * after it and when the OMS recorded the event (`recorded_at`, the bound `oms replay --as-of`
+ * uses) and when it happened at the venue (`changed_at`).
+ */
+export const positionHistoryTable: ReadModelTable = {
+  name: 'position_history',
+  key: ['venue', 'account', 'instrument', 'side', 'global_position'],
+  create: (s) => `
+create table ${s}.position_history (
+  venue text not null,
+  account text not null,
+  instrument text not null,
+  side text not null,
+  global_position text collate "C" not null,
+  recorded_at timestamptz not null,
+  changed_at timestamptz,
+  cause text not null,
+  trade_id text,
+  settlement text not null,
+  size numeric not null,
+  entry_cost numeric not null,
+  average_entry numeric,
+  realized_pnl numeric not null,
+  pnl_currency text not null,
+  fees jsonb not null,
+  fills_count bigint not null,
+  primary key (venue, account, instrument, side, global_position)
+);`,
+  indexes: (s) => `
+create index position_history_recorded on ${s}.position_history (venue, account, recorded_at);`,
+};
+
+export interface PositionChange {
+  readonly entry: PositionEntry;
+  readonly recordedAt: string;
+  readonly cause: 'fill' | 'delivery';
+  readonly tradeId?: string;
+}
+
+const changeRow = (c: PositionChange) => {
+  const p = c.entry.position;
+  return {
+    venue: p.key.venue,
+    account: p.key.account,
+    instrument: p.key.symbol,
+    side: p.key.side,
+    global_position: c.entry.lastPosition,
+    recorded_at: c.recordedAt,
+    changed_at: p.lastFillAt ?? null,
+    cause: c.cause,
+    trade_id: c.tradeId ?? null,
+    settlement: p.settlement,
+    size: p.size.toString(),
+    entry_cost: p.entryCost.toString(),
+    average_entry: averageEntry(p)?.toString() ?? null,
+    realized_pnl: p.realizedPnl.toString(),
+    pnl_currency: p.pnlCurrency,
+    fees: Object.fromEntries(Object.entries(p.fees).map(([currency, fee]) => [currency, fee.toString()])),
+    fills_count: c.entry.fills,
+  };
+};
+
+export const writePositionHistory = async (
+  tx: SqlRunner,
+  schema: string,
+  changes: readonly PositionChange[],
+) => {
+  if (changes.length === 0) return;
+  await tx.query(
+    `insert into ${schema}.position_history
+     select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, instrument text, side text,
+       global_position text, recorded_at timestamptz, changed_at timestamptz, cause text, trade_id text,
+       settlement text, size numeric, entry_cost numeric, average_entry numeric, realized_pnl numeric,
+       pnl_currency text, fees jsonb, fills_count bigint)
+     on conflict (venue, account, instrument, side, global_position) do nothing`,
+    [JSON.stringify(changes.map(changeRow))],
+    `${schema}_position_history_insert`,
+  );
+};
+
+const rowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  instrument: z.string(),
+  side: z.enum(['net', 'long', 'short']),
+  size: z.string(),
+  entry_cost: z.string(),
+  average_entry: z.string().nullable(),
+  realized_pnl: z.string(),
+  pnl_currency: z.string(),
+  fees: z.record(z.string(), z.string()),
+  fills_count: z.union([z.string(), z.number()]).transform(Number),
+  changed_at: z.union([z.date(), z.string()]).nullable(),
+});
+
+/** Query (API): every position as it stood at a time (the last change the OMS had recorded by then). */
+export const positionsAsOf = async (
+  db: SqlRunner,
+  s: string,
+  query: PositionsAsOfQuery,
+): Promise<PositionRow[]> => {
+  const params: unknown[] = [query.asOf];
+  const where = ['recorded_at <= $1::timestamptz'];
+  for (const [column, value] of [
+    ['venue', query.venue],
+    ['account', query.account],
+    ['instrument', query.symbol],
+  ] as const) {
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(`${column} = $${params.length}`);
+  }
+  const { rows } = await db.query(
+    `select * from (
+       select distinct on (venue, account, instrument, side) venue, account, instrument, side,
+         trim_scale(size)::text as size, trim_scale(entry_cost)::text as entry_cost,
+         trim_scale(average_entry)::text as average_entry, trim_scale(realized_pnl)::text as realized_pnl,
+         pnl_currency, fees, fills_count, changed_at
+       from ${s}.position_history where ${where.join(' and ')}
+       order by venue, account, instrument, side, global_position desc) latest
+     ${query.includeFlat ? '' : 'where size <> 0'}
+     order by venue, account, instrument, side`,
+    params,
+  );
+  return rows.map((raw) => {
+    const r = rowSchema.parse(raw);
+    return {
+      venue: r.venue,
+      account: r.account,
+      symbol: r.instrument,
+      side: r.side,
+      size: r.size,
+      entryCost: r.entry_cost,
+      averageEntry: r.average_entry,
+      realizedPnl: r.realized_pnl,
+      pnlCurrency: r.pnl_currency,
+      fees: r.fees,
+      fillsCount: r.fills_count,
+      lastFillAt: r.changed_at === null ? null : iso(r.changed_at),
+    };
+  });
+};
