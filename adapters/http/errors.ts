@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServiceError, ServiceErrorCode } from '../../application/orders/service-result.ts';
+import { InvalidCursorError } from '../../application/ports/queries.ts';
 
 /** Every error body: a stable code, a message for people, details for programs. */
 export const ErrorBodySchema = z.object({
@@ -95,4 +96,18 @@ export function validationError(where: 'body' | 'query' | 'path' | 'header', err
     first ? `invalid ${where}: ${first.path}: ${first.message}` : `invalid ${where}`,
     { issues },
   );
+}
+
+/** A page read whose cursor the API never returned is the client's mistake (400), not the service's. */
+export async function readingCursor<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new HttpError('VALIDATION_FAILED', error.message, {
+        issues: [{ path: 'query.cursor', message: error.message }],
+      });
+    }
+    throw error;
+  }
 }

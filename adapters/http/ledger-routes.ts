@@ -5,14 +5,13 @@ import {
   BalanceRowSchema,
   BalancesQuerySchema,
   DailyStatementSchema,
-  InvalidCursorError,
   LedgerPageSchema,
   LedgerQuerySchema,
   PositionRowSchema,
   PositionsAsOfQuerySchema,
   StatementQuerySchema,
 } from '../../application/ports/queries.ts';
-import { ErrorBodySchema, HttpError } from './errors.ts';
+import { ErrorBodySchema, readingCursor } from './errors.ts';
 import type { Route } from './routes.ts';
 
 const errors = {
@@ -44,16 +43,10 @@ export function ledgerRoutes(
       query: LedgerQuerySchema,
       responses: { 200: { description: 'A page of movements', schema: LedgerPageSchema }, ...errors },
       async handle({ query }) {
-        try {
-          return { status: 200, body: await queries.ledger(LedgerQuerySchema.parse(query)) };
-        } catch (error) {
-          if (error instanceof InvalidCursorError) {
-            throw new HttpError('VALIDATION_FAILED', error.message, {
-              issues: [{ path: 'query.cursor', message: error.message }],
-            });
-          }
-          throw error;
-        }
+        return {
+          status: 200,
+          body: await readingCursor(() => queries.ledger(LedgerQuerySchema.parse(query))),
+        };
       },
     },
     {

@@ -11,7 +11,6 @@ import {
 import type { RequestContext, ServiceResult } from '../../application/orders/service-result.ts';
 import {
   type ApiQueries,
-  InvalidCursorError,
   OrderListQuerySchema,
   OrderPageSchema,
   PositionRowSchema,
@@ -27,7 +26,7 @@ import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
 import type { Permission } from './auth.ts';
-import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
+import { ErrorBodySchema, fromServiceError, readingCursor } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { ledgerRoutes } from './ledger-routes.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
@@ -191,17 +190,8 @@ export function routes<P>({
       query: OrderListQuerySchema,
       responses: { 200: { description: 'A page of orders', schema: OrderPageSchema }, ...errors },
       async handle({ query }) {
-        try {
-          return { status: 200, body: await queries.listOrders(OrderListQuerySchema.parse(query)) };
-        } catch (error) {
-          // A cursor the API never returned is the client's mistake, not the service's.
-          if (error instanceof InvalidCursorError) {
-            throw new HttpError('VALIDATION_FAILED', error.message, {
-              issues: [{ path: 'query.cursor', message: error.message }],
-            });
-          }
-          throw error;
-        }
+        const page = await readingCursor(() => queries.listOrders(OrderListQuerySchema.parse(query)));
+        return { status: 200, body: page };
       },
     },
     {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import {
-  type BalanceRow,
-  type BalancesQuery,
-  type CashMovementRow,
-  InvalidCursorError,
-  type LedgerPage,
-  type LedgerQuery,
+import type {
+  BalanceRow,
+  BalancesQuery,
+  CashMovementRow,
+  LedgerPage,
+  LedgerQuery,
 } from '../../application/ports/queries.ts';
 import { parseDecimal } from '../../domain/decimal.ts';
 import type { CashMovementData } from '../../domain/ledger/contract.ts';
@@ -13,6 +12,7 @@ import { CashMovementKindSchema } from '../../domain/ledger/ledger.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ProjectedCashEvent } from '../events.ts';
 import type { ReadModelTable } from '../schema.ts';
+import { keysetCursor } from './keyset.ts';
 
 /**
  * Read model `cash_movements`: one row per venue cash movement (Deribit transaction log entry,
@@ -155,16 +155,7 @@ const movementRowSchema = z.object({
 });
 
 /** Keyset cursor over (at desc, global_position desc). */
-const CursorSchema = z.tuple([z.iso.datetime(), z.string().min(1).max(100)]);
-const encodeCursor = (at: string, position: string) =>
-  Buffer.from(JSON.stringify([at, position])).toString('base64url');
-const decodeCursor = (cursor: string): [string, string] => {
-  try {
-    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new InvalidCursorError('the cursor is not one this API returned');
-  }
-};
+const cursor = keysetCursor(z.string().min(1).max(100));
 
 /** Numbers as the domain writes them: `trim_scale` drops the zeros a numeric's scale adds. */
 const MOVEMENT_COLUMNS = `venue, account, currency, venue_entry_id, trim_scale(venue_seq)::text as venue_seq, venue_type,
@@ -187,7 +178,7 @@ export const ledgerPage = async (db: SqlRunner, s: string, query: LedgerQuery): 
   if (query.from) add((p) => `at >= ${p}::timestamptz`, query.from);
   if (query.to) add((p) => `at < ${p}::timestamptz`, query.to);
   if (query.cursor) {
-    const [at, position] = decodeCursor(query.cursor);
+    const [at, position] = cursor.decode(query.cursor);
     params.push(at, position);
     where.push(`(at, global_position) < ($${params.length - 1}::timestamptz, $${params.length})`);
   }
@@ -204,7 +195,7 @@ export const ledgerPage = async (db: SqlRunner, s: string, query: LedgerQuery): 
   return {
     movements: page.map(toMovementRow),
     nextCursor:
-      parsed.length > query.limit && last ? encodeCursor(iso(last.at) ?? '', last.global_position) : null,
+      parsed.length > query.limit && last ? cursor.encode(iso(last.at) ?? '', last.global_position) : null,
   };
 };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidCursorError, type OrderListQuery, type OrderPage } from '../../application/ports/queries.ts';
+import type { OrderListQuery, OrderPage } from '../../application/ports/queries.ts';
 import type { LiveOrderRef } from '../../application/ports/read-models.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { averageFillPrice, type Order } from '../../domain/order/state.ts';
@@ -10,6 +10,7 @@ import {
 } from '../../domain/order/transitions.ts';
 import { copyValue, iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
+import { keysetCursor } from './keyset.ts';
 
 /** A set of the domain's statuses as an SQL list, `('filled', ...)` (statuses are plain identifiers). */
 const sqlList = (statuses: Iterable<OrderStatus>) =>
@@ -256,16 +257,7 @@ const orderSummaryRow = z.object({
 });
 
 /** Keyset cursor over (created_at desc, order_id desc). */
-const encodeCursor = (createdAt: string, orderId: string) =>
-  Buffer.from(JSON.stringify([createdAt, orderId])).toString('base64url');
-const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
-const decodeCursor = (cursor: string): [string, string] => {
-  try {
-    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new InvalidCursorError('the cursor is not one this API returned');
-  }
-};
+const cursor = keysetCursor(z.uuid());
 
 /** Query (service): the orders whose outcome at the venue is still awaited. */
 export const ordersNeedingWork = async (db: SqlRunner, s: string): Promise<string[]> => {
@@ -330,7 +322,7 @@ export const orderPage = async (db: SqlRunner, s: string, query: OrderListQuery)
   if (query.status) add((p) => `status = any(${p}::text[])`, query.status);
   if (query.since) add((p) => `created_at >= ${p}::timestamptz`, query.since);
   if (query.cursor) {
-    const [createdAt, orderId] = decodeCursor(query.cursor);
+    const [createdAt, orderId] = cursor.decode(query.cursor);
     params.push(createdAt, orderId);
     where.push(`(created_at, order_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
@@ -367,6 +359,6 @@ export const orderPage = async (db: SqlRunner, s: string, query: OrderListQuery)
       updatedAt: iso(r.updated_at),
     })),
     nextCursor:
-      parsed.length > query.limit && last ? encodeCursor(iso(last.created_at) ?? '', last.order_id) : null,
+      parsed.length > query.limit && last ? cursor.encode(iso(last.created_at) ?? '', last.order_id) : null,
   };
 };

@@ -6,6 +6,7 @@ import { SimClock } from '../../simulators/clock.ts';
 import { datedFuture, defaultInstruments } from '../../simulators/deribit/instruments.ts';
 import { type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from '../service/support.ts';
 import { until } from '../support/until.ts';
+import { expectStatementsAddUp } from './statements.ts';
 
 // The back office on the local Deribit: a deposit, a perpetual held across two daily settlements
 // (its session PnL and funding paid into cash at 08:00 UTC) and a dated future delivered at its
@@ -75,16 +76,7 @@ describe('two days and a delivery on the local Deribit', () => {
       currency: 'BTC',
       utcOffsetHours: 0,
     });
-    let previous: string | undefined;
-    for (const s of statements) {
-      const explained = sum(
-        [s.opening, s.trading, s.funding, s.settlement, s.transfers, s.other].map(parseDecimal),
-      ).minus(s.fees);
-      expect(explained.toString()).toBe(s.closing);
-      expect(s.other).toBe('0');
-      if (previous !== undefined) expect(s.opening).toBe(previous);
-      previous = s.closing;
-    }
+    expectStatementsAddUp(statements);
     const funding = sum(statements.map((s) => parseDecimal(s.funding)));
     expect(funding.isNegative()).toBe(true);
     // When it runs again, nothing is recorded twice

@@ -11,6 +11,7 @@ import {
   startServiceOnLocalDeribit,
 } from '../service/support.ts';
 import { until } from '../support/until.ts';
+import { expectStatementsAddUp } from './statements.ts';
 
 // The seeded back-office simulation on the local Bitget: days of trading, funding at every funding
 // time and transfers, on a clock moved forward; at the end every balance in the ledger equals the
@@ -64,22 +65,6 @@ async function placeAndFill(service: ServiceOnOneVenue, body: Record<string, unk
     const order = await service.running.service.getOrder(placed.order.orderId);
     return order.ok && order.value.status === 'filled';
   });
-}
-
-/** Every statement adds up, nothing unexplained, each opening the day before's closing. */
-function expectStatementsAddUp(
-  statements: readonly import('../../application/ports/queries.ts').DailyStatement[],
-) {
-  let previous: string | undefined;
-  for (const s of statements) {
-    const explained = sum(
-      [s.opening, s.trading, s.funding, s.settlement, s.transfers, s.other].map(parseDecimal),
-    ).minus(s.fees);
-    expect(explained.toString()).toBe(s.closing);
-    expect(s.other).toBe('0');
-    if (previous !== undefined) expect(s.opening).toBe(previous);
-    previous = s.closing;
-  }
 }
 
 async function market(side: 'buy' | 'sell', amount: string) {
@@ -144,16 +129,7 @@ describe(`${DAYS} days of trading, funding and transfers on the local Bitget`, (
     // And every day's statement adds up, each opening the day before's closing
     const statements = await svc.running.readModel.dailyStatements({ venue: 'bitget', utcOffsetHours: 0 });
     expect(statements.length).toBeGreaterThanOrEqual(DAYS);
-    let previous: string | undefined;
-    for (const s of statements) {
-      const explained = sum(
-        [s.opening, s.trading, s.funding, s.settlement, s.transfers, s.other].map(parseDecimal),
-      ).minus(s.fees);
-      expect(explained.toString()).toBe(s.closing);
-      expect(s.other).toBe('0');
-      if (previous !== undefined) expect(s.opening).toBe(previous);
-      previous = s.closing;
-    }
+    expectStatementsAddUp(statements);
     const funding = sum(statements.map((s) => parseDecimal(s.funding)));
     expect(funding.isZero()).toBe(false);
   }, 300_000);
