@@ -105,8 +105,27 @@ describe('the HTTP API', () => {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/v1/orders', '/v1/orders/{orderId}', '/v1/positions']),
+      expect.arrayContaining([
+        '/v1/orders',
+        '/v1/orders/{orderId}',
+        '/v1/positions',
+        '/v1/ledger',
+        '/v1/balances',
+        '/v1/statements/daily',
+        '/v1/positions/history',
+      ]),
     );
+  });
+
+  it('answers 400 naming query.cursor for a cursor it never returned, on every keyset list', async () => {
+    for (const path of ['/v1/orders?cursor=not-ours', '/v1/ledger?cursor=not-ours']) {
+      const reply = await raw('GET', path);
+      expect(reply.status).toBe(400);
+      expect(await reply.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { issues: [{ path: 'query.cursor' }] },
+      });
+    }
   });
 
   const hostile: [string, () => { body: string; headers?: Record<string, string> }, number, string][] = [
