@@ -1,5 +1,6 @@
+import type { Decimal } from '../domain/decimal.ts';
 import { applyDelivery, withComponents } from '../domain/position/cash-events.ts';
-import type { PositionKey, PositionSide } from '../domain/position/position.ts';
+import type { Position, PositionKey, PositionSide } from '../domain/position/position.ts';
 import type { SqlRunner } from './db/read-model-db.ts';
 import type { ProjectedCashEvent } from './events.ts';
 import { positionKeyText } from './position-fills.ts';
@@ -14,6 +15,16 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  * change). Its PnL is added to the position's realized PnL (the table has no column of its own for
  * it; the daily statements show it as settlement).
  */
+
+/**
+ * A position closed by a delivery at `price` (domain `applyDelivery`), its delivery PnL added to its
+ * realized PnL (the read models keep no column of their own for it). The replay uses it too.
+ */
+export function deliveredPosition(position: Position, price: Decimal, at: string): Position {
+  const delivered = applyDelivery(withComponents(position), { price, at, kind: 'delivery' });
+  const { fundingPnl: _f, settlementPnl: _s, liquidationPnl: _l, ...closed } = delivered.position;
+  return { ...closed, realizedPnl: position.realizedPnl.plus(delivered.pnl) };
+}
 
 /** The position a delivery closes: Deribit's net position; Bitget's leg (`delivery_long` / `_short`). */
 export const deliverySide = (venueType: string): PositionSide =>
@@ -56,14 +67,8 @@ export async function deliverPositions(
     const price = e.movement.price;
     if (current === undefined || price === undefined || current.position.size.isZero()) return;
     if (e.position <= current.lastPosition) return; // applied already
-    const delivered = applyDelivery(withComponents(current.position), {
-      price,
-      at: e.movement.at,
-      kind: 'delivery',
-    });
-    const { fundingPnl: _f, settlementPnl: _s, liquidationPnl: _l, ...closed } = delivered.position;
     const entry: PositionEntry = {
-      position: { ...closed, realizedPnl: current.position.realizedPnl.plus(delivered.pnl) },
+      position: deliveredPosition(current.position, price, e.movement.at),
       fills: current.fills,
       lastPosition: e.position,
     };

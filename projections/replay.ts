@@ -6,9 +6,8 @@ import { EventMetadataSchema } from '../domain/metadata.ts';
 import { ORDER_STREAM_PREFIX, type OrderParams, orderStreamId } from '../domain/order/contract.ts';
 import { evolve } from '../domain/order/decider.ts';
 import { initialState, type OrderState } from '../domain/order/state.ts';
-import { applyDelivery, withComponents } from '../domain/position/cash-events.ts';
 import { applyFill, emptyPosition, type Position } from '../domain/position/position.ts';
-import { deliverySide } from './deliveries.ts';
+import { deliveredPosition, deliverySide } from './deliveries.ts';
 import {
   isCashEvent,
   type ProjectedCashEvent,
@@ -139,9 +138,7 @@ const positionsFold = () => {
     const text = positionKeyText(key);
     const current = positions.get(text);
     if (current === undefined || current.size.isZero()) return;
-    const result = applyDelivery(withComponents(current), { price: m.price, at: m.at, kind: 'delivery' });
-    const { fundingPnl: _f, settlementPnl: _s, liquidationPnl: _l, ...closed } = result.position;
-    positions.set(text, { ...closed, realizedPnl: current.realizedPnl.plus(result.pnl) });
+    positions.set(text, deliveredPosition(current, m.price, m.at));
   };
 
   return {

@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import type { PositionRow, PositionsAsOfQuery } from '../../application/ports/queries.ts';
 import { averageEntry } from '../../domain/position/position.ts';
-import { iso, type SqlRunner } from '../db/read-model-db.ts';
+import type { SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
-import type { PositionEntry } from './positions.ts';
+import { type PositionEntry, toApiPositionRow } from './positions.ts';
 
 /**
  * Read model `position_history`: every change of every position, so a position at time T is one
@@ -88,21 +87,6 @@ export const writePositionHistory = async (
   );
 };
 
-const rowSchema = z.object({
-  venue: z.string(),
-  account: z.string(),
-  instrument: z.string(),
-  side: z.enum(['net', 'long', 'short']),
-  size: z.string(),
-  entry_cost: z.string(),
-  average_entry: z.string().nullable(),
-  realized_pnl: z.string(),
-  pnl_currency: z.string(),
-  fees: z.record(z.string(), z.string()),
-  fills_count: z.union([z.string(), z.number()]).transform(Number),
-  changed_at: z.union([z.date(), z.string()]).nullable(),
-});
-
 /** Query (API): every position as it stood at a time (the last change the OMS had recorded by then). */
 export const positionsAsOf = async (
   db: SqlRunner,
@@ -125,28 +109,12 @@ export const positionsAsOf = async (
        select distinct on (venue, account, instrument, side) venue, account, instrument, side,
          trim_scale(size)::text as size, trim_scale(entry_cost)::text as entry_cost,
          trim_scale(average_entry)::text as average_entry, trim_scale(realized_pnl)::text as realized_pnl,
-         pnl_currency, fees, fills_count, changed_at
+         pnl_currency, fees, fills_count::text as fills_count, changed_at as last_fill_at
        from ${s}.position_history where ${where.join(' and ')}
        order by venue, account, instrument, side, global_position desc) latest
      ${query.includeFlat ? '' : 'where size <> 0'}
      order by venue, account, instrument, side`,
     params,
   );
-  return rows.map((raw) => {
-    const r = rowSchema.parse(raw);
-    return {
-      venue: r.venue,
-      account: r.account,
-      symbol: r.instrument,
-      side: r.side,
-      size: r.size,
-      entryCost: r.entry_cost,
-      averageEntry: r.average_entry,
-      realizedPnl: r.realized_pnl,
-      pnlCurrency: r.pnl_currency,
-      fees: r.fees,
-      fillsCount: r.fills_count,
-      lastFillAt: r.changed_at === null ? null : iso(r.changed_at),
-    };
-  });
+  return rows.map(toApiPositionRow);
 };

@@ -211,23 +211,26 @@ export const apiPositions = async (
      order by venue, account, instrument, side`,
     params,
   );
-  return rows.map((raw) => {
-    const r = apiPositionRow.parse(raw);
-    const fees =
-      typeof r.fees === 'string' ? z.record(z.string(), z.string()).parse(JSON.parse(r.fees)) : r.fees;
-    return {
-      venue: r.venue,
-      account: r.account,
-      symbol: r.instrument,
-      side: r.side,
-      size: r.size,
-      entryCost: r.entry_cost,
-      averageEntry: r.average_entry,
-      realizedPnl: r.realized_pnl,
-      pnlCurrency: r.pnl_currency,
-      fees,
-      fillsCount: Number(r.fills_count),
-      lastFillAt: iso(r.last_fill_at),
-    };
-  });
+  return rows.map(toApiPositionRow);
+};
+
+/** A positions row (or a position_history row aliased alike) as the API gives it. */
+export const toApiPositionRow = (raw: unknown): ApiPositionRow => {
+  const r = apiPositionRow.parse(raw);
+  const fees =
+    typeof r.fees === 'string' ? z.record(z.string(), z.string()).parse(JSON.parse(r.fees)) : r.fees;
+  return {
+    venue: r.venue,
+    account: r.account,
+    symbol: r.instrument,
+    side: r.side,
+    size: r.size,
+    entryCost: r.entry_cost,
+    averageEntry: r.average_entry,
+    realizedPnl: r.realized_pnl,
+    pnlCurrency: r.pnl_currency,
+    fees,
+    fillsCount: Number(r.fills_count),
+    lastFillAt: iso(r.last_fill_at),
+  };
 };

@@ -3,6 +3,7 @@ import type { CashWindow, VenueAdapter, VenueCashMovement } from '../../../appli
 import type { CashMovementKind } from '../../../domain/ledger/ledger.ts';
 import type { BitgetContext } from './context.ts';
 import { PAGE, PATH } from './endpoints.ts';
+import { compareIds } from './queries.ts';
 import { list, MsTime, OptionalDecimal, optionalText, text, VenueDecimal, withRaw } from './wire-scalars.ts';
 
 /**
@@ -107,10 +108,4 @@ export function createBitgetCashLog(
   }
 
   return { cashMovements, cashCurrencies: async () => [marginCoin] };
-}
-
-/** Bitget ids are 19-digit integers: compared as numbers. */
-function compareIds(a: string, b: string): number {
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-  return a < b ? -1 : a > b ? 1 : 0;
 }

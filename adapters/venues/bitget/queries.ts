@@ -46,7 +46,7 @@ export interface BitgetQueries {
 }
 
 /** Numeric ids compared as numbers (Bitget ids are 19-digit integers), else as text. */
-function compareIds(a: string, b: string): number {
+export function compareIds(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Decimal } from '../../../domain/decimal.ts';
+import { clientOid, decimalText, marginCoin, productType } from './wire-requests.ts';
 import {
   type BitgetSide,
   BitgetSideSchema,
@@ -23,10 +24,6 @@ import {
  * where the lists say `planStatus`), and `plan-sub-order`.
  */
 
-const decimalText = z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal as text');
-const productType = z.enum(['USDT-FUTURES', 'COIN-FUTURES', 'USDC-FUTURES']);
-const marginCoin = z.string().regex(/^[A-Z0-9]{2,12}$/);
-const clientOid = z.string().min(1).max(50);
 const triggerType = z.enum(['mark_price', 'fill_price']);
 
 export const PlacePlanRequestSchema = z

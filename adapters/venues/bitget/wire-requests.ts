@@ -3,10 +3,10 @@ import { PosModeSchema } from './wire.ts';
 
 /** zod schemas of the REST request bodies the adapter sends to Bitget v2: strict, decimals as canonical text. */
 
-const decimalText = z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal as text');
-const productType = z.enum(['USDT-FUTURES', 'COIN-FUTURES', 'USDC-FUTURES']);
-const marginCoin = z.string().regex(/^[A-Z0-9]{2,12}$/);
-const clientOid = z.string().min(1).max(50);
+export const decimalText = z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal as text');
+export const productType = z.enum(['USDT-FUTURES', 'COIN-FUTURES', 'USDC-FUTURES']);
+export const marginCoin = z.string().regex(/^[A-Z0-9]{2,12}$/);
+export const clientOid = z.string().min(1).max(50);
 
 export const PlaceOrderRequestSchema = z
   .object({
