@@ -1,61 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { startLocalBitget } from '../../simulators/bitget/server.ts';
-import { startLocalDeribit } from '../../simulators/deribit/server.ts';
+import { hostVenues } from './venue-host.ts';
 import type { VenueCredentials, VenueOp } from './venue-thread.ts';
 
-/**
- * The local Deribit and Bitget in a worker thread of the benchmark process: the venues get an
- * event loop of their own (as a real venue is elsewhere), and the service's loop is measured alone.
- * Rate limits (and Deribit's funds check) are off: the benchmarks measure the OMS, not the venues'
- * quotas or the simulator's margin arithmetic.
- */
-const credentials = workerData as VenueCredentials;
+/** The local venues in a worker thread of the benchmark process (`startVenueThread`). */
 const port = parentPort!;
-
-const deribit = await startLocalDeribit({
-  credentials: [
-    {
-      ...credentials.deribit,
-      account: 'main',
-      balances: { BTC: '100000', ETH: '1000000', USDC: '1000000000' },
-    },
-  ],
-  enforceRateLimits: false,
-  // B8 leaves thousands of orders resting: the funds check would sum them all for every order.
-  enforceMargin: false,
-});
-const bitget = await startLocalBitget({
-  credentials: credentials.bitget,
-  behaviour: { rateLimits: false, initialBalance: '1000000000' },
-});
-
-const ops: { [K in VenueOp['op']]: (args: Extract<VenueOp, { op: K }>['args']) => unknown } = {
-  'deribit.trade': ({ instrument, side, amount, price }) =>
-    deribit.trade(instrument, { side, amount, ...(price !== undefined && { price }) }).toString(),
-  'deribit.markPrice': ({ instrument }) => deribit.markPrice(instrument).toString(),
-  'deribit.trades': () => deribit.trades().map((t) => ({ tradeId: t.tradeId, amount: t.amount.toString() })),
-  'deribit.fillEach': ({ instrument, amount, side }) => deribit.fillEach(instrument, amount, side),
-  'deribit.tradeCount': () => deribit.trades().length,
-  'deribit.requestCount': ({ method }) => deribit.requestCount(method),
-  'deribit.tradeIdsFrom': ({ from }) =>
-    deribit
-      .trades()
-      .slice(from)
-      .map((t) => t.tradeId),
-  // Plain JSON (decimals as text): a worker message cannot carry class instances.
-  'deribit.positions': () => JSON.parse(JSON.stringify(deribit.positions())),
-  'deribit.openOrders': () => deribit.orders().filter((o) => o.state === 'open').length,
-  'bitget.markPrice': ({ symbol }) => bitget.markPrice(symbol).toString(),
-  'bitget.setMarkPrice': ({ symbol, price, liquidity }) =>
-    bitget.setMarkPrice(symbol, price, liquidity !== undefined ? { liquidity } : undefined),
-  'bitget.trades': () => JSON.parse(JSON.stringify(bitget.trades())),
-  'bitget.positions': () => JSON.parse(JSON.stringify(bitget.positions())),
-};
+const venues = await hostVenues(workerData as VenueCredentials);
 
 port.on('message', async (message: { id: number } & VenueOp) => {
   try {
-    const run = ops[message.op] as (args: unknown) => unknown;
-    port.postMessage({ id: message.id, ok: true, value: await run(message.args) });
+    port.postMessage({ id: message.id, ok: true, value: await venues.run(message) });
   } catch (error) {
     port.postMessage({
       id: message.id,
@@ -64,12 +17,4 @@ port.on('message', async (message: { id: number } & VenueOp) => {
     });
   }
 });
-port.once('close', () => undefined);
-process.on('beforeExit', () => undefined);
-
-port.postMessage({
-  ready: {
-    deribit: { wsUrl: deribit.wsUrl, httpUrl: deribit.httpUrl },
-    bitget: { restUrl: bitget.restUrl, wsUrl: bitget.wsUrl },
-  },
-});
+port.postMessage({ ready: venues.urls });
