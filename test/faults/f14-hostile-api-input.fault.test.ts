@@ -84,6 +84,8 @@ beforeAll(async () => {
   venues = await startLocalVenues();
   svc = await startInProcessService(venues, { logger: log.logger });
   await svc.trading();
+  // The venues' cash logs are read at start-up: that run is over before the baseline is counted.
+  await svc.running.ledger.ingestNow();
   const placed = await svc.api.place(validPlace(), 'f14-resting');
   orderId = placed.order.orderId;
   expect(placed.order.status).toBe('open');
