@@ -60,15 +60,27 @@ export const measureInterleaved = async (
   b: (i: number, worker: number) => Promise<unknown>,
   unitsPerOp = 1,
 ): Promise<[Sample, Sample]> => {
+  const [sa, sb] = await measureRotated(count, slices, concurrency, [a, b], unitsPerOp);
+  return [sa!, sb!];
+};
+
+/**
+ * Measures several workloads in slices, the order turning each slice (A B C, B C A, C A B, ...; for
+ * two, A B, B A), so that a change in the machine's load during the round hits each alike.
+ */
+export const measureRotated = async (
+  count: number,
+  slices: number,
+  concurrency: number,
+  ops: readonly ((i: number, worker: number) => Promise<unknown>)[],
+  unitsPerOp = 1,
+): Promise<Sample[]> => {
   const per = Math.max(1, Math.floor(count / slices));
-  const totals = [
-    { seconds: 0, units: 0, latenciesMs: [] as number[] },
-    { seconds: 0, units: 0, latenciesMs: [] as number[] },
-  ];
+  const totals = ops.map(() => ({ seconds: 0, units: 0, latenciesMs: [] as number[] }));
   for (let slice = 0; slice < slices; slice++) {
-    const order = slice % 2 === 0 ? [0, 1] : [1, 0];
-    for (const side of order) {
-      const op = side === 0 ? a : b;
+    for (let k = 0; k < ops.length; k++) {
+      const side = (slice + k) % ops.length;
+      const op = ops[side]!;
       const offset = slice * per;
       const sample = await measure(per, concurrency, (i, w) => op(offset + i, w), unitsPerOp);
       const t = totals[side]!;
@@ -77,11 +89,7 @@ export const measureInterleaved = async (
       t.latenciesMs.push(...sample.latenciesMs);
     }
   }
-  const [ta, tb] = totals as [(typeof totals)[0], (typeof totals)[0]];
-  return [
-    { rate: ta.units / ta.seconds, seconds: ta.seconds, units: ta.units, latenciesMs: ta.latenciesMs },
-    { rate: tb.units / tb.seconds, seconds: tb.seconds, units: tb.units, latenciesMs: tb.latenciesMs },
-  ];
+  return totals.map((t) => ({ rate: t.units / t.seconds, ...t }));
 };
 
 /** One open-loop run: operations started on a fixed schedule, whatever the earlier ones are doing. */
