@@ -323,7 +323,13 @@ export class OrderService<P> {
     return { ...body, metadata } as OrderCommand;
   }
 
-  /** A new order: pre-trade checks (unless it is a retry), record, send, wait for the answer. */
+  /**
+   * A new order: pre-trade checks, record, send, wait for the answer. A retried request (its
+   * Idempotency-Key seen before) is answered with its first outcome whatever the checks say now:
+   * when they refuse, the order's stream is read to tell a retry from a new request; when they
+   * pass, the append (which expects no stream) tells, and the first outcome is replayed. No read
+   * for a new order that passes.
+   */
   async #submitNew(
     command: OrderCommand,
     entry: VenueEntry,
@@ -331,44 +337,53 @@ export class OrderService<P> {
   ): Promise<ServiceResult<CommandResult>> {
     const orderId =
       command.type === 'RecordExternalOrder' ? command.data.order.orderId : command.data.orderId;
-    const retry = context.idempotencyKey !== undefined && exists((await this.#o.handler.load(orderId)).state);
-    if (!retry) {
-      const decision = decide(command, initialState);
-      if (!decision.ok)
-        return fail(
-          decision.error.code,
-          decision.error.message,
-          decision.error.field ? { field: decision.error.field } : undefined,
-        );
-      const requested = decision.events[0];
-      if (requested?.type !== 'OrderRequested') throw new Error('a new order decides OrderRequested first');
-      if (!this.#o.registry.isTrading(entry)) {
-        const status = this.#o.registry
-          .statuses()
-          .find((s) => s.venue === entry.adapter.venue && s.account === entry.adapter.account);
-        return fail(
-          'VENUE_PAUSED',
-          `${entry.key} is not taking orders now (${status?.pausedReason ?? 'paused'})`,
-        );
-      }
-      if (this.#o.registry.isBusy(entry)) {
-        return fail(
-          'VENUE_BUSY',
-          `${entry.key} takes no new order for a moment: this OMS is at the venue's request rate limit; retry shortly`,
-        );
-      }
-      const violation = await this.#gate.check(requested.data.order, undefined);
-      if (violation)
-        return fail(
-          violation.code,
-          violation.message,
-          violation.field ? { field: violation.field } : undefined,
-        );
-      this.#o.processor.markFresh(orderId);
+    const refusal = await this.#preTrade(command, entry);
+    if (
+      refusal &&
+      (context.idempotencyKey === undefined || !exists((await this.#o.handler.load(orderId)).state))
+    ) {
+      return refusal;
     }
     const result = await this.#o.handler.handle(command);
-    if (!result.ok) this.#o.processor.forgetFresh(orderId);
+    // Recorded just now by this request, never sent: its first send needs no look-up first.
+    if (result.ok && result.kind === 'applied' && !refusal) this.#o.processor.markFresh(orderId);
     return this.#handled(result, context);
+  }
+
+  /** Why a new order may not go now (its own validity, the venue's state, the pre-trade limits). */
+  async #preTrade(command: OrderCommand, entry: VenueEntry): Promise<ServiceResult<never> | undefined> {
+    const decision = decide(command, initialState);
+    if (!decision.ok)
+      return fail(
+        decision.error.code,
+        decision.error.message,
+        decision.error.field ? { field: decision.error.field } : undefined,
+      );
+    const requested = decision.events[0];
+    if (requested?.type !== 'OrderRequested') throw new Error('a new order decides OrderRequested first');
+    if (!this.#o.registry.isTrading(entry)) {
+      const status = this.#o.registry
+        .statuses()
+        .find((s) => s.venue === entry.adapter.venue && s.account === entry.adapter.account);
+      return fail(
+        'VENUE_PAUSED',
+        `${entry.key} is not taking orders now (${status?.pausedReason ?? 'paused'})`,
+      );
+    }
+    if (this.#o.registry.isBusy(entry)) {
+      return fail(
+        'VENUE_BUSY',
+        `${entry.key} takes no new order for a moment: this OMS is at the venue's request rate limit; retry shortly`,
+      );
+    }
+    const violation = await this.#gate.check(requested.data.order, undefined);
+    if (violation)
+      return fail(
+        violation.code,
+        violation.message,
+        violation.field ? { field: violation.field } : undefined,
+      );
+    return undefined;
   }
 
   /** A request on an existing order (amend, cancel): record, send, wait for the answer. */

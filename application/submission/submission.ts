@@ -153,11 +153,6 @@ export class SubmissionProcessor<P> {
     this.#fresh.add(orderId);
   }
 
-  /** The order was not recorded after all. */
-  forgetFresh(orderId: string): void {
-    this.#fresh.delete(orderId);
-  }
-
   /**
    * Works on the order now (rather than when the store's subscription delivers its event) and
    * resolves when that step is done, or after `timeoutMs`, whichever comes first.

@@ -20,6 +20,7 @@ import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from 
 import { positionsAsOf } from '../read-models/position-history.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
 import { dailyStatements } from '../read-models/statements.ts';
+import { batchedLookup } from './batched-lookup.ts';
 
 /**
  * The queries the service and the API run on the read models (the views of the base schema,
@@ -48,6 +49,11 @@ export interface SqlReadModelOptions {
 export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadModel & ApiQueries {
   const { db } = options;
   const s = options.schema ?? 'oms_read';
+  // A push of many fills asks for each order's trades in the same turn: one query answers them all.
+  const tradeOwners = batchedLookup((group, tradeIds) => {
+    const [venue, account] = JSON.parse(group) as [Venue, string];
+    return ordersOfTrades(db, s, venue, account, tradeIds);
+  });
 
   return {
     ordersNeedingWork: () => ordersNeedingWork(db, s),
@@ -57,8 +63,8 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
 
     positionSizes: (venue: Venue, account: string) => positionSizes(db, s, venue, account),
     lastFillTime: (venue: Venue, account: string) => lastFillTime(db, s, venue, account),
-    ordersOfTrades: (venue: Venue, account: string, tradeIds: readonly string[]) =>
-      ordersOfTrades(db, s, venue, account, tradeIds),
+    ordersOfTrades: async (venue: Venue, account: string, tradeIds: readonly string[]) =>
+      tradeIds.length === 0 ? new Map() : tradeOwners(JSON.stringify([venue, account]), tradeIds),
     listOrders: (query: OrderListQuery) => orderPage(db, s, query),
 
     positions: (query: PositionsQuery) => apiPositions(db, s, query),

@@ -43,6 +43,11 @@ export interface SqlEventStoreOptions {
   readonly subscriptionBatchSize?: number;
   /** Fallback when no NOTIFY arrives: a subscription reads again after this long (default 250 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * How long a woken subscription waits before reading (default 1 ms): the appends that commit
+   * meanwhile are read together, one query for many under load instead of one per append.
+   */
+  readonly wakeCoalesceMs?: number;
   readonly backoff?: BackoffOptions;
 }
 
@@ -157,6 +162,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
   const q: Queries = buildQueries(schema);
   const batchSize = options.subscriptionBatchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const wakeCoalesceMs = options.wakeCoalesceMs ?? 1;
   const backoff = options.backoff ?? defaultBackoff;
   const appendStatement = `${schema}_append_events`;
   const readAllStatement = `${schema}_read_all`;
@@ -306,7 +312,10 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
             caughtUp = true;
             subscriber.next({ kind: 'caughtUp', position: cursor });
           }
-          pace.woken(await waker.wait(pace.next(advanced)));
+          const woken = await waker.wait(pace.next(advanced));
+          pace.woken(woken);
+          if (woken && wakeCoalesceMs > 0)
+            await new Promise((resolve) => setTimeout(resolve, wakeCoalesceMs));
         }
       };
       run().then(
@@ -372,6 +381,13 @@ function deliverPage(
  * How long a caught-up poll waits. Woken by a commit that is not visible yet (an older transaction
  * still runs and hides it), it looks again soon (2, 4, 8... ms) rather than after a whole interval.
  */
+/** Waits to be woken (or `timeoutMs`); once woken, a moment more (`coalesceMs`) for appends still committing. */
+async function wakeUp(waker: Waker, timeoutMs: number, coalesceMs: number): Promise<boolean> {
+  const woken = await waker.wait(timeoutMs);
+  if (woken && coalesceMs > 0) await new Promise((resolve) => setTimeout(resolve, coalesceMs));
+  return woken;
+}
+
 function recheckPacer(pollIntervalMs: number) {
   let recheckMs = 0;
   let wasWoken = false;
