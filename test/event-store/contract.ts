@@ -543,6 +543,55 @@ export const eventStoreContract = <P>(
         },
       );
 
+      it('many appends at once to many streams, some failing: each gets its own outcome, and only the failed ones write nothing', async () => {
+        // Given streams with one event each, and earlier appends whose requests will be sent again
+        const existing = Array.from({ length: 6 }, () => unique('taken'));
+        const written = await Promise.all(
+          existing.map(async (stream) => {
+            const events = [newEvent(), newEvent()];
+            const result = await store.append(stream, events, { expectedRevision: 'no_stream' });
+            return { stream, events, result };
+          }),
+        );
+        // When 48 appends go at once: 30 to new streams, 6 at a wrong revision, 6 retries of the
+        // earlier appends (same ids, same expected revision), 6 more to new streams of 3 events
+        const fresh = Array.from({ length: 30 }, () => ({ stream: unique('fresh'), events: [newEvent()] }));
+        const triple = Array.from({ length: 6 }, () => ({
+          stream: unique('triple'),
+          events: [newEvent(), newEvent(), newEvent()],
+        }));
+        const outcomes = await Promise.allSettled([
+          ...fresh.map((f) => store.append(f.stream, f.events, { expectedRevision: 'no_stream' })),
+          ...existing.map((stream) => store.append(stream, [newEvent()], { expectedRevision: 5n })),
+          ...written.map((w) => store.append(w.stream, w.events, { expectedRevision: 'no_stream' })),
+          ...triple.map((t) => store.append(t.stream, t.events, { expectedRevision: 'no_stream' })),
+        ]);
+
+        // Then the new streams are written, each append with its own revision and position
+        const results = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason));
+        for (const [i, f] of fresh.entries()) {
+          expect(results[i]).toMatchObject({ nextExpectedRevision: 0n });
+          const [event] = await store.readStream(f.stream);
+          expect(event?.id).toBe(f.events[0]!.id);
+          expect(store.positions.compare(event!.position, results[i].position)).toBe(0);
+        }
+        // the wrong revisions fail alone, naming the actual revision, and write nothing
+        for (const [k, stream] of existing.entries()) {
+          expect(results[30 + k]).toMatchObject({ code: 'WRONG_EXPECTED_VERSION', actual: 1n });
+          expect(await store.readStream(stream)).toHaveLength(2);
+        }
+        // the retries answer with the first result
+        for (const [k, w] of written.entries()) {
+          expect(results[36 + k].nextExpectedRevision).toBe(1n);
+          expect(store.positions.compare(results[36 + k].position, w.result.position)).toBe(0);
+        }
+        // and the three-event appends keep their events together and in order
+        for (const [k, t] of triple.entries()) {
+          expect(results[42 + k]).toMatchObject({ nextExpectedRevision: 2n });
+          expect((await store.readStream(t.stream)).map((e) => e.id)).toEqual(t.events.map((e) => e.id));
+        }
+      });
+
       itUnless('concurrency')('parallel appends at the same exact revision: exactly one wins', async () => {
         const stream = unique('race');
         await store.append(stream, [newEvent()], { expectedRevision: 'no_stream' });

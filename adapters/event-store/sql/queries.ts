@@ -7,6 +7,7 @@ import { checkSchemaName } from './schema.ts';
 export interface Queries {
   readonly append: string;
   readonly appendRetryResult: string;
+  readonly appendBatch: string;
   readonly readStreamForwards: string;
   readonly readStreamBackwards: string;
   readonly readAll: string;
@@ -23,6 +24,12 @@ export const buildQueries = (schema: string): Queries => {
     append: `select o_next_revision::text as next_revision, o_tx::text as tx,
       o_global_position::text as global_position
       from ${s}.append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+    // Several appends in one statement: $1-$3 one element per append (stream, expected, how many
+    // events), $4-$7 the events of all of them, in order. One row per append, in order.
+    appendBatch: `select o_index, o_next_revision::text as next_revision, o_tx::text as tx,
+      o_global_position::text as global_position, o_sqlstate, o_detail, o_constraint, o_message
+      from ${s}.append_events_batch($1::text[], $2::bigint[], $3::int[], $4::uuid[], $5::text[],
+        $6::jsonb[], $7::jsonb[]) order by o_index`,
     appendRetryResult: `select o_next_revision::text as next_revision, o_tx::text as tx,
       o_global_position::text as global_position
       from ${s}.append_retry_result($1, $2, $3::uuid[])`,

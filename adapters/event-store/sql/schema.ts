@@ -1,3 +1,4 @@
+import { appendBatchMigrationSql } from './append-batch-migration.ts';
 import { hashChainMigrationSql } from './hash-chain-migration.ts';
 
 /**
@@ -164,6 +165,7 @@ $fn$;
 `,
   },
   { version: 2, name: 'tamper-evident hash chain', sql: hashChainMigrationSql },
+  { version: 3, name: 'group commit: append_events_batch', sql: appendBatchMigrationSql },
 ];
 
 /** Run inside one transaction, under an advisory lock, so that two processes starting at once agree. */

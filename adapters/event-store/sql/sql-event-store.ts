@@ -21,6 +21,7 @@ import { type BackoffOptions, defaultBackoff } from '../../../application/suppor
 import { checkAppendInput } from '../append-input.ts';
 import type { AuditTrail } from '../audit-trail.ts';
 import { resubscribing } from '../resubscribe.ts';
+import { type AppendParams, appendRowSchema, createSqlAppendBatcher } from './append-batcher.ts';
 import { sqlAuditTrail } from './audit.ts';
 import { buildQueries, type Queries } from './queries.ts';
 import {
@@ -31,7 +32,7 @@ import {
   migrationPreamble,
   migrations,
 } from './schema.ts';
-import type { SqlDriver, SqlExecutor, SqlResult } from './sql-driver.ts';
+import type { SqlDriver, SqlExecutor } from './sql-driver.ts';
 import { isDuplicateEventId, translateSqlError } from './sql-errors.ts';
 import { type SqlPosition, sqlPositions } from './sql-position.ts';
 import { Waker } from './waker.ts';
@@ -43,6 +44,11 @@ export interface SqlEventStoreOptions {
   readonly subscriptionBatchSize?: number;
   /** Fallback when no NOTIFY arrives: a subscription reads again after this long (default 250 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * Append statements in flight at once (default 4); appends that come meanwhile are written
+   * together by the next one, in one commit (group commit).
+   */
+  readonly appendsInFlight?: number;
   /**
    * How long a woken subscription waits before reading (default 1 ms): the appends that commit
    * meanwhile are read together, one query for many under load instead of one per append.
@@ -92,8 +98,6 @@ const scannedRowSchema = z.object({
   global_position: z.string(),
   matches: z.boolean(),
 });
-
-const appendRowSchema = z.object({ next_revision: z.string(), tx: z.string(), global_position: z.string() });
 
 const countSchema = z.number().int().nonnegative().optional();
 
@@ -167,6 +171,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
   const appendStatement = `${schema}_append_events`;
   const readAllStatement = `${schema}_read_all`;
   const retryStatement = `${schema}_append_retry_result`;
+  const appendBatchStatement = `${schema}_append_events_batch`;
   const readForwardsStatement = `${schema}_read_stream_forwards`;
   const readBackwardsStatement = `${schema}_read_stream_backwards`;
   /** Subscriptions of this store, woken right after its own appends commit. */
@@ -183,35 +188,43 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
     }
   };
 
+  const appendBatched = createSqlAppendBatcher({
+    driver,
+    queries: q,
+    statements: { one: appendStatement, many: appendBatchStatement },
+    maxInFlight: options.appendsInFlight ?? 4,
+  });
+
   const append = async (
     streamId: string,
     events: readonly EventToAppend[],
     appendOptions: AppendOptions,
   ): Promise<AppendResult<SqlPosition>> => {
     const serialized = checkAppendInput(streamId, events, appendOptions.expectedRevision);
-    const params = [
+    const params: AppendParams = {
       streamId,
-      encodeExpected(appendOptions.expectedRevision).toString(),
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      serialized.map((e) => e.data),
-      serialized.map((e) => e.metadata),
-    ];
+      expected: encodeExpected(appendOptions.expectedRevision).toString(),
+      ids: events.map((e) => e.id),
+      types: events.map((e) => e.type),
+      data: serialized.map((e) => e.data),
+      metadata: serialized.map((e) => e.metadata),
+    };
     const context = { streamId, expected: appendOptions.expectedRevision };
-    let result: SqlResult<unknown>;
+    let written: unknown;
     try {
-      result = await driver.query(q.append, params, appendStatement);
+      written = await appendBatched(params);
     } catch (error) {
       if (!isDuplicateEventId(error)) throw translateSqlError(error, context);
       // An id already in the stream: a retry of a written append, or a conflict.
-      result = await call(
-        () => driver.query(q.appendRetryResult, params.slice(0, 3), retryStatement),
+      const retried = await call(
+        () => driver.query(q.appendRetryResult, [streamId, params.expected, params.ids], retryStatement),
         context,
       );
+      written = retried.rows[0];
     }
     for (const wake of localWakers) wake();
     driver.announceAppend();
-    const row = appendRowSchema.parse(result.rows[0]);
+    const row = appendRowSchema.parse(written);
     return {
       nextExpectedRevision: BigInt(row.next_revision),
       position: { tx: BigInt(row.tx), gp: BigInt(row.global_position) },
@@ -312,10 +325,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
             caughtUp = true;
             subscriber.next({ kind: 'caughtUp', position: cursor });
           }
-          const woken = await waker.wait(pace.next(advanced));
-          pace.woken(woken);
-          if (woken && wakeCoalesceMs > 0)
-            await new Promise((resolve) => setTimeout(resolve, wakeCoalesceMs));
+          pace.woken(await wakeUp(waker, pace.next(advanced), wakeCoalesceMs));
         }
       };
       run().then(
