@@ -16,7 +16,7 @@ import { positionsTable } from './read-models/positions.ts';
  */
 
 /** Bump when a table's shape changes: a database built by another version must be rebuilt. */
-export const READ_MODEL_VERSION = 2;
+export const READ_MODEL_VERSION = 3;
 
 export const READ_MODELS = [
   orderHistoryTable,
