@@ -48,7 +48,7 @@ create table ${s}.fills (
 create index fills_order on ${s}.fills (order_id);
 create index fills_account_time on ${s}.fills (venue, account, executed_at desc);
 create index fills_instrument_time on ${s}.fills (instrument, executed_at desc);
-create index fills_time on ${s}.fills (executed_at desc, venue, account, trade_id);`,
+create index fills_time on ${s}.fills (executed_at desc, global_position desc);`,
 };
 
 export interface FillCandidate {
