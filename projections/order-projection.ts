@@ -8,7 +8,13 @@ import { deliverPositions } from './deliveries.ts';
 import { isCashEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
 import { writeCashMovements } from './read-models/cash-movements.ts';
-import { copyFills, type FillCandidate, writeFills } from './read-models/fills.ts';
+import {
+  copyFills,
+  existingTrades,
+  type FillCandidate,
+  type FillToWrite,
+  writeFills,
+} from './read-models/fills.ts';
 import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
 import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
@@ -28,8 +34,9 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  *    has that revision (idempotence);
  * 3. set-based writes, one statement per table: history rows, which also check the presumption of
  *    step 1 (a row already there undoes the history write, to a savepoint, and the batch is
- *    evolved again from states folded from the database); order rows; fills (each trade once);
- *    then the positions the inserted fills move (domain `applyFill`). A large batch (rebuild,
+ *    evolved again from states folded from the database); order rows; the new fills (each trade
+ *    once), each with what it did to its position (domain `applyFill`: the PnL it realized, the
+ *    size after it); then the positions they moved and their history. A large batch (rebuild,
  *    verify, catch-up after downtime: `copyThreshold` history rows) writes by COPY the history,
  *    the rows of orders known to be new, and its fills (a trade already there fails that COPY, to
  *    a savepoint: then the insert); the rest by insert or upsert from JSON.
@@ -213,34 +220,12 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     return { ...batch, copy };
   };
 
-  /** The fills, each trade once: the keys of those that went in. */
-  const writeFillsOnce = async (
-    tx: SqlRunner,
-    schema: string,
-    fills: ReturnType<typeof evolveBatch>['fills'],
-    copy: boolean,
-  ): Promise<Set<string>> => {
-    if (!copy || fills.length === 0) return writeFills(tx, schema, fills);
-    // A trade already there (reported on two orders) fails the COPY: then the insert, which leaves it
-    // out and says which trades went in.
-    await tx.exec('savepoint fills_write');
-    try {
-      await copyFills(tx, schema, fills);
-      await tx.exec('release savepoint fills_write');
-      return new Set(fills.map((f) => tradeKeyText(f.order, f.fill)));
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      await tx.exec('rollback to savepoint fills_write');
-      return writeFills(tx, schema, fills);
-    }
-  };
-
-  /** The positions the recorded fills move, each fill applied once (by its position in `$all`). */
-  const movePositions = async (
-    tx: SqlRunner,
-    schema: string,
-    moving: ReturnType<typeof evolveBatch>['fills'],
-  ): Promise<Map<string, PositionEntry>> => {
+  /**
+   * The positions the batch's new fills move, each fill applied once (by its position in `$all`),
+   * and what each did (domain `applyFill`): computed before anything is written, so each fill row
+   * goes in with the PnL it realized and the size it left.
+   */
+  const movePositions = async (tx: SqlRunner, schema: string, moving: readonly FillCandidate[]) => {
     const unknownKeys = new Map<string, PositionKey>();
     for (const f of moving) {
       const key = positionKeyOf(f.order);
@@ -255,23 +240,70 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     }
     const stagedPositions = new Map<string, PositionEntry>();
     const changes: PositionChange[] = [];
+    const fills: FillToWrite[] = [];
     for (const f of moving) {
       const key = positionKeyOf(f.order);
       const text = positionKeyText(key);
       const current = stagedPositions.get(text) ?? positions.get(text) ?? stored.get(text);
-      if (current !== undefined && f.position <= current.lastPosition) continue; // applied already
+      if (current !== undefined && f.position <= current.lastPosition) {
+        fills.push({ ...f, effect: undefined }); // applied already
+        continue;
+      }
       const position = current?.position ?? emptyPosition(key, f.order.instrument);
+      const moved = applyFill(position, positionFillOf(f.order, f.fill));
       const entry: PositionEntry = {
-        position: applyFill(position, positionFillOf(f.order, f.fill)).position,
+        position: moved.position,
         fills: (current?.fills ?? 0) + 1,
         lastPosition: f.position,
       };
       stagedPositions.set(text, entry);
       changes.push({ entry, recordedAt: f.recordedAt, cause: 'fill', tradeId: f.fill.tradeId });
+      fills.push({
+        ...f,
+        effect: {
+          realized: moved.realized,
+          pnlCurrency: moved.position.pnlCurrency,
+          sizeAfter: moved.position.size,
+        },
+      });
     }
-    await writePositions(tx, schema, [...stagedPositions.values()]);
-    await writePositionHistory(tx, schema, changes);
-    return stagedPositions;
+    return { stagedPositions, changes, fills };
+  };
+
+  /**
+   * The new fills, each trade once, and the positions they move. A large batch first presumes every
+   * trade new and writes them by COPY; a trade already there (reported on two orders, or the batch
+   * applied again) fails it, to a savepoint. Otherwise (and then) the trades already there are read
+   * and left out, and the rest inserted.
+   */
+  const writeFillsAndPositions = async (
+    tx: SqlRunner,
+    schema: string,
+    candidates: readonly FillCandidate[],
+    copy: boolean,
+  ): Promise<Map<string, PositionEntry>> => {
+    let moved: Awaited<ReturnType<typeof movePositions>> | undefined;
+    if (copy && candidates.length > 0) {
+      const presumed = await movePositions(tx, schema, candidates);
+      await tx.exec('savepoint fills_write');
+      try {
+        await copyFills(tx, schema, presumed.fills);
+        await tx.exec('release savepoint fills_write');
+        moved = presumed;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        await tx.exec('rollback to savepoint fills_write');
+      }
+    }
+    if (moved === undefined) {
+      const existing = await existingTrades(tx, schema, candidates);
+      const fresh = candidates.filter((f) => !existing.has(tradeKeyText(f.order, f.fill)));
+      moved = await movePositions(tx, schema, fresh);
+      await writeFills(tx, schema, moved.fills);
+    }
+    await writePositions(tx, schema, [...moved.stagedPositions.values()]);
+    await writePositionHistory(tx, schema, moved.changes);
+    return moved.stagedPositions;
   };
 
   /** States of the touched orders, each event through evolve in order, then set-based writes. */
@@ -282,9 +314,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   ): Promise<StagedBatch> => {
     const events = items.filter((item): item is ProjectedEvent => !isCashEvent(item));
     const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events);
-    const inserted = await writeFillsOnce(tx, schema, fills, copy);
-    const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
-    const stagedPositions = await movePositions(tx, schema, moving);
+    const stagedPositions = await writeFillsAndPositions(tx, schema, fills, copy);
     // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
     // a delivery closes its position.
     const cashEvents = items.filter(isCashEvent);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SqlRunner } from './db/read-model-db.ts';
 import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
+import { fundingPaymentsView } from './read-models/funding-payments.ts';
 import { orderHistoryTable } from './read-models/order-history.ts';
 import { ordersTable } from './read-models/orders.ts';
 import { positionHistoryTable } from './read-models/position-history.ts';
@@ -16,7 +17,7 @@ import { positionsTable } from './read-models/positions.ts';
  */
 
 /** Bump when a table's shape changes: a database built by another version must be rebuilt. */
-export const READ_MODEL_VERSION = 2;
+export const READ_MODEL_VERSION = 3;
 
 export const READ_MODELS = [
   orderHistoryTable,
@@ -26,6 +27,17 @@ export const READ_MODELS = [
   positionHistoryTable,
   cashMovementsTable,
 ] as const;
+
+/**
+ * Read models that are views over the tables of their generation (derived rows, nothing stored):
+ * created after the tables, rebuilt and verified with them.
+ */
+export const READ_MODEL_VIEWS: readonly ReadModelView[] = [fundingPaymentsView];
+
+export interface ReadModelView {
+  readonly name: string;
+  readonly create: (schema: string) => string;
+}
 
 export interface ReadModelTable {
   /** Table (and view) name. */
@@ -73,14 +85,17 @@ export const generationDdl = (schema: string, withIndexes: boolean): string =>
     `create schema if not exists ${schema};`,
     ...READ_MODELS.map((t) => t.create(schema)),
     ...(withIndexes ? READ_MODELS.map((t) => t.indexes(schema)) : []),
+    ...READ_MODEL_VIEWS.map((v) => v.create(schema)),
   ].join('\n');
 
 /** Points the base schema's views at a generation. */
 export const viewsDdl = (base: string, schema: string): string =>
-  READ_MODELS.map(
-    (t) =>
-      `drop view if exists ${base}.${t.name}; create view ${base}.${t.name} as select * from ${schema}.${t.name};`,
-  ).join('\n');
+  [...READ_MODELS, ...READ_MODEL_VIEWS]
+    .map(
+      (t) =>
+        `drop view if exists ${base}.${t.name}; create view ${base}.${t.name} as select * from ${schema}.${t.name};`,
+    )
+    .join('\n');
 
 export const projectionRowSchema = z.object({
   name: z.string(),

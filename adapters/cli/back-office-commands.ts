@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { assertNever } from '../../domain/assert-never.ts';
 import type { ApiClient } from '../http/client.ts';
 import { connection, type Output, run } from './client-commands.ts';
 
@@ -10,8 +11,16 @@ import { connection, type Output, run } from './client-commands.ts';
  * page by page (constant memory; numbers exact, as the API writes them).
  */
 
-const REPORTS = ['ledger', 'statements', 'balances'] as const;
-type Report = (typeof REPORTS)[number];
+/** The reports `oms export` downloads, and the API route of each. */
+const REPORT_PATHS = {
+  ledger: '/v1/ledger',
+  statements: '/v1/statements/daily',
+  balances: '/v1/balances',
+  fills: '/v1/fills',
+  funding: '/v1/funding',
+} as const;
+type Report = keyof typeof REPORT_PATHS;
+const REPORTS = Object.keys(REPORT_PATHS) as Report[];
 
 /** A date (`YYYY-MM-DD`, midnight UTC) or an ISO-8601 time, as an ISO-8601 time. */
 const timeOf = (value: string | undefined) =>
@@ -19,14 +28,33 @@ const timeOf = (value: string | undefined) =>
 /** A date or an ISO-8601 time, as its date. */
 const dateOf = (value: string | undefined) => value?.slice(0, 10);
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+interface ExportFilter {
+  venue?: string;
+  account?: string;
+  currency?: string;
+  symbol?: string;
+  from?: string;
+  to?: string;
 }
 
-export const csvLine = (values: readonly unknown[]): string => `${values.map(csvField).join(',')}\r\n`;
+/** The report's query: the filters its route takes, `--from`/`--to` as times or days. */
+function reportQuery(report: Report, f: ExportFilter): Record<string, string | undefined> {
+  const where = { venue: f.venue, account: f.account };
+  switch (report) {
+    case 'ledger':
+      return { ...where, currency: f.currency, from: timeOf(f.from), to: timeOf(f.to) };
+    case 'statements':
+      return { ...where, currency: f.currency, from: dateOf(f.from), to: dateOf(f.to) };
+    case 'balances':
+      return { ...where, currency: f.currency };
+    case 'fills':
+      return { ...where, symbol: f.symbol, from: timeOf(f.from), to: timeOf(f.to) };
+    case 'funding':
+      return { ...where, currency: f.currency, symbol: f.symbol, from: timeOf(f.from), to: timeOf(f.to) };
+    default:
+      return assertNever(report);
+  }
+}
 
 interface Sink {
   write(text: string): Promise<void>;
@@ -49,49 +77,50 @@ function sinkFor(path: string | undefined, output: Output): Sink {
   };
 }
 
-/** Writes the report's rows as CSV; resolves to the number of rows. */
+/**
+ * Counts CSV records as they stream (RFC 4180: a line break inside quotes ends no record), the
+ * chunks cut anywhere.
+ */
+function recordCounter() {
+  let quoted = false;
+  let records = 0;
+  return {
+    add(text: string) {
+      for (const c of text) {
+        if (c === '"') quoted = !quoted;
+        else if (c === '\n' && !quoted) records += 1;
+      }
+    },
+    get rows() {
+      return Math.max(records - 1, 0); // the header is not a row
+    },
+  };
+}
+
+/**
+ * Downloads the report as the API writes it (`Accept: text/csv`: one CSV writer, the service's,
+ * adapters/http/csv.ts) and writes it through as it arrives, waiting for the file to take each
+ * chunk; resolves to the number of rows.
+ */
 async function exportReport(
   api: ApiClient,
   report: Report,
-  filter: Record<string, string | undefined>,
+  filter: ExportFilter,
   sink: Sink,
   progress: (rows: number) => void,
 ): Promise<number> {
-  if (report === 'ledger') {
-    let rows = 0;
-    let cursor: string | undefined;
-    let header = false;
-    do {
-      const page = await api.ledger({
-        ...filter,
-        from: timeOf(filter.from),
-        to: timeOf(filter.to),
-        limit: '1000',
-        cursor,
-      });
-      // One write per page: a page's lines in one string, then it is let go.
-      let chunk = '';
-      for (const movement of page.movements) {
-        if (!header) chunk += csvLine(Object.keys(movement));
-        header = true;
-        chunk += csvLine(Object.values(movement));
-      }
-      if (chunk.length > 0) await sink.write(chunk);
-      rows += page.movements.length;
-      progress(rows);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    return rows;
+  const body = await api.csv(REPORT_PATHS[report], reportQuery(report, filter));
+  const decoder = new TextDecoder('utf-8');
+  const counter = recordCounter();
+  for await (const bytes of body) {
+    const text = decoder.decode(bytes, { stream: true });
+    counter.add(text);
+    await sink.write(text);
+    progress(counter.rows);
   }
-  const items =
-    report === 'statements'
-      ? await api.statements({ ...filter, from: dateOf(filter.from), to: dateOf(filter.to) })
-      : await api.balances({ venue: filter.venue, account: filter.account, currency: filter.currency });
-  const first = items[0];
-  if (first !== undefined) await sink.write(csvLine(Object.keys(first)));
-  for (const item of items) await sink.write(csvLine(Object.values(item)));
-  progress(items.length);
-  return items.length;
+  const rest = decoder.decode();
+  if (rest.length > 0) await sink.write(rest);
+  return counter.rows;
 }
 
 export function registerBackOfficeCommands(program: Command, output: Output): void {
@@ -158,11 +187,12 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
     program
       .command('export <report>')
       .description(
-        'export a report as CSV: ledger, statements or balances (to --out, or to standard output)',
+        `export a report as CSV, streamed: ${REPORTS.join(', ')} (to --out, or to standard output)`,
       ),
   )
+    .option('--symbol <symbol>', 'only this instrument (fills, funding)')
     .option('--from <time>', 'from (ISO-8601 or YYYY-MM-DD)')
-    .option('--to <time>', 'to (ledger: excluded; statements: the last day)')
+    .option('--to <time>', 'to (excluded; statements: the last day, included)')
     .option('--out <file>', 'write to this file (progress on the terminal)')
     .action(async (report: string, o, command: Command) => {
       if (!(REPORTS as readonly string[]).includes(report)) {
@@ -170,17 +200,29 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
       }
       const sink = sinkFor(o.out, output);
       const started = Date.now();
-      const progress = (rows: number) => {
-        if (o.out === undefined) return;
-        const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+      let shown = 0;
+      // Progress on the terminal, at most four times a second, and once at the end.
+      const progress = (rows: number, final = false) => {
+        const now = Date.now();
+        if (o.out === undefined || (!final && now - shown < 250)) return;
+        shown = now;
+        const seconds = Math.max((now - started) / 1000, 0.001);
         output.err(
           `\r${report}: ${rows.toLocaleString('en-US')} rows (${Math.round(rows / seconds).toLocaleString('en-US')}/s)`,
         );
       };
-      const filter = { venue: o.venue, account: o.account, currency: o.currency, from: o.from, to: o.to };
+      const filter: ExportFilter = {
+        venue: o.venue,
+        account: o.account,
+        currency: o.currency,
+        symbol: o.symbol,
+        from: o.from,
+        to: o.to,
+      };
       await run(output, async () => {
         try {
           const rows = await exportReport(connection(command), report as Report, filter, sink, progress);
+          progress(rows, true);
           if (o.out !== undefined) output.err('\n');
           return o.out === undefined ? undefined : { report, rows, file: o.out };
         } finally {

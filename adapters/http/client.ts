@@ -71,7 +71,36 @@ export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClien
     return { ...value, status };
   };
 
+  /**
+   * A report as CSV (`Accept: text/csv`): the response body as it streams. The time limit is for
+   * the response to begin; the body takes as long as the range does.
+   */
+  async function csv(
+    path: string,
+    query: Record<string, string | undefined>,
+  ): Promise<AsyncIterable<Uint8Array>> {
+    const url = new URL(path, baseUrl);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no response from ${path} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, accept: 'text/csv' },
+        signal: abort.signal,
+      });
+      if (!response.ok) throw new ApiError(response.status, ErrorBodySchema.parse(await response.json()));
+      if (response.body === null) throw new Error(`${path} sent no body`);
+      return response.body;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   return {
+    csv,
     place: (body: Record<string, unknown>, idempotencyKey?: string) =>
       command('POST', '/v1/orders', body, idempotencyKey),
     amend: (orderId: string, body: Record<string, unknown>, idempotencyKey?: string) =>

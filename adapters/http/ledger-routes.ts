@@ -4,6 +4,7 @@ import {
   type ApiQueries,
   BalanceRowSchema,
   BalancesQuerySchema,
+  CashMovementRowSchema,
   DailyStatementSchema,
   LedgerPageSchema,
   LedgerQuerySchema,
@@ -11,6 +12,16 @@ import {
   PositionsAsOfQuerySchema,
   StatementQuerySchema,
 } from '../../application/ports/queries.ts';
+import {
+  FillPageSchema,
+  FillRowSchema,
+  FillsQuerySchema,
+  FundingPageSchema,
+  FundingQuerySchema,
+  FundingRowSchema,
+} from '../../application/ports/report-queries.ts';
+import { VenueSchema } from '../../domain/instrument.ts';
+import { columnsOf, keysetPages } from './csv.ts';
 import { ErrorBodySchema, readingCursor } from './errors.ts';
 import type { Route } from './routes.ts';
 
@@ -28,12 +39,73 @@ const IngestionResultSchema = z.object({
   error: z.string().optional(),
 });
 
-/** What the API serves of the back office's ledger: the venues' cash movements and the balances. */
+type ReportQueries = Pick<
+  ApiQueries,
+  'ledger' | 'balances' | 'dailyStatements' | 'positionsAsOf' | 'fills' | 'funding'
+>;
+
+/**
+ * The daily statements as CSV, one account and currency at a time (the accounts and currencies with
+ * movements, in the JSON's order): each read holds one account's days, never the whole range.
+ */
+async function* statementPages(queries: ReportQueries, raw: unknown) {
+  const query = StatementQuerySchema.parse(raw);
+  const accounts = await queries.balances({
+    venue: query.venue,
+    account: query.account,
+    currency: query.currency,
+  });
+  for (const { venue, account, currency } of accounts) {
+    yield await queries.dailyStatements({ ...query, venue: VenueSchema.parse(venue), account, currency });
+  }
+}
+
+/**
+ * What the API serves of the back office: the venues' cash movements, the balances, the daily
+ * statements, positions as of a time, the fills with their PnL and the funding payments; each also
+ * as CSV (`Accept: text/csv`, see csv.ts).
+ */
 export function ledgerRoutes(
-  queries: Pick<ApiQueries, 'ledger' | 'balances' | 'dailyStatements' | 'positionsAsOf'>,
+  queries: ReportQueries,
   ingestNow: (() => Promise<CashIngestionResult[]>) | undefined,
 ): Route[] {
   const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/v1/fills',
+      summary:
+        'The venue trades, newest first, each with the trading PnL it realized and the position size it left',
+      auth: true,
+      query: FillsQuerySchema,
+      responses: { 200: { description: 'A page of fills', schema: FillPageSchema }, ...errors },
+      csv: {
+        filename: 'fills.csv',
+        columns: columnsOf(FillRowSchema),
+        pages: (raw) => keysetPages(queries.fills, (p) => p.fills, FillsQuerySchema.parse(raw)),
+      },
+      async handle({ query }) {
+        return { status: 200, body: await readingCursor(() => queries.fills(FillsQuerySchema.parse(query))) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/funding',
+      summary: 'The funding the venues paid or charged, newest first, with the position at the funding time',
+      auth: true,
+      query: FundingQuerySchema,
+      responses: { 200: { description: 'A page of funding payments', schema: FundingPageSchema }, ...errors },
+      csv: {
+        filename: 'funding.csv',
+        columns: columnsOf(FundingRowSchema),
+        pages: (raw) => keysetPages(queries.funding, (p) => p.payments, FundingQuerySchema.parse(raw)),
+      },
+      async handle({ query }) {
+        return {
+          status: 200,
+          body: await readingCursor(() => queries.funding(FundingQuerySchema.parse(query))),
+        };
+      },
+    },
     {
       method: 'GET',
       path: '/v1/ledger',
@@ -42,6 +114,11 @@ export function ledgerRoutes(
       auth: true,
       query: LedgerQuerySchema,
       responses: { 200: { description: 'A page of movements', schema: LedgerPageSchema }, ...errors },
+      csv: {
+        filename: 'ledger.csv',
+        columns: columnsOf(CashMovementRowSchema),
+        pages: (raw) => keysetPages(queries.ledger, (p) => p.movements, LedgerQuerySchema.parse(raw)),
+      },
       async handle({ query }) {
         return {
           status: 200,
@@ -57,6 +134,14 @@ export function ledgerRoutes(
       auth: true,
       query: BalancesQuerySchema,
       responses: { 200: { description: 'Balances', schema: z.array(BalanceRowSchema) }, ...errors },
+      csv: {
+        filename: 'balances.csv',
+        columns: columnsOf(BalanceRowSchema),
+        // One row per account and currency: one page.
+        pages: async function* (raw) {
+          yield await queries.balances(BalancesQuerySchema.parse(raw));
+        },
+      },
       async handle({ query }) {
         return { status: 200, body: await queries.balances(BalancesQuerySchema.parse(query)) };
       },
@@ -72,6 +157,11 @@ export function ledgerRoutes(
         200: { description: 'Statements, by day', schema: z.array(DailyStatementSchema) },
         ...errors,
       },
+      csv: {
+        filename: 'statements-daily.csv',
+        columns: columnsOf(DailyStatementSchema),
+        pages: (raw) => statementPages(queries, raw),
+      },
       async handle({ query }) {
         return { status: 200, body: await queries.dailyStatements(StatementQuerySchema.parse(query)) };
       },
@@ -85,6 +175,14 @@ export function ledgerRoutes(
       responses: {
         200: { description: 'Positions at that time', schema: z.array(PositionRowSchema) },
         ...errors,
+      },
+      csv: {
+        filename: 'positions-history.csv',
+        columns: columnsOf(PositionRowSchema),
+        // One row per position: one page.
+        pages: async function* (raw) {
+          yield await queries.positionsAsOf(PositionsAsOfQuerySchema.parse(raw));
+        },
       },
       async handle({ query }) {
         return { status: 200, body: await queries.positionsAsOf(PositionsAsOfQuerySchema.parse(query)) };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorBodySchema } from './errors.ts';
 import type { Route } from './routes.ts';
 
 type JsonSchema = Record<string, unknown>;
@@ -24,6 +25,39 @@ function parametersOf(schema: z.ZodType | undefined, location: 'query' | 'path')
     required: location === 'path' || required.has(name),
     schema: property,
   }));
+}
+
+/** A route's responses; a report's 200 is JSON or CSV (`Accept`), and an unknown `Accept` a 406. */
+function responsesOf(route: Route): JsonSchema {
+  const responses: JsonSchema = Object.fromEntries(
+    Object.entries(route.responses).map(([status, response]) => [
+      status,
+      {
+        description: response.description,
+        ...(response.schema && {
+          content: {
+            'application/json': { schema: schemaOf(response.schema, 'output') },
+            ...(status === '200' &&
+              route.csv && {
+                'text/csv': {
+                  schema: {
+                    type: 'string',
+                    description: `The whole filtered range (from \`cursor\` if given; \`limit\` does not apply), streamed: a header row (${route.csv.columns.join(', ')}), then one RFC 4180 record per row; decimals exact. Sent as ${route.csv.filename}.`,
+                  },
+                },
+              }),
+          },
+        }),
+      },
+    ]),
+  );
+  if (route.csv) {
+    responses['406'] = {
+      description: 'The Accept header allows neither application/json nor text/csv',
+      content: { 'application/json': { schema: schemaOf(ErrorBodySchema, 'output') } },
+    };
+  }
+  return responses;
 }
 
 /** The OpenAPI 3.0 document of the API, generated from the same zod schemas that validate it. */
@@ -62,17 +96,7 @@ export function openApiDocument(routes: readonly Route[], version: string): Json
           content: { 'application/json': { schema: schemaOf(route.body, 'input') } },
         },
       }),
-      responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, response]) => [
-          status,
-          {
-            description: response.description,
-            ...(response.schema && {
-              content: { 'application/json': { schema: schemaOf(response.schema, 'output') } },
-            }),
-          },
-        ]),
-      ),
+      responses: responsesOf(route),
       ...(route.auth && { security: [{ bearer: [] }] }),
     };
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };

@@ -26,6 +26,7 @@ import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
 import type { Permission } from './auth.ts';
+import type { CsvReport } from './csv.ts';
 import { ErrorBodySchema, fromServiceError, readingCursor } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { ledgerRoutes } from './ledger-routes.ts';
@@ -58,6 +59,8 @@ export interface Route {
   query?: z.ZodType;
   params?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** A report: also served as CSV (`Accept: text/csv`), the whole filtered range streamed. */
+  csv?: CsvReport;
   handle(input: RouteInput): Promise<RouteResult>;
 }
 

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { IdempotencyKeySchema } from '../../application/orders/requests.ts';
 import { type ApiToken, authenticate, authorize, type Permission, pathOnly } from './auth.ts';
-import { HttpError, validationError } from './errors.ts';
+import { attachment, type CsvReport, csvStream, negotiateReport, type ReportFormat } from './csv.ts';
+import { HttpError, readingCursor, validationError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './routes.ts';
 
@@ -116,6 +117,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           params: parseOrThrow('path', route.params, request.params ?? {}),
           context,
         };
+        if (route.csv !== undefined && reportFormat(request) === 'csv') {
+          return sendCsv(reply, route.csv, input.query);
+        }
         const result = await route.handle(input);
         return reply.status(result.status).send(result.body);
       },
@@ -139,6 +143,37 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/** What a report's client accepts: JSON or CSV; neither is a 406. */
+function reportFormat(request: FastifyRequest): ReportFormat {
+  const format = negotiateReport(request.headers.accept);
+  if (format === undefined) {
+    throw new HttpError('NOT_ACCEPTABLE', 'this report is served as application/json or text/csv', {
+      issues: [{ path: 'header.Accept', message: 'accept application/json or text/csv' }],
+    });
+  }
+  return format;
+}
+
+/**
+ * A report as CSV: the first page is read before the status is sent (a bad cursor or an unavailable
+ * database is still an error response); the rest is streamed, each page read when the client has
+ * taken the previous one. A failure after that can only cut the response short (and is logged).
+ */
+async function sendCsv(reply: FastifyReply, csv: CsvReport, query: unknown) {
+  const pages = csv.pages(query)[Symbol.asyncIterator]();
+  const first = await readingCursor(() => pages.next());
+  async function* all() {
+    if (first.done === true) return;
+    yield first.value;
+    for (let next = await pages.next(); next.done !== true; next = await pages.next()) yield next.value;
+  }
+  return reply
+    .status(200)
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', attachment(csv.filename))
+    .send(csvStream(csv.columns, all()));
 }
 
 /** What a route needs: reading for GET, trading otherwise, unless the route says (the controls). */

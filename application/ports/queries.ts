@@ -3,6 +3,7 @@ import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { CashMovementKindSchema } from '../../domain/ledger/ledger.ts';
 import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
+import type { FillPage, FillsQuery, FundingPage, FundingQuery } from './report-queries.ts';
 
 /** What the API reads from the read models (PostgreSQL or the embedded PGlite). */
 
@@ -262,5 +263,9 @@ export interface ApiQueries {
   ledger(query: LedgerQuery): Promise<LedgerPage>;
   /** Our cash balance per venue account and currency, beside the venue's. */
   balances(query: BalancesQuery): Promise<BalanceRow[]>;
+  /** The venue trades, newest first (keyset pages), each with the PnL it realized. */
+  fills(query: FillsQuery): Promise<FillPage>;
+  /** The funding payments the venues paid or charged, newest first (keyset pages). */
+  funding(query: FundingQuery): Promise<FundingPage>;
   projections(): Promise<ProjectionHealth[]>;
 }

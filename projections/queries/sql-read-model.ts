@@ -11,11 +11,14 @@ import type {
   StatementQuery,
 } from '../../application/ports/queries.ts';
 import type { ServiceReadModel } from '../../application/ports/read-models.ts';
+import type { FillsQuery, FundingQuery } from '../../application/ports/report-queries.ts';
 import { parseDecimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
+import { fillPage } from '../read-models/fill-pages.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
+import { fundingPage } from '../read-models/funding-payments.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { positionsAsOf } from '../read-models/position-history.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
@@ -70,6 +73,8 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
     positions: (query: PositionsQuery) => apiPositions(db, s, query),
     ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
     balances: (query: BalancesQuery) => cashBalances(db, s, query),
+    fills: (query: FillsQuery) => fillPage(db, s, query),
+    funding: (query: FundingQuery) => fundingPage(db, s, query),
     dailyStatements: (query: StatementQuery) => dailyStatements(db, s, query),
     positionsAsOf: (query: PositionsAsOfQuery) => positionsAsOf(db, s, query),
     async cashBalances(venue: Venue, account: string) {

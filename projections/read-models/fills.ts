@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Decimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import type { Fill, OrderParams } from '../../domain/order/contract.ts';
 import { copyRow, iso, type SqlRunner } from '../db/read-model-db.ts';
@@ -6,11 +7,14 @@ import { positionKeyOf } from '../position-fills.ts';
 import type { ReadModelTable } from '../schema.ts';
 
 /**
- * Read model `fills`: one row per venue trade.
+ * Read model `fills`: one row per venue trade, with what it did to its position.
  *
  * Handles: `OrderFilled` of an existing order. Change: a row inserted once per (venue, account,
  * trade id); a trade already there (the same batch applied again, or a trade reported on two
- * orders) is not inserted again, and only inserted trades move positions.
+ * orders) is not inserted again, and only inserted trades move positions. Each row carries the
+ * trading PnL the fill realized on its position (domain `applyFill`, in the position's PnL
+ * currency: inverse contracts in coin, linear in quote) and the position's size after it, so the
+ * sum of a position's fills' `realized_pnl` is its trading PnL (a delivery's PnL is not a fill's).
  */
 export const fillsTable: ReadModelTable = {
   name: 'fills',
@@ -34,12 +38,17 @@ create table ${s}.fills (
   executed_at timestamptz not null,
   recorded_at timestamptz not null,
   global_position text collate "C" not null,
+  -- what the fill did to its position (null: it moved none, the position had it already)
+  realized_pnl numeric,
+  pnl_currency text,
+  position_size_after numeric,
   primary key (venue, account, trade_id)
 );`,
   indexes: (s) => `
 create index fills_order on ${s}.fills (order_id);
 create index fills_account_time on ${s}.fills (venue, account, executed_at desc);
-create index fills_instrument_time on ${s}.fills (instrument, executed_at desc);`,
+create index fills_instrument_time on ${s}.fills (instrument, executed_at desc);
+create index fills_time on ${s}.fills (executed_at desc, global_position desc);`,
 };
 
 export interface FillCandidate {
@@ -51,7 +60,19 @@ export interface FillCandidate {
   readonly position: string;
 }
 
-const fillRow = (c: FillCandidate) => ({
+/** What a fill did to its position (domain `applyFill`): the PnL it realized, the size after it. */
+export interface FillEffect {
+  readonly realized: Decimal;
+  readonly pnlCurrency: string;
+  readonly sizeAfter: Decimal;
+}
+
+/** A fill to write, with its effect when it moved a position. */
+export interface FillToWrite extends FillCandidate {
+  readonly effect: FillEffect | undefined;
+}
+
+const fillRow = (c: FillToWrite) => ({
   venue: c.order.instrument.venue,
   account: c.order.account,
   trade_id: c.fill.tradeId,
@@ -69,27 +90,50 @@ const fillRow = (c: FillCandidate) => ({
   executed_at: c.fill.executedAt,
   recorded_at: c.recordedAt,
   global_position: c.position,
+  realized_pnl: c.effect?.realized.toString() ?? null,
+  pnl_currency: c.effect?.pnlCurrency ?? null,
+  position_size_after: c.effect?.sizeAfter.toString() ?? null,
 });
 
-/** Inserts the batch's fills; returns the keys (venue, account, trade id) actually inserted. */
-export const writeFills = async (
+const tradeKey = (r: { venue: string; account: string; trade_id: string }) =>
+  `${r.venue}\u0000${r.account}\u0000${r.trade_id}`;
+
+/** The keys (venue, account, trade id) of the batch's trades already in the table. */
+export const existingTrades = async (
   tx: SqlRunner,
   schema: string,
   fills: readonly FillCandidate[],
 ): Promise<Set<string>> => {
   if (fills.length === 0) return new Set();
+  const keys = fills.map((c) => ({
+    venue: c.order.instrument.venue,
+    account: c.order.account,
+    trade_id: c.fill.tradeId,
+  }));
   const result = await tx.query<{ venue: string; account: string; trade_id: string }>(
+    `select f.venue, f.account, f.trade_id from ${schema}.fills f
+     join jsonb_to_recordset($1::jsonb) as k(venue text, account text, trade_id text)
+       on f.venue = k.venue and f.account = k.account and f.trade_id = k.trade_id`,
+    [JSON.stringify(keys)],
+    `${schema}_fills_existing`,
+  );
+  return new Set(result.rows.map(tradeKey));
+};
+
+/** Inserts the batch's fills (new trades: see `existingTrades`); a trade already there is left as it is. */
+export const writeFills = async (tx: SqlRunner, schema: string, fills: readonly FillToWrite[]) => {
+  if (fills.length === 0) return;
+  await tx.query(
     `insert into ${schema}.fills
      select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, trade_id text, order_id uuid,
        order_revision bigint, venue_order_id text, instrument text, side text, position_side text,
        price numeric, amount numeric, fee numeric, fee_currency text, liquidity text,
-       executed_at timestamptz, recorded_at timestamptz, global_position text)
-     on conflict (venue, account, trade_id) do nothing
-     returning venue, account, trade_id`,
+       executed_at timestamptz, recorded_at timestamptz, global_position text, realized_pnl numeric,
+       pnl_currency text, position_size_after numeric)
+     on conflict (venue, account, trade_id) do nothing`,
     [JSON.stringify(fills.map(fillRow))],
     `${schema}_fills_insert`,
   );
-  return new Set(result.rows.map((r) => `${r.venue}\u0000${r.account}\u0000${r.trade_id}`));
 };
 
 const fillColumns = [
@@ -110,10 +154,13 @@ const fillColumns = [
   'executed_at',
   'recorded_at',
   'global_position',
+  'realized_pnl',
+  'pnl_currency',
+  'position_size_after',
 ] as const;
 
 /** The same row as `fillRow`, in COPY's text format. */
-const fillCopyRow = (c: FillCandidate) =>
+const fillCopyRow = (c: FillToWrite) =>
   copyRow([
     c.order.instrument.venue,
     c.order.account,
@@ -132,13 +179,16 @@ const fillCopyRow = (c: FillCandidate) =>
     c.fill.executedAt,
     c.recordedAt,
     c.position,
+    c.effect?.realized.toString(),
+    c.effect?.pnlCurrency,
+    c.effect?.sizeAfter.toString(),
   ]);
 
 /**
  * Bulk path: the batch's fills by COPY. No `on conflict`: a trade already there (reported on two
  * orders) fails it with SQLSTATE 23505; the caller then writes them with `writeFills`.
  */
-export const copyFills = async (tx: SqlRunner, schema: string, fills: readonly FillCandidate[]) => {
+export const copyFills = async (tx: SqlRunner, schema: string, fills: readonly FillToWrite[]) => {
   if (tx.copyFrom === undefined) throw new Error('copyFills: this runner has no COPY');
   if (fills.length === 0) return;
   await tx.copyFrom(`${schema}.fills`, fillColumns, fills.map(fillCopyRow).join(''));

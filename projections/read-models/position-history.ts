@@ -112,7 +112,7 @@ export const positionsAsOf = async (
          pnl_currency, fees, fills_count::text as fills_count, changed_at as last_fill_at
        from ${s}.position_history where ${where.join(' and ')}
        order by venue, account, instrument, side, global_position desc) latest
-     ${query.includeFlat ? '' : 'where size <> 0'}
+     ${query.includeFlat ? '' : 'where size::numeric <> 0'}
      order by venue, account, instrument, side`,
     params,
   );

@@ -113,6 +113,8 @@ describe('the HTTP API', () => {
         '/v1/balances',
         '/v1/statements/daily',
         '/v1/positions/history',
+        '/v1/fills',
+        '/v1/funding',
       ]),
     );
   });

@@ -203,6 +203,38 @@ describe('the back office from the CLI, through the API', () => {
       expect(csv.out.split('\r\n')[0]).toBe(
         'venue,account,currency,day,opening,trading,fees,funding,settlement,transfers,other,closing,venueClosing,movements',
       );
+      // And the fills, each with the PnL it realized: the close realized what the venue paid for it
+      const fillsFile = join(dir, 'fills.csv');
+      const fills = await oms(target, 'export', 'fills', '--venue', 'bitget', '--out', fillsFile);
+      expect(fills.code).toBe(0);
+      const [header, ...rows] = (await readFile(fillsFile, 'utf8')).trimEnd().split('\r\n');
+      const columns = header?.split(',') ?? [];
+      const field = (row: string, name: string) => row.split(',')[columns.indexOf(name)];
+      expect(rows.length).toBeGreaterThanOrEqual(2);
+      expect(fills.err).toContain(`fills: ${rows.length} rows`);
+      const realized = rows.map((row) => parseDecimal(field(row, 'realizedPnl') ?? ''));
+      const closes = recorded
+        .map((e) => CashMovementDataSchema.parse(e.data))
+        .filter((m) => m.kind === 'trade' && m.pnl !== undefined && !m.pnl.isZero());
+      expect(realized.reduce((a, b) => a.plus(b)).toString()).toBe(
+        closes.reduce((a, m) => a.plus(m.pnl ?? 0), parseDecimal('0')).toString(),
+      );
+      // And the funding payments, one per funding bill
+      const funding = await oms(target, 'export', 'funding', '--venue', 'bitget');
+      const fundingLines = funding.out.trimEnd().split('\r\n');
+      expect(fundingLines[0]).toBe(
+        'venue,account,symbol,currency,fundingAt,amount,positionSize,venueEntryId,venueType',
+      );
+      const bills = recorded
+        .map((e) => CashMovementDataSchema.parse(e.data))
+        .filter((m) => m.kind === 'funding');
+      expect(
+        fundingLines
+          .slice(1)
+          .map((line) => line.split(',')[5])
+          .sort(),
+      ).toEqual(bills.map((m) => m.change.toString()).sort());
+      expect(bills.length).toBeGreaterThan(0);
     } finally {
       await app.close();
       await rm(dir, { recursive: true, force: true });
