@@ -48,17 +48,19 @@ function describeStore(config: Config): string {
 function describeVenues(config: Config, app: App): string {
   const d = config.venues.deribit;
   const b = config.venues.bitget;
+  const accounts = (list: readonly { account: string }[]) =>
+    `account${list.length === 1 ? '' : 's'} ${list.map((a) => a.account).join(', ')}`;
   const deribit =
     d.mode === 'off'
       ? 'Deribit off'
       : d.mode === 'local'
-        ? `local Deribit (${app.simulators.deribit?.httpUrl})`
-        : `Deribit ${d.mode}`;
+        ? `local Deribit (${app.simulators.deribit?.httpUrl}; ${accounts(d.accounts)})`
+        : `Deribit ${d.mode} (${accounts(d.accounts)})`;
   const bitget =
     b.mode === 'off'
       ? 'Bitget off'
       : b.mode === 'local'
-        ? `local Bitget (${app.simulators.bitget?.restUrl}, ${b.positionMode})`
-        : `Bitget ${b.mode}`;
+        ? `local Bitget (${app.simulators.bitget?.restUrl}, ${b.positionMode}; ${accounts(b.accounts)})`
+        : `Bitget ${b.mode} (${accounts(b.accounts)})`;
   return `${deribit}; ${bitget}`;
 }

@@ -142,8 +142,10 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     for (const build of [deribitVenue, bitgetVenue]) {
       const venue = await build(config, logger);
       if (!venue) continue;
-      adapters.push(venue.adapter);
-      accounts.push(venue.account);
+      for (const built of venue.accounts) {
+        adapters.push(built.adapter);
+        accounts.push(built.account);
+      }
       if (venue.simulator) {
         Object.assign(simulators, venue.simulator.entry);
         closers.push(venue.simulator.close);

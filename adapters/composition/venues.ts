@@ -5,7 +5,7 @@ import type { VenueAccountSettings } from '../../application/orders/service-resu
 import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
 import { type LocalDeribit, startLocalDeribit } from '../../simulators/deribit/server.ts';
-import type { Config } from '../config/config.ts';
+import type { BitgetAccountConfig, Config, DeribitAccountConfig } from '../config/config.ts';
 import { createBitgetAdapter } from '../venues/bitget/adapter.ts';
 import { createDeribitAdapter } from '../venues/deribit/adapter.ts';
 
@@ -36,23 +36,42 @@ export function localVenueStateFile(config: Config, venue: 'deribit' | 'bitget')
   return join(dir, `${venue}.jsonl`);
 }
 
-/** A configured venue: its adapter, the account settings the service needs, the local simulator if any. */
-export interface BuiltVenue {
+/** A configured venue account: its adapter and the account settings the service needs. */
+export interface BuiltAccount {
   adapter: VenueAdapter;
   account: VenueAccountSettings;
+}
+
+/** A configured venue: one adapter per account, and the local simulator (serving every account) if any. */
+export interface BuiltVenue {
+  accounts: BuiltAccount[];
   simulator?: { entry: Simulators; close: () => Promise<void> };
 }
+
+/**
+ * The key the local venues give an account: `oms-local-<account>` (`oms-local` for `main`, as
+ * before sub-accounts, so a local venue's kept state still finds its account). Its secrets are
+ * generated at every start.
+ */
+export const localKeyOf = (account: string): string =>
+  account === 'main' ? 'oms-local' : `oms-local-${account}`;
 
 export async function deribitVenue(config: Config, logger: Logger): Promise<BuiltVenue | undefined> {
   const d = config.venues.deribit;
   if (d.mode === 'off') return undefined;
   let urls: { wsUrl: string; httpUrl: string };
-  let credentials = { clientId: d.clientId ?? '', clientSecret: d.clientSecret ?? '' };
+  let credentialsOf = (a: DeribitAccountConfig) => ({
+    clientId: a.clientId ?? '',
+    clientSecret: a.clientSecret ?? '',
+  });
   let simulator: BuiltVenue['simulator'];
   if (d.mode === 'local') {
-    credentials = { clientId: 'oms-local', clientSecret: secret() };
+    const local = new Map(
+      d.accounts.map((a) => [a.account, { clientId: localKeyOf(a.account), clientSecret: secret() }]),
+    );
+    credentialsOf = (a) => local.get(a.account) ?? { clientId: '', clientSecret: '' };
     const sim = await startLocalDeribit({
-      credentials: [{ ...credentials, account: d.account }],
+      credentials: d.accounts.map((a) => ({ ...credentialsOf(a), account: a.account })),
       stateFile: localVenueStateFile(config, 'deribit'),
       logger: logger.child({ component: 'local-deribit' }),
     });
@@ -63,34 +82,46 @@ export async function deribitVenue(config: Config, logger: Logger): Promise<Buil
   } else {
     urls = DERIBIT_URLS[d.mode];
   }
-  const adapter = createDeribitAdapter({
-    account: d.account,
-    ...urls,
-    credentials,
-    auth: d.auth,
-    logger: logger.child({ component: 'deribit' }),
-  });
-  return {
-    adapter,
-    account: { venue: 'deribit', account: d.account, positionMode: 'one_way' },
-    ...(simulator && { simulator }),
-  };
+  const accounts = d.accounts.map((a) => ({
+    adapter: createDeribitAdapter({
+      account: a.account,
+      ...urls,
+      credentials: credentialsOf(a),
+      auth: a.auth,
+      logger: logger.child({ component: 'deribit' }),
+    }),
+    account: { venue: 'deribit' as const, account: a.account, positionMode: 'one_way' as const },
+  }));
+  return { accounts, ...(simulator && { simulator }) };
 }
 
 export async function bitgetVenue(config: Config, logger: Logger): Promise<BuiltVenue | undefined> {
   const b = config.venues.bitget;
   if (b.mode === 'off') return undefined;
   let urls: { restUrl: string; wsUrl: string };
-  let credentials = { apiKey: b.apiKey ?? '', secretKey: b.secretKey ?? '', passphrase: b.passphrase ?? '' };
+  let credentialsOf = (a: BitgetAccountConfig) => ({
+    apiKey: a.apiKey ?? '',
+    secretKey: a.secretKey ?? '',
+    passphrase: a.passphrase ?? '',
+  });
   let simulator: BuiltVenue['simulator'];
   if (b.mode === 'local') {
-    credentials = { apiKey: 'oms-local', secretKey: secret(), passphrase: secret() };
+    const local = new Map(
+      b.accounts.map((a) => [
+        a.account,
+        { apiKey: localKeyOf(a.account), secretKey: secret(), passphrase: secret() },
+      ]),
+    );
+    credentialsOf = (a) => local.get(a.account) ?? { apiKey: '', secretKey: '', passphrase: '' };
     const sim = await startLocalBitget({
-      credentials: { ...credentials },
+      credentials: b.accounts.map(credentialsOf),
       stateFile: localVenueStateFile(config, 'bitget'),
       positionMode: b.positionMode,
       logger: logger.child({ component: 'local-bitget' }),
     });
+    // An account whose mode is not the venue's default starts in its own.
+    for (const a of b.accounts)
+      if (a.positionMode !== b.positionMode) sim.setPositionMode(a.positionMode, credentialsOf(a).apiKey);
     simulator = { entry: { bitget: sim }, close: () => sim.close() };
     urls = { restUrl: sim.restUrl, wsUrl: sim.wsUrl };
   } else if (b.mode === 'custom') {
@@ -98,18 +129,22 @@ export async function bitgetVenue(config: Config, logger: Logger): Promise<Built
   } else {
     urls = BITGET_URLS[b.mode];
   }
-  const adapter = createBitgetAdapter({
-    account: b.account,
-    ...urls,
-    credentials,
-    demo: b.mode === 'demo',
-    positionMode: b.positionMode,
-    defaultMarginMode: b.marginMode,
-    logger: logger.child({ component: 'bitget' }),
-  });
-  return {
-    adapter,
-    account: { venue: 'bitget', account: b.account, positionMode: b.positionMode, marginMode: b.marginMode },
-    ...(simulator && { simulator }),
-  };
+  const accounts = b.accounts.map((a) => ({
+    adapter: createBitgetAdapter({
+      account: a.account,
+      ...urls,
+      credentials: credentialsOf(a),
+      demo: b.mode === 'demo',
+      positionMode: a.positionMode,
+      defaultMarginMode: a.marginMode,
+      logger: logger.child({ component: 'bitget' }),
+    }),
+    account: {
+      venue: 'bitget' as const,
+      account: a.account,
+      positionMode: a.positionMode,
+      marginMode: a.marginMode,
+    },
+  }));
+  return { accounts, ...(simulator && { simulator }) };
 }

@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PreTradeLimitsSchema } from '../../domain/risk/pre-trade.ts';
 import { ApiTokenSchema } from '../http/auth.ts';
+import {
+  BitgetConfigSchema,
+  DeribitConfigSchema,
+  redactedVenues,
+  venueInput,
+  venueVariable,
+} from './venue-accounts.ts';
 
 /**
  * The service's configuration: from the environment, optionally over a JSON file
@@ -12,7 +19,6 @@ import { ApiTokenSchema } from '../http/auth.ts';
  * local Deribit and Bitget in the same process, the API on 127.0.0.1:8080.
  */
 
-const secret = z.string().min(1);
 const url = z.string().url();
 
 export const StoreConfigSchema = z.discriminatedUnion('kind', [
@@ -29,73 +35,14 @@ export const StoreConfigSchema = z.discriminatedUnion('kind', [
 ]);
 export type StoreConfig = z.output<typeof StoreConfigSchema>;
 
-export const DeribitConfigSchema = z
-  .object({
-    /** local: the local Deribit in this process; testnet / production: Deribit; custom: the URLs given. */
-    mode: z.enum(['local', 'testnet', 'production', 'custom', 'off']).default('local'),
-    account: z.string().min(1).default('main'),
-    wsUrl: url.optional(),
-    httpUrl: url.optional(),
-    clientId: secret.optional(),
-    clientSecret: secret.optional(),
-    auth: z.enum(['client_credentials', 'client_signature']).default('client_signature'),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (
-      (c.mode === 'testnet' || c.mode === 'production' || c.mode === 'custom') &&
-      (!c.clientId || !c.clientSecret)
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['clientId'],
-        message: `Deribit ${c.mode} needs DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET`,
-      });
-    }
-    if (c.mode === 'custom' && (!c.wsUrl || !c.httpUrl)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['wsUrl'],
-        message: 'Deribit custom mode needs DERIBIT_WS_URL and DERIBIT_HTTP_URL',
-      });
-    }
-  });
-export type DeribitConfig = z.output<typeof DeribitConfigSchema>;
-
-export const BitgetConfigSchema = z
-  .object({
-    /** local: the local Bitget in this process; demo: Bitget demo trading; production; custom: the URLs given. */
-    mode: z.enum(['local', 'demo', 'production', 'custom', 'off']).default('local'),
-    account: z.string().min(1).default('main'),
-    restUrl: url.optional(),
-    wsUrl: url.optional(),
-    apiKey: secret.optional(),
-    secretKey: secret.optional(),
-    passphrase: secret.optional(),
-    positionMode: z.enum(['one_way', 'hedge']).default('one_way'),
-    marginMode: z.enum(['isolated', 'crossed']).default('crossed'),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (
-      (c.mode === 'demo' || c.mode === 'production' || c.mode === 'custom') &&
-      (!c.apiKey || !c.secretKey || !c.passphrase)
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['apiKey'],
-        message: `Bitget ${c.mode} needs BITGET_API_KEY, BITGET_SECRET_KEY and BITGET_PASSPHRASE`,
-      });
-    }
-    if (c.mode === 'custom' && (!c.restUrl || !c.wsUrl)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['restUrl'],
-        message: 'Bitget custom mode needs BITGET_REST_URL and BITGET_WS_URL',
-      });
-    }
-  });
-export type BitgetConfig = z.output<typeof BitgetConfigSchema>;
+export {
+  type BitgetAccountConfig,
+  type BitgetConfig,
+  BitgetConfigSchema,
+  type DeribitAccountConfig,
+  type DeribitConfig,
+  DeribitConfigSchema,
+} from './venue-accounts.ts';
 
 export const ConfigSchema = z
   .object({
@@ -169,15 +116,6 @@ const ENV: Record<string, string> = {
   'api.port': 'OMS_API_PORT',
   'api.token': 'OMS_API_TOKEN',
   'api.tokens': 'OMS_API_TOKENS',
-  'venues.deribit.mode': 'DERIBIT_MODE',
-  'venues.deribit.clientId': 'DERIBIT_CLIENT_ID',
-  'venues.deribit.wsUrl': 'DERIBIT_WS_URL',
-  'venues.deribit.httpUrl': 'DERIBIT_HTTP_URL',
-  'venues.bitget.mode': 'BITGET_MODE',
-  'venues.bitget.apiKey': 'BITGET_API_KEY',
-  'venues.bitget.restUrl': 'BITGET_REST_URL',
-  'venues.bitget.wsUrl': 'BITGET_WS_URL',
-  'venues.bitget.positionMode': 'BITGET_POSITION_MODE',
   'limits.priceBand': 'OMS_PRICE_BAND',
   'limits.maxNotional': 'OMS_MAX_NOTIONAL',
   'limits.allowlist': 'OMS_ALLOWLIST',
@@ -238,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
     return (node ?? {}) as Record<string, unknown>;
   };
+  const problems: string[] = [];
   const storeKind = env.OMS_STORE ?? (fromFile('store').kind as string | undefined) ?? 'embedded';
   const input = {
     store: {
@@ -266,32 +205,8 @@ export function loadConfig(env: Env = process.env): Config {
       }),
     },
     venues: {
-      deribit: {
-        ...fromFile('venues.deribit'),
-        ...defined({
-          mode: env.DERIBIT_MODE,
-          account: env.DERIBIT_ACCOUNT,
-          wsUrl: env.DERIBIT_WS_URL,
-          httpUrl: env.DERIBIT_HTTP_URL,
-          clientId: env.DERIBIT_CLIENT_ID,
-          clientSecret: env.DERIBIT_CLIENT_SECRET,
-          auth: env.DERIBIT_AUTH,
-        }),
-      },
-      bitget: {
-        ...fromFile('venues.bitget'),
-        ...defined({
-          mode: env.BITGET_MODE,
-          account: env.BITGET_ACCOUNT,
-          restUrl: env.BITGET_REST_URL,
-          wsUrl: env.BITGET_WS_URL,
-          apiKey: env.BITGET_API_KEY,
-          secretKey: env.BITGET_SECRET_KEY,
-          passphrase: env.BITGET_PASSPHRASE,
-          positionMode: env.BITGET_POSITION_MODE,
-          marginMode: env.BITGET_MARGIN_MODE,
-        }),
-      },
+      deribit: venueInput('deribit', fromFile('venues.deribit'), env, problems),
+      bitget: venueInput('bitget', fromFile('venues.bitget'), env, problems),
     },
     limits: {
       priceBand: '0.1',
@@ -313,12 +228,17 @@ export function loadConfig(env: Env = process.env): Config {
     },
     log: { ...fromFile('log'), ...defined({ level: env.OMS_LOG_LEVEL }) },
   };
+  if (problems.length > 0) throw new ConfigError(problems);
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
-        const path = issue.path.map(String).join('.');
-        const variable = ENV[path] ?? ENV[path.split('.').slice(0, 2).join('.')];
+        const parts = issue.path.map(String);
+        const path = parts.join('.');
+        const variable =
+          parts[0] === 'venues'
+            ? venueVariable(parts.slice(1))
+            : (ENV[path] ?? ENV[parts.slice(0, 2).join('.')]);
         return `${variable ? `${variable} (${path})` : path || 'config'}: ${issue.message}`;
       }),
     );
@@ -344,20 +264,7 @@ export function redactedConfig(config: Config): unknown {
       ...(config.api.token && { token: REDACTED }),
       ...(config.api.tokens && { tokens: config.api.tokens.map((t) => ({ ...t, token: REDACTED })) }),
     },
-    venues: {
-      // The API key ids too: with the secret they are the credential, and nobody needs them in a log.
-      deribit: {
-        ...config.venues.deribit,
-        ...(config.venues.deribit.clientId && { clientId: REDACTED }),
-        ...(config.venues.deribit.clientSecret && { clientSecret: REDACTED }),
-      },
-      bitget: {
-        ...config.venues.bitget,
-        ...(config.venues.bitget.apiKey && { apiKey: REDACTED }),
-        ...(config.venues.bitget.secretKey && { secretKey: REDACTED }),
-        ...(config.venues.bitget.passphrase && { passphrase: REDACTED }),
-      },
-    },
+    venues: redactedVenues(config.venues),
   };
 }
 

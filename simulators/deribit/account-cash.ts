@@ -85,8 +85,7 @@ export class CashSimVenue extends SettlingSimVenue {
     p: { currency: string; start: number; end: number; query?: string; count: number; continuation?: number },
     subaccountId?: number,
   ): Wire {
-    const account = this.#readable(accountId, subaccountId);
-    return this.ledger.transactionLog(account, p);
+    return this.ledger.transactionLog(this.account(this.readableAccount(accountId, subaccountId)), p);
   }
 
   /** `private/get_settlement_history_by_currency` / `_by_instrument`. */
@@ -103,11 +102,77 @@ export class CashSimVenue extends SettlingSimVenue {
     return this.ledger.settlementHistory(this.account(accountId).id, { ...p, matches });
   }
 
-  #readable(accountId: number, subaccountId: number | undefined): SimAccount {
-    if (subaccountId === undefined) return this.account(accountId);
-    const account = this.accounts.get(subaccountId);
-    if (account === undefined) throw refuse.invalidParams('subaccount_id', 'unknown subaccount');
-    return account;
+  // ----------------------------------------------------------------------------------------------
+  // The main account and its subaccounts
+  // ----------------------------------------------------------------------------------------------
+
+  /** The main account: the first configured; every other account is one of its subaccounts. */
+  get mainAccountId(): number {
+    return Math.min(...this.accounts.keys());
+  }
+
+  /**
+   * Whose data a call that names `subaccount_id` reads: the caller's own; another account's only
+   * when the caller is the main account (Deribit's `mainaccount` scope), else `13021 forbidden`.
+   * One subaccount's keys never read another's.
+   */
+  readableAccount(callerId: number, subaccountId: number | undefined): number {
+    const caller = this.account(callerId);
+    if (subaccountId === undefined || subaccountId === caller.id) return caller.id;
+    if (caller.id !== this.mainAccountId) throw refuse.forbidden('subaccount_id needs the main account');
+    if (!this.accounts.has(subaccountId)) throw refuse.invalidParams('subaccount_id', 'unknown subaccount');
+    return subaccountId;
+  }
+
+  /**
+   * `private/get_subaccounts`: from the main account, every account; from a subaccount, the main
+   * account's name and type only, and its own full details. `with_portfolio` adds each listed
+   * account's balances (its own, never another subaccount's to a subaccount).
+   */
+  subaccounts(callerId: number, withPortfolio: boolean): Wire[] {
+    const caller = this.account(callerId);
+    const main = this.mainAccountId;
+    const typeOf = (a: SimAccount) => (a.id === main ? 'main' : 'subaccount');
+    const full = (a: SimAccount): Wire => ({
+      id: a.id,
+      username: a.name,
+      system_name: a.name,
+      type: typeOf(a),
+      email: `${a.name}@local.deribit`,
+      is_password: false,
+      login_enabled: false,
+      receive_notifications: false,
+      security_keys_enabled: false,
+      security_keys_assignments: [],
+      margin_model: 'segregated_sm',
+      ...(withPortfolio && {
+        portfolio: Object.fromEntries(
+          this.currencies().map((currency) => [currency.toLowerCase(), this.#portfolio(a.id, currency)]),
+        ),
+      }),
+    });
+    if (caller.id === main) return [...this.accounts.values()].map(full);
+    const mainAccount = this.account(main);
+    return [
+      { id: main, username: mainAccount.name, system_name: mainAccount.name, type: 'main' },
+      full(caller),
+    ];
+  }
+
+  #portfolio(accountId: number, currency: string): Wire {
+    const s = this.accountSummary(accountId, currency);
+    const fields = [
+      'additional_reserve',
+      'spot_reserve',
+      'available_funds',
+      'available_withdrawal_funds',
+      'balance',
+      'equity',
+      'initial_margin',
+      'maintenance_margin',
+      'margin_balance',
+    ];
+    return { ...Object.fromEntries(fields.map((f) => [f, s[f] ?? ZERO])), currency: currency.toLowerCase() };
   }
 
   #check(currency: string, amount: Decimal): void {

@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import type { CashSimVenue } from './account-cash.ts';
 import { currencyOf } from './instruments.ts';
 import type { CallContext, Handler } from './methods.ts';
-import { KindParam, OpenOrderTypeParam } from './params.ts';
+import { BooleanParam, KindParam, OpenOrderTypeParam } from './params.ts';
 import { refuse } from './rpc-failure.ts';
-import type { SimVenue } from './venue.ts';
 
 /**
  * The local Deribit's market-data and account methods, read from Deribit's API documentation
  * (deribit-openapi in ../shared/reference): `public/get_currencies`, `public/get_order_book`,
  * `public/get_index_price`, `public/get_funding_rate_value`, `public/get_funding_rate_history`,
- * `private/get_account_summary`, `private/get_account_summaries`, `private/get_open_orders_by_currency`.
+ * `private/get_account_summary`, `private/get_account_summaries`, `private/get_open_orders_by_currency`,
+ * `private/get_subaccounts`. `subaccount_id` reads another account's only from the main account.
  * Parameters the documentation lists and this simulation does not use are accepted and ignored.
  */
 
@@ -33,6 +34,7 @@ const AccountSummariesParams = z.object({
   extended: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
 });
 const AccountSummaryParams = AccountSummariesParams.extend({ currency: Currency });
+const SubaccountsParams = z.object({ with_portfolio: BooleanParam.optional() });
 const OpenOrdersByCurrencyParams = z.object({
   currency: Currency,
   kind: KindParam.optional(),
@@ -56,7 +58,7 @@ const LONG_NAMES: Record<string, string> = {
 };
 
 /** The handlers, keyed by method name; private ones need the account (`accountOf`). */
-export function accountMethods(venue: SimVenue, parse: Parse, of: AccountOf): Record<string, Handler> {
+export function accountMethods(venue: CashSimVenue, parse: Parse, of: AccountOf): Record<string, Handler> {
   /** Funding exists for perpetuals only; Deribit refuses other instruments' as invalid. */
   const perpetual = (name: string) => {
     const instrument = venue.instrument(name);
@@ -96,12 +98,19 @@ export function accountMethods(venue: SimVenue, parse: Parse, of: AccountOf): Re
       const p = parse(FundingParams, params);
       return venue.funding.log(perpetual(p.instrument_name)).hourly(p.start_timestamp, p.end_timestamp);
     },
-    'private/get_account_summary': (params, context) =>
-      venue.accountSummary(of(params, context), parse(AccountSummaryParams, params).currency),
+    'private/get_account_summary': (params, context) => {
+      const caller = of(params, context);
+      const p = parse(AccountSummaryParams, params);
+      return venue.accountSummary(venue.readableAccount(caller, p.subaccount_id), p.currency);
+    },
     'private/get_account_summaries': (params, context) => {
-      parse(AccountSummariesParams, params);
-      const account = of(params, context);
+      const caller = of(params, context);
+      const account = venue.readableAccount(caller, parse(AccountSummariesParams, params).subaccount_id);
       return { summaries: venue.currencies().map((currency) => venue.accountSummary(account, currency)) };
+    },
+    'private/get_subaccounts': (params, context) => {
+      const caller = of(params, context);
+      return venue.subaccounts(caller, parse(SubaccountsParams, params).with_portfolio ?? false);
     },
     'private/get_open_orders_by_currency': (params, context) => {
       const account = of(params, context);

@@ -347,7 +347,7 @@ export function methodHandlers(deps: MethodDependencies): Record<string, Handler
     'private/get_positions': (params, context) => {
       const account = accountOf(params, context);
       const p = parse(PositionsParams, params);
-      return venue.positions(account, p.currency, p.kind);
+      return venue.positions(venue.readableAccount(account, p.subaccount_id), p.currency, p.kind);
     },
     'private/get_position': (params, context) => {
       const account = accountOf(params, context);

@@ -42,6 +42,7 @@ export const refuse = {
   postOnlyReject: () => new RpcFailure(11054, 'post_only_reject'),
   invalidCredentials: () => new RpcFailure(13004, 'invalid_credentials'),
   unauthorized: () => new RpcFailure(13009, 'unauthorized'),
+  forbidden: (reason: string) => new RpcFailure(13021, 'forbidden', { reason }),
   timedOut: () => new RpcFailure(13888, 'timed_out'),
   nonUniqueLabel: () => new RpcFailure(13032, 'non_unique_order_label'),
   invalidParams: (param: string, reason: string) =>
