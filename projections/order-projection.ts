@@ -1,3 +1,5 @@
+import type { Decimal } from '../domain/decimal.ts';
+import type { EntrySource, FillSource } from '../domain/ledger/entries.ts';
 import { OrderEventSchema } from '../domain/order/contract.ts';
 import { evolve } from '../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../domain/order/state.ts';
@@ -7,8 +9,9 @@ import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
 import { deliverPositions } from './deliveries.ts';
 import { isCashEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
-import { writeCashMovements } from './read-models/cash-movements.ts';
+import { movementKey, writeCashMovements } from './read-models/cash-movements.ts';
 import { copyFills, type FillCandidate, writeFills } from './read-models/fills.ts';
+import { writeLedgerPostings } from './read-models/ledger-postings.ts';
 import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
 import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
@@ -44,6 +47,22 @@ const UNIQUE_VIOLATION = '23505';
 
 const isUniqueViolation = (error: unknown): boolean =>
   error instanceof ReadModelDbError && error.sqlState === UNIQUE_VIOLATION;
+
+/** A fill as the ledger posts it. */
+const fillSource = (f: FillCandidate, realized: Decimal, pnlCurrency: string): FillSource => ({
+  cause: 'fill',
+  venue: f.order.instrument.venue,
+  account: f.order.account,
+  tradeId: f.fill.tradeId,
+  orderId: f.orderId,
+  symbol: f.order.instrument.symbol,
+  realized,
+  pnlCurrency,
+  fee: f.fill.fee,
+  feeCurrency: f.fill.feeCurrency,
+  at: f.fill.executedAt,
+  position: f.position,
+});
 
 export interface StagedBatch {
   readonly orders: ReadonlyMap<string, OrderEntry>;
@@ -240,7 +259,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     tx: SqlRunner,
     schema: string,
     moving: ReturnType<typeof evolveBatch>['fills'],
-  ): Promise<Map<string, PositionEntry>> => {
+  ): Promise<{ positions: Map<string, PositionEntry>; posted: FillSource[] }> => {
     const unknownKeys = new Map<string, PositionKey>();
     for (const f of moving) {
       const key = positionKeyOf(f.order);
@@ -255,14 +274,18 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     }
     const stagedPositions = new Map<string, PositionEntry>();
     const changes: PositionChange[] = [];
+    // What each fill applied now posts to the ledger: its fee and the PnL it realized.
+    const posted: FillSource[] = [];
     for (const f of moving) {
       const key = positionKeyOf(f.order);
       const text = positionKeyText(key);
       const current = stagedPositions.get(text) ?? positions.get(text) ?? stored.get(text);
       if (current !== undefined && f.position <= current.lastPosition) continue; // applied already
       const position = current?.position ?? emptyPosition(key, f.order.instrument);
+      const effect = applyFill(position, positionFillOf(f.order, f.fill));
+      posted.push(fillSource(f, effect.realized, position.pnlCurrency));
       const entry: PositionEntry = {
-        position: applyFill(position, positionFillOf(f.order, f.fill)).position,
+        position: effect.position,
         fills: (current?.fills ?? 0) + 1,
         lastPosition: f.position,
       };
@@ -271,7 +294,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     }
     await writePositions(tx, schema, [...stagedPositions.values()]);
     await writePositionHistory(tx, schema, changes);
-    return stagedPositions;
+    return { positions: stagedPositions, posted };
   };
 
   /** States of the touched orders, each event through evolve in order, then set-based writes. */
@@ -284,7 +307,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events);
     const inserted = await writeFillsOnce(tx, schema, fills, copy);
     const moving = fills.filter((f) => inserted.has(tradeKeyText(f.order, f.fill)));
-    const stagedPositions = await movePositions(tx, schema, moving);
+    const { positions: stagedPositions, posted } = await movePositions(tx, schema, moving);
     // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
     // a delivery closes its position.
     const cashEvents = items.filter(isCashEvent);
@@ -293,6 +316,15 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     for (const [text, entry] of await deliverPositions(tx, schema, cashEvents, newMovements, known)) {
       stagedPositions.set(text, entry);
     }
+    // The ledger: the fills' entries and the new movements', in `$all` order.
+    const movements = cashEvents.filter((e) =>
+      newMovements.has(movementKey(e.movement.venue, e.movement.account, e.movement.venueEntryId)),
+    );
+    const sources: EntrySource[] = [
+      ...posted,
+      ...movements.map((e) => ({ cause: 'movement' as const, movement: e.movement, position: e.position })),
+    ].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    await writeLedgerPostings(tx, schema, sources);
     return { orders: staged, positions: stagedPositions, events: history.length + newMovements.size };
   };
 
