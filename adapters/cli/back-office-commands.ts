@@ -6,11 +6,11 @@ import { connection, type Output, run } from './client-commands.ts';
 
 /**
  * The back office's commands (through the service's HTTP API): the venues' cash movements, the
- * balances beside the venue's, daily statements, an ingestion on demand, and CSV exports streamed
- * page by page (constant memory; numbers exact, as the API writes them).
+ * ledger's postings, the balances beside the venue's, daily statements, an ingestion on demand,
+ * and CSV exports streamed page by page (constant memory; numbers exact, as the API writes them).
  */
 
-const REPORTS = ['ledger', 'statements', 'balances'] as const;
+const REPORTS = ['ledger', 'postings', 'statements', 'balances'] as const;
 type Report = (typeof REPORTS)[number];
 
 /** A date (`YYYY-MM-DD`, midnight UTC) or an ISO-8601 time, as an ISO-8601 time. */
@@ -49,6 +49,31 @@ function sinkFor(path: string | undefined, output: Output): Sink {
   };
 }
 
+/** Writes every page of a paged report as CSV (one write per page, then it is let go); resolves to the rows. */
+async function exportPages(
+  page: (cursor: string | undefined) => Promise<{ rows: readonly object[]; nextCursor: string | null }>,
+  sink: Sink,
+  progress: (rows: number) => void,
+): Promise<number> {
+  let rows = 0;
+  let cursor: string | undefined;
+  let header = false;
+  do {
+    const next = await page(cursor);
+    let chunk = '';
+    for (const row of next.rows) {
+      if (!header) chunk += csvLine(Object.keys(row));
+      header = true;
+      chunk += csvLine(Object.values(row));
+    }
+    if (chunk.length > 0) await sink.write(chunk);
+    rows += next.rows.length;
+    progress(rows);
+    cursor = next.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return rows;
+}
+
 /** Writes the report's rows as CSV; resolves to the number of rows. */
 async function exportReport(
   api: ApiClient,
@@ -57,31 +82,26 @@ async function exportReport(
   sink: Sink,
   progress: (rows: number) => void,
 ): Promise<number> {
+  const paged = { ...filter, from: timeOf(filter.from), to: timeOf(filter.to), limit: '1000' };
   if (report === 'ledger') {
-    let rows = 0;
-    let cursor: string | undefined;
-    let header = false;
-    do {
-      const page = await api.ledger({
-        ...filter,
-        from: timeOf(filter.from),
-        to: timeOf(filter.to),
-        limit: '1000',
-        cursor,
-      });
-      // One write per page: a page's lines in one string, then it is let go.
-      let chunk = '';
-      for (const movement of page.movements) {
-        if (!header) chunk += csvLine(Object.keys(movement));
-        header = true;
-        chunk += csvLine(Object.values(movement));
-      }
-      if (chunk.length > 0) await sink.write(chunk);
-      rows += page.movements.length;
-      progress(rows);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    return rows;
+    return exportPages(
+      async (cursor) => {
+        const page = await api.ledger({ ...paged, cursor });
+        return { rows: page.movements, nextCursor: page.nextCursor };
+      },
+      sink,
+      progress,
+    );
+  }
+  if (report === 'postings') {
+    return exportPages(
+      async (cursor) => {
+        const page = await api.postings({ ...paged, cursor });
+        return { rows: page.postings, nextCursor: page.nextCursor };
+      },
+      sink,
+      progress,
+    );
   }
   const items =
     report === 'statements'
@@ -114,6 +134,33 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
           account: o.account,
           currency: o.currency,
           kind: o.kind,
+          from: timeOf(o.from),
+          to: timeOf(o.to),
+          limit: o.limit,
+          cursor: o.cursor,
+        }),
+      );
+    });
+
+  filters(
+    program
+      .command('postings')
+      .description(
+        'the double-entry ledger’s postings, newest first (one page), with the venue-cash balance',
+      ),
+  )
+    .option('--ledger-account <accounts>', 'comma-separated ledger accounts, e.g. cash,fees')
+    .option('--from <time>', 'venue time, included (ISO-8601 or YYYY-MM-DD)')
+    .option('--to <time>', 'venue time, excluded (ISO-8601 or YYYY-MM-DD)')
+    .option('--limit <n>', 'page size (max 1000)', '100')
+    .option('--cursor <cursor>', 'the nextCursor of the previous page')
+    .action(async (o, command: Command) => {
+      await run(output, () =>
+        connection(command).postings({
+          venue: o.venue,
+          account: o.account,
+          currency: o.currency,
+          ledgerAccount: o.ledgerAccount,
           from: timeOf(o.from),
           to: timeOf(o.to),
           limit: o.limit,
@@ -158,7 +205,7 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
     program
       .command('export <report>')
       .description(
-        'export a report as CSV: ledger, statements or balances (to --out, or to standard output)',
+        'export a report as CSV: ledger, postings, statements or balances (to --out, or to standard output)',
       ),
   )
     .option('--from <time>', 'from (ISO-8601 or YYYY-MM-DD)')

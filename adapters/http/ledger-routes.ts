@@ -9,6 +9,8 @@ import {
   LedgerQuerySchema,
   PositionRowSchema,
   PositionsAsOfQuerySchema,
+  PostingPageSchema,
+  PostingsQuerySchema,
   StatementQuerySchema,
 } from '../../application/ports/queries.ts';
 import { ErrorBodySchema, readingCursor } from './errors.ts';
@@ -28,9 +30,9 @@ const IngestionResultSchema = z.object({
   error: z.string().optional(),
 });
 
-/** What the API serves of the back office's ledger: the venues' cash movements and the balances. */
+/** What the API serves of the back office's ledger: the venues' cash movements, the postings and the balances. */
 export function ledgerRoutes(
-  queries: Pick<ApiQueries, 'ledger' | 'balances' | 'dailyStatements' | 'positionsAsOf'>,
+  queries: Pick<ApiQueries, 'ledger' | 'postings' | 'balances' | 'dailyStatements' | 'positionsAsOf'>,
   ingestNow: (() => Promise<CashIngestionResult[]>) | undefined,
 ): Route[] {
   const routes: Route[] = [
@@ -46,6 +48,21 @@ export function ledgerRoutes(
         return {
           status: 200,
           body: await readingCursor(() => queries.ledger(LedgerQuerySchema.parse(query))),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/ledger/postings',
+      summary:
+        'The double-entry ledger: each entry’s postings (debit positive, credit negative; every entry sums to zero), its cause (a fill, a funding, a settlement, a transfer, ...) and the venue-cash balance after it, newest first',
+      auth: true,
+      query: PostingsQuerySchema,
+      responses: { 200: { description: 'A page of postings', schema: PostingPageSchema }, ...errors },
+      async handle({ query }) {
+        return {
+          status: 200,
+          body: await readingCursor(() => queries.postings(PostingsQuerySchema.parse(query))),
         };
       },
     },

@@ -6,6 +6,7 @@ import type {
   OrderListQuery,
   PositionsAsOfQuery,
   PositionsQuery,
+  PostingsQuery,
   ProjectionHealth,
   ReaderHold,
   StatementQuery,
@@ -16,6 +17,7 @@ import type { Venue } from '../../domain/instrument.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
+import { ledgerTrades, postingsPage } from '../read-models/ledger-postings.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { positionsAsOf } from '../read-models/position-history.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
@@ -63,6 +65,8 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
 
     positions: (query: PositionsQuery) => apiPositions(db, s, query),
     ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
+    postings: (query: PostingsQuery) => postingsPage(db, s, query),
+    ledgerTrades: (venue: Venue, account: string) => ledgerTrades(db, s, venue, account),
     balances: (query: BalancesQuery) => cashBalances(db, s, query),
     dailyStatements: (query: StatementQuery) => dailyStatements(db, s, query),
     positionsAsOf: (query: PositionsAsOfQuery) => positionsAsOf(db, s, query),

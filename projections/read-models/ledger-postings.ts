@@ -1,9 +1,13 @@
-import type { Decimal } from '../../domain/decimal.ts';
-import { parseDecimal } from '../../domain/decimal.ts';
+import { z } from 'zod';
+import type { PostingPage, PostingsQuery } from '../../application/ports/queries.ts';
+import type { LedgerTrades } from '../../application/ports/read-models.ts';
+import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
+import type { Venue } from '../../domain/instrument.ts';
 import { cashAccountKey, type EntrySource, ledgerEntries } from '../../domain/ledger/entries.ts';
-import { isBalanced } from '../../domain/ledger/ledger.ts';
-import type { SqlRunner } from '../db/read-model-db.ts';
+import { isBalanced, LedgerAccountSchema } from '../../domain/ledger/ledger.ts';
+import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
+import { keysetCursor } from './keyset.ts';
 
 /**
  * Read model `ledger_postings`: the double-entry ledger, per venue account and currency. One row
@@ -127,4 +131,185 @@ export const writeLedgerPostings = async (
     `${schema}_ledger_postings_insert`,
   );
   return entries.length;
+};
+
+// ------------------------------------------------------------------------------------------------
+// Queries: the postings, newest first, in keyset pages (the API's); the trades the reconciliation
+// compares with the venue's log (the service's)
+// ------------------------------------------------------------------------------------------------
+
+const postingRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  entry_id: z.string(),
+  ledger_account: LedgerAccountSchema,
+  amount: z.string(),
+  cause: z.string(),
+  trade_id: z.string().nullable(),
+  order_id: z.string().nullable(),
+  venue_entry_id: z.string().nullable(),
+  venue_type: z.string().nullable(),
+  symbol: z.string().nullable(),
+  at: z.union([z.date(), z.string()]),
+  cash_balance: z.string(),
+  global_position: z.string(),
+});
+
+/** Keyset cursor over (at, global_position, currency, ledger_account), descending. */
+const tie = z.tuple([z.string().min(1).max(100), z.string().min(1).max(16), LedgerAccountSchema]);
+const cursor = keysetCursor(
+  z.string().refine((text) => {
+    try {
+      return tie.safeParse(JSON.parse(text)).success;
+    } catch {
+      return false;
+    }
+  }),
+);
+
+const canon = (text: string) => parseDecimal(text).toString();
+
+/** Query (API): a page of postings, newest first. */
+export const postingsPage = async (db: SqlRunner, s: string, query: PostingsQuery): Promise<PostingPage> => {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (query.venue) add((p) => `venue = ${p}`, query.venue);
+  if (query.account) add((p) => `account = ${p}`, query.account);
+  if (query.currency) add((p) => `currency = ${p}`, query.currency);
+  if (query.ledgerAccount) add((p) => `ledger_account = any(${p}::text[])`, query.ledgerAccount);
+  if (query.from) add((p) => `at >= ${p}::timestamptz`, query.from);
+  if (query.to) add((p) => `at < ${p}::timestamptz`, query.to);
+  if (query.cursor) {
+    const [at, text] = cursor.decode(query.cursor);
+    const [position, currency, ledgerAccount] = tie.parse(JSON.parse(text));
+    params.push(at, position, currency, ledgerAccount);
+    const n = params.length;
+    where.push(
+      `(at, global_position, currency, ledger_account) < ($${n - 3}::timestamptz, $${n - 2}, $${n - 1}, $${n})`,
+    );
+  }
+  params.push(query.limit + 1);
+  const { rows } = await db.query(
+    `select venue, account, currency, entry_id, ledger_account, trim_scale(amount)::text as amount, cause,
+       trade_id, order_id, venue_entry_id, venue_type, symbol, at,
+       trim_scale(cash_balance)::text as cash_balance, global_position
+     from ${s}.ledger_postings ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     order by at desc, global_position desc, currency desc, ledger_account desc limit $${params.length}`,
+    params,
+  );
+  const parsed = rows.map((r) => postingRowSchema.parse(r));
+  const page = parsed.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    postings: page.map((r) => ({
+      venue: r.venue,
+      account: r.account,
+      currency: r.currency,
+      entryId: r.entry_id,
+      ledgerAccount: r.ledger_account,
+      amount: canon(r.amount),
+      cause: r.cause,
+      tradeId: r.trade_id,
+      orderId: r.order_id,
+      venueEntryId: r.venue_entry_id,
+      venueType: r.venue_type,
+      symbol: r.symbol,
+      at: iso(r.at) ?? '',
+      cashBalance: canon(r.cash_balance),
+    })),
+    nextCursor:
+      parsed.length > query.limit && last
+        ? cursor.encode(
+            iso(last.at) ?? '',
+            JSON.stringify([last.global_position, last.currency, last.ledger_account]),
+          )
+        : null,
+  };
+};
+
+const tradeRow = z.object({
+  trade_id: z.string(),
+  order_id: z.string(),
+  symbol: z.string(),
+  currency: z.string(),
+  at: z.union([z.date(), z.string()]),
+  cash: z.string(),
+});
+const entryRow = z.object({
+  venue_entry_id: z.string(),
+  trade_id: z.string().nullable(),
+  symbol: z.string().nullable(),
+  currency: z.string(),
+  at: z.union([z.date(), z.string()]),
+  change: z.string(),
+});
+const coverageRow = z.object({
+  currency: z.string(),
+  first: z.union([z.date(), z.string()]),
+  last: z.union([z.date(), z.string()]),
+});
+
+/**
+ * Query (service): the account's fills with the cash our ledger posted for each (in the fill's fee
+ * currency; zero when the fill posted none), its venue trade and liquidation entries, and the span
+ * of venue time each currency's log covers. The whole history: one pass per reconciliation.
+ */
+export const ledgerTrades = async (
+  db: SqlRunner,
+  s: string,
+  venue: Venue,
+  account: string,
+): Promise<LedgerTrades> => {
+  const fills = await db.query(
+    `select f.trade_id, f.order_id::text as order_id, f.instrument as symbol, f.fee_currency as currency,
+       f.executed_at as at, coalesce(trim_scale(p.amount), 0)::text as cash
+     from ${s}.fills f
+     left join ${s}.ledger_postings p on p.venue = f.venue and p.account = f.account
+       and p.currency = f.fee_currency and p.entry_id = 'fill:' || f.trade_id and p.ledger_account = 'cash'
+     where f.venue = $1 and f.account = $2`,
+    [venue, account],
+  );
+  const entries = await db.query(
+    `select venue_entry_id, trade_id, symbol, currency, at, trim_scale(change)::text as change
+     from ${s}.cash_movements where venue = $1 and account = $2 and kind in ('trade', 'liquidation')`,
+    [venue, account],
+  );
+  const coverage = await db.query(
+    `select currency, min(at) as first, max(at) as last from ${s}.cash_movements
+     where venue = $1 and account = $2 group by currency`,
+    [venue, account],
+  );
+  return {
+    fills: fills.rows.map((raw) => {
+      const r = tradeRow.parse(raw);
+      return {
+        tradeId: r.trade_id,
+        orderId: r.order_id,
+        symbol: r.symbol,
+        currency: r.currency,
+        at: iso(r.at) ?? '',
+        cash: parseDecimal(r.cash),
+      };
+    }),
+    venueEntries: entries.rows.map((raw) => {
+      const r = entryRow.parse(raw);
+      return {
+        venueEntryId: r.venue_entry_id,
+        tradeId: r.trade_id ?? undefined,
+        symbol: r.symbol ?? undefined,
+        currency: r.currency,
+        at: iso(r.at) ?? '',
+        change: parseDecimal(r.change),
+      };
+    }),
+    coverage: coverage.rows.map((raw) => {
+      const r = coverageRow.parse(raw);
+      return { currency: r.currency, from: iso(r.first) ?? '', to: iso(r.last) ?? '' };
+    }),
+  };
 };
