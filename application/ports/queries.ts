@@ -239,6 +239,11 @@ export const BalanceRowSchema = z.object({
   theirs: DecimalStringSchema.nullable(),
   /** ours − venue's: anything but zero is a break. */
   difference: DecimalStringSchema.nullable(),
+  /**
+   * The double-entry ledger's venue-cash balance (`ledger_postings`): trades from our own fills, the
+   * rest from the venue's log. Equal to the venue's once its log lists every fill we recorded.
+   */
+  ledger: DecimalStringSchema.nullable(),
   movements: z.number().int().nonnegative(),
   /** Venue time of the latest movement. */
   asOf: z.string(),
