@@ -1,4 +1,4 @@
-import { type Decimal, ZERO } from '../decimal.ts';
+import { type Decimal, exactSum, ZERO } from '../decimal.ts';
 import type { Venue } from '../instrument.ts';
 import type { CashMovementData } from './contract.ts';
 import {
@@ -156,10 +156,9 @@ export function ledgerEntries(
       if (entry.postings.length === 0) continue;
       const key = cashAccountKey(entry.venue, entry.account, entry.currency);
       const before = balances.get(key) ?? opening(key) ?? ZERO;
-      const cash = entry.postings
-        .filter((p) => p.account === 'cash')
-        .reduce((s, p) => s.plus(p.amount), ZERO);
-      const cashBalance = before.plus(cash);
+      // Exact: a balance of many 40-digit PnL amounts must not round.
+      const cash = entry.postings.filter((p) => p.account === 'cash').map((p) => p.amount);
+      const cashBalance = exactSum([before, ...cash]);
       balances.set(key, cashBalance);
       entries.push({ ...entry, cashBalance });
     }

@@ -51,7 +51,7 @@ create index ledger_postings_running on ${s}.ledger_postings (venue, account, cu
 create index ledger_postings_time on ${s}.ledger_postings (at, global_position);
 create index ledger_postings_trade on ${s}.ledger_postings (venue, account, trade_id) where trade_id is not null;`,
   invariants: (s) => `
-select venue, account, currency, entry_id, sum(amount)::text as imbalance
+select venue, account, currency, entry_id, trim_scale(sum(amount))::text as imbalance
 from ${s}.ledger_postings group by venue, account, currency, entry_id having sum(amount) <> 0`,
 };
 

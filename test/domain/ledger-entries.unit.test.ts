@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Decimal, parseDecimal, sum, ZERO } from '../../domain/decimal.ts';
+import { type Decimal, exactSum, parseDecimal, ZERO } from '../../domain/decimal.ts';
 import type { CashMovementData } from '../../domain/ledger/contract.ts';
 import {
   CASH_MODEL,
@@ -193,10 +193,15 @@ describe('the ledger’s entries, for any history of fills and cash movements', 
         const entries = ledgerEntries(sources, (k) => (k === key ? opening : undefined));
         let running = opening;
         for (const e of entries) {
-          running = running.plus(sum(e.postings.filter((p) => p.account === 'cash').map((p) => p.amount)));
+          running = exactSum([
+            running,
+            ...e.postings.filter((p) => p.account === 'cash').map((p) => p.amount),
+          ]);
           expect(e.cashBalance.toString()).toBe(running.toString());
         }
-        expect((entries.at(-1)?.cashBalance ?? opening).toString()).toBe(opening.plus(sum(log)).toString());
+        expect((entries.at(-1)?.cashBalance ?? opening).toString()).toBe(
+          exactSum([opening, ...log]).toString(),
+        );
       }),
     );
   });
@@ -224,6 +229,14 @@ describe('the ledger’s entries, for any history of fills and cash movements', 
         },
       ),
     );
+  });
+
+  it('given a partial close’s 40-digit PnL on a balance of 999.058883, then the running balance keeps every digit', () => {
+    const [entry] = ledgerEntries(
+      [fill({ realized: d('0.01934625384615384615384615384615384615'), fee: d('0.0075') })],
+      () => d('999.058883'),
+    );
+    expect(entry!.cashBalance.toString()).toBe('999.07072925384615384615384615384615384615');
   });
 
   it('a zero fill (no PnL, no fee) makes no entry, and the running balance does not move', () => {
