@@ -263,6 +263,29 @@ describe('the back office from the CLI, through the API', () => {
         (await oms(target, 'statements', '--venue', 'bitget', '--from', '2026-12-01')).out,
       );
       expect(statements.length).toBeGreaterThan(0);
+      // And the ledger's postings print as JSON, and export as CSV, every entry summing to zero
+      const postings = JSON.parse(
+        (await oms(target, 'postings', '--venue', 'bitget', '--ledger-account', 'cash')).out,
+      );
+      expect(postings.postings[0]).toMatchObject({ venue: 'bitget', ledgerAccount: 'cash' });
+      const postingsCsv = (await oms(target, 'export', 'postings', '--venue', 'bitget')).out
+        .trimEnd()
+        .split('\r\n');
+      const header = postingsCsv[0]?.split(',') ?? [];
+      expect(header).toEqual(
+        expect.arrayContaining(['entryId', 'ledgerAccount', 'amount', 'cause', 'cashBalance']),
+      );
+      const totals = new Map<string, ReturnType<typeof parseDecimal>>();
+      for (const line of postingsCsv.slice(1)) {
+        const cells = line.split(',');
+        const entry = `${cells[header.indexOf('currency')]}/${cells[header.indexOf('entryId')]}`;
+        totals.set(
+          entry,
+          (totals.get(entry) ?? parseDecimal('0')).plus(cells[header.indexOf('amount')] ?? '0'),
+        );
+      }
+      expect(totals.size).toBeGreaterThan(0);
+      expect([...totals.values()].every((t) => t.isZero())).toBe(true);
       // And a CSV of the statements goes to standard output when no file is given
       const csv = await oms(target, 'export', 'statements', '--venue', 'bitget');
       expect(csv.out.split('\r\n')[0]).toBe(
