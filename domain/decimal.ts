@@ -53,6 +53,16 @@ export function sum(values: Iterable<Decimal>): Decimal {
   return total;
 }
 
+/** Addition without the 40-digit rounding: what no ledger balance may lose (sums of 40-digit PnL). */
+const Unrounded = DecimalJs.clone({ precision: 1e9, toExpNeg: -9e15, toExpPos: 9e15 });
+
+/** The exact sum, however many digits it takes (a ledger's running balance, an entry's total). */
+export function exactSum(values: Iterable<Decimal>): Decimal {
+  let total = new Unrounded(0);
+  for (const value of values) total = total.plus(value);
+  return new Decimal(total.toString());
+}
+
 /** Smaller and larger of two decimals. */
 export function min(a: Decimal, b: Decimal): Decimal {
   return a.lte(b) ? a : b;

@@ -1,3 +1,5 @@
+import type { Decimal } from '../domain/decimal.ts';
+import type { EntrySource, FillSource } from '../domain/ledger/entries.ts';
 import { OrderEventSchema } from '../domain/order/contract.ts';
 import { evolve } from '../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../domain/order/state.ts';
@@ -7,7 +9,7 @@ import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
 import { deliverPositions } from './deliveries.ts';
 import { isCashEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
-import { writeCashMovements } from './read-models/cash-movements.ts';
+import { movementKey, writeCashMovements } from './read-models/cash-movements.ts';
 import {
   copyFills,
   existingTrades,
@@ -15,6 +17,7 @@ import {
   type FillToWrite,
   writeFills,
 } from './read-models/fills.ts';
+import { writeLedgerPostings } from './read-models/ledger-postings.ts';
 import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
 import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
@@ -51,6 +54,22 @@ const UNIQUE_VIOLATION = '23505';
 
 const isUniqueViolation = (error: unknown): boolean =>
   error instanceof ReadModelDbError && error.sqlState === UNIQUE_VIOLATION;
+
+/** A fill as the ledger posts it. */
+const fillSource = (f: FillCandidate, realized: Decimal, pnlCurrency: string): FillSource => ({
+  cause: 'fill',
+  venue: f.order.instrument.venue,
+  account: f.order.account,
+  tradeId: f.fill.tradeId,
+  orderId: f.orderId,
+  symbol: f.order.instrument.symbol,
+  realized,
+  pnlCurrency,
+  fee: f.fill.fee,
+  feeCurrency: f.fill.feeCurrency,
+  at: f.fill.executedAt,
+  position: f.position,
+});
 
 export interface StagedBatch {
   readonly orders: ReadonlyMap<string, OrderEntry>;
@@ -241,6 +260,8 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     const stagedPositions = new Map<string, PositionEntry>();
     const changes: PositionChange[] = [];
     const fills: FillToWrite[] = [];
+    // What each fill applied now posts to the ledger: its fee and the PnL it realized.
+    const posted: FillSource[] = [];
     for (const f of moving) {
       const key = positionKeyOf(f.order);
       const text = positionKeyText(key);
@@ -251,6 +272,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       }
       const position = current?.position ?? emptyPosition(key, f.order.instrument);
       const moved = applyFill(position, positionFillOf(f.order, f.fill));
+      posted.push(fillSource(f, moved.realized, position.pnlCurrency));
       const entry: PositionEntry = {
         position: moved.position,
         fills: (current?.fills ?? 0) + 1,
@@ -267,7 +289,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
         },
       });
     }
-    return { stagedPositions, changes, fills };
+    return { stagedPositions, changes, fills, posted };
   };
 
   /**
@@ -281,7 +303,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     schema: string,
     candidates: readonly FillCandidate[],
     copy: boolean,
-  ): Promise<Map<string, PositionEntry>> => {
+  ): Promise<{ positions: Map<string, PositionEntry>; posted: FillSource[] }> => {
     let moved: Awaited<ReturnType<typeof movePositions>> | undefined;
     if (copy && candidates.length > 0) {
       const presumed = await movePositions(tx, schema, candidates);
@@ -303,7 +325,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     }
     await writePositions(tx, schema, [...moved.stagedPositions.values()]);
     await writePositionHistory(tx, schema, moved.changes);
-    return moved.stagedPositions;
+    return { positions: moved.stagedPositions, posted: moved.posted };
   };
 
   /** States of the touched orders, each event through evolve in order, then set-based writes. */
@@ -314,7 +336,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   ): Promise<StagedBatch> => {
     const events = items.filter((item): item is ProjectedEvent => !isCashEvent(item));
     const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events);
-    const stagedPositions = await writeFillsAndPositions(tx, schema, fills, copy);
+    const { positions: stagedPositions, posted } = await writeFillsAndPositions(tx, schema, fills, copy);
     // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
     // a delivery closes its position.
     const cashEvents = items.filter(isCashEvent);
@@ -323,6 +345,15 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     for (const [text, entry] of await deliverPositions(tx, schema, cashEvents, newMovements, known)) {
       stagedPositions.set(text, entry);
     }
+    // The ledger: the fills' entries and the new movements', in `$all` order.
+    const movements = cashEvents.filter((e) =>
+      newMovements.has(movementKey(e.movement.venue, e.movement.account, e.movement.venueEntryId)),
+    );
+    const sources: EntrySource[] = [
+      ...posted,
+      ...movements.map((e) => ({ cause: 'movement' as const, movement: e.movement, position: e.position })),
+    ].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    await writeLedgerPostings(tx, schema, sources);
     return { orders: staged, positions: stagedPositions, events: history.length + newMovements.size };
   };
 

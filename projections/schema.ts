@@ -3,6 +3,7 @@ import type { SqlRunner } from './db/read-model-db.ts';
 import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
 import { fundingPaymentsView } from './read-models/funding-payments.ts';
+import { ledgerPostingsTable } from './read-models/ledger-postings.ts';
 import { orderHistoryTable } from './read-models/order-history.ts';
 import { ordersTable } from './read-models/orders.ts';
 import { positionHistoryTable } from './read-models/position-history.ts';
@@ -26,6 +27,7 @@ export const READ_MODELS = [
   positionsTable,
   positionHistoryTable,
   cashMovementsTable,
+  ledgerPostingsTable,
 ] as const;
 
 /**
@@ -47,6 +49,8 @@ export interface ReadModelTable {
   readonly create: (schema: string) => string;
   /** Secondary indexes: created after a rebuild's bulk load. */
   readonly indexes: (schema: string) => string;
+  /** A query of the rows that break a rule of the table (none when it holds): verify reports them. */
+  readonly invariants?: (schema: string) => string;
 }
 
 const identifier = /^[a-z_][a-z0-9_]{0,40}$/;

@@ -7,8 +7,8 @@ import { connection, type Output, run } from './client-commands.ts';
 
 /**
  * The back office's commands (through the service's HTTP API): the venues' cash movements, the
- * balances beside the venue's, daily statements, an ingestion on demand, and CSV exports streamed
- * page by page (constant memory; numbers exact, as the API writes them).
+ * ledger's postings, the balances beside the venue's, daily statements, an ingestion on demand,
+ * and CSV exports streamed page by page (constant memory; numbers exact, as the API writes them).
  */
 
 /** The reports `oms export` downloads, and the API route of each. */
@@ -18,6 +18,7 @@ const REPORT_PATHS = {
   balances: '/v1/balances',
   fills: '/v1/fills',
   funding: '/v1/funding',
+  postings: '/v1/ledger/postings',
 } as const;
 type Report = keyof typeof REPORT_PATHS;
 const REPORTS = Object.keys(REPORT_PATHS) as Report[];
@@ -51,6 +52,8 @@ function reportQuery(report: Report, f: ExportFilter): Record<string, string | u
       return { ...where, symbol: f.symbol, from: timeOf(f.from), to: timeOf(f.to) };
     case 'funding':
       return { ...where, currency: f.currency, symbol: f.symbol, from: timeOf(f.from), to: timeOf(f.to) };
+    case 'postings':
+      return { ...where, currency: f.currency, from: timeOf(f.from), to: timeOf(f.to) };
     default:
       return assertNever(report);
   }
@@ -143,6 +146,33 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
           account: o.account,
           currency: o.currency,
           kind: o.kind,
+          from: timeOf(o.from),
+          to: timeOf(o.to),
+          limit: o.limit,
+          cursor: o.cursor,
+        }),
+      );
+    });
+
+  filters(
+    program
+      .command('postings')
+      .description(
+        'the double-entry ledger’s postings, newest first (one page), with the venue-cash balance',
+      ),
+  )
+    .option('--ledger-account <accounts>', 'comma-separated ledger accounts, e.g. cash,fees')
+    .option('--from <time>', 'venue time, included (ISO-8601 or YYYY-MM-DD)')
+    .option('--to <time>', 'venue time, excluded (ISO-8601 or YYYY-MM-DD)')
+    .option('--limit <n>', 'page size (max 1000)', '100')
+    .option('--cursor <cursor>', 'the nextCursor of the previous page')
+    .action(async (o, command: Command) => {
+      await run(output, () =>
+        connection(command).postings({
+          venue: o.venue,
+          account: o.account,
+          currency: o.currency,
+          ledgerAccount: o.ledgerAccount,
           from: timeOf(o.from),
           to: timeOf(o.to),
           limit: o.limit,

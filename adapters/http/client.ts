@@ -6,6 +6,7 @@ import {
   LedgerPageSchema,
   OrderPageSchema,
   PositionRowSchema,
+  PostingPageSchema,
 } from '../../application/ports/queries.ts';
 import { ErrorBodySchema } from './errors.ts';
 import { HealthSchema } from './health-route.ts';
@@ -140,6 +141,8 @@ export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClien
       ).value,
     ledger: async (query: Record<string, string | undefined> = {}) =>
       (await call('GET', '/v1/ledger', LedgerPageSchema, { query })).value,
+    postings: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/ledger/postings', PostingPageSchema, { query })).value,
     balances: async (query: Record<string, string | undefined> = {}) =>
       (await call('GET', '/v1/balances', z.array(BalanceRowSchema), { query })).value,
     statements: async (query: Record<string, string | undefined> = {}) =>

@@ -10,6 +10,9 @@ import {
   LedgerQuerySchema,
   PositionRowSchema,
   PositionsAsOfQuerySchema,
+  PostingPageSchema,
+  PostingRowSchema,
+  PostingsQuerySchema,
   StatementQuerySchema,
 } from '../../application/ports/queries.ts';
 import {
@@ -41,7 +44,7 @@ const IngestionResultSchema = z.object({
 
 type ReportQueries = Pick<
   ApiQueries,
-  'ledger' | 'balances' | 'dailyStatements' | 'positionsAsOf' | 'fills' | 'funding'
+  'ledger' | 'postings' | 'balances' | 'dailyStatements' | 'positionsAsOf' | 'fills' | 'funding'
 >;
 
 /**
@@ -61,7 +64,8 @@ async function* statementPages(queries: ReportQueries, raw: unknown) {
 }
 
 /**
- * What the API serves of the back office: the venues' cash movements, the balances, the daily
+ * What the API serves of the back office: the venues' cash movements, the double-entry ledger's
+ * postings, the balances, the daily
  * statements, positions as of a time, the fills with their PnL and the funding payments; each also
  * as CSV (`Accept: text/csv`, see csv.ts).
  */
@@ -123,6 +127,26 @@ export function ledgerRoutes(
         return {
           status: 200,
           body: await readingCursor(() => queries.ledger(LedgerQuerySchema.parse(query))),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/ledger/postings',
+      summary:
+        'The double-entry ledger: each entry’s postings (debit positive, credit negative; every entry sums to zero), its cause (a fill, a funding, a settlement, a transfer, ...) and the venue-cash balance after it, newest first',
+      auth: true,
+      query: PostingsQuerySchema,
+      responses: { 200: { description: 'A page of postings', schema: PostingPageSchema }, ...errors },
+      csv: {
+        filename: 'postings.csv',
+        columns: columnsOf(PostingRowSchema),
+        pages: (raw) => keysetPages(queries.postings, (p) => p.postings, PostingsQuerySchema.parse(raw)),
+      },
+      async handle({ query }) {
+        return {
+          status: 200,
+          body: await readingCursor(() => queries.postings(PostingsQuerySchema.parse(query))),
         };
       },
     },

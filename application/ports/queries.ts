@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
-import { CashMovementKindSchema } from '../../domain/ledger/ledger.ts';
+import { CashMovementKindSchema, LedgerAccountSchema } from '../../domain/ledger/ledger.ts';
 import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
 import type { FillPage, FillsQuery, FundingPage, FundingQuery } from './report-queries.ts';
 
@@ -169,6 +169,58 @@ export const LedgerPageSchema = z.object({
 });
 export type LedgerPage = z.infer<typeof LedgerPageSchema>;
 
+export const PostingsQuerySchema = z
+  .object({
+    venue: VenueSchema.optional(),
+    account: z.string().min(1).max(64).optional(),
+    currency: z.string().min(1).max(16).optional(),
+    /** Comma-separated ledger accounts (the chart of accounts), e.g. `cash,fees`. */
+    ledgerAccount: z
+      .string()
+      .transform((s) => s.split(',').filter((x) => x.length > 0))
+      .pipe(z.array(LedgerAccountSchema).min(1))
+      .optional(),
+    /** Venue time, included. */
+    from: z.iso.datetime().optional(),
+    /** Venue time, excluded. */
+    to: z.iso.datetime().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** From `nextCursor` of the previous page. */
+    cursor: z.string().max(400).optional(),
+  })
+  .strict();
+export type PostingsQuery = z.output<typeof PostingsQuerySchema>;
+
+/** One posting of the double-entry ledger: an entry's line in one ledger account. */
+export const PostingRowSchema = z.object({
+  venue: z.string(),
+  account: z.string(),
+  currency: z.string(),
+  /** `fill:<trade id>` or `cash:<venue entry id>`: the entry's lines share it. */
+  entryId: z.string(),
+  ledgerAccount: LedgerAccountSchema,
+  /** Debit positive, credit negative: an entry's amounts sum to zero. */
+  amount: DecimalStringSchema,
+  /** `fill`, or the venue movement's kind (funding, settlement, delivery, transfer, ...). */
+  cause: z.string(),
+  tradeId: z.string().nullable(),
+  orderId: z.string().nullable(),
+  venueEntryId: z.string().nullable(),
+  venueType: z.string().nullable(),
+  symbol: z.string().nullable(),
+  /** Venue time. */
+  at: z.string(),
+  /** The venue-cash account's balance after the entry. */
+  cashBalance: DecimalStringSchema,
+});
+export type PostingRow = z.infer<typeof PostingRowSchema>;
+
+export const PostingPageSchema = z.object({
+  postings: z.array(PostingRowSchema),
+  nextCursor: z.string().nullable(),
+});
+export type PostingPage = z.infer<typeof PostingPageSchema>;
+
 export const BalancesQuerySchema = z
   .object({
     venue: VenueSchema.optional(),
@@ -188,6 +240,11 @@ export const BalanceRowSchema = z.object({
   theirs: DecimalStringSchema.nullable(),
   /** ours − venue's: anything but zero is a break. */
   difference: DecimalStringSchema.nullable(),
+  /**
+   * The double-entry ledger's venue-cash balance (`ledger_postings`): trades from our own fills, the
+   * rest from the venue's log. Equal to the venue's once its log lists every fill we recorded.
+   */
+  ledger: DecimalStringSchema.nullable(),
   movements: z.number().int().nonnegative(),
   /** Venue time of the latest movement. */
   asOf: z.string(),
@@ -261,6 +318,8 @@ export interface ApiQueries {
   positions(query: PositionsQuery): Promise<PositionRow[]>;
   /** The venues' cash movements, newest first (keyset pages). */
   ledger(query: LedgerQuery): Promise<LedgerPage>;
+  /** The double-entry ledger's postings, newest first (keyset pages). */
+  postings(query: PostingsQuery): Promise<PostingPage>;
   /** Our cash balance per venue account and currency, beside the venue's. */
   balances(query: BalancesQuery): Promise<BalanceRow[]>;
   /** The venue trades, newest first (keyset pages), each with the PnL it realized. */

@@ -1,5 +1,6 @@
 import type { Decimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
+import type { LedgerTrade, LogCoverage, VenueTradeEntry } from '../../domain/ledger/trade-matching.ts';
 import type { PositionSide } from '../../domain/position/position.ts';
 
 /**
@@ -19,6 +20,14 @@ export interface ServiceReadModel {
   ordersOfTrades(venue: Venue, account: string, tradeIds: readonly string[]): Promise<Map<string, string>>;
   /** Per currency: the sum of the account's recorded cash movements, and the venue's balance after the latest. */
   cashBalances(venue: Venue, account: string): Promise<CashBalance[]>;
+  /** The account's fills with the cash our ledger posted for each, its venue trade entries, and what its log covers. */
+  ledgerTrades(venue: Venue, account: string): Promise<LedgerTrades>;
+}
+
+export interface LedgerTrades {
+  fills: LedgerTrade[];
+  venueEntries: VenueTradeEntry[];
+  coverage: LogCoverage[];
 }
 
 export interface CashBalance {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Decimal } from '../../domain/decimal.ts';
 import { ZERO } from '../../domain/decimal.ts';
 import type { Instrument } from '../../domain/instrument.ts';
+import { matchLedgerToLog, type TradeDifference } from '../../domain/ledger/trade-matching.ts';
 import { exists } from '../../domain/order/state.ts';
 import type { Ingestion } from '../ingestion/ingestion.ts';
 import type { ReportOrigin } from '../ingestion/record.ts';
@@ -64,7 +65,9 @@ export interface ReconcilerOptions<P> {
  * Brings the OMS in line with a venue, at start-up and after every reconnect, before new orders
  * go to it: open orders, the fate of orders we think live, recent fills and positions. Whatever
  * the venue knows and the OMS does not is appended (source `reconciliation`); position
- * differences that remain are reported.
+ * differences that remain are reported. Then the cash: our balances against the venue's, and our
+ * ledger against the venue's transaction log, trade by trade (domain `matchLedgerToLog`); every
+ * difference is a break.
  */
 export class Reconciler<P> {
   readonly #o: ReconcilerOptions<P>;
@@ -98,9 +101,12 @@ export class Reconciler<P> {
     const cash = (await this.#o.readModel.cashBalances(adapter.venue, adapter.account)).filter(
       (b) => b.theirs !== undefined && !b.theirs.eq(b.ours),
     );
+    // 6. Our ledger against the venue's transaction log, trade by trade.
+    const ledger = await this.#o.readModel.ledgerTrades(adapter.venue, adapter.account);
+    const trades = matchLedgerToLog(ledger.fills, ledger.venueEntries, ledger.coverage);
 
     for (const orderId of live.toResolve) this.#o.resolve(orderId);
-    const breaks = await this.#breaks(entry, runId, live.unknown, differences, cash);
+    const breaks = await this.#breaks(entry, runId, live.unknown, differences, cash, trades);
     const report: ReconciliationReport = {
       runId,
       venue: adapter.venue,
@@ -132,6 +138,7 @@ export class Reconciler<P> {
     unknown: readonly { orderId: string; status: string; venueOrderId: string }[],
     differences: readonly PositionDifference[],
     cash: readonly CashBalance[],
+    trades: readonly TradeDifference[],
   ): Promise<{ open: number; resolved: number }> {
     const ref = { venue: entry.adapter.venue, account: entry.adapter.account };
     const facts = [
@@ -161,6 +168,7 @@ export class Reconciler<P> {
         message: `the ${b.currency} cash movements recorded sum to ${b.ours}; the venue's balance after its latest is ${b.theirs} (a movement is missing or differs)`,
         foundBy: runId,
       })),
+      ...trades.map((t) => ({ ...t, foundBy: runId })),
     ];
     await this.#o.breaks.found(ref, facts);
     const seen = new Set(facts.map((f) => breakIdOf(ref, f.kind, f.subject)));

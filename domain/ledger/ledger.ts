@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Decimal, sum, ZERO } from '../decimal.ts';
+import { type Decimal, exactSum, ZERO } from '../decimal.ts';
 
 /**
  * The back office's double-entry ledger, per venue account and currency. Every entry is balanced
@@ -72,7 +72,7 @@ export interface FillCash {
 }
 
 export function isBalanced(postings: readonly Posting[]): boolean {
-  return sum(postings.map((p) => p.amount)).isZero();
+  return exactSum(postings.map((p) => p.amount)).isZero();
 }
 
 /** Postings of a fill: its PnL to cash at once (immediate) or to unsettled PnL (session); its fee from cash. */
@@ -128,7 +128,7 @@ const cash = (amount: Decimal): Posting => ({ account: 'cash', amount });
 /** Zero postings dropped, postings to one account merged. */
 function compact(postings: readonly Posting[]): Posting[] {
   const merged = new Map<LedgerAccount, Decimal>();
-  for (const p of postings) merged.set(p.account, (merged.get(p.account) ?? ZERO).plus(p.amount));
+  for (const p of postings) merged.set(p.account, exactSum([merged.get(p.account) ?? ZERO, p.amount]));
   return [...merged]
     .filter(([, amount]) => !amount.isZero())
     .map(([account, amount]) => ({ account, amount }));

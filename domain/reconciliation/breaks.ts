@@ -20,6 +20,12 @@ export const BreakKindSchema = z.enum([
   'client_id_reused',
   /** Our cash balance (the sum of the venue's cash movements recorded) differs from the venue's. */
   'cash_balance_mismatch',
+  /** A trade whose cash in our ledger (posted from our fill) differs from the venue log's entries of it. */
+  'ledger_entry_mismatch',
+  /** A trade in the venue's transaction log that our ledger has no fill of. */
+  'venue_trade_not_in_ledger',
+  /** One of our fills that the venue's transaction log does not list, though it covers the fill's time. */
+  'fill_missing_from_venue_log',
 ]);
 export type BreakKind = z.infer<typeof BreakKindSchema>;
 
@@ -28,6 +34,9 @@ export const RECHECKED_KINDS: ReadonlySet<BreakKind> = new Set([
   'order_unknown_at_venue',
   'position_mismatch',
   'cash_balance_mismatch',
+  'ledger_entry_mismatch',
+  'venue_trade_not_in_ledger',
+  'fill_missing_from_venue_log',
 ]);
 
 const BreakFactsSchema = z

@@ -6,6 +6,7 @@ import type {
   OrderListQuery,
   PositionsAsOfQuery,
   PositionsQuery,
+  PostingsQuery,
   ProjectionHealth,
   ReaderHold,
   StatementQuery,
@@ -19,6 +20,7 @@ import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
 import { fillPage } from '../read-models/fill-pages.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
 import { fundingPage } from '../read-models/funding-payments.ts';
+import { ledgerTrades, postingsPage } from '../read-models/ledger-postings.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { positionsAsOf } from '../read-models/position-history.ts';
 import { apiPositions, positionSizes } from '../read-models/positions.ts';
@@ -72,6 +74,8 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
 
     positions: (query: PositionsQuery) => apiPositions(db, s, query),
     ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
+    postings: (query: PostingsQuery) => postingsPage(db, s, query),
+    ledgerTrades: (venue: Venue, account: string) => ledgerTrades(db, s, venue, account),
     balances: (query: BalancesQuery) => cashBalances(db, s, query),
     fills: (query: FillsQuery) => fillPage(db, s, query),
     funding: (query: FundingQuery) => fundingPage(db, s, query),

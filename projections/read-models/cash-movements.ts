@@ -230,6 +230,7 @@ const balanceRowSchema = z.object({
   ours: z.string(),
   theirs: z.string().nullable(),
   difference: z.string().nullable(),
+  ledger: z.string().nullable(),
   movements: z.union([z.string(), z.number()]).transform(Number),
   as_of: z.union([z.date(), z.string()]),
 });
@@ -251,8 +252,11 @@ export const cashBalances = async (db: SqlRunner, s: string, query: BalancesQuer
     `select venue, account, currency, sum(change)::text as ours,
             (array_agg(balance_after order by global_position desc))[1]::text as theirs,
             (sum(change) - (array_agg(balance_after order by global_position desc))[1])::text as difference,
-            count(*) as movements, max(at) as as_of
-     from ${s}.cash_movements ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+            count(*) as movements, max(at) as as_of,
+            (select p.cash_balance::text from ${s}.ledger_postings p
+             where p.venue = m.venue and p.account = m.account and p.currency = m.currency
+             order by p.global_position desc limit 1) as ledger
+     from ${s}.cash_movements m ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
      group by venue, account, currency order by venue, account, currency`,
     params,
   );
@@ -265,6 +269,7 @@ export const cashBalances = async (db: SqlRunner, s: string, query: BalancesQuer
       ours: canon(r.ours),
       theirs: canon(r.theirs),
       difference: canon(r.difference),
+      ledger: canon(r.ledger),
       movements: r.movements,
       asOf: iso(r.as_of) ?? '',
     };

@@ -110,6 +110,7 @@ describe('the HTTP API', () => {
         '/v1/orders/{orderId}',
         '/v1/positions',
         '/v1/ledger',
+        '/v1/ledger/postings',
         '/v1/balances',
         '/v1/statements/daily',
         '/v1/positions/history',
@@ -120,7 +121,15 @@ describe('the HTTP API', () => {
   });
 
   it('answers 400 naming query.cursor for a cursor it never returned, on every keyset list', async () => {
-    for (const path of ['/v1/orders?cursor=not-ours', '/v1/ledger?cursor=not-ours']) {
+    const foreignTie = Buffer.from(JSON.stringify(['2026-12-01T00:00:00.000Z', 'not-ours'])).toString(
+      'base64url',
+    );
+    for (const path of [
+      '/v1/orders?cursor=not-ours',
+      '/v1/ledger?cursor=not-ours',
+      '/v1/ledger/postings?cursor=not-ours',
+      `/v1/ledger/postings?cursor=${foreignTie}`,
+    ]) {
       const reply = await raw('GET', path);
       expect(reply.status).toBe(400);
       expect(await reply.json()).toMatchObject({

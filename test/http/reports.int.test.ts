@@ -214,7 +214,7 @@ describe('the reports as CSV (Accept: text/csv)', () => {
   it.each([
     ['/v1/ledger?venue=bitget', 'ledger.csv', 'venue,account,currency,venueEntryId,', 3],
     ['/v1/funding', 'funding.csv', 'venue,account,symbol,currency,fundingAt,amount,positionSize,', 3],
-    ['/v1/balances', 'balances.csv', 'venue,account,currency,ours,theirs,difference,movements,asOf', 2],
+    ['/v1/balances', 'balances.csv', 'venue,account,currency,ours,theirs,difference,ledger,movements,asOf', 2],
     ['/v1/statements/daily', 'statements-daily.csv', 'venue,account,currency,day,opening,', 2],
     [
       '/v1/positions/history?asOf=2026-12-01T13:00:00Z',
