@@ -53,6 +53,20 @@ export function sum(values: Iterable<Decimal>): Decimal {
   return total;
 }
 
+/** Decimals with no limit of significant digits: sums and differences here never round. */
+const Unbounded = Decimal.clone({ precision: 1e9 });
+
+/**
+ * The exact sum of decimals (zero for none): unlike `sum`, never rounded at the 40th significant
+ * digit, so figures of very different magnitudes (an inverse PnL's 1/price residue beside a
+ * balance) add up to the last digit. Subtract by adding `x.neg()`.
+ */
+export function exactSum(values: Iterable<Decimal>): Decimal {
+  let total = new Unbounded(0);
+  for (const value of values) total = total.plus(value);
+  return new Decimal(total);
+}
+
 /** Smaller and larger of two decimals. */
 export function min(a: Decimal, b: Decimal): Decimal {
   return a.lte(b) ? a : b;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SqlRunner } from './db/read-model-db.ts';
 import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
+import { marksTable } from './read-models/marks.ts';
 import { orderHistoryTable } from './read-models/order-history.ts';
 import { ordersTable } from './read-models/orders.ts';
 import { positionHistoryTable } from './read-models/position-history.ts';
@@ -16,7 +17,7 @@ import { positionsTable } from './read-models/positions.ts';
  */
 
 /** Bump when a table's shape changes: a database built by another version must be rebuilt. */
-export const READ_MODEL_VERSION = 2;
+export const READ_MODEL_VERSION = 3;
 
 export const READ_MODELS = [
   orderHistoryTable,
@@ -25,6 +26,7 @@ export const READ_MODELS = [
   positionsTable,
   positionHistoryTable,
   cashMovementsTable,
+  marksTable,
 ] as const;
 
 export interface ReadModelTable {

@@ -58,12 +58,13 @@ async function exportReport(
   progress: (rows: number) => void,
 ): Promise<number> {
   if (report === 'ledger') {
+    const { by: _by, ...ledgerFilter } = filter;
     let rows = 0;
     let cursor: string | undefined;
     let header = false;
     do {
       const page = await api.ledger({
-        ...filter,
+        ...ledgerFilter,
         from: timeOf(filter.from),
         to: timeOf(filter.to),
         limit: '1000',
@@ -83,15 +84,25 @@ async function exportReport(
     } while (cursor !== undefined);
     return rows;
   }
-  const items =
+  const items: readonly Record<string, unknown>[] =
     report === 'statements'
-      ? await api.statements({ ...filter, from: dateOf(filter.from), to: dateOf(filter.to) })
+      ? await statementsBy(api, filter.by, { ...filter, from: dateOf(filter.from), to: dateOf(filter.to) })
       : await api.balances({ venue: filter.venue, account: filter.account, currency: filter.currency });
   const first = items[0];
   if (first !== undefined) await sink.write(csvLine(Object.keys(first)));
   for (const item of items) await sink.write(csvLine(Object.values(item)));
   progress(items.length);
   return items.length;
+}
+
+const BY = ['account', 'instrument'] as const;
+
+/** Daily statements per account and currency (cash), or per account, instrument and currency (PnL). */
+function statementsBy(api: ApiClient, by: string | undefined, query: Record<string, string | undefined>) {
+  const { by: _by, ...rest } = query;
+  if (by === undefined || by === 'account') return api.statements(rest);
+  if (by === 'instrument') return api.instrumentStatements(rest);
+  throw new InvalidArgumentError(`--by must be one of ${BY.join(', ')} (got ${by})`);
 }
 
 export function registerBackOfficeCommands(program: Command, output: Output): void {
@@ -130,21 +141,37 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
     );
   });
 
-  filters(program.command('statements').description('daily cash statements: opening, components, closing'))
+  filters(
+    program
+      .command('statements')
+      .description(
+        'daily statements: cash per account and currency (--by account), or PnL per account, instrument and currency with marks, unrealized change and equity (--by instrument)',
+      ),
+  )
+    .option('--by <what>', 'account (cash statements) or instrument (position statements)', 'account')
+    .option('--symbol <symbol>', 'only this instrument (--by instrument)')
     .option('--from <date>', 'first day (YYYY-MM-DD)')
     .option('--to <date>', 'last day, included (YYYY-MM-DD)')
     .option('--utc-offset <hours>', 'where a day starts, hours from UTC', '0')
     .action(async (o, command: Command) => {
       await run(output, () =>
-        connection(command).statements({
+        statementsBy(connection(command), o.by, {
           venue: o.venue,
           account: o.account,
           currency: o.currency,
+          ...(o.symbol !== undefined && { symbol: o.symbol }),
           from: dateOf(o.from),
           to: dateOf(o.to),
           utcOffsetHours: o.utcOffset,
         }),
       );
+    });
+
+  program
+    .command('marks-record')
+    .description('record the mark prices due now (instruments held or traded)')
+    .action(async (_o, command: Command) => {
+      await run(output, () => connection(command).recordMarks());
     });
 
   program
@@ -164,6 +191,7 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
     .option('--from <time>', 'from (ISO-8601 or YYYY-MM-DD)')
     .option('--to <time>', 'to (ledger: excluded; statements: the last day)')
     .option('--out <file>', 'write to this file (progress on the terminal)')
+    .option('--by <what>', 'statements: account (cash) or instrument (positions)', 'account')
     .action(async (report: string, o, command: Command) => {
       if (!(REPORTS as readonly string[]).includes(report)) {
         throw new InvalidArgumentError(`report must be one of ${REPORTS.join(', ')} (got ${report})`);
@@ -177,7 +205,14 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
           `\r${report}: ${rows.toLocaleString('en-US')} rows (${Math.round(rows / seconds).toLocaleString('en-US')}/s)`,
         );
       };
-      const filter = { venue: o.venue, account: o.account, currency: o.currency, from: o.from, to: o.to };
+      const filter = {
+        venue: o.venue,
+        account: o.account,
+        currency: o.currency,
+        from: o.from,
+        to: o.to,
+        by: o.by,
+      };
       await run(output, async () => {
         try {
           const rows = await exportReport(connection(command), report as Report, filter, sink, progress);

@@ -29,6 +29,7 @@ import type { Permission } from './auth.ts';
 import { ErrorBodySchema, fromServiceError, readingCursor } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { ledgerRoutes } from './ledger-routes.ts';
+import { marksRoutes } from './marks-routes.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
 
 export interface RouteInput {
@@ -76,7 +77,7 @@ export interface RouteDeps<P> {
 export function routesFor<P>(
   running: Pick<
     OrderApplication<P>,
-    'service' | 'registry' | 'processor' | 'reconciliation' | 'storeWriteRefused' | 'ledger'
+    'service' | 'registry' | 'processor' | 'reconciliation' | 'storeWriteRefused' | 'ledger' | 'marks'
   > & {
     readModel: ApiQueries;
   },
@@ -92,6 +93,7 @@ export function routesFor<P>(
     }),
     ...reconciliationRoutes(running.reconciliation),
     ...ledgerRoutes(running.readModel, running.ledger.ingestNow),
+    ...marksRoutes(running.readModel, running.marks.recordNow),
   ];
 }
 

@@ -19,6 +19,13 @@ export interface ServiceReadModel {
   ordersOfTrades(venue: Venue, account: string, tradeIds: readonly string[]): Promise<Map<string, string>>;
   /** Per currency: the sum of the account's recorded cash movements, and the venue's balance after the latest. */
   cashBalances(venue: Venue, account: string): Promise<CashBalance[]>;
+  /** The instruments to mark: those with an open position, or traded at or after `since` (ISO-8601). */
+  instrumentsToMark(since: string): Promise<InstrumentRef[]>;
+}
+
+export interface InstrumentRef {
+  venue: Venue;
+  symbol: string;
 }
 
 export interface CashBalance {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InstrumentStatementQuery, MarksQuery } from '../../application/ports/instrument-queries.ts';
 import type {
   ApiQueries,
   BalancesQuery,
@@ -16,9 +17,11 @@ import type { Venue } from '../../domain/instrument.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
+import { instrumentStatements } from '../read-models/instrument-statements.ts';
+import { marksIn } from '../read-models/marks.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { positionsAsOf } from '../read-models/position-history.ts';
-import { apiPositions, positionSizes } from '../read-models/positions.ts';
+import { apiPositions, instrumentsToMark, positionSizes } from '../read-models/positions.ts';
 import { dailyStatements } from '../read-models/statements.ts';
 
 /**
@@ -61,11 +64,14 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
       ordersOfTrades(db, s, venue, account, tradeIds),
     listOrders: (query: OrderListQuery) => orderPage(db, s, query),
 
+    instrumentsToMark: (since: string) => instrumentsToMark(db, s, since),
     positions: (query: PositionsQuery) => apiPositions(db, s, query),
     ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
     balances: (query: BalancesQuery) => cashBalances(db, s, query),
     dailyStatements: (query: StatementQuery) => dailyStatements(db, s, query),
     positionsAsOf: (query: PositionsAsOfQuery) => positionsAsOf(db, s, query),
+    instrumentStatements: (query: InstrumentStatementQuery) => instrumentStatements(db, s, query),
+    marks: (query: MarksQuery) => marksIn(db, s, query),
     async cashBalances(venue: Venue, account: string) {
       const rows = await cashBalances(db, s, { venue, account });
       return rows.map((r) => ({
