@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ApiClient } from '../http/client.ts';
 import { connection, type Output, run } from './client-commands.ts';
 
@@ -105,6 +105,9 @@ function statementsBy(api: ApiClient, by: string | undefined, query: Record<stri
   throw new InvalidArgumentError(`--by must be one of ${BY.join(', ')} (got ${by})`);
 }
 
+const byOption = (description: string) =>
+  new Option('--by <what>', description).choices(BY).default('account');
+
 export function registerBackOfficeCommands(program: Command, output: Output): void {
   const filters = (command: Command) =>
     command
@@ -148,7 +151,7 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
         'daily statements: cash per account and currency (--by account), or PnL per account, instrument and currency with marks, unrealized change and equity (--by instrument)',
       ),
   )
-    .option('--by <what>', 'account (cash statements) or instrument (position statements)', 'account')
+    .addOption(byOption('account (cash statements) or instrument (position statements)'))
     .option('--symbol <symbol>', 'only this instrument (--by instrument)')
     .option('--from <date>', 'first day (YYYY-MM-DD)')
     .option('--to <date>', 'last day, included (YYYY-MM-DD)')
@@ -191,7 +194,7 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
     .option('--from <time>', 'from (ISO-8601 or YYYY-MM-DD)')
     .option('--to <time>', 'to (ledger: excluded; statements: the last day)')
     .option('--out <file>', 'write to this file (progress on the terminal)')
-    .option('--by <what>', 'statements: account (cash) or instrument (positions)', 'account')
+    .addOption(byOption('statements: account (cash) or instrument (positions)'))
     .action(async (report: string, o, command: Command) => {
       if (!(REPORTS as readonly string[]).includes(report)) {
         throw new InvalidArgumentError(`report must be one of ${REPORTS.join(', ')} (got ${report})`);

@@ -20,6 +20,7 @@ const RecordingResultSchema = z.object({
   symbol: z.string(),
   at: z.string().optional(),
   mark: z.string().optional(),
+  unlisted: z.literal(true).optional(),
   error: z.string().optional(),
 });
 

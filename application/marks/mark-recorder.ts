@@ -43,6 +43,8 @@ export interface MarkRecordingResult {
   /** The slot recorded (ISO-8601), or none when nothing was due. */
   at?: string;
   mark?: string;
+  /** The venue no longer lists it (an expired future): nothing to record. */
+  unlisted?: true;
   error?: string;
 }
 
@@ -101,6 +103,7 @@ export class MarkRecorder<P> {
       }
       const entry = this.#o.registry.entries().find((e) => e.adapter.venue === venue);
       const result = await this.#recordOne(entry, venue, symbol, slot, nowMs);
+      // A failed slot is tried again by the next run (if it is still the latest).
       if (result.error === undefined) this.#last.set(key, slot.atMs);
       results.push(result);
     }
@@ -118,7 +121,7 @@ export class MarkRecorder<P> {
     try {
       if (entry === undefined) throw new Error(`no venue ${venue} is configured`);
       const instrument = await this.#o.market.instrument(entry, symbol);
-      if (instrument === undefined) throw new Error(`${venue} does not list ${symbol}`);
+      if (instrument === undefined) return { venue, symbol, unlisted: true };
       const mark = await entry.adapter.markPrice(instrument);
       const data = MarkPriceDataSchema.parse({
         venue,

@@ -113,6 +113,9 @@ describe('the HTTP API', () => {
         '/v1/balances',
         '/v1/statements/daily',
         '/v1/positions/history',
+        '/v1/statements/daily/instruments',
+        '/v1/marks',
+        '/v1/marks/record',
       ]),
     );
   });

@@ -52,6 +52,7 @@ const WRITES: [string, string][] = [
   ['POST', '/v1/reconcile'],
   ['POST', '/v1/breaks/some-break/resolve'],
   ['POST', `/v1/orders/${ORDER}/resolve`],
+  ['POST', '/v1/marks/record'],
 ];
 const CONTROLS = WRITES.slice(5);
 
