@@ -1,5 +1,5 @@
 import type { MarkOccasion } from '../../domain/marks/contract.ts';
-import { DAY_MS, dayStartOf } from '../../domain/marks/day-boundary.ts';
+import { DAY_MS, dayStartOf } from '../support/day-boundary.ts';
 
 /**
  * When marks are recorded, as a pure step: the instants a mark stands for (slots) are the ticks of

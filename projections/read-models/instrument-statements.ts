@@ -3,9 +3,9 @@ import type {
   InstrumentStatement,
   InstrumentStatementQuery,
 } from '../../application/ports/instrument-queries.ts';
+import { DAY_MS, dayOf, startOfDay } from '../../application/support/day-boundary.ts';
 import { type Decimal, parseDecimal, ZERO } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
-import { DAY_MS, dayOf, startOfDay } from '../../domain/marks/day-boundary.ts';
 import { type PositionFigures, positionDay } from '../../domain/position/valuation.ts';
 import type { SqlRunner } from '../db/read-model-db.ts';
 
@@ -134,6 +134,7 @@ const text = (d: Decimal | undefined) => (d === undefined ? null : d.toString())
 function statementOf(
   timeline: PositionTimeline,
   marks: readonly Mark[],
+  currency: string,
   day: string,
   utcOffsetHours: number,
 ): InstrumentStatement | undefined {
@@ -152,7 +153,7 @@ function statementOf(
     account: key.account,
     symbol: key.symbol,
     side: key.side,
-    currency: '',
+    currency,
     day,
     openingSize: opening.size.toString(),
     closingSize: closing.size.toString(),
@@ -260,8 +261,8 @@ export const instrumentStatements = async (
     const firstDay = dayOf(timeline.first.atMs, offset);
     let day = query.from !== undefined && query.from > firstDay ? query.from : firstDay;
     for (; day <= lastDay; day = dayOf(startOfDay(day, offset) + DAY_MS, offset)) {
-      const statement = statementOf(timeline, instrumentMarks, day, offset);
-      if (statement !== undefined) statements.push({ ...statement, currency });
+      const statement = statementOf(timeline, instrumentMarks, currency, day, offset);
+      if (statement !== undefined) statements.push(statement);
     }
   }
   return statements;

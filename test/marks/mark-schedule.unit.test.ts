@@ -6,8 +6,8 @@ import {
   slotDue,
   tradedSince,
 } from '../../application/marks/mark-schedule.ts';
+import { dayOf, startOfDay } from '../../application/support/day-boundary.ts';
 import { MarkPriceDataSchema } from '../../domain/marks/contract.ts';
-import { dayOf, startOfDay } from '../../domain/marks/day-boundary.ts';
 
 // When marks are recorded, as a step function: interval ticks and each day's close, the latest slot
 // at or before now, each once per instrument.
