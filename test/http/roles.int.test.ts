@@ -17,6 +17,9 @@ let base: string;
 
 beforeAll(async () => {
   svc = await startServiceOnLocalDeribit({ clientId: 'roles' });
+  // The start-up ledger ingestion and mark recording are over (joined) before events are counted.
+  await svc.running.ledger.ingestNow();
+  await svc.running.marks.recordNow();
   ({ app, base } = await serveHttp(svc.running, { tokens: TOKENS }));
 });
 

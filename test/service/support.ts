@@ -71,10 +71,6 @@ export async function startServiceOn(
     marksCheckEveryMs: options.marksCheckEveryMs ?? 0,
     ...(options.marks !== undefined && { marks: options.marks }),
   });
-  // The start-up runs of the ledger ingester and the mark recorder are over before a spec begins
-  // (joining them): what they record never lands in the middle of a spec's count of events.
-  await running.ledger.ingestNow();
-  await running.marks.recordNow();
   return {
     store,
     adapter,
