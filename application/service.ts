@@ -4,6 +4,8 @@ import { Ingestion } from './ingestion/ingestion.ts';
 import { createUnreadableRecorder } from './ingestion/unreadable.ts';
 import { CashIngester, type CashIngestionResult } from './ledger/cash-ingester.ts';
 import type { CashIngestionSettings } from './ledger/cash-ingestion-step.ts';
+import { MarkRecorder, type MarkRecordingResult } from './marks/mark-recorder.ts';
+import type { MarkSchedule } from './marks/mark-schedule.ts';
 import { createOrderHandler, type HandleResult, type OrderHandler } from './orders/order-handler.ts';
 import { OrderService } from './orders/order-service.ts';
 import type { OrderView } from './orders/order-view.ts';
@@ -52,6 +54,15 @@ export interface ApplicationDeps<P> {
   /** How often the venues' cash logs are read besides start-up (ms; default 60 s, 0: never by itself). */
   cashIngestionIntervalMs?: number;
   cashIngestion?: Partial<CashIngestionSettings>;
+  /** When marks are recorded: the interval (ms; default an hour, 0: only at each day's close) and the day boundary. */
+  marks?: Partial<MarkSchedule>;
+  /** How often the mark recorder looks whether a mark is due (ms; 0: only at start-up and on demand). */
+  marksCheckEveryMs?: number;
+}
+
+/** Mark recording on demand (what the API's `/v1/marks/record` runs). */
+export interface MarksControl {
+  recordNow(): Promise<MarkRecordingResult[]>;
 }
 
 /** The back office's ledger ingestion on demand (what the API's `/v1/ledger/ingest` runs). */
@@ -93,6 +104,7 @@ export interface OrderApplication<P> {
   reconciliations(): ReconciliationReport[];
   reconciliation: ReconciliationControl;
   ledger: LedgerControl;
+  marks: MarksControl;
   /** The store's last refusal of a write, while no write has succeeded since (for health). */
   storeWriteRefused(): StoreWriteFailure | undefined;
   stop(): Promise<void>;
@@ -265,6 +277,18 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     onAppended: notePosition,
   });
   cash.start();
+  const marks = new MarkRecorder({
+    store,
+    registry,
+    market,
+    readModel,
+    logger: logger.child({ component: 'marks' }),
+    now,
+    ...(deps.marks !== undefined && { schedule: deps.marks }),
+    ...(deps.marksCheckEveryMs !== undefined && { checkEveryMs: deps.marksCheckEveryMs }),
+    onAppended: notePosition,
+  });
+  marks.start();
   const accountRefs = () =>
     registry.entries().map((e) => ({ venue: e.adapter.venue, account: e.adapter.account }));
   const reconciliation: ReconciliationControl = {
@@ -309,9 +333,11 @@ export async function startOrderApplication<P>(deps: ApplicationDeps<P>): Promis
     reconciliations: () => supervisor.reports(),
     reconciliation,
     ledger: { ingestNow: () => cash.ingestNow() },
+    marks: { recordNow: () => marks.recordNow() },
     storeWriteRefused: writes.refused,
     async stop() {
       cash.stop();
+      marks.stop();
       processor.stop();
       ingestion.stop();
       const stopping = supervisor.stop();

@@ -4,6 +4,7 @@ import {
   type CashMovementData,
   CashMovementDataSchema,
 } from '../domain/ledger/contract.ts';
+import { MARK_PRICE_RECORDED, type MarkPriceData, MarkPriceDataSchema } from '../domain/marks/contract.ts';
 import { type EventMetadata, EventMetadataSchema } from '../domain/metadata.ts';
 import type { OrderEvent } from '../domain/order/contract.ts';
 import { decodeOrderEvent } from '../domain/order/event-codec.ts';
@@ -57,14 +58,41 @@ export interface ProjectedCashEvent {
   readonly movement: CashMovementData;
 }
 
-/** What the read-model projection applies: order events and venue cash movements. */
-export type ProjectedItem = ProjectedEvent | ProjectedCashEvent;
+/** A recorded mark price as the projection applies it (see `read-models/marks.ts`). */
+export interface ProjectedMarkEvent {
+  readonly family: 'mark';
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly eventId: string;
+  readonly position: string;
+  readonly storedAt: Date;
+  readonly mark: MarkPriceData;
+}
+
+/** What the read-model projection applies: order events, venue cash movements and marks. */
+export type ProjectedItem = ProjectedEvent | ProjectedCashEvent | ProjectedMarkEvent;
 
 export const isCashEvent = (item: ProjectedItem): item is ProjectedCashEvent =>
   'family' in item && item.family === 'cash';
 
-/** Decodes a recorded order event or cash movement; throws on an event this code cannot read. */
+export const isMarkEvent = (item: ProjectedItem): item is ProjectedMarkEvent =>
+  'family' in item && item.family === 'mark';
+
+export const isOrderEvent = (item: ProjectedItem): item is ProjectedEvent => !('family' in item);
+
+/** Decodes a recorded order event, cash movement or mark; throws on an event this code cannot read. */
 export const toProjectedItem = <P>(recorded: RecordedEvent<P>, codec: PositionCodec<P>): ProjectedItem => {
+  if (recorded.type === MARK_PRICE_RECORDED) {
+    return {
+      family: 'mark',
+      streamId: recorded.streamId,
+      revision: recorded.revision,
+      eventId: recorded.id,
+      position: codec.serialize(recorded.position),
+      storedAt: recorded.created,
+      mark: MarkPriceDataSchema.parse(recorded.data),
+    };
+  }
   if (recorded.type !== CASH_MOVEMENT_RECORDED) return toProjectedEvent(recorded, codec);
   return {
     family: 'cash',

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { EventStore, RecordedEvent, SubscriptionMessage } from '../application/ports/event-store.ts';
 import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
+import { MARK_STREAM_PREFIX } from '../domain/marks/contract.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 
 export interface FollowAllOptions<P> {
@@ -77,7 +78,7 @@ export const followAll = <P>(o: FollowAllOptions<P>): { done: Promise<void>; sto
     subscription = o.store
       .subscribeToAll({
         ...(o.after !== undefined && { after: o.after }),
-        filter: { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX] },
+        filter: { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX, MARK_STREAM_PREFIX] },
       })
       .subscribe({
         next: (message) => {

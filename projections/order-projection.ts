@@ -1,4 +1,4 @@
-import type { Decimal } from '../domain/decimal.ts';
+import { type Decimal, ZERO } from '../domain/decimal.ts';
 import type { EntrySource, FillSource } from '../domain/ledger/entries.ts';
 import { OrderEventSchema } from '../domain/order/contract.ts';
 import { evolve } from '../domain/order/decider.ts';
@@ -6,8 +6,8 @@ import { exists, initialState, type OrderState } from '../domain/order/state.ts'
 import { isTerminal } from '../domain/order/transitions.ts';
 import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
 import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
-import { deliverPositions } from './deliveries.ts';
-import { isCashEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
+import { applyCashToPositions } from './deliveries.ts';
+import { isCashEvent, isMarkEvent, isOrderEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
 import { movementKey, writeCashMovements } from './read-models/cash-movements.ts';
 import {
@@ -18,6 +18,7 @@ import {
   writeFills,
 } from './read-models/fills.ts';
 import { writeLedgerPostings } from './read-models/ledger-postings.ts';
+import { writeMarks } from './read-models/marks.ts';
 import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
 import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
@@ -275,6 +276,8 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       posted.push(fillSource(f, moved.realized, position.pnlCurrency));
       const entry: PositionEntry = {
         position: moved.position,
+        settlementPnl: current?.settlementPnl ?? ZERO,
+        fundingPnl: current?.fundingPnl ?? ZERO,
         fills: (current?.fills ?? 0) + 1,
         lastPosition: f.position,
       };
@@ -334,15 +337,15 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     schema: string,
     items: readonly ProjectedItem[],
   ): Promise<StagedBatch> => {
-    const events = items.filter((item): item is ProjectedEvent => !isCashEvent(item));
+    const events = items.filter(isOrderEvent);
     const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events);
     const { positions: stagedPositions, posted } = await writeFillsAndPositions(tx, schema, fills, copy);
     // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
-    // a delivery closes its position.
+    // a delivery closes its position, funding goes to its position's funding PnL.
     const cashEvents = items.filter(isCashEvent);
     const newMovements = await writeCashMovements(tx, schema, cashEvents);
     const known = (text: string) => stagedPositions.get(text) ?? positions.get(text);
-    for (const [text, entry] of await deliverPositions(tx, schema, cashEvents, newMovements, known)) {
+    for (const [text, entry] of await applyCashToPositions(tx, schema, cashEvents, newMovements, known)) {
       stagedPositions.set(text, entry);
     }
     // The ledger: the fills' entries and the new movements', in `$all` order.
@@ -354,7 +357,11 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       ...movements.map((e) => ({ cause: 'movement' as const, movement: e.movement, position: e.position })),
     ].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
     await writeLedgerPostings(tx, schema, sources);
-    return { orders: staged, positions: stagedPositions, events: history.length + newMovements.size };
+    // Recorded marks: their own table.
+    const markEvents = items.filter(isMarkEvent);
+    await writeMarks(tx, schema, markEvents);
+    const applied = history.length + newMovements.size + markEvents.length;
+    return { orders: staged, positions: stagedPositions, events: applied };
   };
 
   const commit = (staged: StagedBatch) => {

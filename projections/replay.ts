@@ -10,6 +10,7 @@ import { applyFill, emptyPosition, type Position } from '../domain/position/posi
 import { deliveredPosition, deliverySide } from './deliveries.ts';
 import {
   isCashEvent,
+  isOrderEvent,
   type ProjectedCashEvent,
   type ProjectedEvent,
   toProjectedEvent,
@@ -154,6 +155,15 @@ const positionsFold = () => {
   };
 };
 
+/** Whether an event recorded with this metadata is within a time bound (always, for a position bound). */
+const recordedWithin = <P>(asOf: AsOf<P>, metadata: unknown): boolean => {
+  if (asOf.kind !== 'time') return true;
+  const recordedAt = EventMetadataSchema.shape.recordedAt.safeParse(
+    (metadata as { recordedAt?: unknown }).recordedAt,
+  );
+  return recordedAt.success && Date.parse(recordedAt.data) <= asOf.time.getTime();
+};
+
 export const replayPositions = async <P>(
   store: EventStore<P>,
   asOf: AsOf<P>,
@@ -175,14 +185,9 @@ export const replayPositions = async <P>(
     for (const r of page.events) {
       if (pastAsOf(r.position)) break;
       const item = toProjectedItem(r, store.positions);
-      if (isCashEvent(item)) {
+      if (!isOrderEvent(item)) {
         // Each delivery once (a movement recorded twice has one id: the store keeps it once).
-        const recordedAt = EventMetadataSchema.shape.recordedAt.safeParse(
-          (r.metadata as { recordedAt?: unknown }).recordedAt,
-        );
-        const inTime =
-          asOf.kind !== 'time' || (recordedAt.success && Date.parse(recordedAt.data) <= asOf.time.getTime());
-        if (inTime) fold.delivered(item);
+        if (isCashEvent(item) && recordedWithin(asOf, r.metadata)) fold.delivered(item);
         continue;
       }
       if (!within(store, asOf, item, r.position)) continue;

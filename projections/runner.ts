@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../application/ports/event-store.ts';
 import { backoffDelay, sleep as pause } from '../application/support/backoff.ts';
 import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
+import { MARK_STREAM_PREFIX } from '../domain/marks/contract.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { BatchDecoder } from './batch-decoder.ts';
 import { CheckpointWaiters } from './checkpoint-waiters.ts';
@@ -223,7 +224,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   /** Pages through `$all` until its end (or `until`), reading the next page while applying one. */
   const catchUp = async () => {
     state = 'catching_up';
-    const filter = { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX] };
+    const filter = { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX, MARK_STREAM_PREFIX] };
     // The next page is read, and decoded, while the current one is written.
     const read = (after: P) =>
       store.readAll({ after, maxCount: pageSize, filter }).then((page) => {

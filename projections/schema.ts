@@ -4,6 +4,7 @@ import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
 import { fundingPaymentsView } from './read-models/funding-payments.ts';
 import { ledgerPostingsTable } from './read-models/ledger-postings.ts';
+import { marksTable } from './read-models/marks.ts';
 import { orderHistoryTable } from './read-models/order-history.ts';
 import { ordersTable } from './read-models/orders.ts';
 import { positionHistoryTable } from './read-models/position-history.ts';
@@ -28,6 +29,7 @@ export const READ_MODELS = [
   positionHistoryTable,
   cashMovementsTable,
   ledgerPostingsTable,
+  marksTable,
 ] as const;
 
 /**

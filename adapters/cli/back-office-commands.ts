@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { assertNever } from '../../domain/assert-never.ts';
 import type { ApiClient } from '../http/client.ts';
 import { connection, type Output, run } from './client-commands.ts';
@@ -36,7 +36,12 @@ interface ExportFilter {
   symbol?: string;
   from?: string;
   to?: string;
+  /** Statements per account and currency (cash), or per account, instrument and currency (PnL). */
+  by?: string;
 }
+
+/** `oms export statements --by instrument`: the per-instrument daily statements' route. */
+const INSTRUMENT_STATEMENTS = '/v1/statements/daily/instruments';
 
 /** The report's query: the filters its route takes, `--from`/`--to` as times or days. */
 function reportQuery(report: Report, f: ExportFilter): Record<string, string | undefined> {
@@ -45,7 +50,13 @@ function reportQuery(report: Report, f: ExportFilter): Record<string, string | u
     case 'ledger':
       return { ...where, currency: f.currency, from: timeOf(f.from), to: timeOf(f.to) };
     case 'statements':
-      return { ...where, currency: f.currency, from: dateOf(f.from), to: dateOf(f.to) };
+      return {
+        ...where,
+        currency: f.currency,
+        ...(f.by === 'instrument' && { symbol: f.symbol }),
+        from: dateOf(f.from),
+        to: dateOf(f.to),
+      };
     case 'balances':
       return { ...where, currency: f.currency };
     case 'fills':
@@ -112,7 +123,9 @@ async function exportReport(
   sink: Sink,
   progress: (rows: number) => void,
 ): Promise<number> {
-  const body = await api.csv(REPORT_PATHS[report], reportQuery(report, filter));
+  const path =
+    report === 'statements' && filter.by === 'instrument' ? INSTRUMENT_STATEMENTS : REPORT_PATHS[report];
+  const body = await api.csv(path, reportQuery(report, filter));
   const decoder = new TextDecoder('utf-8');
   const counter = recordCounter();
   for await (const bytes of body) {
@@ -125,6 +138,19 @@ async function exportReport(
   if (rest.length > 0) await sink.write(rest);
   return counter.rows;
 }
+
+const BY = ['account', 'instrument'] as const;
+
+/** Daily statements per account and currency (cash), or per account, instrument and currency (PnL). */
+function statementsBy(api: ApiClient, by: string | undefined, query: Record<string, string | undefined>) {
+  const { by: _by, ...rest } = query;
+  if (by === undefined || by === 'account') return api.statements(rest);
+  if (by === 'instrument') return api.instrumentStatements(rest);
+  throw new InvalidArgumentError(`--by must be one of ${BY.join(', ')} (got ${by})`);
+}
+
+const byOption = (description: string) =>
+  new Option('--by <what>', description).choices(BY).default('account');
 
 export function registerBackOfficeCommands(program: Command, output: Output): void {
   const filters = (command: Command) =>
@@ -189,21 +215,37 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
     );
   });
 
-  filters(program.command('statements').description('daily cash statements: opening, components, closing'))
+  filters(
+    program
+      .command('statements')
+      .description(
+        'daily statements: cash per account and currency (--by account), or PnL per account, instrument and currency with marks, unrealized change and equity (--by instrument)',
+      ),
+  )
+    .addOption(byOption('account (cash statements) or instrument (position statements)'))
+    .option('--symbol <symbol>', 'only this instrument (--by instrument)')
     .option('--from <date>', 'first day (YYYY-MM-DD)')
     .option('--to <date>', 'last day, included (YYYY-MM-DD)')
     .option('--utc-offset <hours>', 'where a day starts, hours from UTC', '0')
     .action(async (o, command: Command) => {
       await run(output, () =>
-        connection(command).statements({
+        statementsBy(connection(command), o.by, {
           venue: o.venue,
           account: o.account,
           currency: o.currency,
+          ...(o.symbol !== undefined && { symbol: o.symbol }),
           from: dateOf(o.from),
           to: dateOf(o.to),
           utcOffsetHours: o.utcOffset,
         }),
       );
+    });
+
+  program
+    .command('marks-record')
+    .description('record the mark prices due now (instruments held or traded)')
+    .action(async (_o, command: Command) => {
+      await run(output, () => connection(command).recordMarks());
     });
 
   program
@@ -220,10 +262,11 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
         `export a report as CSV, streamed: ${REPORTS.join(', ')} (to --out, or to standard output)`,
       ),
   )
-    .option('--symbol <symbol>', 'only this instrument (fills, funding)')
+    .option('--symbol <symbol>', 'only this instrument (fills, funding, statements --by instrument)')
     .option('--from <time>', 'from (ISO-8601 or YYYY-MM-DD)')
     .option('--to <time>', 'to (excluded; statements: the last day, included)')
     .option('--out <file>', 'write to this file (progress on the terminal)')
+    .addOption(byOption('statements: account (cash) or instrument (positions)'))
     .action(async (report: string, o, command: Command) => {
       if (!(REPORTS as readonly string[]).includes(report)) {
         throw new InvalidArgumentError(`report must be one of ${REPORTS.join(', ')} (got ${report})`);
@@ -248,6 +291,7 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
         symbol: o.symbol,
         from: o.from,
         to: o.to,
+        by: o.by,
       };
       await run(output, async () => {
         try {

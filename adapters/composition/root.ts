@@ -162,6 +162,7 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
       limits: config.limits,
       reconcileIntervalMs: config.reconciliation.intervalMs,
       cashIngestionIntervalMs: config.ledger.intervalMs,
+      marks: config.marks,
       logger,
     });
     closers.unshift(() => service.stop());

@@ -86,6 +86,15 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ intervalMs: 60_000 }),
+    marks: z
+      .object({
+        /** How often the marks of the instruments held or traded are recorded; 0: only at each day's close. */
+        intervalMs: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+        /** Where a day closes (a mark is recorded then), in whole hours from UTC. */
+        utcOffsetHours: z.coerce.number().int().min(-12).max(14).default(0),
+      })
+      .strict()
+      .default({ intervalMs: 3_600_000, utcOffsetHours: 0 }),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -122,6 +131,8 @@ const ENV: Record<string, string> = {
   'log.level': 'OMS_LOG_LEVEL',
   'reconciliation.intervalMs': 'OMS_RECONCILE_INTERVAL_MS',
   'ledger.intervalMs': 'OMS_LEDGER_INTERVAL_MS',
+  'marks.intervalMs': 'OMS_MARKS_INTERVAL_MS',
+  'marks.utcOffsetHours': 'OMS_MARKS_UTC_OFFSET_HOURS',
 };
 
 export class ConfigError extends Error {
@@ -225,6 +236,10 @@ export function loadConfig(env: Env = process.env): Config {
     ledger: {
       ...fromFile('ledger'),
       ...defined({ intervalMs: env.OMS_LEDGER_INTERVAL_MS }),
+    },
+    marks: {
+      ...fromFile('marks'),
+      ...defined({ intervalMs: env.OMS_MARKS_INTERVAL_MS, utcOffsetHours: env.OMS_MARKS_UTC_OFFSET_HOURS }),
     },
     log: { ...fromFile('log'), ...defined({ level: env.OMS_LOG_LEVEL }) },
   };

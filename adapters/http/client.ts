@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OrderViewSchema, TimelineEntrySchema } from '../../application/orders/order-view.ts';
+import { InstrumentStatementSchema, MarkRowSchema } from '../../application/ports/instrument-queries.ts';
 import {
   BalanceRowSchema,
   DailyStatementSchema,
@@ -147,6 +148,20 @@ export function createApiClient({ baseUrl, token, timeoutMs = 30_000 }: ApiClien
       (await call('GET', '/v1/balances', z.array(BalanceRowSchema), { query })).value,
     statements: async (query: Record<string, string | undefined> = {}) =>
       (await call('GET', '/v1/statements/daily', z.array(DailyStatementSchema), { query })).value,
+    instrumentStatements: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/statements/daily/instruments', z.array(InstrumentStatementSchema), { query }))
+        .value,
+    marks: async (query: Record<string, string | undefined> = {}) =>
+      (await call('GET', '/v1/marks', z.array(MarkRowSchema), { query })).value,
+    recordMarks: async () =>
+      (
+        await call(
+          'POST',
+          '/v1/marks/record',
+          z.object({ results: z.array(z.record(z.string(), z.unknown())) }),
+          { body: {} },
+        )
+      ).value,
     ingestLedger: async () =>
       (
         await call(

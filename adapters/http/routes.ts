@@ -30,6 +30,7 @@ import type { CsvReport } from './csv.ts';
 import { ErrorBodySchema, fromServiceError, readingCursor } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { ledgerRoutes } from './ledger-routes.ts';
+import { marksRoutes } from './marks-routes.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
 
 export interface RouteInput {
@@ -79,7 +80,7 @@ export interface RouteDeps<P> {
 export function routesFor<P>(
   running: Pick<
     OrderApplication<P>,
-    'service' | 'registry' | 'processor' | 'reconciliation' | 'storeWriteRefused' | 'ledger'
+    'service' | 'registry' | 'processor' | 'reconciliation' | 'storeWriteRefused' | 'ledger' | 'marks'
   > & {
     readModel: ApiQueries;
   },
@@ -95,6 +96,7 @@ export function routesFor<P>(
     }),
     ...reconciliationRoutes(running.reconciliation),
     ...ledgerRoutes(running.readModel, running.ledger.ingestNow),
+    ...marksRoutes(running.readModel, running.marks.recordNow),
   ];
 }
 

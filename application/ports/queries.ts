@@ -3,6 +3,12 @@ import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { CashMovementKindSchema, LedgerAccountSchema } from '../../domain/ledger/ledger.ts';
 import { ORDER_STATUSES } from '../../domain/order/transitions.ts';
+import type {
+  InstrumentStatement,
+  InstrumentStatementQuery,
+  MarkRow,
+  MarksQuery,
+} from './instrument-queries.ts';
 import type { FillPage, FillsQuery, FundingPage, FundingQuery } from './report-queries.ts';
 
 /** What the API reads from the read models (PostgreSQL or the embedded PGlite). */
@@ -78,12 +84,22 @@ export const PositionRowSchema = z.object({
   /** What the open size cost (inverse instruments: in the settlement currency). */
   entryCost: DecimalStringSchema,
   averageEntry: DecimalStringSchema.nullable(),
+  /** Trading and settlement PnL realized (deliveries and expiries included). */
   realizedPnl: DecimalStringSchema,
+  /** The part of `realizedPnl` that deliveries and expiries realized. */
+  settlementPnl: DecimalStringSchema,
+  /** Funding received (positive) or paid: its own component, not in `realizedPnl`. */
+  fundingPnl: DecimalStringSchema,
   pnlCurrency: z.string(),
   fees: z.record(z.string(), DecimalStringSchema),
   /** Fills applied to this position. */
   fillsCount: z.number().int().nonnegative(),
   lastFillAt: z.string().nullable(),
+  /** The latest mark recorded for the instrument (as of the time asked, for history), if any. */
+  mark: DecimalStringSchema.nullable(),
+  markAt: z.string().nullable(),
+  /** PnL of closing the open position at `mark` (inverse: in the coin; linear: in the quote currency). */
+  unrealizedPnl: DecimalStringSchema.nullable(),
 });
 export type PositionRow = z.infer<typeof PositionRowSchema>;
 
@@ -310,6 +326,10 @@ export const DailyStatementSchema = z.object({
 export type DailyStatement = z.infer<typeof DailyStatementSchema>;
 
 export interface ApiQueries {
+  /** A statement per position (venue account, instrument, side), PnL currency and day. */
+  instrumentStatements(query: InstrumentStatementQuery): Promise<InstrumentStatement[]>;
+  /** The marks recorded, oldest first. */
+  marks(query: MarksQuery): Promise<MarkRow[]>;
   /** Every position as it stood at a time (position history). */
   positionsAsOf(query: PositionsAsOfQuery): Promise<PositionRow[]>;
   /** A cash statement per venue account, currency and day (days with movements). */

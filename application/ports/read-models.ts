@@ -22,6 +22,13 @@ export interface ServiceReadModel {
   cashBalances(venue: Venue, account: string): Promise<CashBalance[]>;
   /** The account's fills with the cash our ledger posted for each, its venue trade entries, and what its log covers. */
   ledgerTrades(venue: Venue, account: string): Promise<LedgerTrades>;
+  /** The instruments to mark: those with an open position, or traded at or after `since` (ISO-8601). */
+  instrumentsToMark(since: string): Promise<InstrumentRef[]>;
+}
+
+export interface InstrumentRef {
+  venue: Venue;
+  symbol: string;
 }
 
 export interface LedgerTrades {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InstrumentStatementQuery, MarksQuery } from '../../application/ports/instrument-queries.ts';
 import type {
   ApiQueries,
   BalancesQuery,
@@ -20,10 +21,12 @@ import { cashBalances, ledgerPage } from '../read-models/cash-movements.ts';
 import { fillPage } from '../read-models/fill-pages.ts';
 import { lastFillTime, ordersOfTrades } from '../read-models/fills.ts';
 import { fundingPage } from '../read-models/funding-payments.ts';
+import { instrumentStatements } from '../read-models/instrument-statements.ts';
 import { ledgerTrades, postingsPage } from '../read-models/ledger-postings.ts';
+import { marksIn } from '../read-models/marks.ts';
 import { liveOrders, orderIdByVenueOrderId, orderPage, ordersNeedingWork } from '../read-models/orders.ts';
 import { positionsAsOf } from '../read-models/position-history.ts';
-import { apiPositions, positionSizes } from '../read-models/positions.ts';
+import { apiPositions, instrumentsToMark, positionSizes } from '../read-models/positions.ts';
 import { dailyStatements } from '../read-models/statements.ts';
 import { batchedLookup } from './batched-lookup.ts';
 
@@ -72,6 +75,7 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
       tradeIds.length === 0 ? new Map() : tradeOwners(JSON.stringify([venue, account]), tradeIds),
     listOrders: (query: OrderListQuery) => orderPage(db, s, query),
 
+    instrumentsToMark: (since: string) => instrumentsToMark(db, s, since),
     positions: (query: PositionsQuery) => apiPositions(db, s, query),
     ledger: (query: LedgerQuery) => ledgerPage(db, s, query),
     postings: (query: PostingsQuery) => postingsPage(db, s, query),
@@ -81,6 +85,8 @@ export function createSqlReadModel(options: SqlReadModelOptions): ServiceReadMod
     funding: (query: FundingQuery) => fundingPage(db, s, query),
     dailyStatements: (query: StatementQuery) => dailyStatements(db, s, query),
     positionsAsOf: (query: PositionsAsOfQuery) => positionsAsOf(db, s, query),
+    instrumentStatements: (query: InstrumentStatementQuery) => instrumentStatements(db, s, query),
+    marks: (query: MarksQuery) => marksIn(db, s, query),
     async cashBalances(venue: Venue, account: string) {
       const rows = await cashBalances(db, s, { venue, account });
       return rows.map((r) => ({

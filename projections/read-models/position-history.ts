@@ -2,7 +2,7 @@ import type { PositionRow, PositionsAsOfQuery } from '../../application/ports/qu
 import { averageEntry } from '../../domain/position/position.ts';
 import type { SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
-import { type PositionEntry, toApiPositionRow } from './positions.ts';
+import { API_POSITION_COLUMNS, markJoin, type PositionEntry, toApiPositionRow } from './positions.ts';
 
 /**
  * Read model `position_history`: every change of every position, so a position at time T is one
@@ -30,6 +30,8 @@ create table ${s}.position_history (
   entry_cost numeric not null,
   average_entry numeric,
   realized_pnl numeric not null,
+  settlement_pnl numeric not null,
+  funding_pnl numeric not null,
   pnl_currency text not null,
   fees jsonb not null,
   fills_count bigint not null,
@@ -42,8 +44,10 @@ create index position_history_recorded on ${s}.position_history (venue, account,
 export interface PositionChange {
   readonly entry: PositionEntry;
   readonly recordedAt: string;
-  readonly cause: 'fill' | 'delivery';
+  readonly cause: 'fill' | 'delivery' | 'funding';
   readonly tradeId?: string;
+  /** Venue time of the change when it is not the position's last fill (funding). */
+  readonly at?: string;
 }
 
 const changeRow = (c: PositionChange) => {
@@ -55,7 +59,7 @@ const changeRow = (c: PositionChange) => {
     side: p.key.side,
     global_position: c.entry.lastPosition,
     recorded_at: c.recordedAt,
-    changed_at: p.lastFillAt ?? null,
+    changed_at: c.at ?? p.lastFillAt ?? null,
     cause: c.cause,
     trade_id: c.tradeId ?? null,
     settlement: p.settlement,
@@ -63,6 +67,8 @@ const changeRow = (c: PositionChange) => {
     entry_cost: p.entryCost.toString(),
     average_entry: averageEntry(p)?.toString() ?? null,
     realized_pnl: p.realizedPnl.toString(),
+    settlement_pnl: c.entry.settlementPnl.toString(),
+    funding_pnl: c.entry.fundingPnl.toString(),
     pnl_currency: p.pnlCurrency,
     fees: Object.fromEntries(Object.entries(p.fees).map(([currency, fee]) => [currency, fee.toString()])),
     fills_count: c.entry.fills,
@@ -80,7 +86,7 @@ export const writePositionHistory = async (
      select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, instrument text, side text,
        global_position text, recorded_at timestamptz, changed_at timestamptz, cause text, trade_id text,
        settlement text, size numeric, entry_cost numeric, average_entry numeric, realized_pnl numeric,
-       pnl_currency text, fees jsonb, fills_count bigint)
+       settlement_pnl numeric, funding_pnl numeric, pnl_currency text, fees jsonb, fills_count bigint)
      on conflict (venue, account, instrument, side, global_position) do nothing`,
     [JSON.stringify(changes.map(changeRow))],
     `${schema}_position_history_insert`,
@@ -105,15 +111,13 @@ export const positionsAsOf = async (
     where.push(`${column} = $${params.length}`);
   }
   const { rows } = await db.query(
-    `select * from (
-       select distinct on (venue, account, instrument, side) venue, account, instrument, side,
-         trim_scale(size)::text as size, trim_scale(entry_cost)::text as entry_cost,
-         trim_scale(average_entry)::text as average_entry, trim_scale(realized_pnl)::text as realized_pnl,
-         pnl_currency, fees, fills_count::text as fills_count, changed_at as last_fill_at
+    `select ${API_POSITION_COLUMNS}, p.changed_at as last_fill_at from (
+       select distinct on (venue, account, instrument, side) *
        from ${s}.position_history where ${where.join(' and ')}
-       order by venue, account, instrument, side, global_position desc) latest
-     ${query.includeFlat ? '' : 'where size::numeric <> 0'}
-     order by venue, account, instrument, side`,
+       order by venue, account, instrument, side, global_position desc) p
+     ${markJoin(s, '$1::timestamptz')}
+     ${query.includeFlat ? '' : 'where p.size <> 0'}
+     order by p.venue, p.account, p.instrument, p.side`,
     params,
   );
   return rows.map(toApiPositionRow);

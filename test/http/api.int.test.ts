@@ -116,6 +116,9 @@ describe('the HTTP API', () => {
         '/v1/positions/history',
         '/v1/fills',
         '/v1/funding',
+        '/v1/statements/daily/instruments',
+        '/v1/marks',
+        '/v1/marks/record',
       ]),
     );
   });

@@ -13,6 +13,9 @@ beforeAll(async () => {
   // The limits a service gets when nothing is configured
   const { limits } = loadConfig({ OMS_STORE: 'embedded' });
   svc = await startServiceOnLocalDeribit({ clientId: 'hardening', limits });
+  // The start-up ledger ingestion and mark recording are over (joined) before events are counted.
+  await svc.running.ledger.ingestNow();
+  await svc.running.marks.recordNow();
   ({ app, base } = await serveHttp(svc.running, { token: TOKEN }));
 });
 

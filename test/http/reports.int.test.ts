@@ -60,12 +60,13 @@ beforeAll(async () => {
       ('deribit', 'main', 'BTC', 'd-1', 'settlement', 'settlement', 0.0002, 0.00015, 0.0002, 'BTC-PERPETUAL',
        '2026-12-01T08:00:00Z', 'c4');
     insert into ${t}.position_history (venue, account, instrument, side, global_position, recorded_at,
-      changed_at, cause, settlement, size, entry_cost, realized_pnl, pnl_currency, fees, fills_count)
+      changed_at, cause, settlement, size, entry_cost, realized_pnl, settlement_pnl, funding_pnl, pnl_currency, fees,
+      fills_count)
     values
       ('bitget', 'main', 'BTCUSDT', 'net', 'p1', '2026-12-01T07:00:00Z', '2026-12-01T07:00:00Z', 'fill',
-       'linear', 0.01, 600, 0, 'USDT', '{}', 1),
+       'linear', 0.01, 600, 0, 0, 0, 'USDT', '{}', 1),
       ('bitget', 'main', 'BTCUSDT', 'net', 'p2', '2026-12-01T12:00:00Z', '2026-12-01T12:00:00Z', 'fill',
-       'linear', -0.02, 1200, 1, 'USDT', '{}', 2);`);
+       'linear', -0.02, 1200, 1, 0, 0, 'USDT', '{}', 2);`);
   const queries = createSqlReadModel({ db: s.db, schema: s.base });
   const counted = {
     ...queries,
@@ -214,7 +215,12 @@ describe('the reports as CSV (Accept: text/csv)', () => {
   it.each([
     ['/v1/ledger?venue=bitget', 'ledger.csv', 'venue,account,currency,venueEntryId,', 3],
     ['/v1/funding', 'funding.csv', 'venue,account,symbol,currency,fundingAt,amount,positionSize,', 3],
-    ['/v1/balances', 'balances.csv', 'venue,account,currency,ours,theirs,difference,ledger,movements,asOf', 2],
+    [
+      '/v1/balances',
+      'balances.csv',
+      'venue,account,currency,ours,theirs,difference,ledger,movements,asOf',
+      2,
+    ],
     ['/v1/statements/daily', 'statements-daily.csv', 'venue,account,currency,day,opening,', 2],
     [
       '/v1/positions/history?asOf=2026-12-01T13:00:00Z',

@@ -17,6 +17,9 @@ let base: string;
 
 beforeAll(async () => {
   svc = await startServiceOnLocalDeribit({ clientId: 'roles' });
+  // The start-up ledger ingestion and mark recording are over (joined) before events are counted.
+  await svc.running.ledger.ingestNow();
+  await svc.running.marks.recordNow();
   ({ app, base } = await serveHttp(svc.running, { tokens: TOKENS }));
 });
 
@@ -52,6 +55,7 @@ const WRITES: [string, string][] = [
   ['POST', '/v1/reconcile'],
   ['POST', '/v1/breaks/some-break/resolve'],
   ['POST', `/v1/orders/${ORDER}/resolve`],
+  ['POST', '/v1/marks/record'],
 ];
 const CONTROLS = WRITES.slice(5);
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
+import type { InstrumentStatement } from '../../application/ports/instrument-queries.ts';
+import type { DailyStatement } from '../../application/ports/queries.ts';
 import { parseDecimal, sum } from '../../domain/decimal.ts';
 import { type LocalBitget, startLocalBitget } from '../../simulators/bitget/server.ts';
 import { SimClock } from '../../simulators/clock.ts';
@@ -11,11 +13,14 @@ import {
   startServiceOnLocalDeribit,
 } from '../service/support.ts';
 import { until } from '../support/until.ts';
-import { expectStatementsAddUp } from './statements.ts';
+import { expectInstrumentStatementsAddUp, expectStatementsAddUp, sumsByAccountDay } from './statements.ts';
 
 // The seeded back-office simulation on the local Bitget: days of trading, funding at every funding
 // time and transfers, on a clock moved forward; at the end every balance in the ledger equals the
-// venue's to the last digit, and every day's statement adds up to its balance change.
+// venue's to the last digit, and every day's statement adds up to its balance change. Marks are
+// recorded after each step (hourly ticks and each day's close, on the moved clock): every
+// per-instrument daily statement adds up exactly and its funding (and, on Bitget, its fees) sum to
+// the cash statement's.
 // LEDGER_SIM_DAYS=30 npx vitest run test/ledger/simulation.int.test.ts runs the full month.
 
 const DAYS = Number(process.env.LEDGER_SIM_DAYS ?? 7);
@@ -43,7 +48,11 @@ beforeAll(async () => {
   clock = new SimClock(() => start + (Date.now() - began));
   sim = await startLocalBitget({ credentials, clock });
   svc = await startServiceOnLocalBitget(sim, credentials, {
-    service: { now: clock.now, cashIngestion: { lagMs: 0, initialLookbackMs: 2 * HOUR } },
+    service: {
+      now: clock.now,
+      cashIngestion: { lagMs: 0, initialLookbackMs: 2 * HOUR },
+      marks: { intervalMs: HOUR, utcOffsetHours: 0 },
+    },
   });
 }, 30_000);
 
@@ -133,6 +142,30 @@ async function market(side: 'buy' | 'sell', amount: string) {
   });
 }
 
+/** The marks due now, once the read models know the positions the last orders opened. */
+async function recordMarks(service: ServiceOnOneVenue) {
+  await service.running.readModelCaughtUp();
+  // A request the local venue drops (its socket on a moved clock) is tried again by the next run.
+  await until('the marks due to be recorded', async () =>
+    (await service.running.marks.recordNow()).every((r) => r.error === undefined),
+  );
+}
+
+/** The per-instrument statements' components summed per account, currency and day equal the cash statements'. */
+function expectSameAsCash(
+  cash: readonly DailyStatement[],
+  byInstrument: readonly InstrumentStatement[],
+  components: readonly ('funding' | 'fees')[],
+) {
+  for (const component of components) {
+    const sums = sumsByAccountDay(byInstrument, component);
+    for (const s of cash) {
+      const key = `${s.venue} ${s.account} ${s.currency} ${s.day}`;
+      expect(sums.get(key) ?? '0', `${component} of ${key}`).toBe(s[component]);
+    }
+  }
+}
+
 describe(`${DAYS} days of trading, funding and transfers on the local Bitget`, () => {
   it('ends with the ledger’s balance equal to the venue’s, and every statement adding up', async () => {
     const next = random(17);
@@ -153,6 +186,7 @@ describe(`${DAYS} days of trading, funding and transfers on the local Bitget`, (
         await market(next() < 0.5 ? 'buy' : 'sell', (0.001 * (1 + Math.floor(next() * 20))).toFixed(3));
         if (next() < 0.3) sim.transferIn(credentials.apiKey, (next() * 100).toFixed(2));
         clock.advance(8 * HOUR);
+        await recordMarks(svc);
       }
       await svc.running.ledger.ingestNow();
     }
@@ -180,6 +214,19 @@ describe(`${DAYS} days of trading, funding and transfers on the local Bitget`, (
     expectStatementsAddUp(statements);
     const funding = sum(statements.map((s) => parseDecimal(s.funding)));
     expect(funding.isZero()).toBe(false);
+
+    // And marks were recorded at the hourly ticks and at each day's close
+    const marks = await svc.running.readModel.marks({ venue: 'bitget', limit: 1000 });
+    expect(new Set(marks.map((m) => m.occasion))).toEqual(new Set(['interval', 'day_close']));
+    expect(marks.filter((m) => m.occasion === 'day_close').length).toBeGreaterThanOrEqual(DAYS);
+    // And every per-instrument daily statement adds up exactly, its funding and fees those of the cash statements
+    const byInstrument = await svc.running.readModel.instrumentStatements({
+      venue: 'bitget',
+      utcOffsetHours: 0,
+    });
+    expect(byInstrument.length).toBeGreaterThanOrEqual(DAYS);
+    expectInstrumentStatementsAddUp(byInstrument);
+    expectSameAsCash(statements, byInstrument, ['funding', 'fees']);
   }, 300_000);
 });
 
@@ -227,6 +274,7 @@ describe(`${DAYS} days of trading, settlements, a delivery and transfers on the 
           });
           if (next() < 0.2) deribit.sim.deposit('main', 'BTC', (next() / 10).toFixed(8));
           deribitClock.advance(8 * HOUR);
+          await recordMarks(deribit);
         }
         await deribit.running.ledger.ingestNow();
       }
@@ -243,6 +291,18 @@ describe(`${DAYS} days of trading, settlements, a delivery and transfers on the 
       });
       expect(statements.length).toBeGreaterThanOrEqual(DAYS);
       expectStatementsAddUp(statements);
+      const byInstrument = await deribit.running.readModel.instrumentStatements({
+        venue: 'deribit',
+        currency: 'BTC',
+        utcOffsetHours: 0,
+      });
+      expect(new Set(byInstrument.map((s) => s.symbol))).toEqual(new Set(['BTC-PERPETUAL', future.name]));
+      expectInstrumentStatementsAddUp(byInstrument);
+      expectSameAsCash(statements, byInstrument, ['funding']);
+      // The future's delivery is settlement PnL on its day, and the position is flat after it
+      const delivered = byInstrument.filter((s) => s.symbol === future.name && s.settlement !== '0');
+      expect(delivered).toHaveLength(1);
+      expect(delivered[0]?.closingSize).toBe('0');
       const kinds = new Set(
         (
           await deribit.running.readModel.ledger({

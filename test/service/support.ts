@@ -14,6 +14,7 @@ import { createBitgetAdapter } from '../../adapters/venues/bitget/adapter.ts';
 import type { Credentials } from '../../adapters/venues/bitget/signing.ts';
 import { createDeribitAdapter, type DeribitAdapterOptions } from '../../adapters/venues/deribit/adapter.ts';
 import type { CashIngestionSettings } from '../../application/ledger/cash-ingestion-step.ts';
+import type { MarkSchedule } from '../../application/marks/mark-schedule.ts';
 import { PlaceOrderRequestSchema } from '../../application/orders/requests.ts';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   now?: () => number;
   cashIngestionIntervalMs?: number;
   cashIngestion?: Partial<CashIngestionSettings>;
+  marks?: Partial<MarkSchedule>;
+  marksCheckEveryMs?: number;
 }
 
 export async function startServiceOn(
@@ -65,6 +68,9 @@ export async function startServiceOn(
     // unless it says otherwise.
     cashIngestionIntervalMs: options.cashIngestionIntervalMs ?? 0,
     ...(options.cashIngestion !== undefined && { cashIngestion: options.cashIngestion }),
+    // Marks are recorded when a spec asks (`running.marks.recordNow()`), unless it says otherwise.
+    marksCheckEveryMs: options.marksCheckEveryMs ?? 0,
+    ...(options.marks !== undefined && { marks: options.marks }),
   });
   // The start-up run is over before the spec begins: what it records (the venue's cash log) never
   // lands in the middle of a spec's own counts.
