@@ -262,3 +262,18 @@ export function checkReduceOnly(
   }
   return undefined;
 }
+
+/**
+ * What closing the whole open position at `mark` would realize: the unrealized PnL, in the PnL
+ * currency, from the entry cost (exact, as a close would compute it).
+ */
+export function unrealizedPnl(
+  settlement: SettlementType,
+  side: PositionSide,
+  size: Decimal,
+  entryCost: Decimal,
+  mark: Decimal,
+): Decimal {
+  const direction = side === 'short' || (side === 'net' && size.isNegative()) ? -1 : 1;
+  return closingPnl(settlement, direction, size.abs(), entryCost, mark);
+}
