@@ -10,6 +10,7 @@ import {
   type Position,
   type PositionFill,
   type PositionSide,
+  unrealizedPnl,
 } from '../../domain/position/position.ts';
 import { BITGET_BTCUSDT, BTC_PERPETUAL } from './fixtures.ts';
 
@@ -281,5 +282,38 @@ describe('position properties', () => {
         expect(leg.size.eq(expected)).toBe(true);
       }),
     );
+  });
+});
+
+describe('unrealized PnL: what closing the open size at the mark would realize', () => {
+  it('Given a linear long, a linear short and an inverse long, Then each is exact from its entry cost', () => {
+    // linear long 0.01 bought at 60000 (cost 600), mark 61000: +10
+    expect(
+      unrealizedPnl(
+        'linear',
+        'net',
+        parseDecimal('0.01'),
+        parseDecimal('600'),
+        parseDecimal('61000'),
+      ).toString(),
+    ).toBe('10');
+    // linear short leg 2 at 100 (cost 200), mark 90: +20
+    expect(
+      unrealizedPnl('linear', 'short', parseDecimal('2'), parseDecimal('200'), parseDecimal('90')).toString(),
+    ).toBe('20');
+    // net short -2 at 100, mark 110: -20
+    expect(
+      unrealizedPnl('linear', 'net', parseDecimal('-2'), parseDecimal('200'), parseDecimal('110')).toString(),
+    ).toBe('-20');
+    // inverse long 100 USD at 50000 (cost 0.002 BTC), mark 40000 (worth 0.0025 BTC): -0.0005 BTC
+    expect(
+      unrealizedPnl(
+        'inverse',
+        'net',
+        parseDecimal('100'),
+        parseDecimal('0.002'),
+        parseDecimal('40000'),
+      ).toString(),
+    ).toBe('-0.0005');
   });
 });
