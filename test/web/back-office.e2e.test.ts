@@ -12,8 +12,8 @@ import { apiAs, CHROMIUM, haveChromium, launchChromium, screenshot } from './sup
  * The back-office page in a real headless Chromium against `npm start` (a child process on a fresh
  * data directory) with three named tokens: an operator, a trader and a read-only back office.
  * Before the browser opens, the service is given real figures: fills on the local Bitget (a
- * position, realized PnL, fees in the ledger) and a real break (a resting Deribit order the local
- * venue forgets across a restart).
+ * position, realized PnL, fees in the ledger) and a real break (a Deribit position the local venue
+ * forgets across a restart).
  */
 
 const TOKENS = {
@@ -34,7 +34,7 @@ let served: ServedOms;
 let dataDir: string;
 let url = '';
 let browser: Browser;
-let restingOrderId = '';
+let breakId = '';
 
 /** A price far below the mark, on the instrument's tick: an order that rests. */
 async function restingPrice(api: ReturnType<typeof apiAs>, venue: string, symbol: string): Promise<string> {
@@ -83,18 +83,8 @@ beforeAll(async () => {
   // Fills on the local Bitget: a long of 0.01 BTC left after a partial close (realized PnL, fees)
   await place(api, { venue: 'bitget', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: '0.02' });
   await place(api, { venue: 'bitget', symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: '0.01' });
-  // A Deribit order resting at the venue...
-  const price = await restingPrice(api, 'deribit', 'BTC-PERPETUAL');
-  restingOrderId = (
-    await place(api, {
-      venue: 'deribit',
-      symbol: 'BTC-PERPETUAL',
-      side: 'buy',
-      type: 'limit',
-      amount: '100',
-      price,
-    })
-  ).orderId;
+  // A Deribit position...
+  await place(api, { venue: 'deribit', symbol: 'BTC-PERPETUAL', side: 'buy', type: 'market', amount: '100' });
   // ...which the local Deribit forgets (it restarts without its state): a break for reconciliation
   await served.stop();
   await rm(`${dataDir}-local-venues/deribit.jsonl`, { force: true });
@@ -103,11 +93,12 @@ beforeAll(async () => {
   url = served.url;
   api = apiAs(url, TOKENS.ops);
   await trading(api);
-  await until(
-    'reconciliation to find the forgotten order',
+  breakId = await until(
+    'reconciliation to find the forgotten position',
     async () => {
       const { body } = await api('GET', '/v1/breaks?status=open');
-      return (body as unknown as { orderId?: string }[]).some((b) => b.orderId === restingOrderId);
+      const breaks = body as unknown as { breakId: string; venue: string; kind: string }[];
+      return breaks.find((b) => b.venue === 'deribit' && b.kind === 'position_mismatch')?.breakId;
     },
     30_000,
     250,
@@ -213,22 +204,23 @@ describe.skipIf(!haveChromium)('the back-office page in headless Chromium, again
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn(page, TOKENS.ops);
     await page.getByRole('link', { name: 'Breaks' }).click();
-    const card = page.locator('li.card', { hasText: restingOrderId });
+    const card = page.locator(`li.card[data-break-id="${breakId}"]`);
     await card.waitFor();
-    expect(await card.textContent()).toContain('order unknown at venue');
+    expect(await card.textContent()).toContain('position mismatch');
+    expect(await card.textContent()).toContain('BTC-PERPETUAL');
     await screenshot(page, 'breaks');
-    await card.getByLabel('Reason').fill('venue restarted without its state; confirmed gone');
+    await card.getByLabel('Reason').fill('venue restarted without its state; position confirmed by phone');
     await card.getByRole('button', { name: 'Resolve' }).click();
     await page.getByText('Resolved by ops').waitFor();
     const { body } = await apiAs(url, TOKENS.ops)('GET', '/v1/breaks?status=resolved');
     expect(body).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          orderId: restingOrderId,
+          breakId,
           resolution: expect.objectContaining({
             resolution: 'operator',
             by: 'ops',
-            reason: 'venue restarted without its state; confirmed gone',
+            reason: 'venue restarted without its state; position confirmed by phone',
           }),
         }),
       ]),

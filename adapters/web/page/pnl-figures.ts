@@ -1,5 +1,5 @@
-import { Decimal } from '../../../domain/decimal.ts';
 import type { DailyStatement } from '../../../application/ports/queries.ts';
+import { Decimal } from '../../../domain/decimal.ts';
 
 /** The PnL components of a statement the page charts (fees are paid: they count negative). */
 export const COMPONENTS = ['trading', 'fees', 'funding', 'settlement'] as const;
@@ -69,7 +69,8 @@ const CSV_COLUMNS = [
   'cumulativePnl',
 ] as const;
 
-const csvField = (value: string): string => (/[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+const csvField = (value: string): string =>
+  /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 
 /**
  * The statements as CSV, from the same figures as the chart: every amount the exact decimal

@@ -155,7 +155,7 @@ export function Blotter({ session }: { session: Session }) {
         </p>
       )}
       <ScrollBox label="Orders table, scrolls sideways">
-        <table>
+        <table class="stack">
           <caption class="sr-only">Orders, newest first</caption>
           <thead>
             <tr>
@@ -183,29 +183,31 @@ export function Blotter({ session }: { session: Session }) {
           <tbody>
             {orders.map((o) => (
               <tr key={o.orderId} data-order-id={o.orderId}>
-                <td>
+                <td data-label="Created">
                   <a href={`#/orders/${o.orderId}`} aria-label={`Order ${o.orderId}`}>
                     <Time value={o.createdAt} />
                   </a>
                 </td>
-                <td>{o.venue}</td>
-                <td>{o.account}</td>
-                <td>{o.symbol}</td>
-                <td class={o.side}>{o.side}</td>
-                <td>{o.type}</td>
-                <td>
+                <td data-label="Venue">{o.venue}</td>
+                <td data-label="Account">{o.account}</td>
+                <td data-label="Instrument">{o.symbol}</td>
+                <td class={o.side} data-label="Side">
+                  {o.side}
+                </td>
+                <td data-label="Type">{o.type}</td>
+                <td data-label="Amount">
                   <Num value={o.amount} />
                 </td>
-                <td>
+                <td data-label="Filled">
                   <Num value={o.filled} />
                 </td>
-                <td>
+                <td data-label="Avg price">
                   <Num value={o.averagePrice} />
                 </td>
-                <td>
+                <td data-label="Limit">
                   <Num value={o.price} />
                 </td>
-                <td>
+                <td data-label="Status">
                   <span class={`status ${o.status}`}>{o.status.replaceAll('_', ' ')}</span>
                 </td>
               </tr>

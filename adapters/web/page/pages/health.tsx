@@ -19,6 +19,7 @@ function KillSwitch({ engaged, onChanged }: { engaged: boolean; onChanged: () =>
       setOutcome({ ok: false, text: `reason: ${request.error.issues[0]?.message ?? 'invalid'}` });
       return;
     }
+    const form = event.currentTarget as HTMLFormElement;
     try {
       const state = await api(KillSwitchSchema, '/v1/kill-switch', { method: 'POST', body: request.data });
       setOutcome({
@@ -27,6 +28,7 @@ function KillSwitch({ engaged, onChanged }: { engaged: boolean; onChanged: () =>
           ? `Kill switch engaged by ${state.by ?? 'you'}${state.cancelled?.length ? `; ${state.cancelled.length} order(s) cancelled` : ''}`
           : 'Kill switch released',
       });
+      form.reset();
       onChanged();
     } catch (error) {
       setOutcome({ ok: false, text: describeError(error) });
