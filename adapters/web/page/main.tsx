@@ -9,6 +9,7 @@ import { OrderPage } from './pages/order.tsx';
 import { Pnl } from './pages/pnl.tsx';
 import { Positions } from './pages/positions.tsx';
 import './styles.css';
+import './tables.css';
 
 /** The page's places, in the URL's fragment (never sent to the server, never holds the token). */
 const PAGES = [
