@@ -175,6 +175,7 @@ describe.skipIf(!haveChromium)('the back-office page in headless Chromium, again
 
     await page.getByRole('link', { name: 'PnL' }).click();
     const series = page.getByLabel('Venue account and currency');
+    await series.locator('option', { hasText: 'bitget/' }).first().waitFor({ state: 'attached' });
     const bitget = (await series.locator('option').allTextContents()).find((o) => o.startsWith('bitget/'));
     await series.selectOption(bitget!);
     const chart = page.getByTestId('pnl-chart');
@@ -211,7 +212,7 @@ describe.skipIf(!haveChromium)('the back-office page in headless Chromium, again
     await screenshot(page, 'breaks');
     await card.getByLabel('Reason').fill('venue restarted without its state; position confirmed by phone');
     await card.getByRole('button', { name: 'Resolve' }).click();
-    await page.getByText('Resolved by ops').waitFor();
+    await page.getByRole('status').filter({ hasText: 'resolved by ops' }).waitFor();
     const { body } = await apiAs(url, TOKENS.ops)('GET', '/v1/breaks?status=resolved');
     expect(body).toEqual(
       expect.arrayContaining([

@@ -8,7 +8,7 @@ const BreaksSchema = z.array(BreakViewSchema);
 type BreakView = z.infer<typeof BreakViewSchema>;
 
 /** An operator closes a break with a reason (recorded with the operator's token name). */
-function Resolve({ item, onResolved }: { item: BreakView; onResolved: () => void }) {
+function Resolve({ item, onResolved }: { item: BreakView; onResolved: (text: string) => void }) {
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string }>();
   const id = `reason-${item.breakId}`;
   const submit = async (event: Event) => {
@@ -20,8 +20,10 @@ function Resolve({ item, onResolved }: { item: BreakView; onResolved: () => void
         method: 'POST',
         body: { reason },
       });
-      setOutcome({ ok: true, text: `Resolved by ${resolved.resolution?.by ?? 'you'}` });
-      onResolved();
+      // The page says so: the break leaves the open list (and this form with it) when it reloads.
+      onResolved(
+        `${item.kind.replaceAll('_', ' ')} on ${item.subject}: resolved by ${resolved.resolution?.by ?? 'you'}`,
+      );
     } catch (error) {
       setOutcome({ ok: false, text: describeError(error) });
     }
@@ -40,6 +42,11 @@ function Resolve({ item, onResolved }: { item: BreakView; onResolved: () => void
 export function Breaks({ session }: { session: Session }) {
   const [status, setStatus] = useState<'open' | 'resolved'>('open');
   const state = useLoad(() => api(BreaksSchema, `/v1/breaks?status=${status}`), [status]);
+  const [notice, setNotice] = useState<{ ok: boolean; text: string }>();
+  const resolved = (text: string) => {
+    setNotice({ ok: true, text });
+    state.reload();
+  };
   return (
     <section aria-labelledby="breaks-title">
       <h1 id="breaks-title">Reconciliation breaks</h1>
@@ -51,6 +58,7 @@ export function Breaks({ session }: { session: Session }) {
           </label>
         ))}
       </fieldset>
+      <Outcome message={notice} />
       <Loaded state={state}>
         {(breaks) =>
           breaks.length === 0 ? (
@@ -86,9 +94,7 @@ export function Breaks({ session }: { session: Session }) {
                       </>
                     )}
                   </dl>
-                  {b.status === 'open' && session.may.operate && (
-                    <Resolve item={b} onResolved={state.reload} />
-                  )}
+                  {b.status === 'open' && session.may.operate && <Resolve item={b} onResolved={resolved} />}
                 </li>
               ))}
             </ul>
