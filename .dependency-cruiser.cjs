@@ -7,6 +7,7 @@
 //                adapters  ------------   (adapters/composition wires them all)
 //   simulators -> domain only (their own reading of the venue documents); only
 //   adapters/composition starts them
+//   adapters/web/page -> the browser bundle: the API's schema modules, domain, its libraries only
 
 const LIBRARY_PORTS =
   'node_modules/(pg|pg-copy-streams|@electric-sql|@eventstore|fastify|ws|commander|lossless-json)/';
@@ -85,6 +86,38 @@ module.exports = {
       severity: 'error',
       from: { path: '^adapters/venues/(deribit|bitget)/' },
       to: { path: '^adapters/venues/(deribit|bitget)/', pathNot: '^adapters/venues/$1/' },
+    },
+    {
+      name: 'web-page-imports-browser-code-only',
+      comment:
+        'The web page (adapters/web/page) is bundled for the browser: it reads the API through the schemas the routes declare (application/, domain/, the API schema, error and role modules) and uses Preact, Chart.js, zod and decimal.js; never Node built-ins or server code.',
+      severity: 'error',
+      from: { path: '^adapters/web/page/' },
+      to: {
+        pathNot: [
+          '^adapters/web/page/',
+          '^adapters/http/(api-schemas|errors|roles)\\.ts$',
+          '^application/(ports/queries|orders/(order-view|requests|marked-positions))\\.ts$',
+          '^domain/',
+          '^node_modules/(preact|chart\\.js|zod|decimal\\.js)/',
+        ],
+      },
+    },
+    {
+      name: 'web-page-reaches-no-server-code',
+      comment:
+        'What the page imports must not pull server code into the bundle, even indirectly. (This follows type-only imports too, which the bundle erases: Node built-ins reached that way are fine, and the page build itself refuses any built-in that a bundled module imports, see adapters/web/vite.config.ts.)',
+      severity: 'error',
+      from: { path: '^adapters/web/page/' },
+      to: {
+        reachable: true,
+        path: [
+          `^${LIBRARY_PORTS}`,
+          '^node_modules/(pino|rxjs|@fastify|pg)/',
+          '^(adapters/(sql|event-store|venues|composition|cli|config)|projections|simulators)/',
+          '^adapters/http/(server|routes|auth|web-routes)\\.ts$',
+        ],
+      },
     },
     {
       name: 'no-venue-in-stores',

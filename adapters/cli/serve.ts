@@ -7,7 +7,10 @@ export async function serve(config: Config, output: Output): Promise<App> {
   // The composition root (stores, venues, HTTP server) is loaded only by the commands that need it:
   // the client commands stay light (`oms export` runs in constant, small memory).
   const { startApp } = await import('../composition/root.ts');
-  const app = await startApp(config);
+  // The web page's bundle: built now when missing or stale (a fresh clone's `npm ci` built it already).
+  const { ensurePageBuilt } = await import('../web/build.ts');
+  const page = await ensurePageBuilt();
+  const app = await startApp(config, page.built ? { pageRoot: page.root } : {});
   const { url } = app;
   // A token the operator configured is not echoed (output ends up in logs); a generated one is
   // shown, since nobody else knows it.
@@ -16,6 +19,9 @@ export async function serve(config: Config, output: Output): Promise<App> {
   const lines = [
     '',
     'OMS is running.',
+    page.built
+      ? `  Web page   ${url}/   (sign in with an API token: the one below, or a named one of OMS_API_TOKENS)`
+      : `  Web page   not served: ${page.reason}`,
     `  API        ${url}   (OpenAPI document: ${url}/v1/openapi.json)`,
     `  Token      ${configured ? 'the value of OMS_API_TOKEN (not shown)' : `${token}${config.store.kind === 'embedded' ? ` (kept in ${config.store.dataDir}/api-token)` : ' (generated for this run: set OMS_API_TOKEN to fix it)'}`}`,
     `  Store      ${describeStore(config)}`,

@@ -10,6 +10,7 @@ import type { VenueAdapter } from '../../application/ports/venue.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { type Config, ConfigError, redactedConfig } from '../config/config.ts';
 import { createLogger } from './logger.ts';
+import { createOrderFeed } from './order-feed.ts';
 
 export { createLogger } from './logger.ts';
 
@@ -129,7 +130,13 @@ async function apiToken(config: Config): Promise<{ token: string; source: App['t
   }
 }
 
-export async function startApp(config: Config, options: { logger?: Logger } = {}): Promise<App> {
+export interface StartOptions {
+  logger?: Logger;
+  /** The built web page to serve on `/` (oms serve builds it); none when absent. */
+  pageRoot?: string;
+}
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   logger.info({ config: redactedConfig(config) }, 'starting');
   const opened = await openStore(config);
@@ -167,12 +174,24 @@ export async function startApp(config: Config, options: { logger?: Logger } = {}
     });
     closers.unshift(() => service.stop());
 
+    // The live blotter's feed: order changes from the read models' checkpoint (the store's end, near enough) on.
+    const checkpoint = service.runner.status().checkpoint;
+    const orderFeed = createOrderFeed({
+      store: opened.store,
+      after: checkpoint ? opened.store.positions.parse(checkpoint) : undefined,
+      getOrder: (orderId) => service.service.getOrder(orderId),
+      logger: logger.child({ component: 'order-feed' }),
+    });
+    closers.unshift(async () => orderFeed.close());
+
     const { token, source } = await apiToken(config);
     const http: FastifyInstance = createHttpServer({
       routes: routesFor(service),
       tokens: apiTokens(config, token, source),
       logger: logger.child({ component: 'http' }),
       version: '0.1.0',
+      orderChanges: orderFeed,
+      ...(options.pageRoot !== undefined && { pageRoot: options.pageRoot }),
     });
     const url = await http.listen({ host: config.api.host, port: config.api.port });
     closers.unshift(() => http.close());

@@ -2,14 +2,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError } from './errors.ts';
+import { ApiRoleSchema, mayDo, type Permission } from './roles.ts';
 
-/**
- * Named API tokens with roles. A read-only (back-office) token reads; a trader also trades; an
- * operator also runs the controls (kill switch, reconciliation, resolving breaks). The token's name
- * is recorded as `by` on every command it sends.
- */
-export const ApiRoleSchema = z.enum(['read_only', 'trader', 'operator']);
-export type ApiRole = z.infer<typeof ApiRoleSchema>;
+export { type ApiRole, ApiRoleSchema, mayDo, type Permission } from './roles.ts';
 
 export const ApiTokenSchema = z
   .object({
@@ -27,17 +22,6 @@ export const ApiTokenSchema = z
   })
   .strict();
 export type ApiToken = z.infer<typeof ApiTokenSchema>;
-
-/** What a route needs: to read, to trade, or to operate the controls. */
-export type Permission = 'read' | 'trade' | 'operate';
-
-const GRANTS: Record<ApiRole, ReadonlySet<Permission>> = {
-  read_only: new Set(['read']),
-  trader: new Set(['read', 'trade']),
-  operator: new Set(['read', 'trade', 'operate']),
-};
-
-export const mayDo = (role: ApiRole, permission: Permission): boolean => GRANTS[role].has(permission);
 
 /** Query parameters that look like a credential: never accepted, never logged. */
 const CREDENTIAL_PARAMS = /(^|[?&])(token|access_token|api_key|apikey|key|auth|authorization|bearer)=/i;

@@ -1,44 +1,9 @@
-import { z } from 'zod';
-import { type ProjectionHealth, ProjectionHealthSchema } from '../../application/ports/queries.ts';
+import type { ProjectionHealth } from '../../application/ports/queries.ts';
+import { HealthSchema } from './api-schemas.ts';
 import { ErrorBodySchema } from './errors.ts';
 import type { Route, RouteDeps } from './routes.ts';
 
-export const KillSwitchSchema = z.object({
-  engaged: z.boolean(),
-  reason: z.string().optional(),
-  by: z.string().optional(),
-  cancelled: z.array(z.string()).optional(),
-});
-const VenueStatusSchema = z.object({
-  venue: z.string(),
-  account: z.string(),
-  connection: z.object({
-    status: z.string(),
-    since: z.string(),
-    reconnects: z.number().int(),
-    detail: z.string().optional(),
-  }),
-  trading: z.boolean(),
-  pausedReason: z.string().optional(),
-  consecutiveFailures: z.number().int(),
-  lastReconciliation: z.object({ at: z.string(), differences: z.number().int() }).optional(),
-});
-export const HealthSchema = z.object({
-  status: z.enum(['ok', 'degraded']),
-  /** Why it is degraded (empty when ok). */
-  reasons: z.array(z.string()),
-  killSwitch: KillSwitchSchema,
-  venues: z.array(VenueStatusSchema),
-  projections: z.array(ProjectionHealthSchema),
-  parkedOrders: z.number().int(),
-  /** Whether the event store takes writes: the last refusal (database down, disk full) until one succeeds. */
-  store: z.object({
-    writable: z.boolean(),
-    lastRefusal: z.object({ at: z.string(), message: z.string() }).optional(),
-  }),
-  /** Open reconciliation breaks: health is `degraded` while there is any. */
-  breaks: z.object({ open: z.number().int() }),
-});
+export { HealthSchema, KillSwitchSchema } from './api-schemas.ts';
 
 /** A writing transaction open longer than this holds the read models back: health is degraded. */
 export const READER_HOLD_DEGRADED_MS = 5_000;

@@ -2,34 +2,17 @@ import { z } from 'zod';
 import { OrderViewSchema } from '../../application/orders/order-view.ts';
 import { clientText } from '../../application/orders/requests.ts';
 import type { ReconciliationControl } from '../../application/service.ts';
-import { BreakKindSchema } from '../../domain/reconciliation/breaks.ts';
+import { BreakViewSchema } from './api-schemas.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
 import type { Route } from './routes.ts';
+
+export { BreakViewSchema } from './api-schemas.ts';
 
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
   401: { description: 'Missing or wrong bearer token', schema: ErrorBodySchema },
   403: { description: 'The token’s role does not allow this route', schema: ErrorBodySchema },
 };
-
-export const BreakViewSchema = z.object({
-  breakId: z.string(),
-  venue: z.string(),
-  account: z.string(),
-  kind: BreakKindSchema,
-  subject: z.string(),
-  orderId: z.string().optional(),
-  symbol: z.string().optional(),
-  /** Our figure and the venue's. */
-  ours: z.string(),
-  theirs: z.string(),
-  message: z.string(),
-  foundBy: z.string(),
-  status: z.enum(['open', 'resolved']),
-  resolution: z
-    .object({ resolution: z.enum(['evidence', 'operator']), reason: z.string(), by: z.string() })
-    .optional(),
-});
 
 const ReportSchema = z.object({
   runId: z.string(),

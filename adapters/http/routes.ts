@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MarkedPositionSchema, markPositions } from '../../application/orders/marked-positions.ts';
 import type { OrderService } from '../../application/orders/order-service.ts';
 import { OrderViewSchema, TimelineEntrySchema } from '../../application/orders/order-view.ts';
 import {
@@ -13,7 +14,6 @@ import {
   type ApiQueries,
   OrderListQuerySchema,
   OrderPageSchema,
-  PositionRowSchema,
   PositionsQuerySchema,
 } from '../../application/ports/queries.ts';
 import type {
@@ -25,6 +25,7 @@ import type { VenueRegistry } from '../../application/venues/venue-registry.ts';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
+import { CommandResponseSchema } from './api-schemas.ts';
 import type { Permission } from './auth.ts';
 import type { CsvReport } from './csv.ts';
 import { ErrorBodySchema, fromServiceError, readingCursor } from './errors.ts';
@@ -121,7 +122,6 @@ const InstrumentViewSchema = z.object({
   }),
   markPrice: DecimalStringSchema.nullable(),
 });
-const CommandResponseSchema = z.object({ order: OrderViewSchema, replayed: z.boolean() });
 
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
@@ -302,12 +302,16 @@ export function routes<P>({
     {
       method: 'GET',
       path: '/v1/positions',
-      summary: 'Positions (read model): size, average entry, realized PnL, fees',
+      summary: 'Positions (read model): size, average entry, realized PnL, fees; mark and unrealized PnL',
       auth: true,
       query: PositionsQuerySchema,
-      responses: { 200: { description: 'Positions', schema: z.array(PositionRowSchema) }, ...errors },
+      responses: { 200: { description: 'Positions', schema: z.array(MarkedPositionSchema) }, ...errors },
       async handle({ query }) {
-        return { status: 200, body: await queries.positions(PositionsQuerySchema.parse(query)) };
+        const rows = await queries.positions(PositionsQuerySchema.parse(query));
+        const marked = await markPositions(rows, (venue, account, symbol) =>
+          service.instrument(venue, account, symbol),
+        );
+        return { status: 200, body: marked };
       },
     },
     {

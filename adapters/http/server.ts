@@ -12,6 +12,7 @@ import { attachment, type CsvReport, csvStream, negotiateReport, type ReportForm
 import { HttpError, readingCursor, validationError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './routes.ts';
+import { isPagePath, type OrderChanges, orderStreamRoute, servePage, sessionRoute } from './web-routes.ts';
 
 export interface HttpServerOptions {
   routes: readonly Route[];
@@ -23,6 +24,10 @@ export interface HttpServerOptions {
   /** Request bodies above this are refused with 413. */
   bodyLimitBytes?: number;
   version: string;
+  /** The built web page's directory, served on `/` (no page when absent). */
+  pageRoot?: string;
+  /** Order changes, for `GET /v1/orders/stream` (the live blotter); no stream when absent. */
+  orderChanges?: OrderChanges;
 }
 
 const CorrelationIdSchema = z
@@ -90,9 +95,23 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   // Authentication comes first: before the body is read, before routing answers 404 or 405.
   const callers = new WeakMap<FastifyRequest, ApiToken>();
+  // The page's own files are the one exception: they hold no data, and the page asks for the token.
+  const pageRoot = options.pageRoot;
   app.addHook('onRequest', async (request) => {
+    const method = request.method;
+    if (
+      pageRoot !== undefined &&
+      (method === 'GET' || method === 'HEAD') &&
+      isPagePath(pathOnly(request.url))
+    )
+      return;
     callers.set(request, authenticate(request, tokens));
   });
+  const callerOf = (request: FastifyRequest): ApiToken => {
+    const caller = callers.get(request);
+    if (!caller) throw new HttpError('UNAUTHORIZED', 'send Authorization: Bearer <token>');
+    return caller;
+  };
   // JSON is UTF-8: a body declared in another charset (utf-7, latin1...) would be read wrongly.
   app.addHook('onRequest', async (request) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
@@ -107,8 +126,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       url: route.path,
       config: { idempotent: route.idempotent === true },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const caller = callers.get(request);
-        if (!caller) throw new HttpError('UNAUTHORIZED', 'send Authorization: Bearer <token>');
+        const caller = callerOf(request);
         authorize(caller, permissionOf(route), `${route.method} ${route.path}`);
         const context = { ...requestContext(request, route), by: caller.name };
         const input = {
@@ -125,6 +143,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       },
     });
   }
+
+  sessionRoute(app, callerOf);
+  if (options.orderChanges) orderStreamRoute(app, callerOf, options.orderChanges);
+  if (pageRoot !== undefined) servePage(app, pageRoot);
 
   const document = openApiDocument(options.routes, options.version);
   app.get('/v1/openapi.json', async () => document);

@@ -32,7 +32,9 @@ export interface PositionFigures {
 
 /** The PnL of closing the whole position at `mark`; zero when flat. */
 export function unrealizedPnl(
-  position: Pick<PositionFigures, 'key' | 'settlement' | 'size' | 'entryCost'>,
+  position: Pick<PositionFigures, 'settlement' | 'size' | 'entryCost'> & {
+    readonly key: Pick<PositionFigures['key'], 'side'>;
+  },
   mark: Decimal,
 ): Decimal {
   if (position.size.isZero()) return ZERO;

@@ -11,6 +11,7 @@ import {
   type PositionFill,
   type PositionSide,
 } from '../../domain/position/position.ts';
+import { unrealizedPnl } from '../../domain/position/valuation.ts';
 import { BITGET_BTCUSDT, BTC_PERPETUAL } from './fixtures.ts';
 
 // More runs on demand: FC_NUM_RUNS=10000 npm run test:unit
@@ -281,5 +282,58 @@ describe('position properties', () => {
         expect(leg.size.eq(expected)).toBe(true);
       }),
     );
+  });
+});
+
+describe('unrealized PnL: what closing the open size at the mark would realize', () => {
+  it('Given a linear long, a linear short and an inverse long, Then each is exact from its entry cost', () => {
+    // linear long 0.01 bought at 60000 (cost 600), mark 61000: +10
+    expect(
+      unrealizedPnl(
+        {
+          key: { side: 'net' },
+          settlement: 'linear',
+          size: parseDecimal('0.01'),
+          entryCost: parseDecimal('600'),
+        },
+        parseDecimal('61000'),
+      ).toString(),
+    ).toBe('10');
+    // linear short leg 2 at 100 (cost 200), mark 90: +20
+    expect(
+      unrealizedPnl(
+        {
+          key: { side: 'short' },
+          settlement: 'linear',
+          size: parseDecimal('2'),
+          entryCost: parseDecimal('200'),
+        },
+        parseDecimal('90'),
+      ).toString(),
+    ).toBe('20');
+    // net short -2 at 100, mark 110: -20
+    expect(
+      unrealizedPnl(
+        {
+          key: { side: 'net' },
+          settlement: 'linear',
+          size: parseDecimal('-2'),
+          entryCost: parseDecimal('200'),
+        },
+        parseDecimal('110'),
+      ).toString(),
+    ).toBe('-20');
+    // inverse long 100 USD at 50000 (cost 0.002 BTC), mark 40000 (worth 0.0025 BTC): -0.0005 BTC
+    expect(
+      unrealizedPnl(
+        {
+          key: { side: 'net' },
+          settlement: 'inverse',
+          size: parseDecimal('100'),
+          entryCost: parseDecimal('0.002'),
+        },
+        parseDecimal('40000'),
+      ).toString(),
+    ).toBe('-0.0005');
   });
 });

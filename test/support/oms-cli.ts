@@ -11,7 +11,8 @@ export interface ServedOms {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function serveOms(dataDir: string): Promise<ServedOms> {
+/** `env`: more of the service's environment (named tokens, a fixed port...). */
+export async function serveOms(dataDir: string, env: Record<string, string> = {}): Promise<ServedOms> {
   let stdout = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'adapters/cli/oms.ts', 'serve'], {
     env: {
@@ -20,6 +21,7 @@ export async function serveOms(dataDir: string): Promise<ServedOms> {
       OMS_API_PORT: '0',
       OMS_LOG_LEVEL: 'warn',
       OMS_STORE: 'embedded',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
