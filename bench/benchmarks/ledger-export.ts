@@ -30,10 +30,12 @@ const BASE = 'oms_read';
 const seed = async (pool: pg.Pool, rows: number) => {
   const s = generationSchema(BASE, 1);
   await pool.query(
-    `insert into ${s}.cash_movements
+    `insert into ${s}.cash_movements (venue, account, currency, venue_entry_id, venue_seq, venue_type, kind,
+      change, funding, fee, pnl, balance_after, our_balance, price, symbol, trade_id, venue_order_id, at,
+      global_position)
     select 'bitget', 'main', 'USDT', g::text, g, 'contract_settle_fee', 'funding',
       -0.123456789 - g * 0.000001, -0.123456789 - g * 0.000001, 0, null, 1000000 - g * 0.1, 1000000 - g * 0.1,
-      'BTCUSDT', null, null, timestamptz '2026-01-01' + g * interval '1 second', lpad(g::text, 20, '0')
+      null, 'BTCUSDT', null, null, timestamptz '2026-01-01' + g * interval '1 second', lpad(g::text, 20, '0')
     from generate_series(1, $1) as g`,
     [rows],
   );
