@@ -149,6 +149,17 @@ function statementsBy(api: ApiClient, by: string | undefined, query: Record<stri
   throw new InvalidArgumentError(`--by must be one of ${BY.join(', ')} (got ${by})`);
 }
 
+/** The filters and the page a list command asks for (`filters` and `paged` options). */
+const pageQuery = (o: Record<string, string | undefined>) => ({
+  venue: o.venue,
+  account: o.account,
+  currency: o.currency,
+  from: timeOf(o.from),
+  to: timeOf(o.to),
+  limit: o.limit,
+  cursor: o.cursor,
+});
+
 const byOption = (description: string) =>
   new Option('--by <what>', description).choices(BY).default('account');
 
@@ -158,52 +169,33 @@ export function registerBackOfficeCommands(program: Command, output: Output): vo
       .option('--venue <venue>', 'only this venue')
       .option('--account <account>', 'only this account')
       .option('--currency <currency>', 'only this currency');
+  /** A keyset page of a list (`ledger`, `postings`). */
+  const paged = (command: Command) =>
+    command
+      .option('--from <time>', 'venue time, included (ISO-8601 or YYYY-MM-DD)')
+      .option('--to <time>', 'venue time, excluded (ISO-8601 or YYYY-MM-DD)')
+      .option('--limit <n>', 'page size (max 1000)', '100')
+      .option('--cursor <cursor>', 'the nextCursor of the previous page');
 
-  filters(program.command('ledger').description('the venues’ cash movements, newest first (one page)'))
+  paged(filters(program.command('ledger').description('the venues’ cash movements, newest first (one page)')))
     .option('--kind <kinds>', 'comma-separated kinds, e.g. funding,settlement')
-    .option('--from <time>', 'venue time, included (ISO-8601 or YYYY-MM-DD)')
-    .option('--to <time>', 'venue time, excluded (ISO-8601 or YYYY-MM-DD)')
-    .option('--limit <n>', 'page size (max 1000)', '100')
-    .option('--cursor <cursor>', 'the nextCursor of the previous page')
     .action(async (o, command: Command) => {
-      await run(output, () =>
-        connection(command).ledger({
-          venue: o.venue,
-          account: o.account,
-          currency: o.currency,
-          kind: o.kind,
-          from: timeOf(o.from),
-          to: timeOf(o.to),
-          limit: o.limit,
-          cursor: o.cursor,
-        }),
-      );
+      await run(output, () => connection(command).ledger({ ...pageQuery(o), kind: o.kind }));
     });
 
-  filters(
-    program
-      .command('postings')
-      .description(
-        'the double-entry ledger’s postings, newest first (one page), with the venue-cash balance',
-      ),
+  paged(
+    filters(
+      program
+        .command('postings')
+        .description(
+          'the double-entry ledger’s postings, newest first (one page), with the venue-cash balance',
+        ),
+    ),
   )
     .option('--ledger-account <accounts>', 'comma-separated ledger accounts, e.g. cash,fees')
-    .option('--from <time>', 'venue time, included (ISO-8601 or YYYY-MM-DD)')
-    .option('--to <time>', 'venue time, excluded (ISO-8601 or YYYY-MM-DD)')
-    .option('--limit <n>', 'page size (max 1000)', '100')
-    .option('--cursor <cursor>', 'the nextCursor of the previous page')
     .action(async (o, command: Command) => {
       await run(output, () =>
-        connection(command).postings({
-          venue: o.venue,
-          account: o.account,
-          currency: o.currency,
-          ledgerAccount: o.ledgerAccount,
-          from: timeOf(o.from),
-          to: timeOf(o.to),
-          limit: o.limit,
-          cursor: o.cursor,
-        }),
+        connection(command).postings({ ...pageQuery(o), ledgerAccount: o.ledgerAccount }),
       );
     });
 

@@ -13,6 +13,7 @@ import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ProjectedCashEvent } from '../events.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
+import { type Filter, whereClause } from './where.ts';
 
 /**
  * Read model `cash_movements`: one row per venue cash movement (Deribit transaction log entry,
@@ -165,27 +166,20 @@ const MOVEMENT_COLUMNS = `venue, account, currency, venue_entry_id, trim_scale(v
 
 /** Query (API): a page of cash movements, newest first. */
 export const ledgerPage = async (db: SqlRunner, s: string, query: LedgerQuery): Promise<LedgerPage> => {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (clause: (n: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(clause(`$${params.length}`));
-  };
-  if (query.venue) add((p) => `venue = ${p}`, query.venue);
-  if (query.account) add((p) => `account = ${p}`, query.account);
-  if (query.currency) add((p) => `currency = ${p}`, query.currency);
-  if (query.kind) add((p) => `kind = any(${p}::text[])`, query.kind);
-  if (query.from) add((p) => `at >= ${p}::timestamptz`, query.from);
-  if (query.to) add((p) => `at < ${p}::timestamptz`, query.to);
-  if (query.cursor) {
-    const [at, position] = cursor.decode(query.cursor);
-    params.push(at, position);
-    where.push(`(at, global_position) < ($${params.length - 1}::timestamptz, $${params.length})`);
-  }
+  const filters: Filter[] = [
+    ['venue = $', query.venue],
+    ['account = $', query.account],
+    ['currency = $', query.currency],
+    ['kind = any($::text[])', query.kind],
+    ['at >= $::timestamptz', query.from],
+    ['at < $::timestamptz', query.to],
+  ];
+  if (query.cursor)
+    filters.push(['(at, global_position) < ($::timestamptz, $)', ...cursor.decode(query.cursor)]);
+  const { where, params } = whereClause(filters);
   params.push(query.limit + 1);
   const { rows } = await db.query(
-    `select ${MOVEMENT_COLUMNS} from ${s}.cash_movements
-     ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+    `select ${MOVEMENT_COLUMNS} from ${s}.cash_movements ${where}
      order by at desc, global_position desc limit $${params.length}`,
     params,
   );

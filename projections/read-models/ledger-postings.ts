@@ -8,6 +8,7 @@ import { isBalanced, LedgerAccountSchema } from '../../domain/ledger/ledger.ts';
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
+import { type Filter, whereClause } from './where.ts';
 
 /**
  * Read model `ledger_postings`: the double-entry ledger, per venue account and currency. One row
@@ -172,33 +173,32 @@ const canon = (text: string) => parseDecimal(text).toString();
 
 /** Query (API): a page of postings, newest first. */
 export const postingsPage = async (db: SqlRunner, s: string, query: PostingsQuery): Promise<PostingPage> => {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (clause: (n: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(clause(`$${params.length}`));
-  };
-  if (query.venue) add((p) => `venue = ${p}`, query.venue);
-  if (query.account) add((p) => `account = ${p}`, query.account);
-  if (query.currency) add((p) => `currency = ${p}`, query.currency);
-  if (query.ledgerAccount) add((p) => `ledger_account = any(${p}::text[])`, query.ledgerAccount);
-  if (query.from) add((p) => `at >= ${p}::timestamptz`, query.from);
-  if (query.to) add((p) => `at < ${p}::timestamptz`, query.to);
+  const filters: Filter[] = [
+    ['venue = $', query.venue],
+    ['account = $', query.account],
+    ['currency = $', query.currency],
+    ['ledger_account = any($::text[])', query.ledgerAccount],
+    ['at >= $::timestamptz', query.from],
+    ['at < $::timestamptz', query.to],
+  ];
   if (query.cursor) {
     const [at, text] = cursor.decode(query.cursor);
     const [position, currency, ledgerAccount] = tie.parse(JSON.parse(text));
-    params.push(at, position, currency, ledgerAccount);
-    const n = params.length;
-    where.push(
-      `(at, global_position, currency, ledger_account) < ($${n - 3}::timestamptz, $${n - 2}, $${n - 1}, $${n})`,
-    );
+    filters.push([
+      '(at, global_position, currency, ledger_account) < ($::timestamptz, $, $, $)',
+      at,
+      position,
+      currency,
+      ledgerAccount,
+    ]);
   }
+  const { where, params } = whereClause(filters);
   params.push(query.limit + 1);
   const { rows } = await db.query(
     `select venue, account, currency, entry_id, ledger_account, trim_scale(amount)::text as amount, cause,
        trade_id, order_id, venue_entry_id, venue_type, symbol, at,
        trim_scale(cash_balance)::text as cash_balance, global_position
-     from ${s}.ledger_postings ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     from ${s}.ledger_postings ${where}
      order by at desc, global_position desc, currency desc, ledger_account desc limit $${params.length}`,
     params,
   );

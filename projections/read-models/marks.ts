@@ -3,6 +3,7 @@ import type { MarkRow, MarksQuery } from '../../application/ports/instrument-que
 import { iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ProjectedMarkEvent } from '../events.ts';
 import type { ReadModelTable } from '../schema.ts';
+import { whereClause } from './where.ts';
 
 /**
  * Read model `marks`: the mark prices the OMS recorded, one row per venue, instrument and instant
@@ -61,20 +62,15 @@ const markRowSchema = z.object({
 
 /** Query (API): recorded marks in a window, oldest first. */
 export const marksIn = async (db: SqlRunner, s: string, query: MarksQuery): Promise<MarkRow[]> => {
-  const params: unknown[] = [];
-  const where: string[] = [];
-  const add = (clause: (n: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(clause(`$${params.length}`));
-  };
-  if (query.venue) add((p) => `venue = ${p}`, query.venue);
-  if (query.symbol) add((p) => `instrument = ${p}`, query.symbol);
-  if (query.from) add((p) => `at >= ${p}::timestamptz`, query.from);
-  if (query.to) add((p) => `at < ${p}::timestamptz`, query.to);
+  const { where, params } = whereClause([
+    ['venue = $', query.venue],
+    ['instrument = $', query.symbol],
+    ['at >= $::timestamptz', query.from],
+    ['at < $::timestamptz', query.to],
+  ]);
   params.push(query.limit);
   const { rows } = await db.query(
-    `select venue, instrument, at, trim_scale(mark)::text as mark, occasion, observed_at from ${s}.marks
-     ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+    `select venue, instrument, at, trim_scale(mark)::text as mark, occasion, observed_at from ${s}.marks ${where}
      order by at, venue, instrument limit $${params.length}`,
     params,
   );

@@ -11,6 +11,7 @@ import {
 import { copyValue, iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
+import { type Filter, whereClause } from './where.ts';
 
 /** A set of the domain's statuses as an SQL list, `('filled', ...)` (statuses are plain identifiers). */
 const sqlList = (statuses: Iterable<OrderStatus>) =>
@@ -310,28 +311,22 @@ export const orderIdByVenueOrderId = async (
 
 /** Query (API): a page of orders, newest first, with filters and a keyset cursor. */
 export const orderPage = async (db: SqlRunner, s: string, query: OrderListQuery): Promise<OrderPage> => {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (clause: (n: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(clause(`$${params.length}`));
-  };
-  if (query.venue) add((p) => `venue = ${p}`, query.venue);
-  if (query.account) add((p) => `account = ${p}`, query.account);
-  if (query.symbol) add((p) => `instrument = ${p}`, query.symbol);
-  if (query.status) add((p) => `status = any(${p}::text[])`, query.status);
-  if (query.since) add((p) => `created_at >= ${p}::timestamptz`, query.since);
-  if (query.cursor) {
-    const [createdAt, orderId] = cursor.decode(query.cursor);
-    params.push(createdAt, orderId);
-    where.push(`(created_at, order_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
+  const filters: Filter[] = [
+    ['venue = $', query.venue],
+    ['account = $', query.account],
+    ['instrument = $', query.symbol],
+    ['status = any($::text[])', query.status],
+    ['created_at >= $::timestamptz', query.since],
+  ];
+  if (query.cursor)
+    filters.push(['(created_at, order_id) < ($::timestamptz, $::uuid)', ...cursor.decode(query.cursor)]);
+  const { where, params } = whereClause(filters);
   params.push(query.limit + 1);
   const { rows } = await db.query(
     `select order_id::text, status, venue, account, instrument, side, type, amount::text as amount,
             filled::text as filled, average_price::text as average_price, price::text as price, reduce_only,
             intent, client_order_id, venue_order_id, created_at, updated_at
-     from ${s}.orders ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     from ${s}.orders ${where}
      order by created_at desc, order_id desc limit $${params.length}`,
     params,
   );

@@ -21,7 +21,12 @@ import { type BackoffOptions, defaultBackoff } from '../../../application/suppor
 import { checkAppendInput } from '../append-input.ts';
 import type { AuditTrail } from '../audit-trail.ts';
 import { resubscribing } from '../resubscribe.ts';
-import { type AppendParams, appendRowSchema, createSqlAppendBatcher } from './append-batcher.ts';
+import {
+  type AppendParams,
+  type AppendRow,
+  appendRowSchema,
+  createSqlAppendBatcher,
+} from './append-batcher.ts';
 import { sqlAuditTrail } from './audit.ts';
 import { buildQueries, type Queries } from './queries.ts';
 import {
@@ -35,7 +40,7 @@ import {
 import type { SqlDriver, SqlExecutor } from './sql-driver.ts';
 import { isDuplicateEventId, translateSqlError } from './sql-errors.ts';
 import { type SqlPosition, sqlPositions } from './sql-position.ts';
-import { Waker } from './waker.ts';
+import { recheckPacer, Waker, wakeUp } from './waker.ts';
 
 export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the store's tables (read models may share the database). */
@@ -210,9 +215,9 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
       metadata: serialized.map((e) => e.metadata),
     };
     const context = { streamId, expected: appendOptions.expectedRevision };
-    let written: unknown;
+    let row: AppendRow;
     try {
-      written = await appendBatched(params);
+      row = await appendBatched(params);
     } catch (error) {
       if (!isDuplicateEventId(error)) throw translateSqlError(error, context);
       // An id already in the stream: a retry of a written append, or a conflict.
@@ -220,11 +225,10 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
         () => driver.query(q.appendRetryResult, [streamId, params.expected, params.ids], retryStatement),
         context,
       );
-      written = retried.rows[0];
+      row = appendRowSchema.parse(retried.rows[0]);
     }
     for (const wake of localWakers) wake();
     driver.announceAppend();
-    const row = appendRowSchema.parse(written);
     return {
       nextExpectedRevision: BigInt(row.next_revision),
       position: { tx: BigInt(row.tx), gp: BigInt(row.global_position) },
@@ -385,31 +389,4 @@ function deliverPage(
     subscriber.next({ kind: 'checkpoint', position: page.lastScanned });
   }
   return sqlPositions.compare(page.lastScanned, cursor) > 0;
-}
-
-/**
- * How long a caught-up poll waits. Woken by a commit that is not visible yet (an older transaction
- * still runs and hides it), it looks again soon (2, 4, 8... ms) rather than after a whole interval.
- */
-/** Waits to be woken (or `timeoutMs`); once woken, a moment more (`coalesceMs`) for appends still committing. */
-async function wakeUp(waker: Waker, timeoutMs: number, coalesceMs: number): Promise<boolean> {
-  const woken = await waker.wait(timeoutMs);
-  if (woken && coalesceMs > 0) await new Promise((resolve) => setTimeout(resolve, coalesceMs));
-  return woken;
-}
-
-function recheckPacer(pollIntervalMs: number) {
-  let recheckMs = 0;
-  let wasWoken = false;
-  let hidden = false;
-  return {
-    next: (advanced: boolean): number => {
-      hidden = (hidden || wasWoken) && !advanced;
-      recheckMs = hidden ? Math.min(Math.max(recheckMs * 2, 2), pollIntervalMs) : 0;
-      return hidden ? recheckMs : pollIntervalMs;
-    },
-    woken: (woken: boolean) => {
-      wasWoken = woken;
-    },
-  };
 }

@@ -43,3 +43,30 @@ export class Waker {
     return this.#pending;
   }
 }
+
+/** Waits to be woken (or `timeoutMs`); once woken, a moment more (`coalesceMs`) for appends still committing. */
+export async function wakeUp(waker: Waker, timeoutMs: number, coalesceMs: number): Promise<boolean> {
+  const woken = await waker.wait(timeoutMs);
+  if (woken && coalesceMs > 0) await new Promise((resolve) => setTimeout(resolve, coalesceMs));
+  return woken;
+}
+
+/**
+ * How long a caught-up poll waits. Woken by a commit that is not visible yet (an older transaction
+ * still runs and hides it), it looks again soon (2, 4, 8... ms) rather than after a whole interval.
+ */
+export function recheckPacer(pollIntervalMs: number) {
+  let recheckMs = 0;
+  let wasWoken = false;
+  let hidden = false;
+  return {
+    next: (advanced: boolean): number => {
+      hidden = (hidden || wasWoken) && !advanced;
+      recheckMs = hidden ? Math.min(Math.max(recheckMs * 2, 2), pollIntervalMs) : 0;
+      return hidden ? recheckMs : pollIntervalMs;
+    },
+    woken: (woken: boolean) => {
+      wasWoken = woken;
+    },
+  };
+}
