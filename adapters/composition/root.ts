@@ -1,27 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { VenueAccountSettings } from '../../application/orders/service-result.ts';
-import type { EventStore } from '../../application/ports/event-store.ts';
-import type { ReaderHold } from '../../application/ports/queries.ts';
 import type { VenueAdapter } from '../../application/ports/venue.ts';
-import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { type Config, ConfigError, redactedConfig } from '../config/config.ts';
 import { createLogger } from './logger.ts';
 import { createOrderFeed } from './order-feed.ts';
+import { startProjectionThread } from './projection-thread.ts';
+import { openStore } from './stores.ts';
 
 export { createLogger } from './logger.ts';
+export { openStore, type Store } from './stores.ts';
 
-import type { AuditTrail } from '../event-store/audit-trail.ts';
-import { openEventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.ts';
-import { openPgliteEventStore } from '../event-store/pglite/pglite-event-store.ts';
-import { openPostgresEventStore } from '../event-store/postgres/postgres-event-store.ts';
 import type { ApiToken } from '../http/auth.ts';
 import { routesFor } from '../http/routes.ts';
 import { createHttpServer } from '../http/server.ts';
-import { createPgliteReadModelDb, createPostgresReadModelDb } from '../sql/read-model-db.ts';
 import { type RunningService, startService } from './service.ts';
 import { bitgetVenue, deribitVenue, type Simulators } from './venues.ts';
 
@@ -40,59 +35,6 @@ export interface App {
   simulators: Simulators;
   logger: Logger;
   close(): Promise<void>;
-}
-
-export interface Store {
-  store: EventStore<unknown>;
-  readModelDb: ReadModelDb;
-  /** What holds the store's `$all` readers back (PostgreSQL), for health. */
-  readerHold?: () => Promise<ReaderHold>;
-  /** The tamper-evident audit trail, kept by every store. */
-  audit: AuditTrail;
-  close(): Promise<void>;
-}
-
-/** A store and a read-model database of their own, closed in that order (the read models first). */
-const storeWithReadModels = (
-  store: { audit: AuditTrail; close(): Promise<void> },
-  readModelDb: ReadModelDb,
-): Store => ({
-  store: store as unknown as EventStore<unknown>,
-  audit: store.audit,
-  readModelDb,
-  close: async () => {
-    await readModelDb.close();
-    await store.close();
-  },
-});
-
-export async function openStore(config: Config): Promise<Store> {
-  const { store: s, readModels } = config;
-  switch (s.kind) {
-    case 'embedded': {
-      await mkdir(s.dataDir, { recursive: true });
-      const store = await openPgliteEventStore({ dataDir: s.dataDir });
-      // The read models live in the same embedded database.
-      return {
-        store: store as EventStore<unknown>,
-        readModelDb: createPgliteReadModelDb(store.db),
-        audit: store.audit,
-        close: () => store.close(),
-      };
-    }
-    case 'postgres': {
-      const store = await openPostgresEventStore({ connectionString: s.databaseUrl, schema: s.schema });
-      const readModelDb = readModels.databaseUrl
-        ? createPostgresReadModelDb({ connectionString: readModels.databaseUrl })
-        : createPostgresReadModelDb({ pool: store.pool });
-      return { ...storeWithReadModels(store, readModelDb), readerHold: () => store.readerHold() };
-    }
-    case 'eventstoredb': {
-      const store = openEventStoreDbEventStore({ connectionString: s.connectionString });
-      const readModelDb = createPostgresReadModelDb({ connectionString: readModels.databaseUrl ?? '' });
-      return storeWithReadModels(store, readModelDb);
-    }
-  }
 }
 
 const secret = () => randomBytes(24).toString('base64url');
@@ -171,6 +113,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       cashIngestionIntervalMs: config.ledger.intervalMs,
       marks: config.marks,
       logger,
+      ...(config.readModels.thread === 'worker' && {
+        runner: startProjectionThread({
+          data: { store: config.store, readModels: config.readModels, logLevel: config.log.level },
+          codec: opened.store.positions,
+          logger: logger.child({ component: 'projections' }),
+        }),
+      }),
     });
     closers.unshift(() => service.stop());
 

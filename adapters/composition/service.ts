@@ -14,6 +14,8 @@ export interface ServiceDeps<P> extends Omit<ApplicationDeps<P>, 'readModel' | '
   readModelSchema?: string;
   /** What holds the store's `$all` readers back (the PostgreSQL store), for health. */
   readerHold?: () => Promise<ReaderHold>;
+  /** The projection runner, when it runs elsewhere (a worker thread); default: one on this thread. */
+  runner?: ProjectionRunner<P>;
 }
 
 export interface RunningService<P> extends OrderApplication<P> {
@@ -30,12 +32,14 @@ export async function startService<P>(deps: ServiceDeps<P>): Promise<RunningServ
   const { store, logger } = deps;
   const schema = deps.readModelSchema ?? 'oms_read';
   const codec = store.positions;
-  const runner = createProjectionRunner({
-    store,
-    db: deps.readModelDb,
-    logger: logger.child({ component: 'projections' }),
-    schema,
-  });
+  const runner =
+    deps.runner ??
+    createProjectionRunner({
+      store,
+      db: deps.readModelDb,
+      logger: logger.child({ component: 'projections' }),
+      schema,
+    });
   runner.start();
   const readModel = createSqlReadModel({
     db: deps.readModelDb,

@@ -55,6 +55,12 @@ export const ConfigSchema = z
           .string()
           .regex(/^[a-z_][a-z0-9_]*$/)
           .default('oms_read'),
+        /**
+         * Where the projection runner (and its read-model writes) runs: on the service's event loop
+         * (`main`), or in a worker thread of its own (`worker`: PostgreSQL or EventStoreDB stores;
+         * the embedded store belongs to one thread).
+         */
+        thread: z.enum(['main', 'worker']).default('main'),
       })
       .strict(),
     api: z
@@ -103,6 +109,14 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.store.kind === 'embedded' && c.readModels.thread === 'worker') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['readModels', 'thread'],
+        message:
+          'the embedded store is opened by one thread only: OMS_PROJECTION_THREAD=worker needs OMS_STORE=postgres or eventstoredb',
+      });
+    }
     if (c.store.kind === 'eventstoredb' && !c.readModels.databaseUrl) {
       ctx.addIssue({
         code: 'custom',
@@ -121,6 +135,7 @@ const ENV: Record<string, string> = {
   'store.databaseUrl': 'DATABASE_URL',
   'store.connectionString': 'EVENTSTORE_CONNECTION_STRING',
   'readModels.databaseUrl': 'READ_MODEL_DATABASE_URL',
+  'readModels.thread': 'OMS_PROJECTION_THREAD',
   'api.host': 'OMS_API_HOST',
   'api.port': 'OMS_API_PORT',
   'api.token': 'OMS_API_TOKEN',
@@ -204,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       ...defined({
         databaseUrl:
           env.READ_MODEL_DATABASE_URL ?? (storeKind === 'eventstoredb' ? env.DATABASE_URL : undefined),
+        thread: env.OMS_PROJECTION_THREAD,
       }),
     },
     api: {

@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { startProjectionThread } from '../../adapters/composition/projection-thread.ts';
 import { type RunningService, startService } from '../../adapters/composition/service.ts';
 import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
@@ -104,9 +105,23 @@ export async function startBenchService(options: {
       }),
     );
   }
+  // BENCH_PROJECTION_THREAD=worker: the projections in a worker thread (PostgreSQL), as
+  // OMS_PROJECTION_THREAD=worker runs them.
+  const inWorker = options.kind === 'PostgreSQL' && process.env.BENCH_PROJECTION_THREAD === 'worker';
   const running = await startService({
     store: store as EventStore<unknown>,
     readModelDb,
+    ...(inWorker && {
+      runner: startProjectionThread({
+        data: {
+          store: { kind: 'postgres', databaseUrl: options.databaseUrl ?? '' },
+          readModels: {},
+          logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
+        },
+        codec: (store as EventStore<unknown>).positions,
+        logger: logger.child({ component: 'projections' }),
+      }),
+    }),
     adapters,
     accounts: [
       ...(adapters.some((a) => a.venue === 'deribit')
