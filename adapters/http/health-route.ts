@@ -1,7 +1,8 @@
 import type { ProjectionHealth } from '../../application/ports/queries.ts';
 import { HealthSchema } from './api-schemas.ts';
 import { ErrorBodySchema } from './errors.ts';
-import type { Route, RouteDeps } from './routes.ts';
+import type { Route } from './route.ts';
+import type { RouteDeps } from './routes.ts';
 
 export { HealthSchema, KillSwitchSchema } from './api-schemas.ts';
 

@@ -26,7 +26,7 @@ import {
 import { VenueSchema } from '../../domain/instrument.ts';
 import { columnsOf, keysetPages } from './csv.ts';
 import { ErrorBodySchema, readingCursor } from './errors.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },

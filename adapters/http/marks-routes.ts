@@ -8,7 +8,7 @@ import {
 import type { ApiQueries } from '../../application/ports/queries.ts';
 import { columnsOf } from './csv.ts';
 import { ErrorBodySchema } from './errors.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },

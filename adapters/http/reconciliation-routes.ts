@@ -4,7 +4,7 @@ import { clientText } from '../../application/orders/requests.ts';
 import type { ReconciliationControl } from '../../application/service.ts';
 import { BreakViewSchema } from './api-schemas.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 export { BreakViewSchema } from './api-schemas.ts';
 

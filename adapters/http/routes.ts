@@ -9,7 +9,7 @@ import {
   KillSwitchRequestSchema,
   PlaceOrderRequestSchema,
 } from '../../application/orders/requests.ts';
-import type { RequestContext, ServiceResult } from '../../application/orders/service-result.ts';
+import type { ServiceResult } from '../../application/orders/service-result.ts';
 import {
   type ApiQueries,
   OrderListQuerySchema,
@@ -26,45 +26,12 @@ import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
 import { CommandResponseSchema } from './api-schemas.ts';
-import type { Permission } from './auth.ts';
-import type { CsvReport } from './csv.ts';
 import { ErrorBodySchema, fromServiceError, readingCursor } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { ledgerRoutes } from './ledger-routes.ts';
 import { marksRoutes } from './marks-routes.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
-
-export interface RouteInput {
-  body: unknown;
-  query: unknown;
-  params: unknown;
-  context: RequestContext;
-}
-
-export interface RouteResult {
-  status: number;
-  body: unknown;
-}
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Fastify path syntax (`/v1/orders/:orderId`). */
-  path: string;
-  summary: string;
-  /** Bearer token required (every route: authentication comes before anything else). */
-  auth: boolean;
-  /** What the caller's role must grant (default: `read` for GET, `trade` otherwise). */
-  permission?: Permission;
-  /** Accepts an `Idempotency-Key` header. */
-  idempotent?: boolean;
-  body?: z.ZodType;
-  query?: z.ZodType;
-  params?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** A report: also served as CSV (`Accept: text/csv`), the whole filtered range streamed. */
-  csv?: CsvReport;
-  handle(input: RouteInput): Promise<RouteResult>;
-}
+import type { Route } from './route.ts';
 
 export interface RouteDeps<P> {
   service: OrderService<P>;

@@ -11,7 +11,7 @@ import { type ApiToken, authenticate, authorize, type Permission, pathOnly } fro
 import { attachment, type CsvReport, csvStream, negotiateReport, type ReportFormat } from './csv.ts';
 import { HttpError, readingCursor, validationError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 import { isPagePath, type OrderChanges, orderStreamRoute, servePage, sessionRoute } from './web-routes.ts';
 
 export interface HttpServerOptions {
