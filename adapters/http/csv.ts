@@ -103,7 +103,7 @@ export interface CsvReport<Q = unknown> {
   readonly filename: string;
   /** The fields, in order: the JSON rows' names. */
   readonly columns: readonly string[];
-  /** The rows of the validated query, a page at a time, read as the stream asks for them. */
+  /** The rows of the query (as the route's schema parsed it), a page at a time, as the stream asks. */
   readonly pages: (query: Q) => AsyncIterable<readonly Record<string, unknown>[]>;
 }
 

@@ -3,7 +3,10 @@ import type { RequestContext } from '../../application/orders/service-result.ts'
 import type { Permission } from './auth.ts';
 import type { CsvReport } from './csv.ts';
 
-/** What the server hands a route: the request's body, query and path parameters, and its context. */
+/**
+ * What the server hands a route: the request's body, query and path parameters as the route's
+ * schemas parsed them (each parsed once, by the server; undefined where the route has no schema).
+ */
 export interface RouteInput {
   body: unknown;
   query: unknown;
