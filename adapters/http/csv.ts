@@ -94,14 +94,17 @@ function bestRange(ranges: readonly { range: string; quality: number }[], type: 
 export const attachment = (filename: string): string =>
   `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`;
 
-/** What a report route serves as CSV (`Accept: text/csv`): the whole filtered range, page by page. */
-export interface CsvReport {
+/**
+ * What a report route serves as CSV (`Accept: text/csv`): the whole filtered range, page by page.
+ * `Q`: what the route's query schema parses to (unknown once the route's types are erased).
+ */
+export interface CsvReport<Q = unknown> {
   /** The file name offered in `Content-Disposition`. */
   readonly filename: string;
   /** The fields, in order: the JSON rows' names. */
   readonly columns: readonly string[];
-  /** The rows of the validated query, a page at a time, read as the stream asks for them. */
-  pages(query: unknown): AsyncIterable<readonly Record<string, unknown>[]>;
+  /** The rows of the query (as the route's schema parsed it), a page at a time, as the stream asks. */
+  readonly pages: (query: Q) => AsyncIterable<readonly Record<string, unknown>[]>;
 }
 
 /** Rows read per page when a report streams as CSV (the API's largest page). */

@@ -1,7 +1,8 @@
 import type { ProjectionHealth } from '../../application/ports/queries.ts';
 import { HealthSchema } from './api-schemas.ts';
 import { ErrorBodySchema } from './errors.ts';
-import type { Route, RouteDeps } from './routes.ts';
+import { type Route, route } from './route.ts';
+import type { RouteDeps } from './routes.ts';
 
 export { HealthSchema, KillSwitchSchema } from './api-schemas.ts';
 
@@ -56,7 +57,7 @@ export function healthRoute<P>({
   storeWriteRefused,
   parkedOrders,
 }: RouteDeps<P>): Route {
-  return {
+  return route({
     method: 'GET',
     path: '/v1/health',
     summary: 'Venue connectivity and trading status, projection lag, kill switch',
@@ -91,5 +92,5 @@ export function healthRoute<P>({
         },
       };
     },
-  };
+  });
 }

@@ -13,6 +13,7 @@ import {
   PostingPageSchema,
   PostingRowSchema,
   PostingsQuerySchema,
+  type StatementQuery,
   StatementQuerySchema,
 } from '../../application/ports/queries.ts';
 import {
@@ -26,7 +27,7 @@ import {
 import { VenueSchema } from '../../domain/instrument.ts';
 import { columnsOf, keysetPages } from './csv.ts';
 import { ErrorBodySchema, readingCursor } from './errors.ts';
-import type { Route } from './routes.ts';
+import { type Route, route } from './route.ts';
 
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
@@ -51,8 +52,7 @@ type ReportQueries = Pick<
  * The daily statements as CSV, one account and currency at a time (the accounts and currencies with
  * movements, in the JSON's order): each read holds one account's days, never the whole range.
  */
-async function* statementPages(queries: ReportQueries, raw: unknown) {
-  const query = StatementQuerySchema.parse(raw);
+async function* statementPages(queries: ReportQueries, query: StatementQuery) {
   const accounts = await queries.balances({
     venue: query.venue,
     account: query.account,
@@ -74,7 +74,7 @@ export function ledgerRoutes(
   ingestNow: (() => Promise<CashIngestionResult[]>) | undefined,
 ): Route[] {
   const routes: Route[] = [
-    {
+    route({
       method: 'GET',
       path: '/v1/fills',
       summary:
@@ -85,13 +85,13 @@ export function ledgerRoutes(
       csv: {
         filename: 'fills.csv',
         columns: columnsOf(FillRowSchema),
-        pages: (raw) => keysetPages(queries.fills, (p) => p.fills, FillsQuerySchema.parse(raw)),
+        pages: (query) => keysetPages(queries.fills, (p) => p.fills, query),
       },
       async handle({ query }) {
-        return { status: 200, body: await readingCursor(() => queries.fills(FillsQuerySchema.parse(query))) };
+        return { status: 200, body: await readingCursor(() => queries.fills(query)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/funding',
       summary: 'The funding the venues paid or charged, newest first, with the position at the funding time',
@@ -101,16 +101,13 @@ export function ledgerRoutes(
       csv: {
         filename: 'funding.csv',
         columns: columnsOf(FundingRowSchema),
-        pages: (raw) => keysetPages(queries.funding, (p) => p.payments, FundingQuerySchema.parse(raw)),
+        pages: (query) => keysetPages(queries.funding, (p) => p.payments, query),
       },
       async handle({ query }) {
-        return {
-          status: 200,
-          body: await readingCursor(() => queries.funding(FundingQuerySchema.parse(query))),
-        };
+        return { status: 200, body: await readingCursor(() => queries.funding(query)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/ledger',
       summary:
@@ -121,16 +118,13 @@ export function ledgerRoutes(
       csv: {
         filename: 'ledger.csv',
         columns: columnsOf(CashMovementRowSchema),
-        pages: (raw) => keysetPages(queries.ledger, (p) => p.movements, LedgerQuerySchema.parse(raw)),
+        pages: (query) => keysetPages(queries.ledger, (p) => p.movements, query),
       },
       async handle({ query }) {
-        return {
-          status: 200,
-          body: await readingCursor(() => queries.ledger(LedgerQuerySchema.parse(query))),
-        };
+        return { status: 200, body: await readingCursor(() => queries.ledger(query)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/ledger/postings',
       summary:
@@ -141,16 +135,13 @@ export function ledgerRoutes(
       csv: {
         filename: 'postings.csv',
         columns: columnsOf(PostingRowSchema),
-        pages: (raw) => keysetPages(queries.postings, (p) => p.postings, PostingsQuerySchema.parse(raw)),
+        pages: (query) => keysetPages(queries.postings, (p) => p.postings, query),
       },
       async handle({ query }) {
-        return {
-          status: 200,
-          body: await readingCursor(() => queries.postings(PostingsQuerySchema.parse(query))),
-        };
+        return { status: 200, body: await readingCursor(() => queries.postings(query)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/balances',
       summary:
@@ -162,15 +153,15 @@ export function ledgerRoutes(
         filename: 'balances.csv',
         columns: columnsOf(BalanceRowSchema),
         // One row per account and currency: one page.
-        pages: async function* (raw) {
-          yield await queries.balances(BalancesQuerySchema.parse(raw));
+        pages: async function* (query) {
+          yield await queries.balances(query);
         },
       },
       async handle({ query }) {
-        return { status: 200, body: await queries.balances(BalancesQuerySchema.parse(query)) };
+        return { status: 200, body: await queries.balances(query) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/statements/daily',
       summary:
@@ -184,13 +175,13 @@ export function ledgerRoutes(
       csv: {
         filename: 'statements-daily.csv',
         columns: columnsOf(DailyStatementSchema),
-        pages: (raw) => statementPages(queries, raw),
+        pages: (query) => statementPages(queries, query),
       },
       async handle({ query }) {
-        return { status: 200, body: await queries.dailyStatements(StatementQuerySchema.parse(query)) };
+        return { status: 200, body: await queries.dailyStatements(query) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/positions/history',
       summary: 'Every position as it stood at a time (`asOf`): after everything the OMS had recorded by then',
@@ -204,32 +195,34 @@ export function ledgerRoutes(
         filename: 'positions-history.csv',
         columns: columnsOf(PositionRowSchema),
         // One row per position: one page.
-        pages: async function* (raw) {
-          yield await queries.positionsAsOf(PositionsAsOfQuerySchema.parse(raw));
+        pages: async function* (query) {
+          yield await queries.positionsAsOf(query);
         },
       },
       async handle({ query }) {
-        return { status: 200, body: await queries.positionsAsOf(PositionsAsOfQuerySchema.parse(query)) };
+        return { status: 200, body: await queries.positionsAsOf(query) };
       },
-    },
+    }),
   ];
   if (ingestNow === undefined) return routes;
-  routes.push({
-    method: 'POST',
-    path: '/v1/ledger/ingest',
-    summary: 'Read the venues’ cash logs now and record what is new (each movement once)',
-    auth: true,
-    permission: 'operate',
-    responses: {
-      200: {
-        description: 'What each account and currency recorded',
-        schema: z.object({ results: z.array(IngestionResultSchema) }),
+  routes.push(
+    route({
+      method: 'POST',
+      path: '/v1/ledger/ingest',
+      summary: 'Read the venues’ cash logs now and record what is new (each movement once)',
+      auth: true,
+      permission: 'operate',
+      responses: {
+        200: {
+          description: 'What each account and currency recorded',
+          schema: z.object({ results: z.array(IngestionResultSchema) }),
+        },
+        ...errors,
       },
-      ...errors,
-    },
-    async handle() {
-      return { status: 200, body: { results: await ingestNow() } };
-    },
-  });
+      async handle() {
+        return { status: 200, body: { results: await ingestNow() } };
+      },
+    }),
+  );
   return routes;
 }

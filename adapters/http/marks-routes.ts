@@ -8,7 +8,7 @@ import {
 import type { ApiQueries } from '../../application/ports/queries.ts';
 import { columnsOf } from './csv.ts';
 import { ErrorBodySchema } from './errors.ts';
-import type { Route } from './routes.ts';
+import { type Route, route } from './route.ts';
 
 const errors = {
   400: { description: 'Invalid request (what was wrong, where)', schema: ErrorBodySchema },
@@ -33,7 +33,7 @@ export function marksRoutes(
   recordNow: RecordNow | undefined,
 ): Route[] {
   const routes: Route[] = [
-    {
+    route({
       method: 'GET',
       path: '/v1/statements/daily/instruments',
       summary:
@@ -48,18 +48,15 @@ export function marksRoutes(
         filename: 'statements-daily-instruments.csv',
         columns: columnsOf(InstrumentStatementSchema),
         // The filtered days of the filtered positions: one read, one page.
-        pages: async function* (raw) {
-          yield await queries.instrumentStatements(InstrumentStatementQuerySchema.parse(raw));
+        pages: async function* (query) {
+          yield await queries.instrumentStatements(query);
         },
       },
       async handle({ query }) {
-        return {
-          status: 200,
-          body: await queries.instrumentStatements(InstrumentStatementQuerySchema.parse(query)),
-        };
+        return { status: 200, body: await queries.instrumentStatements(query) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/marks',
       summary: 'The mark prices recorded (at each interval and each day’s close), oldest first',
@@ -67,27 +64,29 @@ export function marksRoutes(
       query: MarksQuerySchema,
       responses: { 200: { description: 'Marks', schema: z.array(MarkRowSchema) }, ...errors },
       async handle({ query }) {
-        return { status: 200, body: await queries.marks(MarksQuerySchema.parse(query)) };
+        return { status: 200, body: await queries.marks(query) };
       },
-    },
+    }),
   ];
   if (recordNow === undefined) return routes;
-  routes.push({
-    method: 'POST',
-    path: '/v1/marks/record',
-    summary: 'Record the marks due now (each instrument once per interval tick or day close)',
-    auth: true,
-    permission: 'operate',
-    responses: {
-      200: {
-        description: 'What each instrument recorded',
-        schema: z.object({ results: z.array(RecordingResultSchema) }),
+  routes.push(
+    route({
+      method: 'POST',
+      path: '/v1/marks/record',
+      summary: 'Record the marks due now (each instrument once per interval tick or day close)',
+      auth: true,
+      permission: 'operate',
+      responses: {
+        200: {
+          description: 'What each instrument recorded',
+          schema: z.object({ results: z.array(RecordingResultSchema) }),
+        },
+        ...errors,
       },
-      ...errors,
-    },
-    async handle() {
-      return { status: 200, body: { results: await recordNow() } };
-    },
-  });
+      async handle() {
+        return { status: 200, body: { results: await recordNow() } };
+      },
+    }),
+  );
   return routes;
 }

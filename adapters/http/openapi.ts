@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from './errors.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 type JsonSchema = Record<string, unknown>;
 

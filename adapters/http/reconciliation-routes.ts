@@ -4,7 +4,7 @@ import { clientText } from '../../application/orders/requests.ts';
 import type { ReconciliationControl } from '../../application/service.ts';
 import { BreakViewSchema } from './api-schemas.ts';
 import { ErrorBodySchema, fromServiceError, HttpError } from './errors.ts';
-import type { Route } from './routes.ts';
+import { type Route, route } from './route.ts';
 
 export { BreakViewSchema } from './api-schemas.ts';
 
@@ -45,7 +45,7 @@ const ResolveOrderRequestSchema = z
 /** What the API serves of reconciliation: runs on demand, and the breaks they found. */
 export function reconciliationRoutes(control: ReconciliationControl): Route[] {
   return [
-    {
+    route({
       method: 'POST',
       path: '/v1/reconcile',
       summary: 'Reconcile venue accounts now (all, or one venue / account); each run’s report',
@@ -58,16 +58,15 @@ export function reconciliationRoutes(control: ReconciliationControl): Route[] {
         503: { description: 'A venue is not connected, or a run failed', schema: ErrorBodySchema },
       },
       async handle({ body }) {
-        const filter = ReconcileRequestSchema.parse(body ?? {});
         try {
-          return { status: 200, body: { reports: await control.reconcileNow(filter) } };
+          return { status: 200, body: { reports: await control.reconcileNow(body) } };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           throw new HttpError('RECONCILIATION_FAILED', `reconciliation failed: ${message}`);
         }
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/breaks',
       summary: 'Reconciliation breaks: what the OMS could not explain, with both sides’ figures',
@@ -75,11 +74,10 @@ export function reconciliationRoutes(control: ReconciliationControl): Route[] {
       query: BreaksQuerySchema,
       responses: { 200: { description: 'Breaks, open first', schema: z.array(BreakViewSchema) }, ...errors },
       async handle({ query }) {
-        const { status } = BreaksQuerySchema.parse(query);
-        return { status: 200, body: await control.breaks(status) };
+        return { status: 200, body: await control.breaks(query.status) };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/breaks/:breakId/resolve',
       summary: 'Resolve an open break, with the reason (recorded with who resolved it)',
@@ -93,14 +91,13 @@ export function reconciliationRoutes(control: ReconciliationControl): Route[] {
         404: { description: 'No open break with this id', schema: ErrorBodySchema },
       },
       async handle({ params, body, context }) {
-        const { breakId } = BreakParamsSchema.parse(params);
-        const { reason } = ResolveBreakRequestSchema.parse(body);
-        const resolved = await control.resolveBreak(breakId, reason, context.by ?? 'api');
+        const { breakId } = params;
+        const resolved = await control.resolveBreak(breakId, body.reason, context.by ?? 'api');
         if (!resolved) throw new HttpError('BREAK_NOT_FOUND', `no open break ${breakId}`, { breakId });
         return { status: 200, body: resolved };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/orders/:orderId/resolve',
       summary:
@@ -119,12 +116,10 @@ export function reconciliationRoutes(control: ReconciliationControl): Route[] {
         409: { description: 'The order is closed already', schema: ErrorBodySchema },
       },
       async handle({ params, body, context }) {
-        const { orderId } = OrderParamsSchema.parse(params);
-        const { as, reason } = ResolveOrderRequestSchema.parse(body);
-        const result = await control.resolveOrder(orderId, as, reason, context);
+        const result = await control.resolveOrder(params.orderId, body.as, body.reason, context);
         if (!result.ok) throw fromServiceError(result.error);
         return { status: 200, body: result.value };
       },
-    },
+    }),
   ];
 }

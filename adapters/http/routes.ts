@@ -9,7 +9,7 @@ import {
   KillSwitchRequestSchema,
   PlaceOrderRequestSchema,
 } from '../../application/orders/requests.ts';
-import type { RequestContext, ServiceResult } from '../../application/orders/service-result.ts';
+import type { ServiceResult } from '../../application/orders/service-result.ts';
 import {
   type ApiQueries,
   OrderListQuerySchema,
@@ -26,45 +26,12 @@ import { DecimalStringSchema } from '../../domain/decimal.ts';
 import { VenueSchema } from '../../domain/instrument.ts';
 import { AWAITING_VENUE_STATUSES, type OrderStatus } from '../../domain/order/transitions.ts';
 import { CommandResponseSchema } from './api-schemas.ts';
-import type { Permission } from './auth.ts';
-import type { CsvReport } from './csv.ts';
 import { ErrorBodySchema, fromServiceError, readingCursor } from './errors.ts';
 import { healthRoute, KillSwitchSchema } from './health-route.ts';
 import { ledgerRoutes } from './ledger-routes.ts';
 import { marksRoutes } from './marks-routes.ts';
 import { reconciliationRoutes } from './reconciliation-routes.ts';
-
-export interface RouteInput {
-  body: unknown;
-  query: unknown;
-  params: unknown;
-  context: RequestContext;
-}
-
-export interface RouteResult {
-  status: number;
-  body: unknown;
-}
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Fastify path syntax (`/v1/orders/:orderId`). */
-  path: string;
-  summary: string;
-  /** Bearer token required (every route: authentication comes before anything else). */
-  auth: boolean;
-  /** What the caller's role must grant (default: `read` for GET, `trade` otherwise). */
-  permission?: Permission;
-  /** Accepts an `Idempotency-Key` header. */
-  idempotent?: boolean;
-  body?: z.ZodType;
-  query?: z.ZodType;
-  params?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** A report: also served as CSV (`Accept: text/csv`), the whole filtered range streamed. */
-  csv?: CsvReport;
-  handle(input: RouteInput): Promise<RouteResult>;
-}
+import { type Route, route } from './route.ts';
 
 export interface RouteDeps<P> {
   service: OrderService<P>;
@@ -171,7 +138,7 @@ export function routes<P>({
   parkedOrders,
 }: RouteDeps<P>): Route[] {
   return [
-    {
+    route({
       method: 'POST',
       path: '/v1/orders',
       summary: 'Place an order',
@@ -183,11 +150,11 @@ export function routes<P>({
         201: { description: 'Placed; the venue answered', schema: CommandResponseSchema },
       },
       async handle({ body, context }) {
-        const result = unwrap(await service.place(PlaceOrderRequestSchema.parse(body), context));
+        const result = unwrap(await service.place(body, context));
         return { status: result.replayed ? 200 : commandStatus(result, true), body: result };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/orders',
       summary: 'List orders (read model), newest first',
@@ -195,11 +162,11 @@ export function routes<P>({
       query: OrderListQuerySchema,
       responses: { 200: { description: 'A page of orders', schema: OrderPageSchema }, ...errors },
       async handle({ query }) {
-        const page = await readingCursor(() => queries.listOrders(OrderListQuerySchema.parse(query)));
+        const page = await readingCursor(() => queries.listOrders(query));
         return { status: 200, body: page };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/orders/:orderId',
       summary: 'Get an order, current as of its last event',
@@ -211,11 +178,10 @@ export function routes<P>({
         404: { description: 'No such order', schema: ErrorBodySchema },
       },
       async handle({ params }) {
-        const { orderId } = OrderIdParamsSchema.parse(params);
-        return { status: 200, body: unwrap(await service.getOrder(orderId)) };
+        return { status: 200, body: unwrap(await service.getOrder(params.orderId)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/orders/:orderId/history',
       summary: 'An order’s timeline: every event, when, why and from where',
@@ -227,11 +193,10 @@ export function routes<P>({
         404: { description: 'No such order', schema: ErrorBodySchema },
       },
       async handle({ params }) {
-        const { orderId } = OrderIdParamsSchema.parse(params);
-        return { status: 200, body: unwrap(await service.history(orderId)) };
+        return { status: 200, body: unwrap(await service.history(params.orderId)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'PATCH',
       path: '/v1/orders/:orderId',
       summary: 'Amend an order’s price, amount or trigger price',
@@ -241,12 +206,11 @@ export function routes<P>({
       body: AmendOrderRequestSchema,
       responses: commandResponses,
       async handle({ params, body, context }) {
-        const { orderId } = OrderIdParamsSchema.parse(params);
-        const result = unwrap(await service.amend(orderId, AmendOrderRequestSchema.parse(body), context));
+        const result = unwrap(await service.amend(params.orderId, body, context));
         return { status: commandStatus(result, false), body: result };
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       path: '/v1/orders/:orderId',
       summary: 'Cancel an order',
@@ -255,12 +219,11 @@ export function routes<P>({
       params: OrderIdParamsSchema,
       responses: commandResponses,
       async handle({ params, context }) {
-        const { orderId } = OrderIdParamsSchema.parse(params);
-        const result = unwrap(await service.cancel(orderId, context));
+        const result = unwrap(await service.cancel(params.orderId, context));
         return { status: commandStatus(result, false), body: result };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/orders/cancel-all',
       summary: 'Cancel every live order (of a venue, account or instrument)',
@@ -277,13 +240,10 @@ export function routes<P>({
         ...errors,
       },
       async handle({ body, context }) {
-        return {
-          status: 200,
-          body: unwrap(await service.cancelAll(CancelAllRequestSchema.parse(body), context)),
-        };
+        return { status: 200, body: unwrap(await service.cancelAll(body, context)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/positions/close',
       summary: 'Close a position (reduce-only, or tradeSide close in hedge mode)',
@@ -295,11 +255,11 @@ export function routes<P>({
         201: { description: 'Close order placed', schema: CommandResponseSchema },
       },
       async handle({ body, context }) {
-        const result = unwrap(await service.closePosition(ClosePositionRequestSchema.parse(body), context));
+        const result = unwrap(await service.closePosition(body, context));
         return { status: result.replayed ? 200 : commandStatus(result, true), body: result };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/positions',
       summary: 'Positions (read model): size, average entry, realized PnL, fees; mark and unrealized PnL',
@@ -307,14 +267,14 @@ export function routes<P>({
       query: PositionsQuerySchema,
       responses: { 200: { description: 'Positions', schema: z.array(MarkedPositionSchema) }, ...errors },
       async handle({ query }) {
-        const rows = await queries.positions(PositionsQuerySchema.parse(query));
+        const rows = await queries.positions(query);
         const marked = await markPositions(rows, (venue, account, symbol) =>
           service.instrument(venue, account, symbol),
         );
         return { status: 200, body: marked };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/instruments/:venue/:symbol',
       summary: 'An instrument (tick, contract size, minimum, amount unit) and its mark price',
@@ -326,13 +286,11 @@ export function routes<P>({
         ...errors,
       },
       async handle({ params, query }) {
-        const { venue, symbol } = InstrumentParamsSchema.parse(params);
-        const { account } = InstrumentQuerySchema.parse(query);
-        const found = unwrap(await service.instrument(venue, account, symbol));
+        const found = unwrap(await service.instrument(params.venue, query.account, params.symbol));
         return { status: 200, body: JSON.parse(JSON.stringify(found)) };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/kill-switch',
       summary: 'Engage (and optionally cancel everything) or release the kill switch',
@@ -341,12 +299,9 @@ export function routes<P>({
       body: KillSwitchRequestSchema,
       responses: { 200: { description: 'The kill switch', schema: KillSwitchSchema }, ...errors },
       async handle({ body, context }) {
-        return {
-          status: 200,
-          body: unwrap(await service.setKillSwitch(KillSwitchRequestSchema.parse(body), context.by ?? 'api')),
-        };
+        return { status: 200, body: unwrap(await service.setKillSwitch(body, context.by ?? 'api')) };
       },
-    },
+    }),
     healthRoute({ service, queries, registry, reconciliation, storeWriteRefused, parkedOrders }),
   ];
 }

@@ -11,7 +11,7 @@ import { type ApiToken, authenticate, authorize, type Permission, pathOnly } fro
 import { attachment, type CsvReport, csvStream, negotiateReport, type ReportFormat } from './csv.ts';
 import { HttpError, readingCursor, validationError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 import { isPagePath, type OrderChanges, orderStreamRoute, servePage, sessionRoute } from './web-routes.ts';
 
 export interface HttpServerOptions {
@@ -129,6 +129,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         const caller = callerOf(request);
         authorize(caller, permissionOf(route), `${route.method} ${route.path}`);
         const context = { ...requestContext(request, route), by: caller.name };
+        // Parsed once, here: the handler (and a report's CSV) get what the route's schemas parse to.
         const input = {
           body: parseOrThrow('body', route.body, request.body),
           query: parseOrThrow('query', route.query, request.query ?? {}),
@@ -220,7 +221,10 @@ function requestContext(request: FastifyRequest, route: Route) {
   };
 }
 
-/** Validates without keeping the result: routes parse again to get their typed values. */
+/**
+ * What the schema parses the value to (a 400 VALIDATION_FAILED naming where, if it does not parse);
+ * undefined where the route declares no schema (and a body or query it does not take is refused).
+ */
 function parseOrThrow(
   where: 'body' | 'query' | 'path' | 'header',
   schema: z.ZodType | undefined,
@@ -242,11 +246,11 @@ function parseOrThrow(
         issues: keys.map((k) => ({ path: `query.${k}`, message: 'unknown parameter' })),
       });
     }
-    return value;
+    return undefined;
   }
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(where, result.error);
-  return value;
+  return result.data;
 }
 
 function toHttpError(error: unknown, idempotent: boolean): HttpError {
