@@ -53,7 +53,8 @@ create table ${s}.cash_movements (
   indexes: (s) => `
 create index cash_movements_account_time on ${s}.cash_movements (venue, account, currency, at, venue_seq, venue_entry_id);
 create index cash_movements_kind_time on ${s}.cash_movements (kind, at);
-create index cash_movements_time on ${s}.cash_movements (at, global_position);`,
+create index cash_movements_time on ${s}.cash_movements (at, global_position);
+create index cash_movements_running on ${s}.cash_movements (venue, account, currency, global_position);`,
 };
 
 const text = (value: { toString(): string } | undefined) => (value === undefined ? null : value.toString());
@@ -101,12 +102,15 @@ export const writeCashMovements = async (
        where not exists (select 1 from ${schema}.cash_movements c
          where c.venue = r.venue and c.account = r.account and c.venue_entry_id = r.venue_entry_id)
      ),
-     opening as (
-       select distinct on (i.venue, i.account, i.currency) i.venue, i.account, i.currency,
+     keys as (select distinct venue, account, currency from incoming),
+     -- Materialized: one opening balance per account, not one per incoming row (inlined, the
+     -- planner evaluates the look-up for every row the join returns).
+     opening as materialized (
+       select k.venue, k.account, k.currency,
          coalesce((select c.our_balance from ${schema}.cash_movements c
-                   where c.venue = i.venue and c.account = i.account and c.currency = i.currency
+                   where c.venue = k.venue and c.account = k.account and c.currency = k.currency
                    order by c.global_position desc limit 1), 0) as balance
-       from incoming i
+       from keys k
      )
      insert into ${schema}.cash_movements
      select i.venue, i.account, i.currency, i.venue_entry_id, i.venue_seq, i.venue_type, i.kind, i.change,
