@@ -23,6 +23,7 @@ import {
   type RunnerState,
 } from './runner-types.ts';
 import { ensureReadModels, generationSchema, READ_MODEL_VERSION, readProjection } from './schema.ts';
+import { statisticsKeeper } from './table-statistics.ts';
 
 /**
  * The projection runner: keeps the order read models up to date with `$all`, exactly once.
@@ -118,6 +119,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     notifyWaiters();
   };
 
+  const statistics = statisticsKeeper(db, log);
   // Events decoded ahead (while the previous batch is being written).
   const decoder = new BatchDecoder(codec);
   const predecode = (events: readonly RecordedEvent<P>[]) => decoder.ahead(events);
@@ -165,6 +167,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     eventsApplied += staged.events;
     options.onBatch?.({ events: staged.events, totalEvents: eventsApplied, position: to });
     notifyWaiters();
+    if (mode === 'live') statistics.afterBatch(schema, eventsApplied);
   };
 
   /** The events after the checkpoint and not beyond `until`, and the position to move to. */
