@@ -28,20 +28,18 @@ import { statisticsKeeper } from './table-statistics.ts';
 /**
  * The projection runner: keeps the order read models up to date with `$all`, exactly once.
  *
- * - One writer per projection: it takes the projection's writer lock first (a second instance
- *   waits there until the first stops or dies).
- * - Catch-up reads `$all` in pages (pull: memory stays bounded however far behind it is), the next
- *   page read while the current one is applied; once at the end it subscribes (rxjs) and applies
- *   what arrives in natural batches: whatever queued while the previous batch was written, up to
- *   `batchSize`. If the live queue grows past `maxLiveBacklog` it goes back to paging.
+ * - One writer per projection: it takes the projection's writer lock first (a second waits).
+ * - Catch-up reads `$all` in pages (memory stays bounded), the next page read while one is applied;
+ *   then it subscribes (rxjs) and applies what queued while the previous batch was written, up to
+ *   `batchSize`; past `maxLiveBacklog` queued it goes back to paging.
  * - Each batch is ONE transaction: the read-model writes, then the checkpoint compare-and-set
  *   (`... where position = <previous> and generation = <g>`). Zero rows: another writer or a
  *   rebuild moved it; roll back, forget the caches, reload the checkpoint and resume.
  * - Events at or below the checkpoint are dropped (a resubscription may deliver them again).
- * - Transient database errors: retried with backoff from the stored checkpoint. Any other error
- *   stops the projection; the batch is replayed event by event to find the failing event, whose
- *   position, id and error are recorded in `<schema>.projections` (see `oms projections status`).
+ * - Transient database errors: retried with backoff from the checkpoint. Any other stops it; the
+ *   batch is replayed event by event and the failing one recorded (`oms projections status`).
  * - `whenCaughtUp(position)`: read-your-writes for the position an append returned.
+ * - Live, it keeps its tables' planner statistics fresh (`table-statistics.ts`).
  */
 
 export type {
@@ -118,7 +116,6 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     decoder.clear();
     notifyWaiters();
   };
-
   const statistics = statisticsKeeper(db, log);
   // Events decoded ahead (while the previous batch is being written).
   const decoder = new BatchDecoder(codec);
