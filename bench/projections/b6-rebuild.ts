@@ -36,6 +36,7 @@ const copyBaseline = async (target: Target): Promise<number> => {
   await target.store.sql.exec(
     `drop schema if exists bench_copy cascade; create schema bench_copy;
      create table bench_copy.events (like ${s}.events including all);
+     alter table bench_copy.events alter column hash drop not null;
      create index if not exists bench_events_gp on ${s}.events (global_position);`,
   );
   // Build the csv first (not timed): the baseline is the database's bulk load, not our JSON work.

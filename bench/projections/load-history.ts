@@ -25,12 +25,28 @@ export const loadHistory = async (
     streams.clear();
     await store.withTransaction(async (tx) => {
       await tx.query(
-        `insert into ${s}.events (stream_id, revision, event_id, type, data, metadata)
-         select stream_id, revision, event_id, type, data, metadata
+        `insert into ${s}.events (stream_id, revision, event_id, type, data, metadata, hash)
+         select stream_id, revision, event_id, type, data, metadata, '\\x'::bytea
          from json_to_recordset($1::json) as r(ord int, stream_id text, revision bigint, event_id uuid, type text, data jsonb, metadata jsonb)
          order by ord`,
         [payload],
       );
+      // The audit hash chain, as appends compute it: each event chained to the one before it in
+      // its stream (that one in an earlier chunk, or earlier in this one).
+      await tx.exec(`do $chain$
+        declare r record; v_prev bytea; v_stream text;
+        begin
+          for r in select stream_id, revision, event_id, type, data, metadata from ${s}.events
+                   where tx = pg_current_xact_id() order by stream_id, revision loop
+            if v_stream is distinct from r.stream_id then
+              v_stream := r.stream_id;
+              select e.hash into v_prev from ${s}.events e
+              where e.stream_id = r.stream_id and e.revision = r.revision - 1;
+            end if;
+            v_prev := ${s}.event_hash(v_prev, r.stream_id, r.revision, r.event_id, r.type, r.data, r.metadata);
+            update ${s}.events set hash = v_prev where stream_id = r.stream_id and revision = r.revision;
+          end loop;
+        end $chain$;`);
       await tx.query(
         `insert into ${s}.streams (stream_id, revision)
          select stream_id, revision from json_to_recordset($1::json) as r(stream_id text, revision bigint)
