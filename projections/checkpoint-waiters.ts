@@ -1,3 +1,4 @@
+import type { PositionCodec } from '../application/ports/event-store.ts';
 import type { Waiter } from './runner-types.ts';
 
 /**
@@ -50,4 +51,23 @@ export class CheckpointWaiters<P> {
     this.#waiters = [];
     for (const w of all) w.reject(error);
   }
+}
+
+/** Whether a committed checkpoint (serialized; '' or none: nothing applied yet) is at or past `position`. */
+export const checkpointReached = <P>(codec: PositionCodec<P>, checkpoint: string | undefined, position: P) =>
+  checkpoint !== undefined && checkpoint !== '' && codec.compare(codec.parse(checkpoint), position) >= 0;
+
+/**
+ * A promise settled once from outside (a runner's `done`, `whenLive`); callers that never await it
+ * see no unhandled rejection.
+ */
+export function settleable(): { promise: Promise<void>; resolve(): void; reject(error: unknown): void } {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

@@ -4,7 +4,7 @@ import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
 import { MARK_STREAM_PREFIX } from '../domain/marks/contract.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { BatchDecoder } from './batch-decoder.ts';
-import { CheckpointWaiters } from './checkpoint-waiters.ts';
+import { CheckpointWaiters, checkpointReached, settleable } from './checkpoint-waiters.ts';
 import { isTransient, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
   CatchUpTimeoutError,
@@ -75,22 +75,12 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   let failure: ProjectionFailedError | undefined;
   const abort = new AbortController();
   let wakeLive: (() => void) | undefined;
-  let settle!: { resolve(): void; reject(e: unknown): void };
-  const done = new Promise<void>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  // Callers that never await `done` must not see an unhandled rejection.
-  done.catch(() => undefined);
-  let settleLive!: { resolve(): void; reject(e: unknown): void };
-  const liveOnce = new Promise<void>((resolve, reject) => {
-    settleLive = { resolve, reject };
-  });
-  liveOnce.catch(() => undefined);
+  const settle = settleable();
+  const settleLive = settleable();
   let running: Promise<void> | undefined;
 
   const parse = (text: string): P => (text === '' ? codec.start : codec.parse(text));
-  const reached = (position: P) =>
-    checkpoint !== undefined && checkpoint !== '' && codec.compare(parse(checkpoint), position) >= 0;
+  const reached = (position: P) => checkpointReached(codec, checkpoint, position);
 
   const waiters = new CheckpointWaiters<P>(reached);
   const notifyWaiters = () => waiters.notify();
@@ -375,8 +365,8 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       if (running) await running;
       else settleStopped();
     },
-    done,
-    whenLive: () => liveOnce,
+    done: settle.promise,
+    whenLive: () => settleLive.promise,
     whenCaughtUp: (position, timeoutMs = 5000) => {
       if (failure) return Promise.reject(failure);
       if (reached(position)) return Promise.resolve();

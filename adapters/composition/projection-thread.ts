@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { PositionCodec } from '../../application/ports/event-store.ts';
-import { CheckpointWaiters } from '../../projections/checkpoint-waiters.ts';
+import { CheckpointWaiters, checkpointReached, settleable } from '../../projections/checkpoint-waiters.ts';
 import {
   CatchUpTimeoutError,
   ProjectionFailedError,
@@ -82,24 +82,10 @@ export function startProjectionThread<P>(options: {
   let worker: Worker | undefined;
   let exited: Promise<void> | undefined;
 
-  const reached = (position: P) => {
-    const checkpoint = status.checkpoint;
-    return (
-      checkpoint !== undefined && checkpoint !== '' && codec.compare(codec.parse(checkpoint), position) >= 0
-    );
-  };
+  const reached = (position: P) => checkpointReached(codec, status.checkpoint, position);
   const waiters = new CheckpointWaiters<P>(reached);
-
-  let settle!: { resolve(): void; reject(e: unknown): void };
-  const done = new Promise<void>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  done.catch(() => undefined);
-  let settleLive!: { resolve(): void; reject(e: unknown): void };
-  const live = new Promise<void>((resolve, reject) => {
-    settleLive = { resolve, reject };
-  });
-  live.catch(() => undefined);
+  const settle = settleable();
+  const settleLive = settleable();
 
   const fail = (error: ProjectionFailedError) => {
     if (status.state === 'stopped' || failure) return;
@@ -191,8 +177,8 @@ export function startProjectionThread<P>(options: {
       clearTimeout(grace);
       stopped();
     },
-    done,
-    whenLive: () => live,
+    done: settle.promise,
+    whenLive: () => settleLive.promise,
     whenCaughtUp(position, timeoutMs = 5000) {
       if (failure) return Promise.reject(failure);
       if (reached(position)) return Promise.resolve();
