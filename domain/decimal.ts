@@ -60,7 +60,9 @@ const Unrounded = DecimalJs.clone({ precision: 1e9, toExpNeg: -9e15, toExpPos: 9
 export function exactSum(values: Iterable<Decimal>): Decimal {
   let total = new Unrounded(0);
   for (const value of values) total = total.plus(value);
-  return new Decimal(total.toString());
+  // Constructing from a decimal copies its digits, all of them (decimal.js rounds operations'
+  // results, never a constructed value): the same as through its text, without the text.
+  return new Decimal(total);
 }
 
 /** Smaller and larger of two decimals. */

@@ -75,6 +75,8 @@ const fillSource = (f: FillCandidate, realized: Decimal, pnlCurrency: string): F
 export interface StagedBatch {
   readonly orders: ReadonlyMap<string, OrderEntry>;
   readonly positions: ReadonlyMap<string, PositionEntry>;
+  /** The ledger's cash balances the batch moved (`cashAccountKey`). */
+  readonly balances: ReadonlyMap<string, Decimal>;
   readonly events: number;
 }
 
@@ -132,6 +134,8 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   const copyThreshold = options.copyThreshold ?? 500;
   let orders = new Map<string, OrderEntry>();
   let positions = new Map<string, PositionEntry>();
+  // Each ledger account's cash balance after its last posting (few: venue accounts and currencies).
+  let balances = new Map<string, Decimal>();
 
   /** Step 2: each event through evolve, in order, from the states known before the batch. */
   const evolveBatch = (events: readonly ProjectedEvent[], loaded: ReadonlyMap<string, OrderEntry>) => {
@@ -308,6 +312,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     copy: boolean,
   ): Promise<{ positions: Map<string, PositionEntry>; posted: FillSource[] }> => {
     let moved: Awaited<ReturnType<typeof movePositions>> | undefined;
+    let copied = false;
     if (copy && candidates.length > 0) {
       const presumed = await movePositions(tx, schema, candidates);
       await tx.exec('savepoint fills_write');
@@ -315,6 +320,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
         await copyFills(tx, schema, presumed.fills);
         await tx.exec('release savepoint fills_write');
         moved = presumed;
+        copied = true;
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         await tx.exec('rollback to savepoint fills_write');
@@ -327,7 +333,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       await writeFills(tx, schema, moved.fills);
     }
     await writePositions(tx, schema, [...moved.stagedPositions.values()]);
-    await writePositionHistory(tx, schema, moved.changes);
+    await writePositionHistory(tx, schema, moved.changes, copied);
     return { positions: moved.stagedPositions, posted: moved.posted };
   };
 
@@ -356,12 +362,15 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       ...posted,
       ...movements.map((e) => ({ cause: 'movement' as const, movement: e.movement, position: e.position })),
     ].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
-    await writeLedgerPostings(tx, schema, sources);
+    const ledger = await writeLedgerPostings(tx, schema, sources, {
+      known: (key) => balances.get(key),
+      copy: events.length >= copyThreshold,
+    });
     // Recorded marks: their own table.
     const markEvents = items.filter(isMarkEvent);
     await writeMarks(tx, schema, markEvents);
     const applied = history.length + newMovements.size + markEvents.length;
-    return { orders: staged, positions: stagedPositions, events: applied };
+    return { orders: staged, positions: stagedPositions, balances: ledger.balances, events: applied };
   };
 
   const commit = (staged: StagedBatch) => {
@@ -377,6 +386,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       }
     }
     for (const [key, entry] of staged.positions) positions.set(key, entry);
+    for (const [key, balance] of staged.balances) balances.set(key, balance);
   };
 
   return {
@@ -385,6 +395,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     reset: () => {
       orders = new Map();
       positions = new Map();
+      balances = new Map();
     },
     get cachedOrders() {
       return orders.size;

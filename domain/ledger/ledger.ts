@@ -128,7 +128,10 @@ const cash = (amount: Decimal): Posting => ({ account: 'cash', amount });
 /** Zero postings dropped, postings to one account merged. */
 function compact(postings: readonly Posting[]): Posting[] {
   const merged = new Map<LedgerAccount, Decimal>();
-  for (const p of postings) merged.set(p.account, exactSum([merged.get(p.account) ?? ZERO, p.amount]));
+  for (const p of postings) {
+    const before = merged.get(p.account);
+    merged.set(p.account, before === undefined ? p.amount : exactSum([before, p.amount]));
+  }
   return [...merged]
     .filter(([, amount]) => !amount.isZero())
     .map(([account, amount]) => ({ account, amount }));

@@ -44,6 +44,16 @@ export const copyValue = (value: unknown): string => {
   }
 };
 
+/**
+ * Rows given as objects whose keys are the table's columns, in order (the objects the set-based
+ * statements send to `jsonb_to_recordset`), in COPY's text format; with the column list.
+ */
+export const copyRows = (rows: readonly Record<string, unknown>[]): { columns: string[]; text: string } => {
+  let text = '';
+  for (const row of rows) text += `${Object.values(row).map(copyValue).join('\t')}\n`;
+  return { columns: rows.length === 0 ? [] : Object.keys(rows[0]!), text };
+};
+
 /** One row in COPY's text format (tab-separated fields, newline-terminated). */
 export const copyRow = (fields: readonly (string | null | undefined)[]): string =>
   `${fields.map(copyField).join('\t')}\n`;

@@ -5,7 +5,7 @@ import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { cashAccountKey, type EntrySource, ledgerEntries } from '../../domain/ledger/entries.ts';
 import { isBalanced, LedgerAccountSchema } from '../../domain/ledger/ledger.ts';
-import { iso, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRows, iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
 import { type Filter, whereClause } from './where.ts';
@@ -92,19 +92,37 @@ const accountsOf = (sources: readonly EntrySource[]) => {
   return [...keys.values()];
 };
 
-/** Posts the entries of these (new) sources, in the order given (`$all` order). Returns how many. */
+export interface PostedLedger {
+  /** Entries posted. */
+  readonly entries: number;
+  /** Each account's (venue, account, currency: `cashAccountKey`) cash balance after them. */
+  readonly balances: ReadonlyMap<string, Decimal>;
+}
+
+/**
+ * Posts the entries of these (new) sources, in the order given (`$all` order). `known` gives an
+ * account's balance when the caller holds it (the projection keeps them between batches); the
+ * others are read. `copy`: by COPY (a large batch), else one insert from JSON.
+ */
 export const writeLedgerPostings = async (
   tx: SqlRunner,
   schema: string,
   sources: readonly EntrySource[],
-): Promise<number> => {
-  if (sources.length === 0) return 0;
-  const opening = await openingBalances(tx, schema, accountsOf(sources));
-  const entries = ledgerEntries(sources, (key) => opening.get(key));
-  if (entries.length === 0) return 0;
+  options: { known?: (accountKey: string) => Decimal | undefined; copy?: boolean } = {},
+): Promise<PostedLedger> => {
+  if (sources.length === 0) return { entries: 0, balances: new Map() };
+  const known = options.known ?? (() => undefined);
+  const unknown = accountsOf(sources).filter(
+    (k) => known(cashAccountKey(k.venue, k.account, k.currency)) === undefined,
+  );
+  const opening = await openingBalances(tx, schema, unknown);
+  const entries = ledgerEntries(sources, (key) => known(key) ?? opening.get(key));
+  const balances = new Map<string, Decimal>();
+  if (entries.length === 0) return { entries: 0, balances };
   const rows = entries.flatMap((e) => {
     if (!isBalanced(e.postings))
       throw new Error(`ledger entry ${e.entryId} (${e.currency}) does not balance`);
+    balances.set(cashAccountKey(e.venue, e.account, e.currency), e.cashBalance);
     return e.postings.map((p) => ({
       venue: e.venue,
       account: e.account,
@@ -123,15 +141,22 @@ export const writeLedgerPostings = async (
       global_position: e.position,
     }));
   });
-  await tx.query(
-    `insert into ${schema}.ledger_postings
-     select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, currency text, entry_id text,
-       ledger_account text, amount numeric, cause text, trade_id text, order_id text, venue_entry_id text,
-       venue_type text, symbol text, at timestamptz, cash_balance numeric, global_position text)`,
-    [JSON.stringify(rows)],
-    `${schema}_ledger_postings_insert`,
-  );
-  return entries.length;
+  if (options.copy === true && tx.copyFrom !== undefined) {
+    // Each entry is new by construction (its source is new now): a row already there fails the
+    // batch either way.
+    const { columns, text } = copyRows(rows);
+    await tx.copyFrom(`${schema}.ledger_postings`, columns, text);
+  } else {
+    await tx.query(
+      `insert into ${schema}.ledger_postings
+       select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, currency text, entry_id text,
+         ledger_account text, amount numeric, cause text, trade_id text, order_id text, venue_entry_id text,
+         venue_type text, symbol text, at timestamptz, cash_balance numeric, global_position text)`,
+      [JSON.stringify(rows)],
+      `${schema}_ledger_postings_insert`,
+    );
+  }
+  return { entries: entries.length, balances };
 };
 
 // ------------------------------------------------------------------------------------------------

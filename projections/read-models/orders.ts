@@ -8,7 +8,7 @@ import {
   type OrderStatus,
   TERMINAL_STATUSES,
 } from '../../domain/order/transitions.ts';
-import { copyValue, iso, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRows, iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
 import { type Filter, whereClause } from './where.ts';
@@ -162,7 +162,7 @@ export const writeOrders = async (tx: SqlRunner, schema: string, orders: Readonl
 
 /**
  * Bulk path: rows of orders that have none yet, by COPY (the same row objects as the upsert, as
- * `copyValue` writes them). A row already there fails it (SQLSTATE 23505): only for orders known
+ * `copyRows` writes them). A row already there fails it (SQLSTATE 23505): only for orders known
  * to be new.
  */
 export const copyNewOrders = async (
@@ -172,14 +172,8 @@ export const copyNewOrders = async (
 ) => {
   if (tx.copyFrom === undefined) throw new Error('copyNewOrders: this runner has no COPY');
   if (orders.size === 0) return;
-  let text = '';
-  let columns: string[] | undefined;
-  for (const [orderId, entry] of orders) {
-    const row = orderRow(orderId, entry);
-    columns ??= Object.keys(row);
-    text += `${Object.values(row).map(copyValue).join('\t')}\n`;
-  }
-  await tx.copyFrom(`${schema}.orders`, columns!, text);
+  const { columns, text } = copyRows([...orders].map(([orderId, entry]) => orderRow(orderId, entry)));
+  await tx.copyFrom(`${schema}.orders`, columns, text);
 };
 
 const columns = `order_id::text as order_id, venue, account, instrument, instrument_kind, settlement, amount_unit,

@@ -1,6 +1,6 @@
 import type { PositionRow, PositionsAsOfQuery } from '../../application/ports/queries.ts';
 import { averageEntry } from '../../domain/position/position.ts';
-import type { SqlRunner } from '../db/read-model-db.ts';
+import { copyRows, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { API_POSITION_COLUMNS, markJoin, type PositionEntry, toApiPositionRow } from './positions.ts';
 
@@ -75,12 +75,23 @@ const changeRow = (c: PositionChange) => {
   };
 };
 
+/**
+ * The changes' rows: each once (a change already there is left as it is). `copy` (a large batch whose
+ * fills went in by COPY, so every change is new): by COPY; a row already there would fail it, and the
+ * batch is then applied again event by event, through the insert.
+ */
 export const writePositionHistory = async (
   tx: SqlRunner,
   schema: string,
   changes: readonly PositionChange[],
+  copy = false,
 ) => {
   if (changes.length === 0) return;
+  if (copy && tx.copyFrom !== undefined) {
+    const { columns, text } = copyRows(changes.map(changeRow));
+    await tx.copyFrom(`${schema}.position_history`, columns, text);
+    return;
+  }
   await tx.query(
     `insert into ${schema}.position_history
      select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, instrument text, side text,

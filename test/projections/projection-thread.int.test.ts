@@ -20,6 +20,11 @@ import { until } from '../support/until.ts';
 
 const TOKEN = 'projection-thread-token-0123456789';
 const db = await testDatabase('projection_thread');
+// Dropped after every describe: the last one needs its server (with no DATABASE_URL, a cluster of
+// this file's own, which dropping stops).
+afterAll(async () => {
+  if (db.available) await db.drop();
+});
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 
 const configFor = (url: string) =>
@@ -58,7 +63,6 @@ describe.skipIf(!db.available)('the projections in a worker thread (PostgreSQL)'
 
   afterAll(async () => {
     if (!closed) await app?.close();
-    if (db.available) await db.drop();
   });
 
   it('Given the service with its projections in a worker, When an order is placed, Then the read models list it once the worker reports the position of its acknowledgement', async () => {
