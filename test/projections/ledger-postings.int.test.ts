@@ -129,4 +129,33 @@ describe.each(subjects)('ledger_postings on %s', (_name, open) => {
       await s.close();
     }
   }, 180_000);
+
+  it('given an account posted to in one run, when a restarted runner and then a running one post more, then each balance goes on from the last', async () => {
+    const s = await open();
+    const balances = async () =>
+      (
+        await s.db.query<{ entry_id: string; balance: string }>(
+          `select distinct entry_id, trim_scale(cash_balance)::text as balance from ${s.base}.ledger_postings
+           where venue = 'bitget' and currency = 'USDT' order by entry_id`,
+        )
+      ).rows.map((r) => `${r.entry_id}=${r.balance}`);
+    try {
+      // Given a first run that posted a transfer
+      await appendMovements(s, [movement('bitget', 'USDT', 'b1', 'transfer', '1000')]);
+      await catchUp(s);
+      // When a restarted runner (nothing in memory) posts a deposit, one batch per movement
+      await appendMovements(s, [
+        movement('bitget', 'USDT', 'b2', 'deposit', '0.5'),
+        movement('bitget', 'USDT', 'b3', 'withdrawal', '-200.25'),
+      ]);
+      await catchUp(s, { batchSize: 1 });
+      // Then each balance is the one before it plus the change: read from the table first, then carried
+      expect(await balances()).toEqual(['cash:b1=1000', 'cash:b2=1000.5', 'cash:b3=800.25']);
+      // And a rebuild, in one large batch, agrees
+      const verified = await verifyReadModels({ store: s.store, db: s.db, logger: silent, schema: s.base });
+      expect(verified.differences).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });
