@@ -70,10 +70,22 @@ async function placeOrders(service: BenchService, count: number, fillsPerOrder: 
       { 'idempotency-key': `b9-${tag}-${i}` },
     );
     const body = reply.body as { order?: { orderId: string; status: string } };
-    if (reply.status !== 201 || body.order?.status !== 'open') {
+    const orderId = body.order?.orderId;
+    // 202: the venue had not answered in time (a service still busy after an overloaded slice);
+    // the OMS settles it, as a client would see by reading the order.
+    if (reply.status === 202 && orderId !== undefined) {
+      await waitFor(
+        async () => {
+          const read = await service.http('GET', `/v1/orders/${orderId}`);
+          return (read.body as { status?: string }).status === 'open';
+        },
+        `order ${orderId} (202 on placing) to be open`,
+        120_000,
+      );
+    } else if (reply.status !== 201 || body.order?.status !== 'open' || orderId === undefined) {
       throw new Error(`placing a B9 order: ${reply.status} ${JSON.stringify(reply.body)}`);
     }
-    orderIds[i] = body.order.orderId;
+    orderIds[i] = orderId;
   });
   return orderIds;
 }
