@@ -25,6 +25,9 @@ import {
  * cache of live orders only.
  */
 
+/** Events per transaction of a rebuild unless told. */
+export const REBUILD_BATCH_SIZE = 1000;
+
 export interface RebuildProgress {
   readonly phase: 'building' | 'indexing' | 'catching_up' | 'switching' | 'done';
   readonly events: number;
@@ -40,6 +43,10 @@ export interface RebuildOptions<P> {
   readonly logger: Logger;
   readonly schema?: string;
   readonly name?: string;
+  /**
+   * Events per transaction (default 1,000: as fast as 2,000 on the benchmark machine, with about
+   * 30 MiB less peak memory).
+   */
   readonly batchSize?: number;
   /** An estimate of the events to apply (for the ETA); optional. */
   readonly totalEvents?: number;
@@ -97,7 +104,7 @@ export const rebuildReadModels = async <P>(options: RebuildOptions<P>): Promise<
         name: staging,
         mode: 'catch-up',
         initialize: false,
-        ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+        batchSize: options.batchSize ?? REBUILD_BATCH_SIZE,
         onBatch: (batch) => {
           events += batch.events;
           report(batch.position);

@@ -6,7 +6,7 @@ import { exists } from '../../domain/order/state.ts';
 import { averageEntry } from '../../domain/position/position.ts';
 import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { ORDER_PROJECTION } from '../../projections/order-projection.ts';
-import { type RebuildProgress, rebuildReadModels } from '../../projections/rebuild.ts';
+import { REBUILD_BATCH_SIZE, type RebuildProgress, rebuildReadModels } from '../../projections/rebuild.ts';
 import { parseAsOf, replayOrder, replayPositions } from '../../projections/replay.ts';
 import { listProjections, type ProjectionRow } from '../../projections/schema.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
@@ -113,7 +113,7 @@ export function registerProjectionCommands(
     .description(
       'rebuild the read models from the start of $all into a new generation, then switch readers to it (blue/green)',
     )
-    .option('--batch-size <n>', 'events per transaction', positiveInt('--batch-size'), 2000)
+    .option('--batch-size <n>', 'events per transaction', positiveInt('--batch-size'), REBUILD_BATCH_SIZE)
     .action(async (options: { batchSize: number }) => {
       await withStorage(deps, async ({ store, db, schema, logger }) => {
         let lastPrint = 0;
