@@ -134,8 +134,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   const copyThreshold = options.copyThreshold ?? 500;
   let orders = new Map<string, OrderEntry>();
   let positions = new Map<string, PositionEntry>();
-  // Each ledger account's cash balance after its last posting (few: venue accounts and currencies).
-  let balances = new Map<string, Decimal>();
+  let balances = new Map<string, Decimal>(); // each ledger account's cash after its last posting
 
   /** Step 2: each event through evolve, in order, from the states known before the batch. */
   const evolveBatch = (events: readonly ProjectedEvent[], loaded: ReadonlyMap<string, OrderEntry>) => {
@@ -362,10 +361,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       ...posted,
       ...movements.map((e) => ({ cause: 'movement' as const, movement: e.movement, position: e.position })),
     ].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
-    const ledger = await writeLedgerPostings(tx, schema, sources, {
-      known: (key) => balances.get(key),
-      copy: events.length >= copyThreshold,
-    });
+    const ledger = await writeLedgerPostings(tx, schema, sources, { known: (k) => balances.get(k), copy });
     // Recorded marks: their own table.
     const markEvents = items.filter(isMarkEvent);
     await writeMarks(tx, schema, markEvents);

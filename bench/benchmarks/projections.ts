@@ -10,7 +10,6 @@ import {
   type PgliteEventStore,
 } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
-import type { SqlPosition } from '../../adapters/event-store/sql/sql-position.ts';
 import { createPgliteReadModelDb, createPostgresReadModelDb } from '../../adapters/sql/read-model-db.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { generateHistory } from '../../test/projections/support/history-generator.ts';
@@ -18,6 +17,7 @@ import { testDatabase } from '../../test/support/postgres.ts';
 import { type BenchContext, type Benchmark, postgresNote } from '../lib/benchmark.ts';
 import { measure, percentile } from '../lib/stats.ts';
 import { b6, fmt, silent, type Target } from '../projections/b6-rebuild.ts';
+import { appendAtRate } from '../projections/open-loop.ts';
 
 /**
  * B6: rebuild of all read models from a realistic generated history (1M events at scale 1), on
@@ -77,38 +77,14 @@ const b7 = async (target: Target, context: BenchContext) => {
   );
   await runner.whenCaughtUp(warm.position, 600_000);
   const history = generateHistory({ seed: 77, events: count + 1000 });
-  const lanes: Promise<void>[] = Array.from({ length: 16 }, () => Promise.resolve());
-  const hash = (s: string) => {
-    let h = 0;
-    for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-    return Math.abs(h) % 16;
-  };
   const before = await target.store.sql.query<{ n: string }>(
     `select count(*)::text as n from oms_read.order_history`,
   );
-  let appended = 0;
-  let last: SqlPosition = warm.position;
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const next = history.next();
-    if (next.done) break;
-    const append = next.value;
-    if (append.duplicate) continue;
-    // Open loop: the i-th append is due at started + i / rate.
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const lane = hash(append.streamId);
-    lanes[lane] = lanes[lane]!.then(async () => {
-      const result = await target.store.append(append.streamId, append.events, {
-        expectedRevision: append.expectedRevision,
-      });
-      pending.set(codec.serialize(result.position), performance.now());
-      if (codec.compare(result.position, last) > 0) last = result.position;
-      appended += append.events.length;
-    });
-  }
-  await Promise.all(lanes);
+  const { appended, last = warm.position } = await appendAtRate(target.store, history, {
+    rate,
+    count,
+    committed: (position) => pending.set(codec.serialize(position), performance.now()),
+  });
   await runner.whenCaughtUp(last, 60_000);
   await runner.stop();
   const after = await target.store.sql.query<{ n: string }>(

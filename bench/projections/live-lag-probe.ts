@@ -12,6 +12,7 @@ import type { ReadModelDb } from '../../projections/db/read-model-db.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { generateHistory } from '../../test/projections/support/history-generator.ts';
 import { percentile } from '../lib/stats.ts';
+import { appendAtRate } from './open-loop.ts';
 
 const [url, rateArg, seedArg] = process.argv.slice(2);
 if (!url) throw new Error('usage: live-lag-probe.ts <postgres url> [appends/s] [seed]');
@@ -59,33 +60,15 @@ await runner.whenCaughtUp(warm.position, 600_000);
 transactions.length = 0;
 batches = 0;
 
-const count = rate * seconds;
-const history = generateHistory({ seed: Number(seedArg ?? Date.now() % 100_000), events: count + 1000 });
-const lanes: Promise<void>[] = Array.from({ length: 16 }, () => Promise.resolve());
-const laneOf = (streamId: string) => {
-  let h = 0;
-  for (let i = 0; i < streamId.length; i++) h = (Math.imul(h, 31) + streamId.charCodeAt(i)) | 0;
-  return Math.abs(h) % lanes.length;
-};
-let last = warm.position;
-const started = performance.now();
-for (let i = 0; i < count; i++) {
-  const next = history.next();
-  if (next.done) break;
-  const append = next.value;
-  if (append.duplicate) continue;
-  const wait = started + (i * 1000) / rate - performance.now();
-  if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-  const lane = laneOf(append.streamId);
-  lanes[lane] = lanes[lane]!.then(async () => {
-    const result = await store.append(append.streamId, append.events, {
-      expectedRevision: append.expectedRevision,
-    });
-    pending.set(codec.serialize(result.position), performance.now());
-    if (codec.compare(result.position, last) > 0) last = result.position;
-  });
-}
-await Promise.all(lanes);
+const history = generateHistory({
+  seed: Number(seedArg ?? Date.now() % 100_000),
+  events: rate * seconds + 1000,
+});
+const { last = warm.position } = await appendAtRate(store, history, {
+  rate,
+  count: rate * seconds,
+  committed: (position) => pending.set(codec.serialize(position), performance.now()),
+});
 await runner.whenCaughtUp(last, 60_000);
 await runner.stop();
 await store.close();
