@@ -88,10 +88,13 @@ const scanBaseline = async (target: Target): Promise<number> => {
   let rows = 0;
   for (;;) {
     const page = await target.store.sql.query<{ tx: string; gp: string }>(
-      `select tx::text as tx, global_position::text as gp, stream_id, revision, event_id, type, data, metadata, created
-       from ${s}.events where (tx, global_position) > ($1::xid8, $2::bigint)
-       order by tx, global_position limit 1000`,
+      `select e.tx::text as tx, e.global_position::text as gp, e.stream_id, e.revision, e.event_id, e.type,
+         e.data, e.metadata, e.created
+       from ${s}.events e where (e.tx, e.global_position) > ($1::xid8, $2::bigint)
+       order by e.tx, e.global_position limit 1000`,
       // Unnamed: a named statement's generic plan ignores the keyset and scans the table per page.
+      // Ordered by the table's columns: a bare `tx` would be the text alias above, which no index
+      // serves (each page sorted the whole table) and which does not sort like an xid8.
       [after.tx, after.gp],
     );
     if (page.rows.length === 0) break;
