@@ -1,4 +1,4 @@
-import type { SqlDatabase } from '../../application/ports/sql.ts';
+import type { SqlDatabase, SqlRunner } from '../../application/ports/sql.ts';
 
 export type { SqlResult, SqlRunner, WriterLock } from '../../application/ports/sql.ts';
 
@@ -45,13 +45,20 @@ export const copyValue = (value: unknown): string => {
 };
 
 /**
- * Rows given as objects whose keys are the table's columns, in order (the objects the set-based
- * statements send to `jsonb_to_recordset`), in COPY's text format; with the column list.
+ * Loads rows into `table` by COPY: objects whose keys are the table's columns, in order (the
+ * objects the set-based statements send to `jsonb_to_recordset`), each value as `copyValue` writes
+ * it. A row already there fails it (SQLSTATE 23505).
  */
-export const copyRows = (rows: readonly Record<string, unknown>[]): { columns: string[]; text: string } => {
+export const copyRowsInto = async (
+  tx: SqlRunner,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> => {
+  if (tx.copyFrom === undefined) throw new Error(`COPY into ${table}: this runner has no COPY`);
+  if (rows.length === 0) return;
   let text = '';
   for (const row of rows) text += `${Object.values(row).map(copyValue).join('\t')}\n`;
-  return { columns: rows.length === 0 ? [] : Object.keys(rows[0]!), text };
+  await tx.copyFrom(table, Object.keys(rows[0]!), text);
 };
 
 /** One row in COPY's text format (tab-separated fields, newline-terminated). */

@@ -5,7 +5,7 @@ import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { cashAccountKey, type EntrySource, ledgerEntries } from '../../domain/ledger/entries.ts';
 import { isBalanced, LedgerAccountSchema } from '../../domain/ledger/ledger.ts';
-import { copyRows, iso, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRowsInto, iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
 import { type Filter, whereClause } from './where.ts';
@@ -144,8 +144,7 @@ export const writeLedgerPostings = async (
   if (options.copy === true && tx.copyFrom !== undefined) {
     // Each entry is new by construction (its source is new now): a row already there fails the
     // batch either way.
-    const { columns, text } = copyRows(rows);
-    await tx.copyFrom(`${schema}.ledger_postings`, columns, text);
+    await copyRowsInto(tx, `${schema}.ledger_postings`, rows);
   } else {
     await tx.query(
       `insert into ${schema}.ledger_postings

@@ -8,7 +8,7 @@ import {
   type OrderStatus,
   TERMINAL_STATUSES,
 } from '../../domain/order/transitions.ts';
-import { copyRows, iso, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRowsInto, iso, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
 import { type Filter, whereClause } from './where.ts';
@@ -162,7 +162,7 @@ export const writeOrders = async (tx: SqlRunner, schema: string, orders: Readonl
 
 /**
  * Bulk path: rows of orders that have none yet, by COPY (the same row objects as the upsert, as
- * `copyRows` writes them). A row already there fails it (SQLSTATE 23505): only for orders known
+ * `copyRowsInto` writes them). A row already there fails it (SQLSTATE 23505): only for orders known
  * to be new.
  */
 export const copyNewOrders = async (
@@ -170,10 +170,8 @@ export const copyNewOrders = async (
   schema: string,
   orders: ReadonlyMap<string, OrderEntry>,
 ) => {
-  if (tx.copyFrom === undefined) throw new Error('copyNewOrders: this runner has no COPY');
-  if (orders.size === 0) return;
-  const { columns, text } = copyRows([...orders].map(([orderId, entry]) => orderRow(orderId, entry)));
-  await tx.copyFrom(`${schema}.orders`, columns, text);
+  const rows = [...orders].map(([orderId, entry]) => orderRow(orderId, entry));
+  await copyRowsInto(tx, `${schema}.orders`, rows);
 };
 
 const columns = `order_id::text as order_id, venue, account, instrument, instrument_kind, settlement, amount_unit,

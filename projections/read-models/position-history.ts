@@ -1,6 +1,6 @@
 import type { PositionRow, PositionsAsOfQuery } from '../../application/ports/queries.ts';
 import { averageEntry } from '../../domain/position/position.ts';
-import { copyRows, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRowsInto, type SqlRunner } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { API_POSITION_COLUMNS, markJoin, type PositionEntry, toApiPositionRow } from './positions.ts';
 
@@ -88,8 +88,7 @@ export const writePositionHistory = async (
 ) => {
   if (changes.length === 0) return;
   if (copy && tx.copyFrom !== undefined) {
-    const { columns, text } = copyRows(changes.map(changeRow));
-    await tx.copyFrom(`${schema}.position_history`, columns, text);
+    await copyRowsInto(tx, `${schema}.position_history`, changes.map(changeRow));
     return;
   }
   await tx.query(

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { generationSchema, readProjection } from '../../projections/schema.ts';
 import { statisticsKeeper } from '../../projections/table-statistics.ts';
+import { until } from '../support/until.ts';
 import { appendHistory, generateHistory } from './support/history-generator.ts';
 import { catchUp, openPglite, postgresFactory, type Subject, silent } from './support/subjects.ts';
 
@@ -10,15 +11,6 @@ afterAll(() => pg.drop());
 const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
 if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
 else console.warn(`table statistics on PostgreSQL skipped: ${pg.database.reason}`);
-
-/** Polls until `check` holds (the statistics counters reach the database within a second or so). */
-const eventually = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
 
 describe.each(subjects)('the statistics keeper on %s', (_name, open) => {
   it('Given read models that grew from nothing and never were analyzed, When the keeper checks, Then the database analyzes the tables with rows and leaves the empty ones alone; grown by less than twofold, they are not analyzed again', async () => {
@@ -45,15 +37,20 @@ describe.each(subjects)('the statistics keeper on %s', (_name, open) => {
         ).rows[0]?.n ?? '0';
       const grown = ['fills', 'order_history', 'orders'];
       for (const table of grown)
-        await eventually(`the counters of ${table}`, async () => Number(await changed(table)) > 0);
+        await until(`the counters of ${table}`, async () => Number(await changed(table)) > 0, 20_000, 200);
       expect(await analyzed()).toEqual([]);
 
       statisticsKeeper(s.db, silent).afterBatch(schema, 1000);
 
-      await eventually('an analyze', async () => {
-        const done = await analyzed();
-        return grown.every((table) => done.includes(table));
-      });
+      await until(
+        'an analyze',
+        async () => {
+          const done = await analyzed();
+          return grown.every((table) => done.includes(table));
+        },
+        20_000,
+        200,
+      );
       const names = await analyzed();
       expect(names).not.toContain('cash_movements');
       expect(names).not.toContain('marks');
