@@ -19,7 +19,7 @@ import {
 } from './read-models/fills.ts';
 import { writeLedgerPostings } from './read-models/ledger-postings.ts';
 import { writeMarks } from './read-models/marks.ts';
-import { copyOrderHistory, readHistoryOf, writeOrderHistory } from './read-models/order-history.ts';
+import * as orderHistory from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
 import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
 import { type PositionEntry, readPositions, writePositions } from './read-models/positions.ts';
@@ -36,7 +36,8 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  *    query: in a rebuild that is nearly every order);
  * 2. each event, in `$all` order, through the domain's `evolve`, unless the order's row already
  *    has that revision (idempotence);
- * 3. set-based writes, one statement per table: history rows, which also check the presumption of
+ * 3. set-based writes, one statement per table (queued on a batch runner: they go out together, with
+ *    the checkpoint, as one statement): history rows, which also check the presumption of
  *    step 1 (a row already there undoes the history write, to a savepoint, and the batch is
  *    evolved again from states folded from the database); order rows; the new fills (each trade
  *    once), each with what it did to its position (domain `applyFill`: the PnL it realized, the
@@ -89,10 +90,21 @@ export interface OrderProjectionOptions {
    * catch-up after downtime); smaller ones (live) read and write by statements. Default 500.
    */
   readonly copyThreshold?: number;
+  /**
+   * The base schema's `rows_guard` (`checkpoint.ts`): given, a smaller batch on a batch runner presumes
+   * new the orders whose revision 0 it holds, and the guard fails its statement should a history row
+   * be there (the batch is then made again with `presumeNew: false`).
+   */
+  readonly rowsGuard?: string;
 }
 
 export interface OrderProjection {
-  apply(tx: SqlRunner, schema: string, items: readonly ProjectedItem[]): Promise<StagedBatch>;
+  apply(
+    tx: SqlRunner,
+    schema: string,
+    items: readonly ProjectedItem[],
+    options?: { presumeNew?: boolean },
+  ): Promise<StagedBatch>;
   commit(staged: StagedBatch): void;
   reset(): void;
   readonly cachedOrders: number;
@@ -105,7 +117,7 @@ const loadOrders = async (
 ): Promise<Map<string, OrderEntry>> => {
   const loaded = new Map<string, OrderEntry>();
   if (orderIds.length === 0) return loaded;
-  const rows = await readHistoryOf(tx, schema, orderIds);
+  const rows = await orderHistory.readHistoryOf(tx, schema, orderIds);
   let i = 0;
   while (i < rows.length) {
     const orderId = rows[i]!.order_id;
@@ -173,13 +185,12 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   };
 
   /**
-   * Which orders of the batch must be read from the database. In a large batch, an order whose first
-   * event here is its stream's revision 0 has no history yet (the checkpoint is below that event): no
-   * query for it. That presumption is checked when the history is written. A small (live) batch reads
-   * them: one query, cheaper than the savepoint the check needs.
+   * Which orders of the batch must be read from the database. In a large batch, or where the database
+   * checks it (`rowsGuard`), an order whose first event here is its stream's revision 0 has no history
+   * yet (the checkpoint is below that event): no query for it. The history write checks it.
    */
-  const ordersToLoad = (events: readonly ProjectedEvent[]) => {
-    const bulk = events.length >= copyThreshold;
+  const ordersToLoad = (events: readonly ProjectedEvent[], checked: boolean) => {
+    const presume = events.length >= copyThreshold || checked;
     const missing = new Set<string>();
     const presumedNew = new Set<string>();
     const firstSeen = new Set<string>();
@@ -187,27 +198,10 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       if (firstSeen.has(e.orderId)) continue;
       firstSeen.add(e.orderId);
       if (orders.has(e.orderId)) continue;
-      if (bulk && e.revision === 0n) presumedNew.add(e.orderId);
+      if (presume && e.revision === 0n) presumedNew.add(e.orderId);
       else missing.add(e.orderId);
     }
     return { missing: [...missing], presumedNew };
-  };
-
-  /** The history rows, by COPY where the batch is large; false when any row was there already. */
-  const writeHistory = async (
-    tx: SqlRunner,
-    schema: string,
-    history: Parameters<typeof writeOrderHistory>[2],
-    copy: boolean,
-  ): Promise<boolean> => {
-    if (!copy) return (await writeOrderHistory(tx, schema, history)) === history.length;
-    try {
-      await copyOrderHistory(tx, schema, history);
-      return true;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      return false;
-    }
   };
 
   /**
@@ -216,18 +210,28 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
    * (savepoint), those orders are folded from the database and the batch evolved again, exactly as if
    * nothing had been presumed. Then the orders' rows.
    */
-  const writeHistoryAndOrders = async (tx: SqlRunner, schema: string, events: readonly ProjectedEvent[]) => {
-    const { missing, presumedNew } = ordersToLoad(events);
+  const writeHistoryAndOrders = async (
+    tx: SqlRunner,
+    schema: string,
+    events: ProjectedEvent[],
+    p: boolean,
+  ) => {
+    const checking = p && tx.defer !== undefined && options.rowsGuard !== undefined;
+    const { missing, presumedNew } = ordersToLoad(events, checking);
     let batch = evolveBatch(events, await loadOrders(tx, schema, missing));
     const copy = tx.copyFrom !== undefined && batch.history.length >= copyThreshold;
-    const guarded = copy || presumedNew.size > 0;
+    // Queued with the batch's other writes: checked there (the guard) when orders were presumed new.
+    const guarded = copy || (!checking && presumedNew.size > 0);
     if (guarded) await tx.exec('savepoint order_history_write');
-    const fresh = await writeHistory(tx, schema, batch.history, copy);
+    else if (presumedNew.size > 0)
+      orderHistory.addNewOrderHistory(tx, schema, batch.history, options.rowsGuard!);
+    else await orderHistory.addOrderHistory(tx, schema, batch.history);
+    const fresh = !guarded || (await orderHistory.writeNewOrderHistory(tx, schema, batch.history, copy));
     if (guarded && fresh) await tx.exec('release savepoint order_history_write');
     if (guarded && !fresh) {
       await tx.exec('rollback to savepoint order_history_write');
       batch = evolveBatch(events, await loadOrders(tx, schema, [...missing, ...presumedNew]));
-      await writeOrderHistory(tx, schema, batch.history);
+      await orderHistory.addOrderHistory(tx, schema, batch.history);
     }
     if (copy && fresh) {
       // Orders presumed new, now known to be (no history, so no row): their rows by COPY.
@@ -337,13 +341,9 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   };
 
   /** States of the touched orders, each event through evolve in order, then set-based writes. */
-  const apply = async (
-    tx: SqlRunner,
-    schema: string,
-    items: readonly ProjectedItem[],
-  ): Promise<StagedBatch> => {
+  const apply: OrderProjection['apply'] = async (tx, schema, items, { presumeNew = true } = {}) => {
     const events = items.filter(isOrderEvent);
-    const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events);
+    const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events, presumeNew);
     const { positions: stagedPositions, posted } = await writeFillsAndPositions(tx, schema, fills, copy);
     // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
     // a delivery closes its position, funding goes to its position's funding PnL.

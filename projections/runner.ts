@@ -4,6 +4,7 @@ import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
 import { MARK_STREAM_PREFIX } from '../domain/marks/contract.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { BatchDecoder } from './batch-decoder.ts';
+import { isPresumptionFailed, moveCheckpoint, rowsGuard } from './checkpoint.ts';
 import { CheckpointWaiters, checkpointReached, settleable } from './checkpoint-waiters.ts';
 import { isTransient, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
@@ -34,7 +35,8 @@ import { statisticsKeeper } from './table-statistics.ts';
  *   `batchSize`; past `maxLiveBacklog` queued it goes back to paging.
  * - Each batch is ONE transaction: the read-model writes, then the checkpoint compare-and-set
  *   (`... where position = <previous> and generation = <g>`). Zero rows: another writer or a
- *   rebuild moved it; roll back, forget the caches, reload the checkpoint and resume.
+ *   rebuild moved it; roll back, forget the caches, reload the checkpoint and resume. The writes
+ *   and the compare-and-set go out together as one statement (`withBatch`, `checkpoint.ts`).
  * - Events at or below the checkpoint are dropped (a resubscription may deliver them again).
  * - Transient database errors: retried with backoff from the checkpoint. Any other stops it; the
  *   batch is replayed event by event and the failing one recorded (`oms projections status`).
@@ -64,6 +66,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   const backoff = options.backoff ?? { initialDelayMs: 100, maxDelayMs: 10_000 };
   const log = logger.child({ projection: name, schema: base });
   const projection: OrderProjection = createOrderProjection({
+    rowsGuard: rowsGuard(base),
     ...(options.maxCachedOrders !== undefined && { maxCachedOrders: options.maxCachedOrders }),
     ...(options.copyThreshold !== undefined && { copyThreshold: options.copyThreshold }),
   });
@@ -118,7 +121,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
    */
   const inTransaction = async <T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> => {
     try {
-      return await db.withTransaction(work);
+      return await db.withBatch(work);
     } catch (error) {
       if (error instanceof CheckpointConflictError || isTransient(error)) throw error;
       const row = await readProjection(db, base, name).catch(() => undefined);
@@ -127,27 +130,29 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     }
   };
 
-  /** One transaction: the batch's writes and the checkpoint compare-and-set. */
-  const commitBatch = async (events: readonly ProjectedItem[], to: string) => {
-    const from = checkpoint!;
-    const schema = generationSchema(base, generation!);
-    const staged = await inTransaction(async (tx) => {
+  /** The batch's writes and the checkpoint compare-and-set, in one transaction. */
+  const writeBatch = (events: readonly ProjectedItem[], from: string, to: string, presumeNew: boolean) =>
+    inTransaction(async (tx) => {
       let result: Awaited<ReturnType<OrderProjection['apply']>>;
       try {
-        result = await projection.apply(tx, schema, events);
+        result = await projection.apply(tx, generationSchema(base, generation!), events, { presumeNew });
       } catch (error) {
-        if (isTransient(error)) throw error;
+        if (isTransient(error) || isPresumptionFailed(error)) throw error;
         throw new HandlerError(undefined, undefined, error);
       }
       await options.hooks?.beforeCheckpoint?.({ events: events.length, from, to });
-      const cas = await tx.query(
-        `update ${base}.projections set position = $3, updated_at = now()
-         where name = $1 and position = $2 and generation = $4 and status = 'running'`,
-        [name, from, to, generation],
-        `${base}_checkpoint_cas`,
-      );
-      if (cas.rowCount !== 1) throw new CheckpointConflictError(name);
+      await moveCheckpoint(tx, { base, name, from, to, generation: generation! });
       return result;
+    });
+
+  /** One batch; made again without presuming its orders new when the database said they were not. */
+  const commitBatch = async (events: readonly ProjectedItem[], to: string) => {
+    const from = checkpoint!;
+    const schema = generationSchema(base, generation!);
+    const staged = await writeBatch(events, from, to, true).catch((error: unknown) => {
+      if (!isPresumptionFailed(error)) throw error;
+      log.warn({ from, to }, 'orders presumed new had history rows: the batch is made again, reading them');
+      return writeBatch(events, from, to, false);
     });
     projection.commit(staged);
     checkpoint = to;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHECKPOINT_MOVED, checkpointGuard, ROWS_PRESUMED_ABSENT, rowsGuard } from './checkpoint.ts';
 import type { SqlRunner } from './db/read-model-db.ts';
 import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
@@ -86,7 +87,21 @@ create table if not exists ${base}.projections (
   error text,
   failed_at timestamptz,
   updated_at timestamptz not null default now()
-);`;
+);
+create or replace function ${checkpointGuard(base)}(cas_rows bigint) returns bigint language plpgsql as $fn$
+begin
+  if cas_rows <> 1 then
+    raise exception 'the checkpoint moved under this writer' using errcode = '${CHECKPOINT_MOVED}';
+  end if;
+  return cas_rows;
+end $fn$;
+create or replace function ${rowsGuard(base)}(inserted bigint, given bigint) returns bigint language plpgsql as $fn$
+begin
+  if inserted <> given then
+    raise exception 'rows presumed absent were there' using errcode = '${ROWS_PRESUMED_ABSENT}';
+  end if;
+  return inserted;
+end $fn$;`;
 
 /** Tables of one generation, with or without their secondary indexes. */
 export const generationDdl = (schema: string, withIndexes: boolean): string =>

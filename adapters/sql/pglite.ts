@@ -1,5 +1,6 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { SqlDatabase, SqlResult, SqlRunner, WriterLock } from '../../application/ports/sql.ts';
+import { batchSession } from './batch-runner.ts';
 import type { TranslateSqlError } from './sql-state.ts';
 
 type PgliteQueryable = PGlite | Transaction;
@@ -105,6 +106,14 @@ export const createPgliteDatabase = (
       if (options?.repeatableRead)
         await run(tx, translate, 'set transaction isolation level repeatable read');
       return work(transactionRunner(tx, translate));
+    }),
+  // In-process: no round trips to save; the writes still go out as `withBatch` says (one snapshot).
+  withBatch: (work) =>
+    db.transaction(async (tx) => {
+      const session = batchSession(transactionRunner(tx, translate));
+      const result = await work(session.runner);
+      await session.finish();
+      return result;
     }),
   acquireWriterLock: (key, signal) => acquireLock(db, key, signal),
   close: onClose,

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { SqlDatabase, SqlResult, SqlRunner, WriterLock } from '../../application/ports/sql.ts';
+import { batchSession } from './batch-runner.ts';
 import { pause, type TranslateSqlError } from './sql-state.ts';
 
 /** A pool, a checked-out connection or a connection of its own. */
@@ -104,6 +105,25 @@ export const createPgDatabase = (
     }
   };
 
+  /** BEGIN only before a statement that is not a deferred write (`batch-runner.ts`). */
+  const withBatch: SqlDatabase['withBatch'] = async (work) => {
+    const held = await checkOut(pool, translate);
+    const session = batchSession(transactionRunner(held.client, translate), async () => {
+      await run(held.client, translate, 'begin', undefined, undefined);
+    });
+    try {
+      const result = await work(session.runner);
+      await session.finish();
+      if (session.begun) await run(held.client, translate, 'commit', undefined, undefined);
+      return result;
+    } catch (error) {
+      if (session.begun) await held.client.query('rollback').catch(held.breaks);
+      throw error;
+    } finally {
+      held.release();
+    }
+  };
+
   /**
    * A session advisory lock held on a connection of its own for as long as the holder runs;
    * PostgreSQL frees it if the process dies. A second holder waits, trying again every 200 ms.
@@ -143,6 +163,7 @@ export const createPgDatabase = (
     dialect: 'postgres',
     ...pgRunner(pool, translate),
     withTransaction,
+    withBatch,
     acquireWriterLock,
     close: async () => {
       if (ownsPool) await pool.end();

@@ -26,6 +26,35 @@ export interface SqlRunner {
    * have it on both drivers; callers keep a statement path for runners without it.
    */
   copyFrom?(table: string, columns: readonly string[], rows: string): Promise<void>;
+  /**
+   * Batch runners only (`SqlDatabase.withBatch`): queues a write whose result the caller does not
+   * read. The queued writes go out together, as one statement, before the runner's next statement
+   * of any other kind, at `flush`, or when the batch ends.
+   */
+  defer?(write: DeferredWrite): void;
+  /** Batch runners only: sends the queued writes now. */
+  flush?(): Promise<void>;
+}
+
+/** A write for a batch runner's queue (`SqlRunner.defer`). */
+export interface DeferredWrite {
+  /**
+   * The table it writes. Writes sent together run on one snapshot and do not see each other's
+   * rows, so a second write to a table already queued goes out in a statement of its own, after.
+   */
+  readonly table: string;
+  /** One INSERT, UPDATE or DELETE; `$1`, `$2`... are its parameters (no other `$` in the text). */
+  readonly text: string;
+  readonly params: readonly unknown[];
+  /** Its prepared statement's name (pg); the name of a group sent together derives from its members'. */
+  readonly name: string;
+  /**
+   * A SQL expression that raises when the write went wrong, so that the whole batch fails and none
+   * of it is kept (a compare-and-set that matched nothing, an insert that found rows it presumed
+   * absent): `$rows` in it is the number of rows the write returned (so it needs RETURNING), `$1`...
+   * its parameters. E.g. `s.guard($rows)`.
+   */
+  readonly check?: string;
 }
 
 export interface WriterLock {
@@ -36,6 +65,14 @@ export interface SqlDatabase extends SqlRunner {
   readonly dialect: 'postgres' | 'pglite';
   /** BEGIN ... COMMIT on one connection; ROLLBACK when `work` throws. */
   withTransaction<T>(work: (tx: SqlRunner) => Promise<T>, options?: { repeatableRead?: boolean }): Promise<T>;
+  /**
+   * A unit of writes as atomic as `withTransaction`, in fewer round trips: its runner takes
+   * `defer`red writes and sends those queued as one statement (each write a data-modifying CTE);
+   * BEGIN goes out only before the first statement that is not such a group. A unit that only
+   * deferred writes (to distinct tables) is that one statement, atomic on its own: no BEGIN, no
+   * COMMIT, and nothing may follow its `flush`.
+   */
+  withBatch<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /**
    * Resolves once this caller holds the lock named `key`, waiting while another holder does.
    * PostgreSQL: a session advisory lock on a connection of its own (freed if the process dies);

@@ -22,16 +22,18 @@ const store = await openPostgresEventStore({ connectionString: url });
 const codec = store.positions;
 const inner = createPostgresReadModelDb({ pool: store.pool });
 const transactions: number[] = [];
+const timed = async <T>(unit: () => Promise<T>): Promise<T> => {
+  const started = performance.now();
+  try {
+    return await unit();
+  } finally {
+    transactions.push(performance.now() - started);
+  }
+};
 const db: ReadModelDb = {
   ...inner,
-  withTransaction: async (work, options) => {
-    const started = performance.now();
-    try {
-      return await inner.withTransaction(work, options);
-    } finally {
-      transactions.push(performance.now() - started);
-    }
-  },
+  withTransaction: (work, options) => timed(() => inner.withTransaction(work, options)),
+  withBatch: (work) => timed(() => inner.withBatch(work)),
 };
 const pending = new Map<string, number>(); // serialized position -> commit time
 const lags: number[] = [];

@@ -1,6 +1,6 @@
-import type { SqlDatabase, SqlRunner } from '../../application/ports/sql.ts';
+import type { DeferredWrite, SqlDatabase, SqlRunner } from '../../application/ports/sql.ts';
 
-export type { SqlResult, SqlRunner, WriterLock } from '../../application/ports/sql.ts';
+export type { DeferredWrite, SqlResult, SqlRunner, WriterLock } from '../../application/ports/sql.ts';
 
 /**
  * The read-model database as projections see it: PostgreSQL (a `pg` pool) or the embedded PGlite,
@@ -59,6 +59,15 @@ export const copyRowsInto = async (
   let text = '';
   for (const row of rows) text += `${Object.values(row).map(copyValue).join('\t')}\n`;
   await tx.copyFrom(table, Object.keys(rows[0]!), text);
+};
+
+/**
+ * A write whose result the caller does not read: queued on a batch runner (`withBatch`: it goes
+ * out with the batch's other writes, in one statement), or sent now on any other runner.
+ */
+export const writeOrDefer = async (tx: SqlRunner, write: Omit<DeferredWrite, 'check'>): Promise<void> => {
+  if (tx.defer !== undefined) tx.defer(write);
+  else await tx.query(write.text, write.params, write.name);
 };
 
 /** One row in COPY's text format (tab-separated fields, newline-terminated). */

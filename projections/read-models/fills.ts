@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Decimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import type { Fill, OrderParams } from '../../domain/order/contract.ts';
-import { copyRow, iso, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRow, iso, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import { positionKeyOf } from '../position-fills.ts';
 import type { ReadModelTable } from '../schema.ts';
 
@@ -123,17 +123,18 @@ export const existingTrades = async (
 /** Inserts the batch's fills (new trades: see `existingTrades`); a trade already there is left as it is. */
 export const writeFills = async (tx: SqlRunner, schema: string, fills: readonly FillToWrite[]) => {
   if (fills.length === 0) return;
-  await tx.query(
-    `insert into ${schema}.fills
+  await writeOrDefer(tx, {
+    table: `${schema}.fills`,
+    text: `insert into ${schema}.fills
      select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, trade_id text, order_id uuid,
        order_revision bigint, venue_order_id text, instrument text, side text, position_side text,
        price numeric, amount numeric, fee numeric, fee_currency text, liquidity text,
        executed_at timestamptz, recorded_at timestamptz, global_position text, realized_pnl numeric,
        pnl_currency text, position_size_after numeric)
      on conflict (venue, account, trade_id) do nothing`,
-    [JSON.stringify(fills.map(fillRow))],
-    `${schema}_fills_insert`,
-  );
+    params: [JSON.stringify(fills.map(fillRow))],
+    name: `${schema}_fills_insert`,
+  });
 };
 
 const fillColumns = [

@@ -5,7 +5,7 @@ import { type Decimal, parseDecimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { cashAccountKey, type EntrySource, ledgerEntries } from '../../domain/ledger/entries.ts';
 import { isBalanced, LedgerAccountSchema } from '../../domain/ledger/ledger.ts';
-import { copyRowsInto, iso, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRowsInto, iso, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
 import { type Filter, whereClause } from './where.ts';
@@ -146,14 +146,15 @@ export const writeLedgerPostings = async (
     // batch either way.
     await copyRowsInto(tx, `${schema}.ledger_postings`, rows);
   } else {
-    await tx.query(
-      `insert into ${schema}.ledger_postings
+    await writeOrDefer(tx, {
+      table: `${schema}.ledger_postings`,
+      text: `insert into ${schema}.ledger_postings
        select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, currency text, entry_id text,
          ledger_account text, amount numeric, cause text, trade_id text, order_id text, venue_entry_id text,
          venue_type text, symbol text, at timestamptz, cash_balance numeric, global_position text)`,
-      [JSON.stringify(rows)],
-      `${schema}_ledger_postings_insert`,
-    );
+      params: [JSON.stringify(rows)],
+      name: `${schema}_ledger_postings_insert`,
+    });
   }
   return { entries: entries.length, balances };
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MarkRow, MarksQuery } from '../../application/ports/instrument-queries.ts';
-import { iso, type SqlRunner } from '../db/read-model-db.ts';
+import { iso, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import type { ProjectedMarkEvent } from '../events.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { whereClause } from './where.ts';
@@ -41,14 +41,15 @@ export const writeMarks = async (tx: SqlRunner, schema: string, events: readonly
     observed_at: e.mark.observedAt,
     global_position: e.position,
   }));
-  await tx.query(
-    `insert into ${schema}.marks
+  await writeOrDefer(tx, {
+    table: `${schema}.marks`,
+    text: `insert into ${schema}.marks
      select * from jsonb_to_recordset($1::jsonb) as r(venue text, instrument text, at timestamptz,
        mark numeric, occasion text, observed_at timestamptz, global_position text)
      on conflict (venue, instrument, at) do nothing`,
-    [JSON.stringify(rows)],
-    `${schema}_marks_insert`,
-  );
+    params: [JSON.stringify(rows)],
+    name: `${schema}_marks_insert`,
+  });
 };
 
 const markRowSchema = z.object({

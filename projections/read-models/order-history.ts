@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { copyRow, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRow, ReadModelDbError, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import type { ProjectedEvent } from '../events.ts';
 import type { ReadModelTable } from '../schema.ts';
 
@@ -55,6 +55,17 @@ const historyRow = (e: ProjectedEvent) => ({
   data: e.event.data,
 });
 
+const historyInsert = (schema: string) => ({
+  table: `${schema}.order_history`,
+  text: `insert into ${schema}.order_history
+     select * from jsonb_to_recordset($1::jsonb) as r(order_id uuid, revision bigint, global_position text,
+       event_id uuid, type text, recorded_at timestamptz, venue_time timestamptz, stored_at timestamptz,
+       command_id text, idempotency_key text, correlation_id text, causation_id text, source text,
+       schema_version int, data jsonb)
+     on conflict (order_id, revision) do nothing`,
+  name: `${schema}_history_insert`,
+});
+
 /** Set-based: one statement for the whole batch. Returns the rows inserted (events already there are not). */
 export const writeOrderHistory = async (
   tx: SqlRunner,
@@ -62,17 +73,37 @@ export const writeOrderHistory = async (
   events: readonly ProjectedEvent[],
 ): Promise<number> => {
   if (events.length === 0) return 0;
-  const result = await tx.query(
-    `insert into ${schema}.order_history
-     select * from jsonb_to_recordset($1::jsonb) as r(order_id uuid, revision bigint, global_position text,
-       event_id uuid, type text, recorded_at timestamptz, venue_time timestamptz, stored_at timestamptz,
-       command_id text, idempotency_key text, correlation_id text, causation_id text, source text,
-       schema_version int, data jsonb)
-     on conflict (order_id, revision) do nothing`,
-    [JSON.stringify(events.map(historyRow))],
-    `${schema}_history_insert`,
-  );
+  const { text, name } = historyInsert(schema);
+  const result = await tx.query(text, [JSON.stringify(events.map(historyRow))], name);
   return result.rowCount;
+};
+
+/**
+ * History rows of events presumed new, queued on a batch runner: `guard` (`rows_guard`) fails the
+ * batch's statement unless every row went in.
+ */
+export const addNewOrderHistory = (
+  tx: SqlRunner,
+  schema: string,
+  events: readonly ProjectedEvent[],
+  guard: string,
+) => {
+  if (tx.defer === undefined) throw new Error('a checked history insert needs a batch runner (withBatch)');
+  if (events.length === 0) return;
+  const insert = historyInsert(schema);
+  tx.defer({
+    table: insert.table,
+    text: `${insert.text} returning 1`,
+    params: [JSON.stringify(events.map(historyRow))],
+    name: `${insert.name}_checked`,
+    check: `${guard}($rows, jsonb_array_length($1::jsonb))`,
+  });
+};
+
+/** As `writeOrderHistory`, without counting what it inserted: on a batch runner, queued (`writeOrDefer`). */
+export const addOrderHistory = async (tx: SqlRunner, schema: string, events: readonly ProjectedEvent[]) => {
+  if (events.length === 0) return;
+  await writeOrDefer(tx, { ...historyInsert(schema), params: [JSON.stringify(events.map(historyRow))] });
 };
 
 const historyColumns = [
@@ -126,6 +157,26 @@ export const copyOrderHistory = async (
   if (tx.copyFrom === undefined) throw new Error('copyOrderHistory: this runner has no COPY');
   if (events.length === 0) return;
   await tx.copyFrom(`${schema}.order_history`, historyColumns, events.map(historyCopyRow).join(''));
+};
+
+/**
+ * History rows of events presumed new, by COPY when `copy`: false when any was there already (the
+ * COPY then fails whole, SQLSTATE 23505 unique_violation: the caller rolls back to its savepoint).
+ */
+export const writeNewOrderHistory = async (
+  tx: SqlRunner,
+  schema: string,
+  events: readonly ProjectedEvent[],
+  copy: boolean,
+): Promise<boolean> => {
+  if (!copy) return (await writeOrderHistory(tx, schema, events)) === events.length;
+  try {
+    await copyOrderHistory(tx, schema, events);
+    return true;
+  } catch (error) {
+    if (error instanceof ReadModelDbError && error.sqlState === '23505') return false;
+    throw error;
+  }
 };
 
 export const historyEventRowSchema = z.object({

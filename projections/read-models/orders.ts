@@ -8,7 +8,7 @@ import {
   type OrderStatus,
   TERMINAL_STATUSES,
 } from '../../domain/order/transitions.ts';
-import { copyRowsInto, iso, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRowsInto, iso, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { keysetCursor } from './keyset.ts';
 import { type Filter, whereClause } from './where.ts';
@@ -136,8 +136,9 @@ const orderRow = (orderId: string, entry: OrderEntry) => {
 export const writeOrders = async (tx: SqlRunner, schema: string, orders: ReadonlyMap<string, OrderEntry>) => {
   if (orders.size === 0) return;
   const rows = [...orders].map(([orderId, entry]) => orderRow(orderId, entry));
-  await tx.query(
-    `insert into ${schema}.orders
+  await writeOrDefer(tx, {
+    table: `${schema}.orders`,
+    text: `insert into ${schema}.orders
      select * from jsonb_to_recordset($1::jsonb) as r(order_id uuid, venue text, account text, instrument text,
        instrument_kind text, settlement text, amount_unit text, side text, type text, time_in_force text,
        status text, intent text, amount numeric, filled numeric, remaining numeric, average_price numeric,
@@ -155,9 +156,9 @@ export const writeOrders = async (tx: SqlRunner, schema: string, orders: Readonl
        updated_at = excluded.updated_at, last_revision = excluded.last_revision,
        last_position = excluded.last_position
      where orders.last_revision < excluded.last_revision`,
-    [JSON.stringify(rows)],
-    `${schema}_orders_upsert`,
-  );
+    params: [JSON.stringify(rows)],
+    name: `${schema}_orders_upsert`,
+  });
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { PositionRow, PositionsAsOfQuery } from '../../application/ports/queries.ts';
 import { averageEntry } from '../../domain/position/position.ts';
-import { copyRowsInto, type SqlRunner } from '../db/read-model-db.ts';
+import { copyRowsInto, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 import { API_POSITION_COLUMNS, markJoin, type PositionEntry, toApiPositionRow } from './positions.ts';
 
@@ -91,16 +91,17 @@ export const writePositionHistory = async (
     await copyRowsInto(tx, `${schema}.position_history`, changes.map(changeRow));
     return;
   }
-  await tx.query(
-    `insert into ${schema}.position_history
+  await writeOrDefer(tx, {
+    table: `${schema}.position_history`,
+    text: `insert into ${schema}.position_history
      select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, instrument text, side text,
        global_position text, recorded_at timestamptz, changed_at timestamptz, cause text, trade_id text,
        settlement text, size numeric, entry_cost numeric, average_entry numeric, realized_pnl numeric,
        settlement_pnl numeric, funding_pnl numeric, pnl_currency text, fees jsonb, fills_count bigint)
      on conflict (venue, account, instrument, side, global_position) do nothing`,
-    [JSON.stringify(changes.map(changeRow))],
-    `${schema}_position_history_insert`,
-  );
+    params: [JSON.stringify(changes.map(changeRow))],
+    name: `${schema}_position_history_insert`,
+  });
 };
 
 /** Query (API): every position as it stood at a time (the last change the OMS had recorded by then). */

@@ -5,7 +5,7 @@ import { type Decimal, DecimalSchema } from '../../domain/decimal.ts';
 import { type Venue, VenueSchema } from '../../domain/instrument.ts';
 import { averageEntry, type Position, type PositionKey } from '../../domain/position/position.ts';
 import { unrealizedPnl } from '../../domain/position/valuation.ts';
-import { iso, type SqlRunner } from '../db/read-model-db.ts';
+import { iso, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import type { ReadModelTable } from '../schema.ts';
 
 /**
@@ -81,8 +81,9 @@ const positionRow = (entry: PositionEntry) => {
 
 export const writePositions = async (tx: SqlRunner, schema: string, entries: readonly PositionEntry[]) => {
   if (entries.length === 0) return;
-  await tx.query(
-    `insert into ${schema}.positions
+  await writeOrDefer(tx, {
+    table: `${schema}.positions`,
+    text: `insert into ${schema}.positions
      select * from jsonb_to_recordset($1::jsonb) as r(venue text, account text, instrument text, side text,
        settlement text, size numeric, entry_cost numeric, average_entry numeric, realized_pnl numeric,
        settlement_pnl numeric, funding_pnl numeric, pnl_currency text, fees jsonb, fills_count bigint,
@@ -93,9 +94,9 @@ export const writePositions = async (tx: SqlRunner, schema: string, entries: rea
        funding_pnl = excluded.funding_pnl, fees = excluded.fees, fills_count = excluded.fills_count,
        last_fill_at = excluded.last_fill_at, last_position = excluded.last_position
      where positions.last_position < excluded.last_position`,
-    [JSON.stringify(entries.map(positionRow))],
-    `${schema}_positions_upsert`,
-  );
+    params: [JSON.stringify(entries.map(positionRow))],
+    name: `${schema}_positions_upsert`,
+  });
 };
 
 const columns = `venue, account, instrument, side, settlement, size::text as size,
