@@ -114,6 +114,13 @@ export interface SubscribeOptions<P> {
   /** Exclusive: the first message is about what follows this position. Defaults to the start. */
   readonly after?: P;
   readonly filter?: EventFilter;
+  /**
+   * Once woken by an append, how long a polling store's subscription waits before it reads (the
+   * store's own setting when absent): appends committing meanwhile are read together. A
+   * subscriber that needs no haste (a safety net) trades delivery time for fewer reads. Stores
+   * that push (EventStoreDB) have nothing to wait for.
+   */
+  readonly coalesceMs?: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
 import { buildQueries } from '../../adapters/event-store/sql/queries.ts';
 import { testDatabase } from '../support/postgres.ts';
@@ -8,6 +8,13 @@ import { eventStoreContract } from './contract.ts';
 import { Recorder } from './recorder.ts';
 
 const db = await testDatabase('event-store-contract');
+
+/** How many `$all` reads the pg driver was asked for (its calls' texts). */
+const allReads = (calls: readonly unknown[][]) =>
+  calls.filter(([q]) => {
+    const text = typeof q === 'string' ? q : ((q as { text?: string } | undefined)?.text ?? '');
+    return text.startsWith('select e.tx::text as tx, e.global_position');
+  }).length;
 const applicationName = 'oms-contract';
 
 if (db.available) {
@@ -81,6 +88,40 @@ if (db.available) {
         recorder.stop();
         await quiet.close();
         await other.close();
+        await wakeDb.drop();
+      }
+    });
+
+    it('Given a subscription that coalesces 300 ms, When five appends come 10 ms apart, Then it reads them together and delivers each once, in order', async () => {
+      const wakeDb = await testDatabase('event-store-coalesce');
+      if (!wakeDb.available) return;
+      const store = await openPostgresEventStore({ connectionString: wakeDb.url, pollIntervalMs: 3_600_000 });
+      const recorder = new Recorder(store.subscribeToAll({ coalesceMs: 300 }));
+      const queries = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        await recorder.waitFor((m) => m.some((x) => x.kind === 'caughtUp'), 'caught up');
+        const readsBefore = allReads(queries.mock.calls);
+        // When
+        for (let i = 0; i < 5; i++) {
+          await store.append(`burst-${i}`, [{ id: randomUUID(), type: 'Noted', data: { i }, metadata: {} }], {
+            expectedRevision: 'no_stream',
+          });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await recorder.waitFor((m) => m.filter((x) => x.kind === 'event').length === 5, 'the five events');
+        // Then
+        expect(recorder.values.flatMap((m) => (m.kind === 'event' ? [m.event.streamId] : []))).toEqual([
+          'burst-0',
+          'burst-1',
+          'burst-2',
+          'burst-3',
+          'burst-4',
+        ]);
+        expect(allReads(queries.mock.calls) - readsBefore).toBeLessThanOrEqual(2);
+      } finally {
+        queries.mockRestore();
+        recorder.stop();
+        await store.close();
         await wakeDb.drop();
       }
     });

@@ -291,7 +291,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
   };
 
   /** One attempt: polls `$all` on its own session until unsubscribed or the session fails. */
-  const poll = (after: SqlPosition | undefined, filter: EventFilter | undefined) =>
+  const poll = (after: SqlPosition | undefined, filter: EventFilter | undefined, coalesceMs: number) =>
     new Observable<SubscriptionMessage<SqlPosition>>((subscriber) => {
       if (closed) {
         subscriber.complete();
@@ -329,7 +329,7 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
             caughtUp = true;
             subscriber.next({ kind: 'caughtUp', position: cursor });
           }
-          pace.woken(await wakeUp(waker, pace.next(advanced), wakeCoalesceMs));
+          pace.woken(await wakeUp(waker, pace.next(advanced), coalesceMs));
         }
       };
       run().then(
@@ -353,7 +353,13 @@ export const createSqlEventStore = (driver: SqlDriver, options: SqlEventStoreOpt
 
   const subscribeToAll = (subscribeOptions: SubscribeOptions<SqlPosition> = {}) => {
     const filter = eventFilterSchema.optional().parse(subscribeOptions.filter);
-    return resubscribing(sqlPositions, (after) => poll(after, filter), subscribeOptions.after, backoff);
+    const coalesceMs = subscribeOptions.coalesceMs ?? wakeCoalesceMs;
+    return resubscribing(
+      sqlPositions,
+      (after) => poll(after, filter, coalesceMs),
+      subscribeOptions.after,
+      backoff,
+    );
   };
 
   return {
