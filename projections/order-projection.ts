@@ -213,14 +213,14 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   const writeHistoryAndOrders = async (
     tx: SqlRunner,
     schema: string,
-    events: ProjectedEvent[],
-    p: boolean,
+    events: readonly ProjectedEvent[],
+    presumeNew: boolean,
   ) => {
-    const checking = p && tx.defer !== undefined && options.rowsGuard !== undefined;
+    const checking = presumeNew && tx.defer !== undefined && options.rowsGuard !== undefined;
     const { missing, presumedNew } = ordersToLoad(events, checking);
     let batch = evolveBatch(events, await loadOrders(tx, schema, missing));
     const copy = tx.copyFrom !== undefined && batch.history.length >= copyThreshold;
-    // Queued with the batch's other writes: checked there (the guard) when orders were presumed new.
+    // Unguarded, the rows are queued with the batch's other writes (checked by the guard there).
     const guarded = copy || (!checking && presumedNew.size > 0);
     if (guarded) await tx.exec('savepoint order_history_write');
     else if (presumedNew.size > 0)

@@ -3,16 +3,14 @@ import { cashMovementEvent } from '../../application/ledger/cash-ingester.ts';
 import { parseDecimal } from '../../domain/decimal.ts';
 import { type CashMovementData, cashStreamId } from '../../domain/ledger/contract.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
-import { catchUp, openPglite, postgresFactory, type Subject, silent } from './support/subjects.ts';
+import { catchUp, postgresFactory, type Subject, silent, subjectsOf } from './support/subjects.ts';
 
 // Read model `cash_movements`: each venue cash movement once, with our running balance next to the
 // venue's, on both stores.
 
 const pg = await postgresFactory('cash-movements');
 afterAll(() => pg.drop());
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`cash movements on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'cash movements');
 
 const movement = (
   id: string,

@@ -4,20 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OrderEventSchema } from '../../domain/order/contract.ts';
 import { createProjectionRunner } from '../../projections/runner.ts';
 import { BITGET_BTCUSDT, orderParams } from '../domain/fixtures.ts';
-import {
-  appendEvents,
-  openPglite,
-  postgresFactory,
-  type Subject,
-  silent,
-  snapshot,
-} from './support/subjects.ts';
+import { appendEvents, postgresFactory, silent, snapshot, subjectsOf } from './support/subjects.ts';
 
 const pg = await postgresFactory('checkpoint_guard');
 afterAll(() => pg.drop());
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`checkpoint guard on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'checkpoint guard');
 
 const requested = (orderId: string) =>
   OrderEventSchema.parse({

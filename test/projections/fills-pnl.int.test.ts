@@ -12,10 +12,10 @@ import { appendHistory, generateHistory } from './support/history-generator.ts';
 import {
   appendEvents,
   catchUp,
-  openPglite,
   postgresFactory,
   type Subject,
   silent,
+  subjectsOf,
 } from './support/subjects.ts';
 
 // Read model `fills`: each fill carries the trading PnL it realized on its position (the domain's
@@ -24,9 +24,7 @@ import {
 
 const pg = await postgresFactory('fills-pnl');
 afterAll(() => pg.drop());
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`fills PnL on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'fills PnL');
 
 const e = (orderId: string, type: string, data: Record<string, unknown> = {}): OrderEvent =>
   OrderEventSchema.parse({ type, data: { orderId, ...data } });

@@ -5,7 +5,7 @@ import { type CashMovementData, cashStreamId } from '../../domain/ledger/contrac
 import { postingsPage } from '../../projections/read-models/ledger-postings.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
 import { appendHistory, generateHistory } from './support/history-generator.ts';
-import { catchUp, openPglite, postgresFactory, type Subject, silent } from './support/subjects.ts';
+import { catchUp, postgresFactory, type Subject, silent, subjectsOf } from './support/subjects.ts';
 
 // Read model `ledger_postings`: a generated history of orders and fills on both venues, with venue
 // cash movements between them, projected in small (live) batches: every entry balances, each
@@ -14,9 +14,7 @@ import { catchUp, openPglite, postgresFactory, type Subject, silent } from './su
 
 const pg = await postgresFactory('ledger-postings');
 afterAll(() => pg.drop());
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`ledger postings on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'ledger postings');
 
 const movement = (
   venue: 'bitget' | 'deribit',

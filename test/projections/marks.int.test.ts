@@ -9,7 +9,7 @@ import { apiPositions } from '../../projections/read-models/positions.ts';
 import { verifyReadModels } from '../../projections/verify.ts';
 import { expectInstrumentStatementsAddUp } from '../ledger/statements.ts';
 import { appendHistory, generateHistory } from './support/history-generator.ts';
-import { catchUp, openPglite, postgresFactory, type Subject, silent } from './support/subjects.ts';
+import { catchUp, postgresFactory, silent, subjectsOf } from './support/subjects.ts';
 
 // Read model `marks`, funding in `positions` and the per-instrument daily statements, on both
 // stores: marks recorded once per instant, funding its own PnL component, every statement adding
@@ -17,9 +17,7 @@ import { catchUp, openPglite, postgresFactory, type Subject, silent } from './su
 
 const pg = await postgresFactory('marks');
 afterAll(() => pg.drop());
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`marks on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'marks');
 
 const SIX_HOURS = 6 * 3_600_000;
 

@@ -2,16 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { positionsAsOf } from '../../projections/read-models/position-history.ts';
 import { replayPositions } from '../../projections/replay.ts';
 import { appendHistory, generateHistory } from './support/history-generator.ts';
-import { catchUp, openPglite, postgresFactory, type Subject } from './support/subjects.ts';
+import { catchUp, postgresFactory, subjectsOf } from './support/subjects.ts';
 
 // Read model `position_history`: a position at time T is one SQL query, and it equals the as-of
 // replay from the events themselves (`oms replay --positions --as-of T`) for random times.
 
 const pg = await postgresFactory('position-history');
 afterAll(() => pg.drop());
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`position history on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'position history');
 
 /** A seeded generator (mulberry32). */
 function random(seed: number) {

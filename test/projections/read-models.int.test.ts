@@ -10,10 +10,10 @@ import { BITGET_BTCUSDT, BTC_PERPETUAL, orderParams } from '../domain/fixtures.t
 import {
   appendEvents,
   catchUp,
-  openPglite,
   postgresFactory,
   type Subject,
   snapshot,
+  subjectsOf,
 } from './support/subjects.ts';
 
 // Given events (appended to the store as the service would), when the projection has caught up,
@@ -51,9 +51,7 @@ const bitget = {
 const pg = await postgresFactory('projection-specs');
 afterAll(() => pg.drop());
 
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`projection specs on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'projection specs');
 
 describe.each(subjects)('order read models on %s', (_name, open) => {
   const withSubject = async (test: (s: Subject) => Promise<void>) => {

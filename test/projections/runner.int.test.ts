@@ -15,18 +15,16 @@ import { appendHistory, generateHistory } from './support/history-generator.ts';
 import {
   appendEvents,
   catchUp,
-  openPglite,
   postgresFactory,
   type Subject,
   silent,
   snapshot,
+  subjectsOf,
 } from './support/subjects.ts';
 
 const pg = await postgresFactory('projection-runner');
 afterAll(() => pg.drop());
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`projection runner on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'projection runner');
 
 const requested = (orderId: string) => ({
   type: 'OrderRequested' as const,

@@ -3,14 +3,12 @@ import { generationSchema, readProjection } from '../../projections/schema.ts';
 import { statisticsKeeper } from '../../projections/table-statistics.ts';
 import { until } from '../support/until.ts';
 import { appendHistory, generateHistory } from './support/history-generator.ts';
-import { catchUp, openPglite, postgresFactory, type Subject, silent } from './support/subjects.ts';
+import { catchUp, postgresFactory, silent, subjectsOf } from './support/subjects.ts';
 
 const pg = await postgresFactory('table_statistics');
 afterAll(() => pg.drop());
 
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
-else console.warn(`table statistics on PostgreSQL skipped: ${pg.database.reason}`);
+const subjects = subjectsOf(pg, 'table statistics');
 
 describe.each(subjects)('the statistics keeper on %s', (_name, open) => {
   it('Given read models that grew from nothing and never were analyzed, When the keeper checks, Then the database analyzes the tables with rows and leaves the empty ones alone; grown by less than twofold, they are not analyzed again', async () => {

@@ -1,14 +1,12 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReadModelDbError } from '../../projections/db/read-model-db.ts';
-import { openPglite, postgresFactory, type Subject } from '../projections/support/subjects.ts';
+import { postgresFactory, type Subject, subjectsOf } from '../projections/support/subjects.ts';
 
 const postgres = await postgresFactory('batch_runner');
 afterAll(() => postgres.drop());
 
-const subjects: [string, () => Promise<Subject>][] = [['PGlite', openPglite]];
-if (postgres.database.available) subjects.push(['PostgreSQL', postgres.open]);
-else console.warn(`batch runner on PostgreSQL skipped: ${postgres.database.reason}`);
+const subjects = subjectsOf(postgres, 'batch runner');
 
 /** The transaction control statements the pg driver sent (PGlite sends none through pg). */
 const sentStatements = () => {

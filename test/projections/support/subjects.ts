@@ -69,6 +69,17 @@ export const postgresFactory = async (label: string) => {
   return { database, open, drop: async () => (database.available ? database.drop() : undefined) };
 };
 
+/** The subjects of a spec file: PGlite always, PostgreSQL when the file's database is there (else a warning says why not). */
+export const subjectsOf = (
+  pg: Awaited<ReturnType<typeof postgresFactory>>,
+  what: string,
+): [Subject['name'], () => Promise<Subject>][] => {
+  const subjects: [Subject['name'], () => Promise<Subject>][] = [['PGlite', openPglite]];
+  if (pg.database.available) subjects.push(['PostgreSQL', pg.open]);
+  else console.warn(`${what} on PostgreSQL skipped: ${pg.database.reason}`);
+  return subjects;
+};
+
 let commandSeq = 0;
 /** Command metadata for hand-written events (recorded at `at`). */
 export const meta = (at: string, extra: Partial<CommandMetadata> = {}): CommandMetadata => ({
