@@ -5,7 +5,7 @@ import { evolve } from '../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../domain/order/state.ts';
 import { isTerminal } from '../domain/order/transitions.ts';
 import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
-import { ReadModelDbError, type SqlRunner } from './db/read-model-db.ts';
+import { isUniqueViolation, type SqlRunner } from './db/read-model-db.ts';
 import { applyCashToPositions } from './deliveries.ts';
 import { isCashEvent, isMarkEvent, isOrderEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
 import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
@@ -51,12 +51,6 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  */
 export const ORDER_PROJECTION = 'order-read-models';
 
-/** SQLSTATE unique_violation: a COPY row whose key is already there. */
-const UNIQUE_VIOLATION = '23505';
-
-const isUniqueViolation = (error: unknown): boolean =>
-  error instanceof ReadModelDbError && error.sqlState === UNIQUE_VIOLATION;
-
 /** A fill as the ledger posts it. */
 const fillSource = (f: FillCandidate, realized: Decimal, pnlCurrency: string): FillSource => ({
   cause: 'fill',
@@ -91,11 +85,11 @@ export interface OrderProjectionOptions {
    */
   readonly copyThreshold?: number;
   /**
-   * The base schema's `rows_guard` (`checkpoint.ts`): given, a smaller batch on a batch runner presumes
+   * The base schema's `batch_guard` (`checkpoint.ts`): given, a smaller batch on a batch runner presumes
    * new the orders whose revision 0 it holds, and the guard fails its statement should a history row
    * be there (the batch is then made again with `presumeNew: false`).
    */
-  readonly rowsGuard?: string;
+  readonly guard?: string;
 }
 
 export interface OrderProjection {
@@ -186,7 +180,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
 
   /**
    * Which orders of the batch must be read from the database. In a large batch, or where the database
-   * checks it (`rowsGuard`), an order whose first event here is its stream's revision 0 has no history
+   * checks it (`guard`), an order whose first event here is its stream's revision 0 has no history
    * yet (the checkpoint is below that event): no query for it. The history write checks it.
    */
   const ordersToLoad = (events: readonly ProjectedEvent[], checked: boolean) => {
@@ -216,15 +210,14 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     events: readonly ProjectedEvent[],
     presumeNew: boolean,
   ) => {
-    const checking = presumeNew && tx.defer !== undefined && options.rowsGuard !== undefined;
+    const checking = presumeNew && tx.defer !== undefined && options.guard !== undefined;
     const { missing, presumedNew } = ordersToLoad(events, checking);
     let batch = evolveBatch(events, await loadOrders(tx, schema, missing));
     const copy = tx.copyFrom !== undefined && batch.history.length >= copyThreshold;
     // Unguarded, the rows are queued with the batch's other writes (checked by the guard there).
     const guarded = copy || (!checking && presumedNew.size > 0);
     if (guarded) await tx.exec('savepoint order_history_write');
-    else if (presumedNew.size > 0)
-      orderHistory.addNewOrderHistory(tx, schema, batch.history, options.rowsGuard!);
+    else if (presumedNew.size > 0) orderHistory.addNewOrderHistory(tx, schema, batch.history, options.guard!);
     else await orderHistory.addOrderHistory(tx, schema, batch.history);
     const fresh = !guarded || (await orderHistory.writeNewOrderHistory(tx, schema, batch.history, copy));
     if (guarded && fresh) await tx.exec('release savepoint order_history_write');

@@ -4,7 +4,7 @@ import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
 import { MARK_STREAM_PREFIX } from '../domain/marks/contract.ts';
 import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { BatchDecoder } from './batch-decoder.ts';
-import { isPresumptionFailed, moveCheckpoint, rowsGuard } from './checkpoint.ts';
+import { batchGuard, isPresumptionFailed, moveCheckpoint } from './checkpoint.ts';
 import { CheckpointWaiters, checkpointReached, settleable } from './checkpoint-waiters.ts';
 import { isTransient, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
@@ -66,7 +66,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   const backoff = options.backoff ?? { initialDelayMs: 100, maxDelayMs: 10_000 };
   const log = logger.child({ projection: name, schema: base });
   const projection: OrderProjection = createOrderProjection({
-    rowsGuard: rowsGuard(base),
+    guard: batchGuard(base),
     ...(options.maxCachedOrders !== undefined && { maxCachedOrders: options.maxCachedOrders }),
     ...(options.copyThreshold !== undefined && { copyThreshold: options.copyThreshold }),
   });

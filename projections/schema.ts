@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHECKPOINT_MOVED, checkpointGuard, ROWS_PRESUMED_ABSENT, rowsGuard } from './checkpoint.ts';
+import { batchGuard } from './checkpoint.ts';
 import type { SqlRunner } from './db/read-model-db.ts';
 import { cashMovementsTable } from './read-models/cash-movements.ts';
 import { fillsTable } from './read-models/fills.ts';
@@ -88,19 +88,13 @@ create table if not exists ${base}.projections (
   failed_at timestamptz,
   updated_at timestamptz not null default now()
 );
-create or replace function ${checkpointGuard(base)}(cas_rows bigint) returns bigint language plpgsql as $fn$
+create or replace function ${batchGuard(base)}(actual bigint, expected bigint, code text, message text)
+returns bigint language plpgsql as $fn$
 begin
-  if cas_rows <> 1 then
-    raise exception 'the checkpoint moved under this writer' using errcode = '${CHECKPOINT_MOVED}';
+  if actual <> expected then
+    raise exception using errcode = code, message = message;
   end if;
-  return cas_rows;
-end $fn$;
-create or replace function ${rowsGuard(base)}(inserted bigint, given bigint) returns bigint language plpgsql as $fn$
-begin
-  if inserted <> given then
-    raise exception 'rows presumed absent were there' using errcode = '${ROWS_PRESUMED_ABSENT}';
-  end if;
-  return inserted;
+  return actual;
 end $fn$;`;
 
 /** Tables of one generation, with or without their secondary indexes. */

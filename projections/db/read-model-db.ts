@@ -96,6 +96,10 @@ export class ReadModelDbError extends Error {
   }
 }
 
+/** SQLSTATE 23505 unique_violation: a row whose key is already there (a COPY of rows presumed new). */
+export const isUniqueViolation = (error: unknown): boolean =>
+  error instanceof ReadModelDbError && error.sqlState === '23505';
+
 /** A transient database failure: worth a retry with backoff. */
 export const isTransient = (error: unknown): boolean =>
   (error instanceof ReadModelDbError && error.transient) ||

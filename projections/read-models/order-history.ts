@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { copyRow, ReadModelDbError, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
+import { ROWS_PRESUMED_ABSENT } from '../checkpoint.ts';
+import { copyRow, isUniqueViolation, type SqlRunner, writeOrDefer } from '../db/read-model-db.ts';
 import type { ProjectedEvent } from '../events.ts';
 import type { ReadModelTable } from '../schema.ts';
 
@@ -79,8 +80,8 @@ export const writeOrderHistory = async (
 };
 
 /**
- * History rows of events presumed new, queued on a batch runner: `guard` (`rows_guard`) fails the
- * batch's statement unless every row went in.
+ * History rows of events presumed new, queued on a batch runner: `guard` (`batch_guard`) fails the
+ * batch's statement, SQLSTATE `ROWS_PRESUMED_ABSENT`, unless every row went in.
  */
 export const addNewOrderHistory = (
   tx: SqlRunner,
@@ -96,7 +97,7 @@ export const addNewOrderHistory = (
     text: `${insert.text} returning 1`,
     params: [JSON.stringify(events.map(historyRow))],
     name: `${insert.name}_checked`,
-    check: `${guard}($rows, jsonb_array_length($1::jsonb))`,
+    check: `${guard}($rows, jsonb_array_length($1::jsonb), '${ROWS_PRESUMED_ABSENT}', 'history rows presumed absent were there')`,
   });
 };
 
@@ -174,7 +175,7 @@ export const writeNewOrderHistory = async (
     await copyOrderHistory(tx, schema, events);
     return true;
   } catch (error) {
-    if (error instanceof ReadModelDbError && error.sqlState === '23505') return false;
+    if (isUniqueViolation(error)) return false;
     throw error;
   }
 };
