@@ -161,8 +161,13 @@ export async function startBenchService(options: {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  // Enough connections that an open-loop request is sent when it is due (BENCH_HTTP_SOCKETS to cap it).
-  const agent = new Agent({ keepAlive: true, maxSockets: Number(process.env.BENCH_HTTP_SOCKETS ?? 512) });
+  // The client keeps a fixed pool of connections, opened before anything is measured and used in
+  // turn (FIFO, so none idles out), as a trading client does; a request beyond them waits for a free
+  // one, and that wait counts in its latency. Opening connections mid-run would measure the
+  // server's accept instead: libuv accepts one connection per event-loop turn, so a burst of new
+  // connections to a busy service waits turns long (BENCHMARKS.md, eighth session).
+  const sockets = Number(process.env.BENCH_HTTP_SOCKETS ?? 64);
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, scheduling: 'fifo' });
   closers.push(async () => agent.destroy());
   const { hostname, port } = new URL(url);
   const http: BenchService['http'] = (method, path, body, headers = {}) =>
@@ -202,6 +207,9 @@ export async function startBenchService(options: {
       if (payload !== undefined) req.write(payload);
       req.end();
     });
+
+  // Open the pool: as many health checks at once as there are connections.
+  await Promise.all(Array.from({ length: sockets }, () => http('GET', '/v1/health')));
 
   return {
     kind: options.kind,
