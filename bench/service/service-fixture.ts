@@ -167,7 +167,12 @@ export async function startBenchService(options: {
   // server's accept instead: libuv accepts one connection per event-loop turn, so a burst of new
   // connections to a busy service waits turns long (BENCHMARKS.md, eighth session).
   const sockets = Number(process.env.BENCH_HTTP_SOCKETS ?? 64);
-  const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, scheduling: 'fifo' });
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: sockets,
+    maxFreeSockets: sockets,
+    scheduling: 'fifo',
+  });
   closers.push(async () => agent.destroy());
   const { hostname, port } = new URL(url);
   const http: BenchService['http'] = (method, path, body, headers = {}) =>
