@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { PRESENCE_TTL_MS } from '../../adapters/event-store/postgres/postgres-driver.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
 import { buildQueries } from '../../adapters/event-store/sql/queries.ts';
+import { notifyChannel } from '../../adapters/event-store/sql/schema.ts';
 import { testDatabase } from '../support/postgres.ts';
 import { eventStoreContract } from './contract.ts';
 import { Recorder } from './recorder.ts';
@@ -88,6 +90,72 @@ if (db.available) {
         recorder.stop();
         await quiet.close();
         await other.close();
+        await wakeDb.drop();
+      }
+    });
+
+    it('Given no other store listening, When it appends, Then it sends no NOTIFY; When another store subscribes, Then its appends wake that subscription and are announced again', async () => {
+      const wakeDb = await testDatabase('event-store-presence');
+      if (!wakeDb.available) return;
+      // Given a store with a subscription of its own, and a session that listens on the channel
+      // without marking itself (it hears every NOTIFY but does not ask for them)
+      const store = await openPostgresEventStore({ connectionString: wakeDb.url, pollIntervalMs: 3_600_000 });
+      const own = new Recorder(store.subscribeToAll());
+      const eavesdropper = new pg.Client({ connectionString: wakeDb.url });
+      await eavesdropper.connect();
+      let heard = 0;
+      eavesdropper.on('notification', () => {
+        heard += 1;
+      });
+      await eavesdropper.query(`listen ${notifyChannel(store.schema)}`);
+      const event = () => ({ id: randomUUID(), type: 'Noted', data: { n: 1 }, metadata: {} });
+      const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      let other: Awaited<ReturnType<typeof openPostgresEventStore>> | undefined;
+      let theirs: Recorder<unknown> | undefined;
+      try {
+        await own.waitFor((m) => m.some((x) => x.kind === 'caughtUp'), 'caught up');
+        // (the first append announces itself: nobody has looked for listeners yet)
+        await store.append('presence-0', [event()], { expectedRevision: 'no_stream' });
+        await later(300);
+        heard = 0;
+        // When it appends three times
+        for (let i = 1; i <= 3; i++) {
+          await store.append(`presence-${i}`, [event()], { expectedRevision: 'no_stream' });
+        }
+        await own.waitFor((m) => m.filter((x) => x.kind === 'event').length === 4, 'its own four events');
+        await later(300);
+        // Then its own subscription had them (in-process), and no NOTIFY went out
+        expect(heard).toBe(0);
+
+        // When another store (process) subscribes, polling only hourly, and the first store appends
+        other = await openPostgresEventStore({ connectionString: wakeDb.url, pollIntervalMs: 3_600_000 });
+        const subscription = new Recorder(other.subscribeToAll());
+        theirs = subscription;
+        await subscription.waitFor((m) => m.some((x) => x.kind === 'caughtUp'), 'the other caught up');
+        await store.append('presence-4', [event()], { expectedRevision: 'no_stream' });
+        // Then the other subscription is woken within the look-up's life
+        const streams = () =>
+          subscription.values.flatMap((m) => (m.kind === 'event' ? [m.event.streamId] : []));
+        await subscription.waitFor(
+          () => streams().includes('presence-4'),
+          'the append after it subscribed',
+          3 * PRESENCE_TTL_MS,
+        );
+        // And from then on every append is announced
+        heard = 0;
+        await store.append('presence-5', [event()], { expectedRevision: 'no_stream' });
+        await subscription.waitFor(
+          () => streams().includes('presence-5'),
+          'the next append',
+          PRESENCE_TTL_MS,
+        );
+        expect(heard).toBeGreaterThan(0);
+      } finally {
+        own.stop();
+        theirs?.stop();
+        await eavesdropper.end();
+        await store.close();
+        await other?.close();
         await wakeDb.drop();
       }
     });

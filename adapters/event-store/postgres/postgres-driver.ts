@@ -22,6 +22,31 @@ export interface PostgresDriverOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** How long a look-up of other stores' listeners is trusted (ms). */
+export const PRESENCE_TTL_MS = 1000;
+
+/** Class of the advisory locks that mark listening sessions ("OMSL"). */
+const PRESENCE_CLASS = 0x4f4d534c;
+
+/**
+ * A listening session's mark: a shared advisory lock (class, channel hash), held for the session's
+ * life and gone with it (a crashed process leaves none behind); and the look-up of sessions other
+ * than the given ones holding it in this database.
+ */
+export const listenerPresence = (channel: string) => {
+  let hash = 0x811c9dc5; // FNV-1a, kept to 31 bits (a positive int4)
+  for (const c of Buffer.from(channel, 'utf8')) hash = Math.imul(hash ^ c, 0x01000193) >>> 0;
+  const key: [number, number] = [PRESENCE_CLASS, hash & 0x7fffffff];
+  return {
+    key,
+    announce: 'select pg_advisory_lock_shared($1::int, $2::int)',
+    othersListening: `select exists (select 1 from pg_locks l
+        where l.locktype = 'advisory' and l.objsubid = 2 and l.granted
+          and l.database = (select oid from pg_database where datname = current_database())
+          and l.classid = $1::int::oid and l.objid = $2::int::oid and l.pid <> all($3::int[])) as listening`,
+  };
+};
+
 /** The `pg` side of the shared SQL store: a pool, plus one dedicated LISTEN connection per subscription. */
 export const createPostgresDriver = (
   options: PostgresDriverOptions,
@@ -54,14 +79,38 @@ export const createPostgresDriver = (
 
   // One NOTIFY at a time, never inside an append's transaction: a NOTIFY there takes a global lock
   // at commit and serializes every committing append. Appends that finish while one is in flight
-  // share the next (sent at least `notifyGapMs` later).
+  // share the next (sent at least `notifyGapMs` later). And only when a subscription of another
+  // store (process, worker thread) listens: each listening session holds a shared advisory lock
+  // (`listenerPresence`), looked up at most once per `PRESENCE_TTL_MS`. Appends made while nobody
+  // else listened are announced at the next look-up should someone listen by then, so a
+  // subscription that has just started waits at most that long (its poll interval, if shorter).
   const channel = notifyChannel(options.schema);
+  const presence = listenerPresence(channel);
   const notifyGapMs = 2;
   let notifying = false;
   let notifyAgain = false;
   let closed = false;
-  const announceAppend = () => {
-    if (closed) return;
+  const ownSessionPids = () =>
+    [...sessions].map((c) => (c as unknown as { processID: number | null }).processID ?? 0);
+  let others: { listening: boolean; at: number } | undefined;
+  let checking: Promise<void> | undefined;
+  let unannounced = false;
+  let recheck: NodeJS.Timeout | undefined;
+  const lookUp = () => {
+    checking ??= pool
+      .query<{ listening: boolean }>(presence.othersListening, [...presence.key, ownSessionPids()])
+      .then((result) => {
+        others = { listening: result.rows[0]?.listening ?? true, at: performance.now() };
+      })
+      .catch(() => {
+        others = undefined; // unknown: announce every append
+      })
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
+  const notify = () => {
     if (notifying) {
       notifyAgain = true;
       return;
@@ -75,10 +124,39 @@ export const createPostgresDriver = (
           notifying = false;
           if (notifyAgain) {
             notifyAgain = false;
-            announceAppend();
+            notify();
           }
         }, notifyGapMs).unref();
       });
+  };
+  /** At the end of the look-up's life: someone listening now hears of the appends kept quiet. */
+  const recheckLater = (inMs: number) => {
+    recheck ??= setTimeout(() => {
+      recheck = undefined;
+      if (closed) return;
+      void lookUp().then(() => {
+        if (closed || !unannounced) return;
+        if (others?.listening === false) {
+          // Still nobody: keep quiet, look again while appends keep coming.
+          unannounced = false;
+          return;
+        }
+        unannounced = false;
+        notify();
+      });
+    }, inMs);
+    recheck.unref();
+  };
+  const announceAppend = () => {
+    if (closed) return;
+    const age = others === undefined ? Number.POSITIVE_INFINITY : performance.now() - others.at;
+    if (age >= PRESENCE_TTL_MS) void lookUp();
+    if (others?.listening === false && age < PRESENCE_TTL_MS) {
+      unannounced = true;
+      recheckLater(PRESENCE_TTL_MS - age);
+      return;
+    }
+    notify();
   };
 
   const openSubscriptionSession = async (
@@ -100,6 +178,8 @@ export const createPostgresDriver = (
     try {
       await client.connect();
       await client.query(`listen ${channel}`);
+      // Listening: other stores' appends now announce themselves (see `announceAppend`).
+      await client.query(presence.announce, presence.key);
     } catch (error) {
       sessions.delete(client);
       client.end().catch(() => undefined);
@@ -123,6 +203,7 @@ export const createPostgresDriver = (
     announceAppend,
     close: async () => {
       closed = true;
+      if (recheck !== undefined) clearTimeout(recheck);
       await Promise.all(
         [...sessions].map((c) => {
           c.removeAllListeners('end');
