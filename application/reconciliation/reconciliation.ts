@@ -9,6 +9,7 @@ import type { Ingestion } from '../ingestion/ingestion.ts';
 import type { ReportOrigin } from '../ingestion/record.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
 import type { CashBalance, ServiceReadModel } from '../ports/read-models.ts';
+import { eventLoopPacer } from '../support/pacer.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
 import { type BreakRecorder, breakIdOf } from './breaks.ts';
@@ -180,7 +181,11 @@ export class Reconciler<P> {
   async #openOrders(entry: VenueEntry, origin: ReportOrigin) {
     const open = await entry.adapter.openOrders();
     let appended = 0;
-    for (const snapshot of open) appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
+    const pace = eventLoopPacer();
+    for (const snapshot of open) {
+      await pace();
+      appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
+    }
     return { ids: new Set(open.map((o) => o.venueOrderId)), count: open.length, appended };
   }
 
@@ -191,7 +196,9 @@ export class Reconciler<P> {
     const toResolve: string[] = [];
     const unknown: { orderId: string; status: string; venueOrderId: string }[] = [];
     let appended = 0;
+    const pace = eventLoopPacer();
     for (const ref of live) {
+      await pace();
       if (ref.venueOrderIds.some((id) => openIds.has(id))) continue;
       const loaded = await this.#o.handler.load(ref.orderId);
       if (!exists(loaded.state)) continue;
@@ -229,10 +236,12 @@ export class Reconciler<P> {
         : this.#o.now() - (this.#o.initialFillWindowMs ?? 86_400_000),
     ).toISOString();
     let appended = 0;
+    const pace = eventLoopPacer();
     for (const symbol of symbols) {
       const instrument = instruments.get(symbol);
       if (!instrument) continue;
       for (const fill of await adapter.fills({ instrument, since })) {
+        await pace();
         appended += await this.#o.ingestion.fill(entry, fill, origin);
       }
     }

@@ -7,7 +7,7 @@ import type {
   VenueOrderSnapshot,
 } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
-import { readEach, readSingle } from '../read-each.ts';
+import { readEachPaced, readSingle } from '../read-each.ts';
 import { DeribitRpcError, parseReply } from './errors.ts';
 import { currencyOf, domainInstrument, orderSnapshot, venueFill, venuePosition } from './mapping.ts';
 import type { DeribitContext } from './options.ts';
@@ -52,26 +52,29 @@ export function createDeribitQueries(
   { account, logger, unreadable, now }: DeribitContext,
   request: Request,
 ): DeribitQueries {
-  /** A list read element by element: the unreadable ones go to `reports$`, the others are returned. */
-  const each = <S extends z.ZodType, T>(
+  /**
+   * A list read element by element, giving the event loop turns (a venue's open orders run to
+   * thousands): the unreadable ones go to `reports$`, the others are returned.
+   */
+  const each = async <S extends z.ZodType, T>(
     method: string,
     what: UnreadableWhat,
     elements: readonly unknown[],
     schema: S,
     map: (parsed: z.output<S>, raw: unknown) => T[],
-  ): T[] => {
+  ): Promise<T[]> => {
     const options = { venue: 'deribit', account, what, source: method, describe: describeIssues } as const;
-    const read = readEach(elements, schema, options, map);
+    const read = await readEachPaced(elements, schema, options, map);
     for (const item of read.unreadable)
       logger.error({ method, issues: item.error }, 'deribit: unreadable object');
     unreadable(read.unreadable);
     return read.items;
   };
-  const orderList = (method: string, result: unknown): VenueOrderSnapshot[] =>
+  const orderList = (method: string, result: unknown): Promise<VenueOrderSnapshot[]> =>
     each(method, 'order', parseReply(ListSchema, result, method), WireOrderSchema, (order, raw) => [
       orderSnapshot(account, order, raw),
     ]);
-  const tradeList = (method: string, elements: readonly unknown[]): VenueFill[] =>
+  const tradeList = (method: string, elements: readonly unknown[]): Promise<VenueFill[]> =>
     each(method, 'fill', elements, WireTradeSchema, (trade, raw) => [venueFill(account, trade, raw)]);
 
   async function instruments(): Promise<Instrument[]> {
@@ -104,7 +107,7 @@ export function createDeribitQueries(
   async function findByClientOrderId(instrument: Instrument, clientOrderId: string) {
     const method = 'private/get_order_state_by_label';
     const reply = await request(method, { currency: currencyOf(instrument), label: clientOrderId });
-    return orderList(method, reply.result).filter((order) => order.symbol === instrument.symbol);
+    return (await orderList(method, reply.result)).filter((order) => order.symbol === instrument.symbol);
   }
 
   async function getOrder(_instrument: Instrument, venueOrderId: string) {
@@ -133,7 +136,7 @@ export function createDeribitQueries(
   async function fillsOfOrder(venueOrderId: string): Promise<VenueFill[]> {
     const method = 'private/get_user_trades_by_order';
     const reply = await request(method, { order_id: venueOrderId, sorting: 'asc' });
-    return oldestFirst(tradeList(method, parseReply(TradesByOrderSchema, reply.result, method)));
+    return oldestFirst(await tradeList(method, parseReply(TradesByOrderSchema, reply.result, method)));
   }
 
   /**
@@ -167,7 +170,7 @@ export function createDeribitQueries(
     for (let n = 0; n < 1000; n++) {
       const reply = await request(method, params);
       const parsed = parseReply(TradesByInstrumentSchema, reply.result, method);
-      fills.push(...tradeList(method, parsed.trades));
+      fills.push(...(await tradeList(method, parsed.trades)));
       // The next page starts after the page's last trade, readable or not.
       const last = TradeSeqSchema.safeParse(parsed.trades.at(-1));
       if (!parsed.has_more || !last.success || last.data.trade_seq === undefined) break;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Subject } from 'rxjs';
 import type { VenueLatency } from '../../../domain/metadata.ts';
+import { OFF_THREAD_CHARS, parseVenueJsonOffThread } from '../json-parse-thread.ts';
 import { parseVenueJson } from '../venue-json.ts';
 import type { VenueSocket } from '../venue-socket.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
@@ -42,16 +43,20 @@ export class WsRpcConnection {
   private readonly logger: Logger;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
+  /** Set while a long message is parsed off the event loop: the messages after it wait their turn. */
+  private backlog: Promise<void> | undefined;
 
   constructor(socket: VenueSocket, logger: Logger) {
     this.socket = socket;
     this.logger = logger;
     socket.messages$.subscribe({
-      next: (text) => this.onMessage(text),
-      complete: () => {
-        this.failPending('the connection closed before the reply');
-        this.notifications$.complete();
-      },
+      next: (text) => this.receive(text),
+      // A reply still being parsed when the socket closed is delivered first.
+      complete: () =>
+        this.afterBacklog(() => {
+          this.failPending('the connection closed before the reply');
+          this.notifications$.complete();
+        }),
     });
   }
 
@@ -76,10 +81,13 @@ export class WsRpcConnection {
     const id = this.nextId++;
     const text = stringifyWire({ jsonrpc: '2.0', id, method, params });
     return new Promise<RpcReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // A reply that arrived in time but waits behind a long message being parsed is not late.
+      const expire = () => {
+        if (!this.pending.has(String(id))) return;
         this.pending.delete(String(id));
         reject(new DeribitError('DERIBIT_TIMEOUT', `${method}: no reply within ${timeoutMs} ms`, true));
-      }, timeoutMs);
+      };
+      const timer = setTimeout(() => this.afterBacklog(expire), timeoutMs);
       this.pending.set(String(id), { method, resolve, reject, timer });
       this.socket.send(text, (error) => {
         const pending = this.pending.get(String(id));
@@ -99,14 +107,50 @@ export class WsRpcConnection {
     this.socket.send(stringifyWire({ jsonrpc: '2.0', id, method, params }));
   }
 
-  private onMessage(text: string): void {
-    let message: unknown;
-    try {
-      message = parseVenueJson(text);
-    } catch (error) {
-      this.logger.error({ err: (error as Error).message }, 'deribit: a message that is not JSON');
+  /**
+   * Messages are handled in arrival order. A long one (a list of thousands of open orders) is parsed
+   * in a worker thread (`json-parse-thread.ts`), and the messages after it wait for it.
+   */
+  private receive(text: string): void {
+    if (this.backlog === undefined && text.length < OFF_THREAD_CHARS) {
+      let message: unknown;
+      try {
+        message = parseVenueJson(text);
+      } catch (error) {
+        this.notJson(error);
+        return;
+      }
+      this.onMessage(message);
       return;
     }
+    const parsed = parseVenueJsonOffThread(text);
+    parsed.catch(() => undefined); // handled in its turn
+    const turn = (this.backlog ?? Promise.resolve())
+      .then(() => parsed)
+      .then(
+        (message) => this.onMessage(message),
+        (error: unknown) => this.notJson(error),
+      )
+      .catch((error: unknown) =>
+        this.logger.error({ err: error }, 'deribit: a message could not be handled'),
+      );
+    this.backlog = turn;
+    void turn.finally(() => {
+      if (this.backlog === turn) this.backlog = undefined;
+    });
+  }
+
+  /** Runs `work` once every message received so far has been handled. */
+  private afterBacklog(work: () => void): void {
+    if (this.backlog === undefined) work();
+    else void this.backlog.finally(() => this.afterBacklog(work));
+  }
+
+  private notJson(error: unknown): void {
+    this.logger.error({ err: (error as Error).message }, 'deribit: a message that is not JSON');
+  }
+
+  private onMessage(message: unknown): void {
     const id = typeof message === 'object' && message !== null && 'id' in message ? message.id : undefined;
     if (id === undefined || id === null) {
       const notification = NotificationSchema.safeParse(message);
