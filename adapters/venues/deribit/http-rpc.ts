@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parseVenueJson } from '../venue-json.ts';
+import { parseVenueJsonOffThread } from '../json-parse-thread.ts';
 import { DeribitError, DeribitRpcError } from './errors.ts';
 import { describeIssues, RpcResponseSchema } from './schemas.ts';
 import { httpAuthorizationHeader } from './signing.ts';
@@ -75,7 +75,8 @@ export async function httpRequest(options: {
   }
   let message: unknown;
   try {
-    message = parseVenueJson(text);
+    // A long list (thousands of open orders) is parsed off the event loop.
+    message = await parseVenueJsonOffThread(text);
   } catch {
     throw new DeribitError(
       'DERIBIT_HTTP_ERROR',
