@@ -21,6 +21,7 @@ const ReportSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   openOrdersAtVenue: z.number().int(),
+  openOrdersAsRecorded: z.number().int(),
   eventsAppended: z.number().int(),
   ordersToResolve: z.array(z.string()),
   ordersUnknownAtVenue: z.array(z.string()),

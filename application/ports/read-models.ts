@@ -1,6 +1,7 @@
 import type { Decimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import type { LedgerTrade, LogCoverage, VenueTradeEntry } from '../../domain/ledger/trade-matching.ts';
+import type { OrderStatus } from '../../domain/order/transitions.ts';
 import type { PositionSide } from '../../domain/position/position.ts';
 
 /**
@@ -48,6 +49,15 @@ export interface LiveOrderRef {
   symbol: string;
   venueOrderIds: string[];
   clientOrderId: string;
+  /** What the read models hold of it (for reconciliation to tell an order it need not look at). */
+  status: OrderStatus;
+  /** The venue order id it goes by now. */
+  venueOrderId: string | undefined;
+  amount: Decimal;
+  filled: Decimal;
+  price: Decimal | undefined;
+  /** A request to the venue whose outcome is not known yet. */
+  requestUnresolved: boolean;
 }
 
 export interface PositionSize {

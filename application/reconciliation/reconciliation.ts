@@ -8,7 +8,8 @@ import { exists } from '../../domain/order/state.ts';
 import type { Ingestion } from '../ingestion/ingestion.ts';
 import type { ReportOrigin } from '../ingestion/record.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
-import type { CashBalance, ServiceReadModel } from '../ports/read-models.ts';
+import type { CashBalance, LiveOrderRef, ServiceReadModel } from '../ports/read-models.ts';
+import type { VenueOrderSnapshot } from '../ports/venue.ts';
 import { eventLoopPacer } from '../support/pacer.ts';
 import type { MarketData } from '../venues/market-data.ts';
 import type { VenueEntry, VenueRegistry } from '../venues/venue-registry.ts';
@@ -29,6 +30,8 @@ export interface ReconciliationReport {
   startedAt: string;
   finishedAt: string;
   openOrdersAtVenue: number;
+  /** Of those, the ones the read models held exactly as the venue showed them (nothing to record). */
+  openOrdersAsRecorded: number;
   /** Events appended from what the venue knew and the OMS did not (source `reconciliation`). */
   eventsAppended: number;
   /** Orders still waiting for the venue, handed to the submission processor to resolve. */
@@ -115,6 +118,7 @@ export class Reconciler<P> {
       startedAt,
       finishedAt: new Date(this.#o.now()).toISOString(),
       openOrdersAtVenue: open.count,
+      openOrdersAsRecorded: open.asRecorded,
       eventsAppended: open.appended + live.appended + fills,
       ordersToResolve: live.toResolve,
       positionDifferences: differences,
@@ -177,16 +181,31 @@ export class Reconciler<P> {
     return { open: facts.length, resolved };
   }
 
-  /** 1. Orders open at the venue. */
+  /**
+   * 1. Orders open at the venue. One the read models hold exactly as the venue shows it (caught up
+   * at the start of the run) has nothing to record and is not looked at further: with thousands of
+   * orders resting, loading each one's state would read its stream (the handler caches the recent
+   * ones only) and every run would take seconds of the service's time.
+   */
   async #openOrders(entry: VenueEntry, origin: ReportOrigin) {
-    const open = await entry.adapter.openOrders();
+    const { adapter } = entry;
+    const open = await adapter.openOrders();
+    const recorded = new Map<string, LiveOrderRef>();
+    for (const ref of await this.#o.readModel.liveOrders(adapter.venue, adapter.account)) {
+      if (ref.venueOrderId !== undefined) recorded.set(ref.venueOrderId, ref);
+    }
     let appended = 0;
+    let asRecorded = 0;
     const pace = eventLoopPacer();
     for (const snapshot of open) {
       await pace();
+      if (recordedAsIs(recorded.get(snapshot.venueOrderId), snapshot)) {
+        asRecorded += 1;
+        continue;
+      }
       appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
     }
-    return { ids: new Set(open.map((o) => o.venueOrderId)), count: open.length, appended };
+    return { ids: new Set(open.map((o) => o.venueOrderId)), count: open.length, asRecorded, appended };
   }
 
   /** 2. Orders we think live that the venue no longer lists as open: learn their fate. */
@@ -247,6 +266,23 @@ export class Reconciler<P> {
     }
     return appended;
   }
+}
+
+/**
+ * Whether the read models hold an order resting exactly as the venue shows it: resting here too
+ * (no request to the venue in flight or unresolved), under the same venue order id and client
+ * order id, with the same amount, price and filled amount. Then the venue's update would record
+ * nothing; anything else goes through ingestion.
+ */
+function recordedAsIs(ref: LiveOrderRef | undefined, snapshot: VenueOrderSnapshot): boolean {
+  if (ref === undefined || ref.requestUnresolved) return false;
+  if (snapshot.status !== ref.status || (ref.status !== 'open' && ref.status !== 'partially_filled'))
+    return false;
+  if (ref.venueOrderId !== snapshot.venueOrderId) return false;
+  if (snapshot.clientOrderId !== undefined && snapshot.clientOrderId !== ref.clientOrderId) return false;
+  const samePrice =
+    ref.price === undefined ? snapshot.price === undefined : snapshot.price?.eq(ref.price) === true;
+  return samePrice && snapshot.amount.eq(ref.amount) && snapshot.filledAmount.eq(ref.filled);
 }
 
 function comparePositions(

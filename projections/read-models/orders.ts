@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { OrderListQuery, OrderPage } from '../../application/ports/queries.ts';
 import type { LiveOrderRef } from '../../application/ports/read-models.ts';
+import { parseDecimal } from '../../domain/decimal.ts';
 import type { Venue } from '../../domain/instrument.ts';
 import { averageFillPrice, type Order } from '../../domain/order/state.ts';
 import {
   AWAITING_VENUE_STATUSES,
+  ORDER_STATUSES,
   type OrderStatus,
   TERMINAL_STATUSES,
 } from '../../domain/order/transitions.ts';
@@ -262,6 +264,8 @@ export const ordersNeedingWork = async (db: SqlRunner, s: string): Promise<strin
 };
 
 /** Query (service): an account's orders that may still be working at the venue. */
+const OrderStatusSchema = z.enum(ORDER_STATUSES);
+
 export const liveOrders = async (
   db: SqlRunner,
   s: string,
@@ -273,8 +277,16 @@ export const liveOrders = async (
     instrument: string;
     venue_order_ids: string[];
     client_order_id: string;
+    status: string;
+    venue_order_id: string | null;
+    amount: string;
+    filled: string;
+    price: string | null;
+    unresolved: boolean;
   }>(
-    `select order_id::text, instrument, venue_order_ids, client_order_id from ${s}.orders
+    `select order_id::text, instrument, venue_order_ids, client_order_id, status, venue_order_id,
+       amount::text, filled::text, price::text, unresolved_request is not null as unresolved
+     from ${s}.orders
      where venue = $1 and account = $2 and status not in ${TERMINAL_SQL}`,
     [venue, account],
   );
@@ -283,6 +295,12 @@ export const liveOrders = async (
     symbol: r.instrument,
     venueOrderIds: r.venue_order_ids,
     clientOrderId: r.client_order_id,
+    status: OrderStatusSchema.parse(r.status),
+    venueOrderId: r.venue_order_id ?? undefined,
+    amount: parseDecimal(r.amount),
+    filled: parseDecimal(r.filled),
+    price: r.price === null ? undefined : parseDecimal(r.price),
+    requestUnresolved: r.unresolved,
   }));
 };
 
