@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { PositionCodec } from '../../application/ports/event-store.ts';
@@ -11,6 +11,7 @@ import {
 import { ORDER_PROJECTION } from '../../projections/order-projection.ts';
 import type { ProjectionRunner, RunnerStatus } from '../../projections/runner.ts';
 import { ConfigSchema } from '../config/config.ts';
+import { startTsWorker } from '../ts-worker.ts';
 
 /**
  * The projection runner in a worker thread of its own (`OMS_PROJECTION_THREAD=worker`): the
@@ -57,9 +58,7 @@ export type ThreadMessage = z.input<typeof ThreadMessageSchema>;
 /** Service → worker. */
 export const ParentMessageSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('stop') })]);
 
-const WORKER = new URL('./projection-worker.ts', import.meta.url).href;
-// The worker loads TypeScript the way the service does (tsx), whatever started the service.
-const BOOT = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); })`;
+const WORKER = new URL('./projection-worker.ts', import.meta.url);
 
 export function startProjectionThread<P>(options: {
   data: ProjectionThreadData;
@@ -137,7 +136,7 @@ export function startProjectionThread<P>(options: {
 
   const start = () => {
     if (worker) return;
-    const thread = new Worker(BOOT, { eval: true, workerData: data, name: 'oms-projections' });
+    const thread = startTsWorker(WORKER, { workerData: data, name: 'oms-projections' });
     worker = thread;
     thread.on('message', onMessage);
     thread.on('error', (error) => {

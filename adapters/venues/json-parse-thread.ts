@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { z } from 'zod';
+import { startTsWorker } from '../ts-worker.ts';
 import { parseVenueJson } from './venue-json.ts';
 
 /**
@@ -12,13 +13,12 @@ import { parseVenueJson } from './venue-json.ts';
  */
 export const OFF_THREAD_CHARS = 256 * 1024;
 
-const WORKER = new URL('./json-parse-worker.ts', import.meta.url).href;
-// The worker loads TypeScript the way the service does (tsx), whatever started the service.
-const BOOT = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); })`;
+const WORKER = new URL('./json-parse-worker.ts', import.meta.url);
 
-const ReplySchema = z.union([
-  z.object({ id: z.number(), value: z.unknown() }),
-  z.object({ id: z.number(), error: z.string() }),
+/** What the worker answers (`json-parse-worker.ts`). */
+const ReplySchema = z.discriminatedUnion('ok', [
+  z.object({ id: z.number(), ok: z.literal(true), value: z.unknown() }),
+  z.object({ id: z.number(), ok: z.literal(false), error: z.string() }),
 ]);
 
 interface Waiting {
@@ -44,7 +44,7 @@ class ParseThread {
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(BOOT, { eval: true, name: 'oms-venue-json' });
+    const worker = startTsWorker(WORKER, { name: 'oms-venue-json' });
     worker.unref();
     worker.on('message', (raw: unknown) => {
       const reply = ReplySchema.safeParse(raw);
@@ -53,8 +53,8 @@ class ParseThread {
       if (waiting === undefined) return;
       this.#waiting.delete(reply.data.id);
       if (this.#waiting.size === 0) worker.unref();
-      if ('error' in reply.data) waiting.reject(new SyntaxError(reply.data.error));
-      else waiting.resolve(reply.data.value);
+      if (reply.data.ok) waiting.resolve(reply.data.value);
+      else waiting.reject(new SyntaxError(reply.data.error));
     });
     // A worker that fails or exits fails what it was parsing; the next long message starts another.
     const fail = (error: Error) => {

@@ -7,10 +7,11 @@ import { parseVenueJson } from './venue-json.ts';
  */
 parentPort?.on('message', (message: { id: number; text: string }) => {
   try {
-    parentPort?.postMessage({ id: message.id, value: parseVenueJson(message.text) });
+    parentPort?.postMessage({ id: message.id, ok: true, value: parseVenueJson(message.text) });
   } catch (error) {
     parentPort?.postMessage({
       id: message.id,
+      ok: false,
       error: error instanceof Error ? error.message : String(error),
     });
   }
