@@ -26,11 +26,26 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-/** One worker for the process, started at the first long message, never keeping the process alive. */
+/** Why a parse did not come back from the thread (the thread failed; the text may be fine). */
+class ThreadFailed extends Error {}
+
+/** One worker, started at the first long message, never keeping the process alive. */
 class ParseThread {
+  readonly #module: URL;
   #worker: Worker | undefined;
   readonly #waiting = new Map<number, Waiting>();
   #nextId = 1;
+  /** A worker failed before it ever answered: none is started again. */
+  #broken = false;
+  #answered = false;
+
+  constructor(module: URL) {
+    this.#module = module;
+  }
+
+  get broken(): boolean {
+    return this.#broken;
+  }
 
   parse(text: string): Promise<unknown> {
     const worker = this.#ensure();
@@ -44,7 +59,7 @@ class ParseThread {
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = startTsWorker(WORKER, { name: 'oms-venue-json' });
+    const worker = startTsWorker(this.#module, { name: 'oms-venue-json' });
     worker.unref();
     worker.on('message', (raw: unknown) => {
       const reply = ReplySchema.safeParse(raw);
@@ -53,6 +68,7 @@ class ParseThread {
       if (waiting === undefined) return;
       this.#waiting.delete(reply.data.id);
       if (this.#waiting.size === 0) worker.unref();
+      this.#answered = true;
       if (reply.data.ok) waiting.resolve(reply.data.value);
       else waiting.reject(new SyntaxError(reply.data.error));
     });
@@ -60,7 +76,9 @@ class ParseThread {
     const fail = (error: Error) => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
-      for (const waiting of this.#waiting.values()) waiting.reject(error);
+      if (!this.#answered) this.#broken = true;
+      const failed = new ThreadFailed(error.message, { cause: error });
+      for (const waiting of this.#waiting.values()) waiting.reject(failed);
       this.#waiting.clear();
     };
     worker.on('error', fail);
@@ -70,20 +88,30 @@ class ParseThread {
   }
 }
 
-let thread: ParseThread | undefined;
-
 /**
  * `parseVenueJson`, in a worker thread for long texts (`OFF_THREAD_CHARS`); rejects with a
- * SyntaxError when the text is not JSON, as `parseVenueJson` throws.
+ * SyntaxError when the text is not JSON, as `parseVenueJson` throws. Should the thread fail (it
+ * could not start, it died), the text is parsed in place instead, never lost; a thread that never
+ * started is not tried again.
  */
-export function parseVenueJsonOffThread(text: string): Promise<unknown> {
-  if (text.length < OFF_THREAD_CHARS) {
+export function createVenueJsonParser(workerModule: URL = WORKER): (text: string) => Promise<unknown> {
+  let thread: ParseThread | undefined;
+  const inPlace = (text: string): Promise<unknown> => {
     try {
       return Promise.resolve(parseVenueJson(text));
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-  thread ??= new ParseThread();
-  return thread.parse(text);
+  };
+  return (text) => {
+    if (text.length < OFF_THREAD_CHARS || thread?.broken) return inPlace(text);
+    thread ??= new ParseThread(workerModule);
+    return thread.parse(text).catch((error: unknown) => {
+      if (error instanceof ThreadFailed) return inPlace(text);
+      throw error;
+    });
+  };
 }
+
+/** The process's parser (`createVenueJsonParser`). */
+export const parseVenueJsonOffThread = createVenueJsonParser();
