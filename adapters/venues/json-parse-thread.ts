@@ -63,7 +63,11 @@ class ParseThread {
     worker.unref();
     worker.on('message', (raw: unknown) => {
       const reply = ReplySchema.safeParse(raw);
-      if (!reply.success) return;
+      if (!reply.success) {
+        // Not what the worker answers: stop it; what it was parsing is parsed in place.
+        void worker.terminate();
+        return;
+      }
       const waiting = this.#waiting.get(reply.data.id);
       if (waiting === undefined) return;
       this.#waiting.delete(reply.data.id);
