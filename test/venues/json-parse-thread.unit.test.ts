@@ -31,4 +31,10 @@ describe('parsing long venue messages in a worker thread', () => {
     // And the next one too (no new thread is tried)
     expect(await parse(text)).toEqual(parseVenueJson(text));
   });
+
+  it('Given a worker that answers something else, When a long reply comes, Then it is parsed in place and nothing waits forever', async () => {
+    const parse = createVenueJsonParser(new URL('./fixtures/garbage-json-worker.ts', import.meta.url));
+    const text = longReply();
+    expect(await parse(text)).toEqual(parseVenueJson(text));
+  });
 });
