@@ -66,7 +66,7 @@ export const createPostgresDriver = (
   // Backends of this pool: a NOTIFY one of them sent announces an append of this store, whose
   // subscriptions were already woken in-process; reading again for its echo would be wasted.
   const poolPids = new Set<number>();
-  const pidOf = (client: pg.PoolClient) => (client as unknown as { processID: number | null }).processID;
+  const pidOf = (client: pg.Client) => (client as unknown as { processID: number | null }).processID;
   pool.on('connect', (client) => {
     const pid = pidOf(client);
     if (pid !== null) poolPids.add(pid);
@@ -90,8 +90,7 @@ export const createPostgresDriver = (
   let notifying = false;
   let notifyAgain = false;
   let closed = false;
-  const ownSessionPids = () =>
-    [...sessions].map((c) => (c as unknown as { processID: number | null }).processID ?? 0);
+  const ownSessionPids = () => [...sessions].map((c) => pidOf(c) ?? 0);
   let others: { listening: boolean; at: number } | undefined;
   let checking: Promise<void> | undefined;
   let unannounced = false;
@@ -136,13 +135,9 @@ export const createPostgresDriver = (
       if (closed) return;
       void lookUp().then(() => {
         if (closed || !unannounced) return;
-        if (others?.listening === false) {
-          // Still nobody: keep quiet, look again while appends keep coming.
-          unannounced = false;
-          return;
-        }
         unannounced = false;
-        notify();
+        // Still nobody listening: keep quiet (appends to come look again).
+        if (others?.listening !== false) notify();
       });
     }, inMs);
     recheck.unref();
