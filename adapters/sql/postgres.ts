@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { SqlDatabase, SqlResult, SqlRunner, WriterLock } from '../../application/ports/sql.ts';
+import { batchPipeline } from './batch-pipeline.ts';
 import { batchSession } from './batch-runner.ts';
 import { pause, type TranslateSqlError } from './sql-state.ts';
 
@@ -37,7 +38,10 @@ export const pgRunner = (client: PgQueryable, translate: TranslateSqlError): Sql
 });
 
 /** A transaction's runner: its connection also takes COPY (pg-copy-streams). */
-const transactionRunner = (client: pg.PoolClient, translate: TranslateSqlError): SqlRunner => ({
+const transactionRunner = (
+  client: pg.PoolClient,
+  translate: TranslateSqlError,
+): SqlRunner & Required<Pick<SqlRunner, 'copyFrom'>> => ({
   ...pgRunner(client, translate),
   copyFrom: async (table, columns, rows) => {
     try {
@@ -124,6 +128,38 @@ export const createPgDatabase = (
     }
   };
 
+  /** Batches back to back on one connection (`batch-pipeline.ts`); it is dropped after a failure. */
+  const withPipeline: NonNullable<SqlDatabase['withPipeline']> = async (work) => {
+    const held = await checkOut(pool, translate);
+    const outcomes: Promise<void>[] = [];
+    const commit = async () => {
+      let result: pg.QueryResult;
+      try {
+        result = await held.client.query('commit');
+      } catch (error) {
+        throw translate(error);
+      }
+      // COMMIT of a transaction a statement aborted answers ROLLBACK (not an error).
+      if (result.command !== 'COMMIT')
+        throw new Error(`COMMIT answered ${result.command}: the batch rolled back`);
+    };
+    try {
+      const pipeline = batchPipeline(transactionRunner(held.client, translate), commit, (committed) => {
+        outcomes.push(committed);
+      });
+      const result = await work(pipeline);
+      await Promise.all(outcomes);
+      return result;
+    } catch (error) {
+      held.breaks();
+      throw error;
+    } finally {
+      // Nothing sent may still be running when the connection goes back (or is dropped).
+      await Promise.allSettled(outcomes);
+      held.release();
+    }
+  };
+
   /**
    * A session advisory lock held on a connection of its own for as long as the holder runs;
    * PostgreSQL frees it if the process dies. A second holder waits, trying again every 200 ms.
@@ -164,6 +200,7 @@ export const createPgDatabase = (
     ...pgRunner(pool, translate),
     withTransaction,
     withBatch,
+    withPipeline,
     acquireWriterLock,
     close: async () => {
       if (ownsPool) await pool.end();

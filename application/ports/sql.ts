@@ -74,10 +74,34 @@ export interface SqlDatabase extends SqlRunner {
    */
   withBatch<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /**
+   * PostgreSQL only: batches one after another on one connection, each sent without waiting for
+   * the one before it to commit (`BatchPipeline`). A batch that fails does not stop the ones sent
+   * after it, which run in transactions of their own: each must carry a guard that fails it unless
+   * the one before it committed (the projections' checkpoint compare-and-set).
+   */
+  withPipeline?<T>(work: (pipeline: BatchPipeline) => Promise<T>): Promise<T>;
+  /**
    * Resolves once this caller holds the lock named `key`, waiting while another holder does.
    * PostgreSQL: a session advisory lock on a connection of its own (freed if the process dies);
    * PGlite: an in-process queue (the data directory admits one process).
    */
   acquireWriterLock(key: string, signal?: AbortSignal): Promise<WriterLock>;
   close(): Promise<void>;
+}
+
+/** A batch sent on a pipeline: what its work returned, and whether it committed. */
+export interface PipelinedBatch<T> {
+  readonly value: T;
+  /** Resolves once the batch committed; rejects with the first of its statements that failed. */
+  readonly committed: Promise<void>;
+}
+
+/** Transactions on one connection, sent back to back (`SqlDatabase.withPipeline`). */
+export interface BatchPipeline {
+  /**
+   * BEGIN, the statements `work` makes, COMMIT. Its runner sends writes (`exec`, `copyFrom`,
+   * deferred writes, `flush`) without waiting for them; a `query` waits for its rows, and so for
+   * everything sent before it. Resolves once everything is sent, with `committed` to wait for.
+   */
+  batch<T>(work: (tx: SqlRunner) => Promise<T>): Promise<PipelinedBatch<T>>;
 }
