@@ -41,7 +41,8 @@ export interface CheckpointMove {
  * It is queued behind the batch's writes (a batch runner, `withBatch`) and goes out with them as
  * one statement, which the guard fails whole when the checkpoint moved; a live batch that read
  * nothing is then that one statement, without BEGIN and COMMIT. A write that fails there is the
- * handler's (HandlerError), as if it had failed when the projection made it.
+ * handler's (HandlerError), as if it had failed when the projection made it. On a pipelined batch
+ * (`pipelined-batches.ts`) the flush only sends it: `batchFailure` says what its failure means.
  */
 export const moveCheckpoint = async (tx: SqlRunner, move: CheckpointMove): Promise<void> => {
   const { base, name } = move;
@@ -59,8 +60,17 @@ export const moveCheckpoint = async (tx: SqlRunner, move: CheckpointMove): Promi
   try {
     await tx.flush();
   } catch (error) {
-    if (isCheckpointMoved(error)) throw new CheckpointConflictError(name);
-    if (isTransient(error) || isPresumptionFailed(error)) throw error;
-    throw new HandlerError(undefined, undefined, error);
+    throw batchFailure(name, error);
   }
+};
+
+/**
+ * A batch's statements failed: the checkpoint moved (CheckpointConflictError), a transient failure
+ * or a presumption that did not hold (as they are), or the handler's (HandlerError), as if it had
+ * failed when the projection made it. A pipelined batch's failure is known only once it committed.
+ */
+export const batchFailure = (name: string, error: unknown): unknown => {
+  if (isCheckpointMoved(error)) return new CheckpointConflictError(name);
+  if (isTransient(error) || isPresumptionFailed(error)) return error;
+  return new HandlerError(undefined, undefined, error);
 };

@@ -29,6 +29,11 @@ export interface ProjectionRunnerOptions<P> {
   readonly maxCachedOrders?: number;
   /** The batch size from which the projection takes its bulk path (COPY; see order-projection.ts). */
   readonly copyThreshold?: number;
+  /**
+   * Catch-up batches sent while the one before them commits (`pipelined-batches.ts`; PostgreSQL
+   * only): default 1; 0 waits for each batch before making the next.
+   */
+  readonly pipelineDepth?: number;
   /** `catch-up`: stop at the end of `$all` (or at `until`) instead of following it live. */
   readonly mode?: 'live' | 'catch-up';
   /** catch-up mode: apply nothing after this serialized position, and end the checkpoint there. */

@@ -1,10 +1,9 @@
 import type { RecordedEvent } from '../application/ports/event-store.ts';
+import type { BatchPipeline } from '../application/ports/sql.ts';
 import { backoffDelay, sleep as pause } from '../application/support/backoff.ts';
-import { CASH_STREAM_PREFIX } from '../domain/ledger/contract.ts';
-import { MARK_STREAM_PREFIX } from '../domain/marks/contract.ts';
-import { ORDER_STREAM_PREFIX } from '../domain/order/contract.ts';
 import { BatchDecoder } from './batch-decoder.ts';
-import { batchGuard, isPresumptionFailed, moveCheckpoint } from './checkpoint.ts';
+import { type CatchUpPage, pageReader } from './catch-up-pages.ts';
+import { batchFailure, batchGuard, isPresumptionFailed, moveCheckpoint } from './checkpoint.ts';
 import { CheckpointWaiters, checkpointReached, settleable } from './checkpoint-waiters.ts';
 import { isTransient, type SqlRunner, type WriterLock } from './db/read-model-db.ts';
 import {
@@ -15,8 +14,15 @@ import {
   ReadModelVersionError,
 } from './errors.ts';
 import type { ProjectedItem } from './events.ts';
+import { recordFailure } from './failure.ts';
 import { followAll } from './live-follower.ts';
-import { createOrderProjection, ORDER_PROJECTION, type OrderProjection } from './order-projection.ts';
+import {
+  createOrderProjection,
+  ORDER_PROJECTION,
+  type OrderProjection,
+  type StagedBatch,
+} from './order-projection.ts';
+import { batchesAfter, catchUpPipelined, isRedoable, pipelinedWriter } from './pipelined-batches.ts';
 import {
   HandlerError,
   type ProjectionRunner,
@@ -62,6 +68,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   const pageSize = options.pageSize ?? batchSize;
   const maxLiveBacklog = options.maxLiveBacklog ?? batchSize * 10;
   const mode = options.mode ?? 'live';
+  const pipelineDepth = options.pipelineDepth ?? 1;
   const until = options.until;
   const backoff = options.backoff ?? { initialDelayMs: 100, maxDelayMs: 10_000 };
   const log = logger.child({ projection: name, schema: base });
@@ -130,10 +137,11 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     }
   };
 
-  /** The batch's writes and the checkpoint compare-and-set, in one transaction. */
-  const writeBatch = (events: readonly ProjectedItem[], from: string, to: string, presumeNew: boolean) =>
-    inTransaction(async (tx) => {
-      let result: Awaited<ReturnType<OrderProjection['apply']>>;
+  /** The batch's writes, then the checkpoint compare-and-set (from → to), on a batch's runner. */
+  const batchWork =
+    (events: readonly ProjectedItem[], from: string, to: string, presumeNew: boolean) =>
+    async (tx: SqlRunner): Promise<StagedBatch> => {
+      let result: StagedBatch;
       try {
         result = await projection.apply(tx, generationSchema(base, generation!), events, { presumeNew });
       } catch (error) {
@@ -143,35 +151,38 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       await options.hooks?.beforeCheckpoint?.({ events: events.length, from, to });
       await moveCheckpoint(tx, { base, name, from, to, generation: generation! });
       return result;
-    });
+    };
 
-  /** One batch; made again without presuming its orders new when the database said they were not. */
-  const commitBatch = async (events: readonly ProjectedItem[], to: string) => {
-    const from = checkpoint!;
-    const schema = generationSchema(base, generation!);
-    const staged = await writeBatch(events, from, to, true).catch((error: unknown) => {
-      if (!isPresumptionFailed(error)) throw error;
-      log.warn({ from, to }, 'orders presumed new had history rows: the batch is made again, reading them');
-      return writeBatch(events, from, to, false);
-    });
-    projection.commit(staged);
+  /** A batch committed: the checkpoint moves, waiters and progress hear of it. */
+  const confirm = (staged: StagedBatch, to: string) => {
     checkpoint = to;
     eventsApplied += staged.events;
     options.onBatch?.({ events: staged.events, totalEvents: eventsApplied, position: to });
     notifyWaiters();
-    if (mode === 'live') statistics.afterBatch(schema, eventsApplied);
+    if (mode === 'live') statistics.afterBatch(generationSchema(base, generation!), eventsApplied);
   };
 
-  /** The events after the checkpoint and not beyond `until`, and the position to move to. */
-  const withinBounds = (recorded: readonly RecordedEvent<P>[], to: P, current: P) => {
-    const fresh = recorded.filter((e) => codec.compare(e.position, current) > 0);
-    if (until === undefined) return { fresh, target: to };
-    const bound = parse(until);
-    return {
-      fresh: fresh.filter((e) => codec.compare(e.position, bound) <= 0),
-      target: codec.compare(to, bound) > 0 ? bound : to,
-    };
+  /** One batch; made again without presuming its orders new when the database said they were not. */
+  const commitBatch = async (events: readonly ProjectedItem[], to: string) => {
+    const from = checkpoint!;
+    const staged = await inTransaction(batchWork(events, from, to, true)).catch((error: unknown) => {
+      if (!isPresumptionFailed(error)) throw error;
+      log.warn({ from, to }, 'orders presumed new had history rows: the batch is made again, reading them');
+      return inTransaction(batchWork(events, from, to, false));
+    });
+    projection.commit(staged);
+    confirm(staged, to);
   };
+
+  /** The batches of recorded events after `current` (not beyond `until`), the last one moving to `to`. */
+  const slicesOf = (recorded: readonly RecordedEvent<P>[], to: P, current: P) =>
+    batchesAfter(codec, {
+      recorded,
+      to,
+      current,
+      batchSize,
+      until: until === undefined ? undefined : parse(until),
+    });
 
   /**
    * Applies recorded events (in `$all` order) and moves the checkpoint to `to`. Events at or
@@ -179,23 +190,15 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
    * failing event (everything before it is committed).
    */
   const applyRecorded = async (recorded: readonly RecordedEvent<P>[], to: P) => {
-    const current = parse(checkpoint!);
-    const { fresh, target } = withinBounds(recorded, to, current);
-    if (codec.compare(target, current) <= 0) return;
-    const toText = codec.serialize(target);
-    for (let i = 0; i < fresh.length || i === 0; i += batchSize) {
-      const slice = fresh.slice(i, i + batchSize);
-      const last = i + batchSize >= fresh.length;
-      const sliceTo = last ? toText : codec.serialize(slice[slice.length - 1]!.position);
+    for (const { slice, to: sliceTo } of slicesOf(recorded, to, parse(checkpoint!))) {
       try {
         await commitBatch(decode(slice), sliceTo);
       } catch (error) {
         if (!(error instanceof HandlerError) || slice.length === 0) throw error;
         log.warn({ err: error }, 'batch failed: applying its events one by one to find the failing one');
         await applyOneByOne(slice);
-        if (codec.compare(parse(checkpoint!), target) < 0) await commitBatch([], toText);
+        if (codec.compare(parse(checkpoint!), parse(sliceTo)) < 0) await commitBatch([], sliceTo);
       }
-      if (last) break;
     }
   };
 
@@ -216,35 +219,57 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     }
   };
 
-  /** Pages through `$all` until its end (or `until`), reading the next page while applying one. */
+  /**
+   * Pages through `$all` until its end (or `until`), reading the next page while applying one. On
+   * PostgreSQL the batches are pipelined (`pipelined-batches.ts`); should one fail, what was not
+   * committed is applied again batch by batch, each waited for, and the pipeline goes on after it.
+   */
   const catchUp = async () => {
     state = 'catching_up';
-    const filter = { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX, MARK_STREAM_PREFIX] };
-    // The next page is read, and decoded, while the current one is written.
-    const read = (after: P) =>
-      store.readAll({ after, maxCount: pageSize, filter }).then((page) => {
-        predecode(page.events);
-        return page;
-      });
-    let after = parse(checkpoint!);
-    let next = read(after);
-    for (;;) {
-      const page = await next;
-      if (abort.signal.aborted) return;
-      const beyond = until !== undefined && codec.compare(page.lastScanned, parse(until)) >= 0;
-      const more = !page.isEnd && !beyond;
-      after = page.lastScanned;
-      if (more) {
-        next = read(after);
-        next.catch(() => undefined); // awaited on the next turn
-      }
-      try {
+    const pages = pageReader({
+      store,
+      after: parse(checkpoint!),
+      pageSize,
+      until: until === undefined ? undefined : parse(until),
+      signal: abort.signal,
+      predecode,
+    });
+    const release = (page: CatchUpPage<P>) => {
+      for (const e of page.events) decoder.delete(e);
+    };
+    if (pipelineDepth === 0 || db.withPipeline === undefined) {
+      for (let page = await pages.next(); page !== undefined; page = await pages.next()) {
         await applyRecorded(page.events, page.lastScanned);
-      } finally {
-        for (const e of page.events) decoder.delete(e);
+        release(page); // (after a failure, the next round's `loadCheckpoint` clears them all)
       }
-      if (!more) return;
+      return;
     }
+    await catchUpPipelined({
+      pages,
+      open: (work) => db.withPipeline!(work),
+      writer: (pipeline: BatchPipeline) =>
+        pipelinedWriter<P>({
+          pipeline,
+          depth: pipelineDepth,
+          write: (tx, events, from, to) => batchWork(events, from, to, true)(tx),
+          sent: (staged) => projection.commit(staged),
+          committed: confirm,
+          failure: (error) => batchFailure(name, error),
+        }),
+      batches: (page, head) => slicesOf(page.events, page.lastScanned, parse(head)),
+      checkpoint: () => checkpoint!,
+      decode,
+      release,
+      redo: async (events, to, cause) => {
+        projection.reset();
+        if (!isRedoable(cause)) throw cause;
+        log.warn(
+          { err: cause },
+          'a pipelined batch failed: applying again what was not committed, batch by batch',
+        );
+        await applyRecorded(events, to);
+      },
+    });
   };
 
   /** Follows `$all` live until stopped, or until the queue grows too long (back to paging). */
@@ -266,26 +291,6 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
     });
   };
 
-  const recordFailure = async (error: HandlerError) => {
-    const eventId = error.event?.id;
-    const streamId = error.event?.streamId;
-    const reason = error.message;
-    failure = new ProjectionFailedError(name, error.position, eventId, reason, { cause: error.cause });
-    log.error(
-      { err: error.cause, failedPosition: error.position, failedEventId: eventId, streamId },
-      'projection stopped by a handler error',
-    );
-    try {
-      await db.query(
-        `update ${base}.projections set status = 'failed', failed_position = $2, failed_event_id = $3,
-           failed_stream_id = $4, error = $5, failed_at = now(), updated_at = now() where name = $1`,
-        [name, error.position ?? null, eventId ?? null, streamId ?? null, reason.slice(0, 4000)],
-      );
-    } catch (recordError) {
-      log.error({ err: recordError }, 'could not record the failure in the projections table');
-    }
-  };
-
   /** Marks the runner stopped (not failed): every waiter hears so. */
   const settleStopped = () => {
     state = 'stopped';
@@ -296,7 +301,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
 
   /** Marks the runner failed with what stopped it: every waiter hears it. */
   const settleFailed = async (error: unknown) => {
-    if (error instanceof HandlerError) await recordFailure(error);
+    if (error instanceof HandlerError) failure = await recordFailure({ db, base, name, log }, error);
     else if (error instanceof ProjectionFailedError) failure = error;
     else {
       const reason = error instanceof Error ? error.message : String(error);
