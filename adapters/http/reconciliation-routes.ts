@@ -22,6 +22,7 @@ const ReportSchema = z.object({
   finishedAt: z.string(),
   openOrdersAtVenue: z.number().int(),
   openOrdersAsRecorded: z.number().int(),
+  ordersPlacedDuringRun: z.number().int(),
   eventsAppended: z.number().int(),
   ordersToResolve: z.array(z.string()),
   ordersUnknownAtVenue: z.array(z.string()),

@@ -58,6 +58,8 @@ export interface LiveOrderRef {
   price: Decimal | undefined;
   /** A request to the venue whose outcome is not known yet. */
   requestUnresolved: boolean;
+  /** When the OMS recorded it (its first event, ISO-8601, the service's clock). */
+  createdAt: string;
 }
 
 export interface PositionSize {

@@ -32,6 +32,11 @@ export interface ReconciliationReport {
   openOrdersAtVenue: number;
   /** Of those, the ones the read models held exactly as the venue showed them (nothing to record). */
   openOrdersAsRecorded: number;
+  /**
+   * Orders we hold live that were recorded after the venue's list of open orders was asked for: not
+   * in it for that reason, their fate is the next run's to check (the live path follows them).
+   */
+  ordersPlacedDuringRun: number;
   /** Events appended from what the venue knew and the OMS did not (source `reconciliation`). */
   eventsAppended: number;
   /** Orders still waiting for the venue, handed to the submission processor to resolve. */
@@ -89,7 +94,7 @@ export class Reconciler<P> {
     const instruments = new Map((await this.#o.market.instruments(entry)).map((i) => [i.symbol, i]));
     const origin = { source: 'reconciliation' as const, causationId: runId };
     const open = await this.#openOrders(entry, origin);
-    const live = await this.#fateOfLiveOrders(entry, open.ids, origin);
+    const live = await this.#fateOfLiveOrders(entry, open, origin);
     const venuePositions = await adapter.positions();
     const fills = await this.#missedFills(entry, instruments, live.symbols, venuePositions, origin);
 
@@ -119,6 +124,7 @@ export class Reconciler<P> {
       finishedAt: new Date(this.#o.now()).toISOString(),
       openOrdersAtVenue: open.count,
       openOrdersAsRecorded: open.asRecorded,
+      ordersPlacedDuringRun: live.placedSince,
       eventsAppended: open.appended + live.appended + fills,
       ordersToResolve: live.toResolve,
       positionDifferences: differences,
@@ -189,6 +195,7 @@ export class Reconciler<P> {
    */
   async #openOrders(entry: VenueEntry, origin: ReportOrigin) {
     const { adapter } = entry;
+    const listedAt = this.#o.now();
     const open = await adapter.openOrders();
     const recorded = new Map<string, LiveOrderRef>();
     for (const ref of await this.#o.readModel.liveOrders(adapter.venue, adapter.account)) {
@@ -205,20 +212,34 @@ export class Reconciler<P> {
       }
       appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
     }
-    return { ids: new Set(open.map((o) => o.venueOrderId)), count: open.length, asRecorded, appended };
+    const ids = new Set(open.map((o) => o.venueOrderId));
+    return { ids, listedAt, count: open.length, asRecorded, appended };
   }
 
-  /** 2. Orders we think live that the venue no longer lists as open: learn their fate. */
-  async #fateOfLiveOrders(entry: VenueEntry, openIds: ReadonlySet<string>, origin: ReportOrigin) {
+  /**
+   * 2. Orders we think live that the venue no longer lists as open: learn their fate. One recorded
+   * after the list was asked for is not in it for that reason (with orders flowing, hundreds a run):
+   * it is left to the next run, not asked about one by one.
+   */
+  async #fateOfLiveOrders(
+    entry: VenueEntry,
+    open: { readonly ids: ReadonlySet<string>; readonly listedAt: number },
+    origin: ReportOrigin,
+  ) {
     const { adapter } = entry;
     const live = await this.#o.readModel.liveOrders(adapter.venue, adapter.account);
     const toResolve: string[] = [];
     const unknown: { orderId: string; status: string; venueOrderId: string }[] = [];
     let appended = 0;
+    let placedSince = 0;
     const pace = eventLoopPacer();
     for (const ref of live) {
       await pace();
-      if (ref.venueOrderIds.some((id) => openIds.has(id))) continue;
+      if (ref.venueOrderIds.some((id) => open.ids.has(id))) continue;
+      if (Date.parse(ref.createdAt) >= open.listedAt) {
+        placedSince += 1;
+        continue;
+      }
       const loaded = await this.#o.handler.load(ref.orderId);
       if (!exists(loaded.state)) continue;
       const venueOrderId = loaded.state.venueOrderId;
@@ -232,7 +253,7 @@ export class Reconciler<P> {
         unknown.push({ orderId: ref.orderId, status: loaded.state.status, venueOrderId });
       }
     }
-    return { symbols: new Set<string>(live.map((o) => o.symbol)), toResolve, unknown, appended };
+    return { symbols: new Set<string>(live.map((o) => o.symbol)), toResolve, unknown, appended, placedSince };
   }
 
   /** 3. Fills the OMS may have missed (while disconnected), on every instrument it has a stake in. */

@@ -283,9 +283,10 @@ export const liveOrders = async (
     filled: string;
     price: string | null;
     unresolved: boolean;
+    created_at: Date | string;
   }>(
     `select order_id::text, instrument, venue_order_ids, client_order_id, status, venue_order_id,
-       amount::text, filled::text, price::text, unresolved_request is not null as unresolved
+       amount::text, filled::text, price::text, unresolved_request is not null as unresolved, created_at
      from ${s}.orders
      where venue = $1 and account = $2 and status not in ${TERMINAL_SQL}`,
     [venue, account],
@@ -301,6 +302,7 @@ export const liveOrders = async (
     filled: parseDecimal(r.filled),
     price: r.price === null ? undefined : parseDecimal(r.price),
     requestUnresolved: r.unresolved,
+    createdAt: iso(r.created_at)!,
   }));
 };
 

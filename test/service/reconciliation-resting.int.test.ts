@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exists } from '../../domain/order/state.ts';
 import { until } from '../support/until.ts';
 import { restingBuy, type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
@@ -39,5 +39,43 @@ describe('reconciling orders at rest', () => {
     // And a second run finds all three as recorded
     const [again] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
     expect(again).toMatchObject({ openOrdersAtVenue: 3, openOrdersAsRecorded: 3, eventsAppended: 0 });
+  });
+
+  it('Given an order placed after the venue listed its open orders, When the run learns the fate of the orders held live, Then it does not ask the venue about that one (the list could not hold it) and counts it; the next run finds it as recorded', async () => {
+    const { adapter } = svc;
+    const list = adapter.openOrders.bind(adapter);
+    const lookUp = adapter.getOrder.bind(adapter);
+    let placed: Awaited<ReturnType<typeof restingBuy>> | undefined;
+    const asked: string[] = [];
+    // Given an order placed right after the run's list of open orders was taken
+    vi.spyOn(adapter, 'openOrders').mockImplementation(async () => {
+      const open = await list();
+      placed ??= await restingBuy(svc, 'placed-during-run', { amount: '10', below: 700 });
+      return open;
+    });
+    vi.spyOn(adapter, 'getOrder').mockImplementation(async (instrument, venueOrderId) => {
+      asked.push(venueOrderId);
+      return lookUp(instrument, venueOrderId);
+    });
+    try {
+      // When
+      const [report] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
+
+      // Then the venue was not asked about it, it is counted, and nothing was made of it
+      expect(placed).toBeDefined();
+      expect(asked).not.toContain(placed!.venueOrderId);
+      expect(report).toMatchObject({
+        openOrdersAtVenue: 3,
+        ordersPlacedDuringRun: 1,
+        ordersUnknownAtVenue: [],
+        ordersToResolve: [],
+        eventsAppended: 0,
+      });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    // And the next run lists it, as recorded
+    const [next] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
+    expect(next).toMatchObject({ openOrdersAtVenue: 4, openOrdersAsRecorded: 4, ordersPlacedDuringRun: 0 });
   });
 });
