@@ -207,6 +207,7 @@ export const catchUpPipelined = async <P>(o: PipelinedCatchUp<P>): Promise<void>
       const current = new Set(page?.events);
       const unconfirmed = (error.unconfirmed as RecordedEvent<P>[]).filter((e) => !current.has(e));
       await o.redo([...unconfirmed, ...(page?.events ?? [])], (page ?? last)!.lastScanned, error.cause);
+      if (page !== undefined) o.release(page);
     }
   }
 };
