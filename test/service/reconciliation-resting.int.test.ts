@@ -50,7 +50,16 @@ describe('reconciling orders at rest', () => {
     // Given an order placed right after the run's list of open orders was taken
     vi.spyOn(adapter, 'openOrders').mockImplementation(async () => {
       const open = await list();
-      placed ??= await restingBuy(svc, 'placed-during-run', { amount: '10', below: 700 });
+      if (placed === undefined) {
+        const order = await restingBuy(svc, 'placed-during-run', { amount: '10', below: 700 });
+        placed = order;
+        // (the run reads the orders held live from the read models: they have it before it goes on)
+        await until('the read models to hold the order', async () =>
+          (await svc.running.readModel.liveOrders('deribit', adapter.account)).some(
+            (ref) => ref.orderId === order.orderId,
+          ),
+        );
+      }
       return open;
     });
     vi.spyOn(adapter, 'getOrder').mockImplementation(async (instrument, venueOrderId) => {
