@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { eventMetadataFor } from '../../domain/metadata.ts';
 import type { OrderCommand, OrderEvent } from '../../domain/order/contract.ts';
@@ -88,9 +88,9 @@ const CREATING: ReadonlySet<OrderCommand['type']> = new Set(['PlaceOrder', 'Clos
 
 /**
  * A new order's command is first decided without reading its stream, as if the stream did not
- * exist: the append expects `no_stream`, so if the order does exist (a retried request, another
- * process) the append fails with WrongExpectedVersion and the command is decided again on the stream
- * as read; a refusal is answered only once the stream is confirmed absent (as for a cached state).
+ * exist: the append expects `no_stream` (with event ids of its own: see `decideAll`), so if the
+ * order does exist (a retried request, another process) the append fails with WrongExpectedVersion
+ * and the command is decided again on the stream as read; a refusal is answered only once the stream is confirmed absent (as for a cached state).
  * One read fewer per order placed.
  */
 const assumedNew = <P>(commands: readonly OrderCommand[]): LoadedOrder<P> | undefined =>
@@ -327,6 +327,14 @@ function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>)
   // correlation id, and the request event is their cause.
   const answered = answeredRequest(loaded);
   const recorded = new Set(loaded.events.map((e) => e.recorded.id));
+  // A stream's first events get ids of this attempt alone. The store's append is idempotent by
+  // EventStoreDB's rules: the same ids at the same revisions "succeed" again, writing nothing and
+  // answering the earlier result. On `no_stream`, a placement an earlier process recorded (retried
+  // with its key after a crash: the same command id) would then pass for one recorded just now,
+  // and be sent as new without looking up whether that process had sent it. With ids of their own,
+  // such an append fails with WrongExpectedVersion and the command is decided on the stream as
+  // read: a replay.
+  const creating = loaded.revision === 'no_stream';
   for (const given of commands) {
     const command = scopedToRequest(given, answered.revision);
     const decision = decide(command, batch.state);
@@ -338,7 +346,10 @@ function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>)
     const fresh: OrderEvent[] = [];
     decision.events.forEach((event, index) => {
       const next = evolve(batch.state, event);
-      const id = eventIdOf(command.metadata.commandId, event, index, next);
+      const id =
+        creating && event.type !== 'OrderFilled'
+          ? randomUUID()
+          : eventIdOf(command.metadata.commandId, event, index, next);
       if (recorded.has(id)) return;
       recorded.add(id);
       answered.eventId ??= id;

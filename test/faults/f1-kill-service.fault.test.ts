@@ -60,6 +60,8 @@ async function killAndRestart(
   const before = new Set(venueOrdersByClientId(venues).keys());
   /** What the killed services logged as warnings and errors (shown when a check fails). */
   const errorLines: string[] = [];
+  /** Every service started, with when (shown when an order is doubled). */
+  const started: { at: string; process: ServiceProcess; killedAt?: string }[] = [];
   const errorsOf = (p: ServiceProcess) =>
     p
       .stdout()
@@ -79,6 +81,7 @@ async function killAndRestart(
   try {
     for (let kill = 0; kill < kills; kill++) {
       service = await startServiceProcess(env);
+      started.push({ at: new Date().toISOString(), process: service });
       await retryUnanswered(service.api);
       // A client with a few commands in flight; the kill lands at a seeded moment among them.
       const killAfterMs = r.int(50, 1_500);
@@ -90,6 +93,7 @@ async function killAndRestart(
       });
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       await current.kill9();
+      started.at(-1)!.killedAt = new Date().toISOString();
       errorLines.push(...errorsOf(current));
       dead = true;
       await Promise.all(workers);
@@ -97,6 +101,7 @@ async function killAndRestart(
 
     // The last start: retry what is still unanswered, then let every order settle.
     service = await startServiceProcess(env);
+    started.push({ at: new Date().toISOString(), process: service });
     const api = service.api;
     await retryUnanswered(api);
     expect(work.unanswered()).toEqual([]);
@@ -154,7 +159,40 @@ async function killAndRestart(
     // The venue holds exactly one order per client id: no duplicates, none missing.
     const atVenue = venueOrdersByClientId(venues);
     const duplicates = [...atVenue.entries()].filter(([, n]) => n > 1);
-    expect(duplicates).toEqual([]);
+    if (duplicates.length > 0) {
+      const told: string[] = [];
+      for (const [clientOrderId] of duplicates) {
+        const order = [...work.orders.values()].find((o) => o.clientOrderId === clientOrderId);
+        const iso = (ms: number) => new Date(ms).toISOString();
+        const atEach = [
+          ...venues.deribit
+            .orders()
+            .filter((o) => o.label === clientOrderId)
+            .map((o) => `deribit ${o.orderId} ${o.state} created ${iso(o.createdAt)}`),
+          ...venues.bitget
+            .orders()
+            .filter((o) => o.clientOid === clientOrderId)
+            .map((o) => `bitget ${o.orderId} ${o.status} created ${iso(Number(o.cTime))}`),
+        ];
+        const history = order
+          ? (await api.history(order.orderId)).map((e) => `${e.recordedAt} ${e.type}/${e.source}`)
+          : [];
+        const commands = work.commands
+          .filter((c) => c.orderId === order?.orderId)
+          .map((c) => `${c.kind} ${c.key} ${c.outcome}`);
+        told.push(`${clientOrderId} (order ${order?.orderId}):\n  ${atEach.join('\n  ')}`);
+        told.push(`  history: ${history.join(' | ')}\n  commands: ${commands.join(' | ')}`);
+        for (const [i, s] of started.entries()) {
+          const lines = s.process
+            .stdout()
+            .split('\n')
+            .filter((line) => order && (line.includes(order.orderId) || line.includes(clientOrderId)));
+          told.push(`  service ${i} up ${s.at} killed ${s.killedAt ?? '-'}:\n    ${lines.join('\n    ')}`);
+        }
+      }
+      told.push(`errors logged:\n${[...errorLines, ...errorsOf(service)].slice(-20).join('\n')}`);
+      expect(duplicates, told.join('\n')).toEqual([]);
+    }
     for (const c of placeKeys) {
       const view = await api.order(c.orderId);
       const reachedVenue = view.venueOrderId !== null;

@@ -37,7 +37,7 @@ const placeWithKey = (key: string, overrides: Record<string, unknown> = {}) =>
   );
 
 describe('the order command handler', () => {
-  it('appends the decided events to the order stream, with deterministic ids and metadata', async () => {
+  it('appends the decided events to the order stream, with their metadata', async () => {
     // Given nothing, When a placement is handled
     const result = await handler.handle(placeWithKey('k-1'));
     // Then OrderRequested is stored with its metadata
@@ -133,6 +133,37 @@ describe('the order handler’s cache of folded orders', () => {
     const { state, revision } = await handler.load(orderId);
     expect(revision).toBe(2n);
     expect(exists(state) && [state.venueOrderId, state.filled.toString()]).toEqual(['v-c1', '10']);
+  });
+
+  it('answers a placement another process recorded, and the venue answered since, as a replay, never as new', async () => {
+    // Given an order placed by an earlier process A (its key, hence its ids) and accepted since
+    const earlier = createOrderHandler({ store, logger: pino({ level: 'silent' }) });
+    const orderId = orderIdForKey('c-5');
+    await earlier.handle(placeWithKey('c-5'));
+    await earlier.handle(onOrder(report.accepted('v-c5'), orderId, 'c-5-acc'));
+    // When a new process (nothing in memory) is asked to place it again with the same key
+    const restarted = createOrderHandler({ store, logger: pino({ level: 'silent' }) });
+    const retry = await restarted.handle(placeWithKey('c-5'));
+    // Then it is a replay (the order may already be at the venue: nothing may send it as new),
+    // nothing more is stored, and the order is known as it is: accepted
+    expect(retry).toMatchObject({ ok: true, kind: 'replayed' });
+    const stored = await store.readStream(orderStreamId(orderId));
+    expect(stored.map((e) => e.type)).toEqual(['OrderRequested', 'OrderAccepted']);
+    const { state, revision } = await restarted.load(orderId);
+    expect(revision).toBe(1n);
+    expect(exists(state) && state.status).toBe('open');
+  });
+
+  it('answers a placement another process recorded and has not sent yet as a replay too', async () => {
+    // Given an order recorded by an earlier process A, with nothing else since
+    const earlier = createOrderHandler({ store, logger: pino({ level: 'silent' }) });
+    await earlier.handle(placeWithKey('c-6'));
+    // When a new process is asked to place it again with the same key
+    const restarted = createOrderHandler({ store, logger: pino({ level: 'silent' }) });
+    const retry = await restarted.handle(placeWithKey('c-6'));
+    // Then it is a replay: A may have sent it before it stopped, so it must be looked up, not sent as new
+    expect(retry).toMatchObject({ ok: true, kind: 'replayed' });
+    expect(await store.readStream(orderStreamId(orderIdForKey('c-6')))).toHaveLength(1);
   });
 
   it('does not trust a refusal decided on a state another process has moved on from', async () => {
