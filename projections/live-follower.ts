@@ -16,6 +16,8 @@ export interface FollowAllOptions<P> {
   apply(batch: RecordedEvent<P>[], to: P): Promise<void>;
   log: Logger;
   signal: AbortSignal;
+  /** How long the subscription waits, once woken, before it reads (`SubscribeOptions.coalesceMs`). */
+  coalesceMs?: number;
 }
 
 /** Takes up to `size` events off the queue, and the position the batch ends at (checkpoints included). */
@@ -79,6 +81,7 @@ export const followAll = <P>(o: FollowAllOptions<P>): { done: Promise<void>; sto
       .subscribeToAll({
         ...(o.after !== undefined && { after: o.after }),
         filter: { streamPrefixes: [ORDER_STREAM_PREFIX, CASH_STREAM_PREFIX, MARK_STREAM_PREFIX] },
+        ...(o.coalesceMs !== undefined && { coalesceMs: o.coalesceMs }),
       })
       .subscribe({
         next: (message) => {

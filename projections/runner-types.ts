@@ -12,6 +12,9 @@ export interface RunnerHooks {
   beforeCheckpoint?(batch: { events: number; from: string; to: string }): Promise<void>;
 }
 
+/** The live runner's default `liveCoalesceMs` (BENCHMARKS.md, ninth session: B8 at 100 orders/s). */
+export const LIVE_COALESCE_MS = 3;
+
 export interface ProjectionRunnerOptions<P> {
   readonly store: EventStore<P>;
   readonly db: ReadModelDb;
@@ -24,6 +27,14 @@ export interface ProjectionRunnerOptions<P> {
   readonly batchSize?: number;
   /** Positions scanned per catch-up page (default = batchSize). */
   readonly pageSize?: number;
+  /**
+   * Live: how long the subscription waits, once woken by an append, before it reads (default
+   * `LIVE_COALESCE_MS`, 3 ms). An order's acknowledgement is usually appended within it: the
+   * request and its answer are then read and written in one batch, after the API has answered,
+   * instead of a batch between the two appends competing with the order's path for the event loop
+   * and the database.
+   */
+  readonly liveCoalesceMs?: number;
   /** Live messages queued before the runner falls back to paging (default 10 × batchSize). */
   readonly maxLiveBacklog?: number;
   readonly maxCachedOrders?: number;

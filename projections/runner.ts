@@ -25,6 +25,7 @@ import {
 import { batchesAfter, catchUpPipelined, isRedoable, pipelinedWriter } from './pipelined-batches.ts';
 import {
   HandlerError,
+  LIVE_COALESCE_MS,
   type ProjectionRunner,
   type ProjectionRunnerOptions,
   type RunnerState,
@@ -90,6 +91,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
   let running: Promise<void> | undefined;
 
   const parse = (text: string): P => (text === '' ? codec.start : codec.parse(text));
+  const bound = () => (until === undefined ? undefined : parse(until));
   const reached = (position: P) => checkpointReached(codec, checkpoint, position);
 
   const waiters = new CheckpointWaiters<P>(reached);
@@ -176,13 +178,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
 
   /** The batches of recorded events after `current` (not beyond `until`), the last one moving to `to`. */
   const slicesOf = (recorded: readonly RecordedEvent<P>[], to: P, current: P) =>
-    batchesAfter(codec, {
-      recorded,
-      to,
-      current,
-      batchSize,
-      until: until === undefined ? undefined : parse(until),
-    });
+    batchesAfter(codec, { recorded, to, current, batchSize, until: bound() });
 
   /**
    * Applies recorded events (in `$all` order) and moves the checkpoint to `to`. Events at or
@@ -230,7 +226,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       store,
       after: parse(checkpoint!),
       pageSize,
-      until: until === undefined ? undefined : parse(until),
+      until: bound(),
       signal: abort.signal,
       predecode,
     });
@@ -281,6 +277,7 @@ export const createProjectionRunner = <P>(options: ProjectionRunnerOptions<P>): 
       after: checkpoint === '' ? undefined : parse(checkpoint!),
       batchSize,
       maxLiveBacklog,
+      coalesceMs: options.liveCoalesceMs ?? LIVE_COALESCE_MS,
       apply: applyRecorded,
       log,
       signal: abort.signal,
