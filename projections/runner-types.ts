@@ -12,7 +12,7 @@ export interface RunnerHooks {
   beforeCheckpoint?(batch: { events: number; from: string; to: string }): Promise<void>;
 }
 
-/** The live runner's default `liveCoalesceMs` (BENCHMARKS.md, ninth session: B8 at 100 orders/s). */
+/** The live runner's default `liveCoalesceMs` (BENCHMARKS.md, ninth and tenth sessions: B8 at 100 orders/s). */
 export const LIVE_COALESCE_MS = 3;
 
 export interface ProjectionRunnerOptions<P> {

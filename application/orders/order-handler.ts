@@ -90,7 +90,8 @@ const CREATING: ReadonlySet<OrderCommand['type']> = new Set(['PlaceOrder', 'Clos
  * A new order's command is first decided without reading its stream, as if the stream did not
  * exist: the append expects `no_stream` (with event ids of its own: see `decideAll`), so if the
  * order does exist (a retried request, another process) the append fails with WrongExpectedVersion
- * and the command is decided again on the stream as read; a refusal is answered only once the stream is confirmed absent (as for a cached state).
+ * and the command is decided again on the stream as read; a refusal is answered only once the
+ * stream is confirmed absent (as for a cached state).
  * One read fewer per order placed.
  */
 const assumedNew = <P>(commands: readonly OrderCommand[]): LoadedOrder<P> | undefined =>
