@@ -57,7 +57,11 @@ describe('writing a reply', () => {
   it('writes a client’s strings as they were, even ones holding NULs, quotes and backslashes', () => {
     // Given a label sent with characters JSON must escape, and decimals beside it
     const label = 'a\u0000b"c\\d\u0000e:1';
-    const reply = { label, price: parseDecimal('-0.0001'), nested: [{ big: parseDecimal('1000000000000000000000000000000') }] };
+    const reply = {
+      label,
+      price: parseDecimal('-0.0001'),
+      nested: [{ big: parseDecimal('1000000000000000000000000000000') }],
+    };
     // When it is written, Then the text reads back to the same label and the numbers are bare
     const text = writeWire(reply);
     expect(JSON.parse(text)).toEqual({ label, price: -0.0001, nested: [{ big: 1e30 }] });
