@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ChainHead } from '../../adapters/event-store/audit-trail.ts';
 import { openPgliteEventStore } from '../../adapters/event-store/pglite/pglite-event-store.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
@@ -8,6 +8,9 @@ import type { SqlEventStore } from '../../adapters/event-store/sql/sql-event-sto
 import { testDatabase } from '../support/postgres.ts';
 
 const pg = await testDatabase('event-store-audit');
+afterAll(async () => {
+  if (pg.available) await pg.drop();
+});
 
 const stores: [string, () => Promise<{ store: SqlEventStore; done: () => Promise<void> }>][] = [
   [
