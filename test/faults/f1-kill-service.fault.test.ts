@@ -7,7 +7,12 @@ import { testDatabase } from '../support/postgres.ts';
 import { until } from '../support/until.ts';
 import { type ServiceProcess, startServiceProcess } from './support/child.ts';
 import { faultSeeds, rng, withSeed } from './support/random.ts';
-import { type LocalVenues, startLocalVenues, venueOrdersByClientId } from './support/venues.ts';
+import {
+  type LocalVenues,
+  startLocalVenues,
+  venueOrdersByClientId,
+  venueOrdersOf,
+} from './support/venues.ts';
 import { Workload } from './support/workload.ts';
 
 /**
@@ -163,17 +168,11 @@ async function killAndRestart(
       const told: string[] = [];
       for (const [clientOrderId] of duplicates) {
         const order = [...work.orders.values()].find((o) => o.clientOrderId === clientOrderId);
-        const iso = (ms: number) => new Date(ms).toISOString();
-        const atEach = [
-          ...venues.deribit
-            .orders()
-            .filter((o) => o.label === clientOrderId)
-            .map((o) => `deribit ${o.orderId} ${o.state} created ${iso(o.createdAt)}`),
-          ...venues.bitget
-            .orders()
-            .filter((o) => o.clientOid === clientOrderId)
-            .map((o) => `bitget ${o.orderId} ${o.status} created ${iso(Number(o.cTime))}`),
-        ];
+        const atEach = (['deribit', 'bitget'] as const).flatMap((venue) =>
+          venueOrdersOf(venues, venue, clientOrderId).map(
+            (o) => `${venue} ${o.venueOrderId} ${o.status} created ${o.createdAt}`,
+          ),
+        );
         const history = order
           ? (await api.history(order.orderId)).map((e) => `${e.recordedAt} ${e.type}/${e.source}`)
           : [];

@@ -105,17 +105,22 @@ export function venueOrdersByClientId(venues: LocalVenues): Map<string, number> 
   return counts;
 }
 
-/** The orders a local venue holds under a client id, with their state in OMS words. */
+/** The orders a local venue holds under a client id, with their state in OMS words and when each was created. */
 export function venueOrdersOf(
   venues: LocalVenues,
   venue: 'deribit' | 'bitget',
   clientOrderId: string,
-): { venueOrderId: string; status: string; filled: string }[] {
+): { venueOrderId: string; status: string; filled: string; createdAt: string }[] {
   if (venue === 'deribit') {
     return venues.deribit
       .orders()
       .filter((o) => o.label === clientOrderId)
-      .map((o) => ({ venueOrderId: o.orderId, status: o.state, filled: o.filled.toString() }));
+      .map((o) => ({
+        venueOrderId: o.orderId,
+        status: o.state,
+        filled: o.filled.toString(),
+        createdAt: new Date(o.createdAt).toISOString(),
+      }));
   }
   const words: Record<string, string> = { live: 'open', canceled: 'cancelled' };
   return venues.bitget
@@ -125,5 +130,6 @@ export function venueOrdersOf(
       venueOrderId: String(o.orderId),
       status: words[String(o.status)] ?? String(o.status),
       filled: String(o.baseVolume ?? '0'),
+      createdAt: new Date(Number(o.cTime)).toISOString(),
     }));
 }
