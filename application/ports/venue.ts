@@ -13,6 +13,7 @@ import type {
   PositionMode,
   TradeSide,
 } from '../../domain/order/contract.ts';
+import type { RecordedResting } from '../../domain/order/resting.ts';
 import type { PositionSide } from '../../domain/position/position.ts';
 import type { VenuePriceLimits } from '../../domain/risk/pre-trade.ts';
 
@@ -70,6 +71,12 @@ export interface VenueOrderSnapshot {
   updatedAt: string;
   /** The venue's payload as received (numbers kept as text), for the audit trail. */
   raw: unknown;
+}
+
+/** `openOrdersBesides`: the open orders read in full, and the ids of those listed as recorded. */
+export interface OpenOrdersBesides {
+  orders: VenueOrderSnapshot[];
+  asRecorded: string[];
 }
 
 /** A fill as the venue reports it: the domain's fill plus what ties it to an order and a position. */
@@ -271,6 +278,13 @@ export interface VenueAdapter {
   findByClientOrderId(instrument: Instrument, clientOrderId: string): Promise<VenueOrderSnapshot[]>;
   getOrder(instrument: Instrument, venueOrderId: string): Promise<VenueOrderSnapshot | undefined>;
   openOrders(instrument?: Instrument): Promise<VenueOrderSnapshot[]>;
+  /**
+   * The account's open orders, where those the venue lists exactly as `recorded` holds them (keyed
+   * by venue order id, see `listedAsRecorded`) may be named in `asRecorded` instead of read in
+   * full: a venue with thousands of resting orders is compared off the service's event loop.
+   * Venues without it are asked `openOrders()`.
+   */
+  openOrdersBesides?(recorded: ReadonlyMap<string, RecordedResting>): Promise<OpenOrdersBesides>;
   /** Recent fills, oldest first: of one order, or of an instrument since a time (ISO-8601). */
   fills(query: { instrument: Instrument; venueOrderId?: string; since?: string }): Promise<VenueFill[]>;
   positions(): Promise<VenuePosition[]>;

@@ -4,7 +4,9 @@ import type { Decimal } from '../../domain/decimal.ts';
 import { ZERO } from '../../domain/decimal.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import { matchLedgerToLog, type TradeDifference } from '../../domain/ledger/trade-matching.ts';
+import { isRestingStatus, listedAsRecorded, type RecordedResting } from '../../domain/order/resting.ts';
 import { exists } from '../../domain/order/state.ts';
+import { isTerminal } from '../../domain/order/transitions.ts';
 import type { Ingestion } from '../ingestion/ingestion.ts';
 import type { ReportOrigin } from '../ingestion/record.ts';
 import type { OrderHandler } from '../orders/order-handler.ts';
@@ -93,7 +95,7 @@ export class Reconciler<P> {
     await this.#o.readModelCaughtUp();
     const instruments = new Map((await this.#o.market.instruments(entry)).map((i) => [i.symbol, i]));
     const origin = { source: 'reconciliation' as const, causationId: runId };
-    const open = await this.#openOrders(entry, origin);
+    const open = await this.#openOrders(entry, instruments, origin);
     const live = await this.#fateOfLiveOrders(entry, open, origin);
     const venuePositions = await adapter.positions();
     const fills = await this.#missedFills(entry, instruments, live.symbols, venuePositions, origin);
@@ -191,29 +193,55 @@ export class Reconciler<P> {
    * 1. Orders open at the venue. One the read models hold exactly as the venue shows it (caught up
    * at the start of the run) has nothing to record and is not looked at further: with thousands of
    * orders resting, loading each one's state would read its stream (the handler caches the recent
-   * ones only) and every run would take seconds of the service's time.
+   * ones only) and every run would take seconds of the service's time. A venue that can
+   * (`openOrdersBesides`) compares its list with the orders held resting before the list is read
+   * (off the event loop) and names the ones it found as recorded; those are taken as recorded
+   * only if the read models, read again after the list, still hold them so, and are looked up one
+   * by one otherwise (their record changed while the list was taken).
    */
-  async #openOrders(entry: VenueEntry, origin: ReportOrigin) {
+  async #openOrders(entry: VenueEntry, instruments: ReadonlyMap<string, Instrument>, origin: ReportOrigin) {
     const { adapter } = entry;
-    const listedAt = this.#o.now();
-    const open = await adapter.openOrders();
-    const recorded = new Map<string, LiveOrderRef>();
-    for (const ref of await this.#o.readModel.liveOrders(adapter.venue, adapter.account)) {
-      if (ref.venueOrderId !== undefined) recorded.set(ref.venueOrderId, ref);
+    const before = new Map<string, RecordedResting>();
+    if (adapter.openOrdersBesides !== undefined) {
+      for (const ref of await this.#o.readModel.liveOrders(adapter.venue, adapter.account)) {
+        const resting = restingOf(ref);
+        if (resting !== undefined) before.set(resting[0], resting[1]);
+      }
     }
+    const listedAt = this.#o.now();
+    const listed =
+      adapter.openOrdersBesides !== undefined
+        ? await adapter.openOrdersBesides(before)
+        : { orders: await adapter.openOrders(), asRecorded: [] };
+    const live = await this.#o.readModel.liveOrders(adapter.venue, adapter.account);
+    const recorded = new Map<string, LiveOrderRef>();
+    for (const ref of live) if (ref.venueOrderId !== undefined) recorded.set(ref.venueOrderId, ref);
     let appended = 0;
     let asRecorded = 0;
     const pace = eventLoopPacer();
-    for (const snapshot of open) {
+    const record = async (snapshot: VenueOrderSnapshot) => {
+      if (recordedAsIs(recorded.get(snapshot.venueOrderId), snapshot)) asRecorded += 1;
+      else appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
+    };
+    for (const snapshot of listed.orders) {
       await pace();
-      if (recordedAsIs(recorded.get(snapshot.venueOrderId), snapshot)) {
+      await record(snapshot);
+    }
+    for (const venueOrderId of listed.asRecorded) {
+      await pace();
+      const now = recorded.get(venueOrderId);
+      const then = before.get(venueOrderId);
+      const ref = now === undefined ? undefined : restingOf(now);
+      if (then !== undefined && ref !== undefined && sameRecord(ref[1], then)) {
         asRecorded += 1;
         continue;
       }
-      appended += await this.#o.ingestion.orderUpdate(entry, snapshot, origin);
+      const instrument = now === undefined ? undefined : instruments.get(now.symbol);
+      const snapshot = instrument && (await adapter.getOrder(instrument, venueOrderId));
+      if (snapshot) await record(snapshot);
     }
-    const ids = new Set(open.map((o) => o.venueOrderId));
-    return { ids, listedAt, count: open.length, asRecorded, appended };
+    const ids = new Set([...listed.orders.map((o) => o.venueOrderId), ...listed.asRecorded]);
+    return { ids, listedAt, live, count: ids.size, asRecorded, appended };
   }
 
   /**
@@ -223,11 +251,11 @@ export class Reconciler<P> {
    */
   async #fateOfLiveOrders(
     entry: VenueEntry,
-    open: { readonly ids: ReadonlySet<string>; readonly listedAt: number },
+    open: { readonly ids: ReadonlySet<string>; readonly listedAt: number; readonly live: LiveOrderRef[] },
     origin: ReportOrigin,
   ) {
     const { adapter } = entry;
-    const live = await this.#o.readModel.liveOrders(adapter.venue, adapter.account);
+    const { live } = open;
     const toResolve: string[] = [];
     const unknown: { orderId: string; status: string; venueOrderId: string }[] = [];
     let appended = 0;
@@ -241,7 +269,8 @@ export class Reconciler<P> {
         continue;
       }
       const loaded = await this.#o.handler.load(ref.orderId);
-      if (!exists(loaded.state)) continue;
+      // (ended since the read models were read: nothing left to learn)
+      if (!exists(loaded.state) || isTerminal(loaded.state.status)) continue;
       const venueOrderId = loaded.state.venueOrderId;
       const snapshot =
         venueOrderId === undefined
@@ -290,20 +319,42 @@ export class Reconciler<P> {
 }
 
 /**
- * Whether the read models hold an order resting exactly as the venue shows it: resting here too
- * (no request to the venue in flight or unresolved), under the same venue order id and client
- * order id, with the same amount, price and filled amount. Then the venue's update would record
- * nothing; anything else goes through ingestion.
+ * What the read models hold of an order resting at the venue, keyed by its venue order id, for the
+ * venue's listing to be compared with; none for an order not resting there as far as the OMS knows
+ * (no venue order id yet, a request to the venue unresolved, or not in a resting status).
+ */
+function restingOf(ref: LiveOrderRef): [string, RecordedResting] | undefined {
+  if (ref.venueOrderId === undefined || ref.requestUnresolved || !isRestingStatus(ref.status))
+    return undefined;
+  return [
+    ref.venueOrderId,
+    {
+      status: ref.status,
+      clientOrderId: ref.clientOrderId,
+      price: ref.price?.toString(),
+      amount: ref.amount.toString(),
+      filled: ref.filled.toString(),
+    },
+  ];
+}
+
+const sameRecord = (a: RecordedResting, b: RecordedResting): boolean =>
+  a.status === b.status &&
+  a.clientOrderId === b.clientOrderId &&
+  a.price === b.price &&
+  a.amount === b.amount &&
+  a.filled === b.filled;
+
+/**
+ * Whether the read models hold an order resting exactly as the venue shows it (`listedAsRecorded`),
+ * under the same venue order id and with no request to the venue in flight or unresolved. Then the
+ * venue's update would record nothing; anything else goes through ingestion.
  */
 function recordedAsIs(ref: LiveOrderRef | undefined, snapshot: VenueOrderSnapshot): boolean {
-  if (ref === undefined || ref.requestUnresolved) return false;
-  if (snapshot.status !== ref.status || (ref.status !== 'open' && ref.status !== 'partially_filled'))
-    return false;
-  if (ref.venueOrderId !== snapshot.venueOrderId) return false;
-  if (snapshot.clientOrderId !== undefined && snapshot.clientOrderId !== ref.clientOrderId) return false;
-  const samePrice =
-    ref.price === undefined ? snapshot.price === undefined : snapshot.price?.eq(ref.price) === true;
-  return samePrice && snapshot.amount.eq(ref.amount) && snapshot.filledAmount.eq(ref.filled);
+  const resting = ref === undefined ? undefined : restingOf(ref);
+  return (
+    resting !== undefined && resting[0] === snapshot.venueOrderId && listedAsRecorded(resting[1], snapshot)
+  );
 }
 
 function comparePositions(

@@ -1,17 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Decimal } from '../../domain/decimal.ts';
 import { exists } from '../../domain/order/state.ts';
 import { until } from '../support/until.ts';
 import { restingBuy, type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
 
-let svc: ServiceOnLocalDeribit;
+// The local Deribit's list of open orders is compared with the records on the event loop when it
+// is short, in a worker thread when it is long (`openOrdersScreenFrom`): both ways, the same specs.
+describe.each([
+  { way: 'a short list, read in place', clientId: 'reconcile-resting', screenFrom: 1_000 },
+  { way: 'a long list, screened in a worker thread', clientId: 'reconcile-resting-w', screenFrom: 1 },
+])('reconciling orders at rest: $way', ({ clientId, screenFrom }) => {
+  let svc: ServiceOnLocalDeribit;
 
-beforeAll(async () => {
-  svc = await startServiceOnLocalDeribit({ clientId: 'reconcile-resting' });
-});
+  beforeAll(async () => {
+    svc = await startServiceOnLocalDeribit({ clientId, adapter: { openOrdersScreenFrom: screenFrom } });
+  });
 
-afterAll(async () => svc?.close());
+  afterAll(async () => svc?.close());
 
-describe('reconciling orders at rest', () => {
   it('Given resting orders the read models hold as the venue shows them, and one the venue filled in part while its pushes were lost, When reconciliation runs, Then it records that fill and counts the others as recorded', async () => {
     // Given three resting buys; the venue fills 40 of the one nearest the mark, every push lost
     await restingBuy(svc, 'resting-1', { amount: '10', below: 600 });
@@ -43,13 +49,13 @@ describe('reconciling orders at rest', () => {
 
   it('Given an order placed after the venue listed its open orders, When the run learns the fate of the orders held live, Then it does not ask the venue about that one (the list could not hold it) and counts it; the next run finds it as recorded', async () => {
     const { adapter } = svc;
-    const list = adapter.openOrders.bind(adapter);
+    const list = adapter.openOrdersBesides!.bind(adapter);
     const lookUp = adapter.getOrder.bind(adapter);
     let placed: Awaited<ReturnType<typeof restingBuy>> | undefined;
     const asked: string[] = [];
     // Given an order placed right after the run's list of open orders was taken
-    vi.spyOn(adapter, 'openOrders').mockImplementation(async () => {
-      const open = await list();
+    vi.spyOn(adapter, 'openOrdersBesides').mockImplementation(async (recorded) => {
+      const open = await list(recorded);
       if (placed === undefined) {
         const order = await restingBuy(svc, 'placed-during-run', { amount: '10', below: 700 });
         placed = order;
@@ -86,5 +92,54 @@ describe('reconciling orders at rest', () => {
     // And the next run lists it, as recorded
     const [next] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
     expect(next).toMatchObject({ openOrdersAtVenue: 4, openOrdersAsRecorded: 4, ordersPlacedDuringRun: 0 });
+  });
+
+  it('Given an order the run found listed as recorded, When its record changes before the run checks it (an amend), Then nothing is recorded from the older listing; screened in a worker, the venue is asked about that order alone and it counts as recorded as it now is', async () => {
+    const { adapter } = svc;
+    const list = adapter.openOrdersBesides!.bind(adapter);
+    const lookUp = adapter.getOrder.bind(adapter);
+    const order = await restingBuy(svc, 'amended-during-run', { amount: '10', below: 800 });
+    await until('the read models to hold the order', async () =>
+      (await svc.running.readModel.liveOrders('deribit', adapter.account)).some(
+        (r) => r.orderId === order.orderId,
+      ),
+    );
+    const asked: string[] = [];
+    let changed = false;
+    // Given the list taken, then the order amended (recorded and at the venue) before the run goes on
+    vi.spyOn(adapter, 'openOrdersBesides').mockImplementation(async (recorded) => {
+      const open = await list(recorded);
+      if (!changed) {
+        changed = true;
+        const amended = await svc.running.service.amend(order.orderId, { amount: new Decimal(20) });
+        expect(amended.ok).toBe(true);
+        await until('the read models to hold the amend', async () =>
+          (await svc.running.readModel.liveOrders('deribit', adapter.account)).some(
+            (r) => r.orderId === order.orderId && r.amount.toString() === '20',
+          ),
+        );
+      }
+      return open;
+    });
+    vi.spyOn(adapter, 'getOrder').mockImplementation(async (instrument, venueOrderId) => {
+      asked.push(venueOrderId);
+      return lookUp(instrument, venueOrderId);
+    });
+    try {
+      // When
+      const [report] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
+
+      // Then nothing was appended; screened, only that order was looked up and it is as recorded now
+      const open = svc.sim.orders().filter((o) => o.state === 'open').length;
+      const screened = screenFrom === 1;
+      expect(report).toMatchObject({
+        openOrdersAtVenue: open,
+        openOrdersAsRecorded: screened ? open : open - 1,
+        eventsAppended: 0,
+      });
+      expect(asked).toEqual(screened ? [order.venueOrderId] : []);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

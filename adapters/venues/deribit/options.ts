@@ -38,6 +38,11 @@ export const DeribitAdapterOptionsSchema = z
     connectTimeoutMs: z.number().int().positive().default(30_000),
     /** Requests go over the WebSocket when it is up (HTTP otherwise), or always over HTTP. */
     requestTransport: z.enum(['ws', 'http']).default('ws'),
+    /**
+     * A list of open orders this long or longer is compared with the OMS's records in a worker
+     * thread before it is read (`open-orders-screen.ts`).
+     */
+    openOrdersScreenFrom: z.number().int().positive().default(1_000),
     /** Refresh the token when this share of its lifetime has passed. */
     tokenRefreshAt: z.number().gt(0).lt(1).default(0.8),
   })

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  OpenOrdersBesides,
   ReferencePrices,
   UnreadableWhat,
   VenueAdapter,
@@ -7,9 +8,11 @@ import type {
   VenueOrderSnapshot,
 } from '../../../application/ports/venue.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
+import type { RecordedResting } from '../../../domain/order/resting.ts';
 import { readEachPaced, readSingle } from '../read-each.ts';
 import { DeribitRpcError, parseReply } from './errors.ts';
 import { currencyOf, domainInstrument, orderSnapshot, venueFill, venuePosition } from './mapping.ts';
+import { createOpenOrdersScreen } from './open-orders-screen.ts';
 import type { DeribitContext } from './options.ts';
 import {
   describeIssues,
@@ -34,6 +37,7 @@ export type DeribitQueries = Pick<
   | 'findByClientOrderId'
   | 'getOrder'
   | 'openOrders'
+  | 'openOrdersBesides'
   | 'fills'
   | 'positions'
 >;
@@ -49,7 +53,7 @@ const oldestFirst = (fills: VenueFill[]): VenueFill[] =>
 const RECENT_TRADES_MS = 24 * 3_600_000;
 
 export function createDeribitQueries(
-  { account, logger, unreadable, now }: DeribitContext,
+  { config, account, logger, unreadable, now }: DeribitContext,
   request: Request,
 ): DeribitQueries {
   /**
@@ -70,10 +74,10 @@ export function createDeribitQueries(
     unreadable(read.unreadable);
     return read.items;
   };
+  const orders = (method: string, elements: readonly unknown[]): Promise<VenueOrderSnapshot[]> =>
+    each(method, 'order', elements, WireOrderSchema, (order, raw) => [orderSnapshot(account, order, raw)]);
   const orderList = (method: string, result: unknown): Promise<VenueOrderSnapshot[]> =>
-    each(method, 'order', parseReply(ListSchema, result, method), WireOrderSchema, (order, raw) => [
-      orderSnapshot(account, order, raw),
-    ]);
+    orders(method, parseReply(ListSchema, result, method));
   const tradeList = (method: string, elements: readonly unknown[]): Promise<VenueFill[]> =>
     each(method, 'fill', elements, WireTradeSchema, (trade, raw) => [venueFill(account, trade, raw)]);
 
@@ -124,6 +128,8 @@ export function createDeribitQueries(
     }
   }
 
+  const screen = createOpenOrdersScreen(config.openOrdersScreenFrom);
+
   async function openOrders(instrument?: Instrument) {
     const [method, params] =
       instrument === undefined
@@ -131,6 +137,16 @@ export function createDeribitQueries(
         : ['private/get_open_orders_by_instrument', { instrument_name: instrument.symbol, type: 'all' }];
     const reply = await request(method, params);
     return orderList(method, reply.result);
+  }
+
+  async function openOrdersBesides(
+    recorded: ReadonlyMap<string, RecordedResting>,
+  ): Promise<OpenOrdersBesides> {
+    const method = 'private/get_open_orders';
+    const reply = await request(method, {});
+    const elements = parseReply(ListSchema, reply.result, method);
+    const { kept, asRecorded } = await screen({ account, elements, recorded });
+    return { orders: await orders(method, kept), asRecorded };
   }
 
   async function fillsOfOrder(venueOrderId: string): Promise<VenueFill[]> {
@@ -198,6 +214,7 @@ export function createDeribitQueries(
     findByClientOrderId,
     getOrder,
     openOrders,
+    openOrdersBesides,
     fills: (query) =>
       query.venueOrderId !== undefined
         ? fillsOfOrder(query.venueOrderId)
