@@ -43,7 +43,7 @@ export class WsRpcConnection {
   private readonly logger: Logger;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
-  /** Set while a long message is parsed off the event loop: the messages after it wait their turn. */
+  /** Set while a long message is parsed off the event loop: the pushes after it wait their turn. */
   private backlog: Promise<void> | undefined;
 
   constructor(socket: VenueSocket, logger: Logger) {
@@ -108,23 +108,33 @@ export class WsRpcConnection {
   }
 
   /**
-   * Messages are handled in arrival order. A long one (a list of thousands of open orders) is parsed
-   * in a worker thread (`json-parse-thread.ts`), and the messages after it wait for it.
+   * Messages are handled in arrival order, with one exception. A long one (a list of thousands of
+   * open orders) is parsed in a worker thread (`json-parse-thread.ts`), and the pushes after it wait
+   * for it; a reply to another request does not: replies are matched by id, in any order (as over
+   * HTTP), and the acknowledgements of orders placed meanwhile must not wait the hundreds of
+   * milliseconds a list of thousands takes to parse.
    */
   private receive(text: string): void {
-    if (this.backlog === undefined && text.length < OFF_THREAD_CHARS) {
-      let message: unknown;
-      try {
-        message = parseVenueJson(text);
-      } catch (error) {
-        this.notJson(error);
-        return;
-      }
-      this.onMessage(message);
+    if (text.length >= OFF_THREAD_CHARS) {
+      const parsed = parseVenueJsonOffThread(text);
+      parsed.catch(() => undefined); // handled in its turn
+      this.inTurn(parsed);
       return;
     }
-    const parsed = parseVenueJsonOffThread(text);
-    parsed.catch(() => undefined); // handled in its turn
+    let message: unknown;
+    try {
+      message = parseVenueJson(text);
+    } catch (error) {
+      if (this.backlog === undefined) this.notJson(error);
+      else this.inTurn(Promise.reject(error));
+      return;
+    }
+    if (this.backlog === undefined || isReply(message)) this.onMessage(message);
+    else this.inTurn(Promise.resolve(message));
+  }
+
+  /** Handles a message once every message before it that waits its turn has been handled. */
+  private inTurn(parsed: Promise<unknown>): void {
     const turn = (this.backlog ?? Promise.resolve())
       .then(() => parsed)
       .then(
@@ -200,4 +210,10 @@ export class WsRpcConnection {
       this.pending.delete(id);
     }
   }
+}
+
+/** A JSON-RPC reply (it carries the id of the request it answers); notifications carry none. */
+function isReply(message: unknown): boolean {
+  if (typeof message !== 'object' || message === null || !('id' in message)) return false;
+  return message.id !== undefined && message.id !== null;
 }

@@ -73,6 +73,25 @@ describe('Deribit JSON-RPC over a socket: long replies', () => {
     expect(latency).toEqual({ usIn: 1700000000000100, usOut: 1700000000000200, usDiff: 100 });
   });
 
+  it('Given a long reply being parsed, When the reply to another request (an order placed meanwhile) follows, Then that reply is delivered at once, and a push after both still waits for the long one', async () => {
+    const { socket, messages$, sent } = scriptedSocket();
+    const rpc = new WsRpcConnection(socket, memoryLogger().logger);
+    const seen: string[] = [];
+    rpc.notifications$.subscribe((n) => {
+      if (n.method === 'subscription') seen.push('push');
+    });
+    const list = rpc.request('private/get_open_orders', {}, 5000).then(() => seen.push('list'));
+    const buy = rpc.request('private/buy', { amount: 10 }, 5000).then(() => seen.push('buy'));
+    // When the list (long), then the buy's reply, then a push arrive
+    messages$.next(openOrdersReply(sent[0]!.id, 6000));
+    messages$.next(JSON.stringify({ jsonrpc: '2.0', id: sent[1]!.id, result: { order: {} } }));
+    messages$.next(push('user.orders.any.any.raw'));
+    await Promise.all([list, buy]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Then
+    expect(seen).toEqual(['buy', 'list', 'push']);
+  });
+
   it('Given a request whose deadline passes while its long reply is being parsed, Then it gets its reply, not a timeout; and a socket that closes meanwhile still delivers it', async () => {
     const { socket, messages$, sent } = scriptedSocket();
     const rpc = new WsRpcConnection(socket, memoryLogger().logger);
