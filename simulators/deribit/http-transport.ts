@@ -4,7 +4,7 @@ import type { TokenStore } from './auth.ts';
 import type { CreditLimiter } from './credits.ts';
 import type { Envelope, Outcome } from './envelope.ts';
 import type { FaultPlan, ReplyFault } from './faults.ts';
-import { readWireRequest, writeWire } from './json-rpc.ts';
+import { isLongList, readWireRequest, writeWire, writeWireInSlices } from './json-rpc.ts';
 import type { CallContext } from './methods.ts';
 import { type RpcFailure, refuse } from './rpc-failure.ts';
 
@@ -51,8 +51,13 @@ export function httpHandler(deps: HttpTransportDeps) {
   const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
     const usIn = deps.micros();
     const respond = (status: number, body: Envelope) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(writeWire(body));
+      const send = (text: string) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(text);
+      };
+      // A long list is written in slices: the venue answers other requests meanwhile.
+      if (isLongList(body)) void writeWireInSlices(body).then(send);
+      else send(writeWire(body));
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     const prefix = '/api/v2/';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseDecimal } from '../../../domain/decimal.ts';
-import { RpcRequest, readWireRequest, writeWire } from '../../../simulators/deribit/json-rpc.ts';
+import {
+  RpcRequest,
+  readWireRequest,
+  writeWire,
+  writeWireInSlices,
+} from '../../../simulators/deribit/json-rpc.ts';
 
 /** JSON-RPC as the local Deribit reads and writes it (digest A1): no number ever becomes a float. */
 
@@ -67,5 +72,18 @@ describe('writing a reply', () => {
     expect(JSON.parse(text)).toEqual({ label, price: -0.0001, nested: [{ big: 1e30 }] });
     expect(text).toContain('"price":-0.0001');
     expect(text).toContain('"big":1000000000000000000000000000000');
+  });
+
+  it('writes a long list in slices to exactly the text it writes at once, an id holding "result":[] included', async () => {
+    // Given a reply of 2,501 orders (decimals, labels with characters JSON escapes), under a string id
+    const result = Array.from({ length: 2_501 }, (_, i) => ({
+      order_id: `ETH-${i}`,
+      price: parseDecimal(`60000.${i}`),
+      label: `l"${i}\u0000`,
+    }));
+    const reply = { jsonrpc: '2.0', id: 'x"result":[]', result, usIn: 1, usOut: 2, usDiff: 1 };
+    // When written in slices of 1,000, Then the text is byte for byte the one written at once
+    expect(await writeWireInSlices(reply, 1_000)).toBe(writeWire(reply));
+    expect(await writeWireInSlices({ ...reply, result: [] })).toBe(writeWire({ ...reply, result: [] }));
   });
 });

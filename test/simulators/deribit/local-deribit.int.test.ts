@@ -362,3 +362,33 @@ describe('heartbeats and cancel-on-disconnect', () => {
     await sim.close();
   });
 });
+
+describe('a long list does not hold the other requests', () => {
+  it('Given 1,200 resting orders, When the open orders are asked for and a buy is placed right after, Then the buy is answered first and the list holds every order, the buy not among them', async () => {
+    const sim = await startSim({ enforceRateLimits: false, enforceMargin: false });
+    const client = await RawClient.open(sim.wsUrl);
+    try {
+      await client.auth();
+      const resting = Array.from({ length: 1_200 }, (_, i) =>
+        client.call('private/buy', { instrument_name: 'BTC-PERPETUAL', amount: 10, price: 50_000 + i }),
+      );
+      expect((await Promise.all(resting)).every((r) => r.error === undefined)).toBe(true);
+      const seen = client.messages.length;
+
+      // When
+      const list = client.call('private/get_open_orders', {});
+      const buy = client.call('private/buy', { instrument_name: 'BTC-PERPETUAL', amount: 10, price: 40_000 });
+      const [listed, bought] = await Promise.all([list, buy]);
+
+      // Then
+      const replies = client.messages.slice(seen).filter((m) => m.id !== undefined);
+      expect(replies.map((m) => m.id)).toEqual([bought.id, listed.id]);
+      const orders = listed.result as { price: number }[];
+      expect(orders).toHaveLength(1_200);
+      expect(orders.some((o) => o.price === 40_000)).toBe(false);
+    } finally {
+      client.close();
+      await sim.close();
+    }
+  });
+});
