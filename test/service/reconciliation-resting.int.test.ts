@@ -1,8 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { LiveOrderRef } from '../../application/ports/read-models.ts';
+import type { VenueAdapter } from '../../application/ports/venue.ts';
 import { Decimal } from '../../domain/decimal.ts';
 import { exists } from '../../domain/order/state.ts';
 import { until } from '../support/until.ts';
 import { restingBuy, type ServiceOnLocalDeribit, startServiceOnLocalDeribit } from './support.ts';
+
+/** Waits until the read models hold a live order matching `holds`. */
+const readModelsHold = (svc: ServiceOnLocalDeribit, what: string, holds: (ref: LiveOrderRef) => boolean) =>
+  until(`the read models to hold ${what}`, async () =>
+    (await svc.running.readModel.liveOrders('deribit', svc.adapter.account)).some(holds),
+  );
+
+/** The venue order ids the run asks the venue about one by one (`getOrder`), in order. */
+function lookUpsOf(adapter: VenueAdapter): string[] {
+  const lookUp = adapter.getOrder.bind(adapter);
+  const asked: string[] = [];
+  vi.spyOn(adapter, 'getOrder').mockImplementation(async (instrument, venueOrderId) => {
+    asked.push(venueOrderId);
+    return lookUp(instrument, venueOrderId);
+  });
+  return asked;
+}
 
 // The local Deribit's list of open orders is compared with the records on the event loop when it
 // is short, in a worker thread when it is long (`openOrdersScreenFrom`): both ways, the same specs.
@@ -50,9 +69,7 @@ describe.each([
   it('Given an order placed after the venue listed its open orders, When the run learns the fate of the orders held live, Then it does not ask the venue about that one (the list could not hold it) and counts it; the next run finds it as recorded', async () => {
     const { adapter } = svc;
     const list = adapter.openOrdersBesides!.bind(adapter);
-    const lookUp = adapter.getOrder.bind(adapter);
     let placed: Awaited<ReturnType<typeof restingBuy>> | undefined;
-    const asked: string[] = [];
     // Given an order placed right after the run's list of open orders was taken
     vi.spyOn(adapter, 'openOrdersBesides').mockImplementation(async (recorded) => {
       const open = await list(recorded);
@@ -60,18 +77,11 @@ describe.each([
         const order = await restingBuy(svc, 'placed-during-run', { amount: '10', below: 700 });
         placed = order;
         // (the run reads the orders held live from the read models: they have it before it goes on)
-        await until('the read models to hold the order', async () =>
-          (await svc.running.readModel.liveOrders('deribit', adapter.account)).some(
-            (ref) => ref.orderId === order.orderId,
-          ),
-        );
+        await readModelsHold(svc, 'the order', (ref) => ref.orderId === order.orderId);
       }
       return open;
     });
-    vi.spyOn(adapter, 'getOrder').mockImplementation(async (instrument, venueOrderId) => {
-      asked.push(venueOrderId);
-      return lookUp(instrument, venueOrderId);
-    });
+    const asked = lookUpsOf(adapter);
     try {
       // When
       const [report] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
@@ -97,14 +107,8 @@ describe.each([
   it('Given an order the run found listed as recorded, When its record changes before the run checks it (an amend), Then nothing is recorded from the older listing; screened in a worker, the venue is asked about that order alone and it counts as recorded as it now is', async () => {
     const { adapter } = svc;
     const list = adapter.openOrdersBesides!.bind(adapter);
-    const lookUp = adapter.getOrder.bind(adapter);
     const order = await restingBuy(svc, 'amended-during-run', { amount: '10', below: 800 });
-    await until('the read models to hold the order', async () =>
-      (await svc.running.readModel.liveOrders('deribit', adapter.account)).some(
-        (r) => r.orderId === order.orderId,
-      ),
-    );
-    const asked: string[] = [];
+    await readModelsHold(svc, 'the order', (r) => r.orderId === order.orderId);
     let changed = false;
     // Given the list taken, then the order amended (recorded and at the venue) before the run goes on
     vi.spyOn(adapter, 'openOrdersBesides').mockImplementation(async (recorded) => {
@@ -113,18 +117,15 @@ describe.each([
         changed = true;
         const amended = await svc.running.service.amend(order.orderId, { amount: new Decimal(20) });
         expect(amended.ok).toBe(true);
-        await until('the read models to hold the amend', async () =>
-          (await svc.running.readModel.liveOrders('deribit', adapter.account)).some(
-            (r) => r.orderId === order.orderId && r.amount.toString() === '20',
-          ),
+        await readModelsHold(
+          svc,
+          'the amend',
+          (r) => r.orderId === order.orderId && r.amount.toString() === '20',
         );
       }
       return open;
     });
-    vi.spyOn(adapter, 'getOrder').mockImplementation(async (instrument, venueOrderId) => {
-      asked.push(venueOrderId);
-      return lookUp(instrument, venueOrderId);
-    });
+    const asked = lookUpsOf(adapter);
     try {
       // When
       const [report] = await svc.running.reconciliation.reconcileNow({ venue: 'deribit' });
