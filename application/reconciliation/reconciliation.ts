@@ -201,18 +201,16 @@ export class Reconciler<P> {
    */
   async #openOrders(entry: VenueEntry, instruments: ReadonlyMap<string, Instrument>, origin: ReportOrigin) {
     const { adapter } = entry;
+    const besides = adapter.openOrdersBesides?.bind(adapter);
     const before = new Map<string, RecordedResting>();
-    if (adapter.openOrdersBesides !== undefined) {
+    if (besides !== undefined) {
       for (const ref of await this.#o.readModel.liveOrders(adapter.venue, adapter.account)) {
         const resting = restingOf(ref);
         if (resting !== undefined) before.set(resting[0], resting[1]);
       }
     }
     const listedAt = this.#o.now();
-    const listed =
-      adapter.openOrdersBesides !== undefined
-        ? await adapter.openOrdersBesides(before)
-        : { orders: await adapter.openOrders(), asRecorded: [] };
+    const listed = besides ? await besides(before) : { orders: await adapter.openOrders(), asRecorded: [] };
     const live = await this.#o.readModel.liveOrders(adapter.venue, adapter.account);
     const recorded = new Map<string, LiveOrderRef>();
     for (const ref of live) if (ref.venueOrderId !== undefined) recorded.set(ref.venueOrderId, ref);

@@ -4,7 +4,7 @@ import type { TokenStore } from './auth.ts';
 import type { CreditLimiter } from './credits.ts';
 import type { Envelope, Outcome } from './envelope.ts';
 import type { FaultPlan, ReplyFault } from './faults.ts';
-import { isLongList, readWireRequest, writeWire, writeWireInSlices } from './json-rpc.ts';
+import { readWireRequest, writeReply } from './json-rpc.ts';
 import type { CallContext } from './methods.ts';
 import { type RpcFailure, refuse } from './rpc-failure.ts';
 
@@ -50,15 +50,11 @@ export function httpHandler(deps: HttpTransportDeps) {
 
   const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
     const usIn = deps.micros();
-    const respond = (status: number, body: Envelope) => {
-      const send = (text: string) => {
+    const respond = (status: number, body: Envelope) =>
+      writeReply(body, (text) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(text);
-      };
-      // A long list is written in slices: the venue answers other requests meanwhile.
-      if (isLongList(body)) void writeWireInSlices(body).then(send);
-      else send(writeWire(body));
-    };
+      });
     const url = new URL(req.url ?? '/', 'http://localhost');
     const prefix = '/api/v2/';
     if (!url.pathname.startsWith(prefix)) {

@@ -74,11 +74,18 @@ export function writeWire(value: unknown): string {
 /** A reply whose result is a list this long is written in slices (`writeWireInSlices`). */
 export const SLICED_FROM = 1_000;
 
-/** A reply to be written in slices: its result is a list of `SLICED_FROM` elements or more. */
-export const isLongList = (
-  reply: Record<string, unknown>,
-): reply is Record<string, unknown> & { result: readonly unknown[] } =>
-  Array.isArray(reply.result) && reply.result.length >= SLICED_FROM;
+/**
+ * Hands `send` the JSON text of a reply: at once, or, for a result list of `SLICED_FROM` elements
+ * or more, once written in slices (the venue answers other requests meanwhile).
+ */
+export function writeReply(reply: Record<string, unknown>, send: (text: string) => void): void {
+  const { result } = reply;
+  if (Array.isArray(result) && result.length >= SLICED_FROM) {
+    void writeWireInSlices({ ...reply, result }).then(send);
+  } else {
+    send(writeWire(reply));
+  }
+}
 
 /**
  * The JSON text of a reply whose `result` is a long list, written `slice` elements at a time with

@@ -5,7 +5,7 @@ import type { Channel } from './channels.ts';
 import { CreditLimiter, type RateLimits } from './credits.ts';
 import type { Envelope, Outcome } from './envelope.ts';
 import type { FaultPlan, ReplyFault } from './faults.ts';
-import { isLongList, RpcRequest, readWireRequest, writeWire, writeWireInSlices } from './json-rpc.ts';
+import { RpcRequest, readWireRequest, writeReply, writeWire } from './json-rpc.ts';
 import type { CallContext, Connection } from './methods.ts';
 import { type RpcFailure, refuse } from './rpc-failure.ts';
 import type { SimVenue } from './venue.ts';
@@ -185,12 +185,9 @@ export function wsTransport(deps: WsTransportDeps) {
       return;
     }
     const reply = deps.envelope(id, usIn, fault?.kind === 'mangle' ? deps.mangled(outcome) : outcome);
-    if (fault === undefined && isLongList(reply)) {
-      // Other requests are answered while this one's text is written (`writeWireInSlices`).
-      void writeWireInSlices(reply).then((text) => answer(connection, text, pushes, fault));
-      return;
-    }
-    answer(connection, writeWire(reply), pushes, fault);
+    // Without a fault, a long list is written in slices while other requests are answered.
+    if (fault === undefined) writeReply(reply, (text) => answer(connection, text, pushes, fault));
+    else answer(connection, writeWire(reply), pushes, fault);
     // Deribit answers 10028 and terminates the session.
     if (rateLimited && fault?.kind !== 'drop' && fault?.kind !== 'delay') closeSoon(connection);
   };
