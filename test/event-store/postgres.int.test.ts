@@ -3,7 +3,7 @@ import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { PRESENCE_TTL_MS } from '../../adapters/event-store/postgres/postgres-driver.ts';
 import { openPostgresEventStore } from '../../adapters/event-store/postgres/postgres-event-store.ts';
-import { buildQueries } from '../../adapters/event-store/sql/queries.ts';
+import { buildQueries, jsonArrayText } from '../../adapters/event-store/sql/queries.ts';
 import { notifyChannel } from '../../adapters/event-store/sql/schema.ts';
 import { testDatabase } from '../support/postgres.ts';
 import { eventStoreContract } from './contract.ts';
@@ -42,8 +42,8 @@ if (db.available) {
           '-2',
           [event.id],
           [event.type],
-          [JSON.stringify(event.data)],
-          [JSON.stringify(event.metadata)],
+          jsonArrayText([JSON.stringify(event.data)]),
+          jsonArrayText([JSON.stringify(event.metadata)]),
         ]);
         return {
           commit: async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildQueries } from '../../adapters/event-store/sql/queries.ts';
+import { buildQueries, jsonArrayText } from '../../adapters/event-store/sql/queries.ts';
 import { type OrderEvent, OrderEventSchema, orderStreamId } from '../../domain/order/contract.ts';
 import { encodeOrderEvent } from '../../domain/order/event-codec.ts';
 import { CatchUpTimeoutError } from '../../projections/errors.ts';
@@ -158,8 +158,8 @@ describe.skipIf(!pgf.database.available)(
             '-1',
             [randomUUID()],
             [e.type],
-            [JSON.stringify(e.data)],
-            [JSON.stringify(e.metadata)],
+            jsonArrayText([JSON.stringify(e.data)]),
+            jsonArrayText([JSON.stringify(e.metadata)]),
           ];
         };
         // Given an append whose transaction stays open, and one that will be rolled back

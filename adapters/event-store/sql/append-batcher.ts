@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Queries } from './queries.ts';
+import { jsonArrayText, type Queries } from './queries.ts';
 import type { SqlDriver } from './sql-driver.ts';
 
 /** One append as the store's SQL takes it: stream, encoded expected revision, parallel arrays. */
@@ -138,7 +138,7 @@ export const createSqlAppendBatcher = (o: {
     one: async (p) => {
       const result = await o.driver.query(
         o.queries.append,
-        [p.streamId, p.expected, p.ids, p.types, p.data, p.metadata],
+        [p.streamId, p.expected, p.ids, p.types, jsonArrayText(p.data), jsonArrayText(p.metadata)],
         o.statements.one,
       );
       return appendRowSchema.parse(result.rows[0]);
@@ -152,8 +152,8 @@ export const createSqlAppendBatcher = (o: {
           batch.map((p) => p.ids.length),
           batch.flatMap((p) => p.ids),
           batch.flatMap((p) => p.types),
-          batch.flatMap((p) => p.data),
-          batch.flatMap((p) => p.metadata),
+          jsonArrayText(batch.flatMap((p) => p.data)),
+          jsonArrayText(batch.flatMap((p) => p.metadata)),
         ],
         o.statements.many,
       );
