@@ -6,8 +6,10 @@ import { OrderTypeSchema } from '../../../domain/order/contract.ts';
  * zod schemas of what Deribit sends: the JSON-RPC envelope, notifications, and the order, trade,
  * position, instrument and auth objects. They read JSON parsed by `parseVenueJson` (numbers as their
  * text) and are tolerant of the older dialect of seeds 000/002 (amounts, prices and ids as
- * strings). Unknown fields are kept (`looseObject`), so the raw payload survives for the audit
- * trail; a missing required field fails with its path (see `describeIssues`).
+ * strings). Unknown fields are kept (`looseObject`), except on the order and trade objects, which
+ * every push and reply carries (dozens of fields each): those are read with only the fields named
+ * here (`object`), and the element as received rides along beside them (`raw`, see `mapping.ts`)
+ * for the audit trail. A missing required field fails with its path (see `describeIssues`).
  */
 
 const NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
@@ -128,7 +130,7 @@ const TRIGGER_TYPES = new Set(['stop_limit', 'stop_market', 'take_limit', 'take_
  * as 0. On any other order a missing `filled_amount` is still an error naming the field.
  */
 export const WireOrderSchema = z
-  .looseObject({
+  .object({
     order_id: WireId,
     order_state: WireOrderStateSchema,
     order_type: WireOrderTypeSchema,
@@ -195,7 +197,7 @@ export function isFullOrder(order: WireOrder | { order_id: string }): order is W
 }
 
 /** The `user_trade` object. */
-export const WireTradeSchema = z.looseObject({
+export const WireTradeSchema = z.object({
   trade_id: WireId,
   order_id: WireId,
   instrument_name: z.string().min(1),
