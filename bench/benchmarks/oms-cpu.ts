@@ -1,3 +1,4 @@
+import { PerformanceObserver } from 'node:perf_hooks';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
 import { type BenchContext, type Benchmark, onEachStore, postgresNote } from '../lib/benchmark.ts';
 import { measure, median } from '../lib/stats.ts';
@@ -19,6 +20,8 @@ import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
  *    call); the round ends when the fills read model holds every fill. CPU / fills.
  * 3. baseline: the same number of raw one-row INSERTs (B2 shape: 16 in flight) from this process,
  *    CPU / insert: what the driver alone costs per durable write, for the ratio.
+ * Beside the CPU, the time the main thread spent in garbage collection (`gc` performance entries)
+ * per order and per fill: steadier than the CPU on a noisy machine, and what fewer allocations show in.
  * Medians over the rounds; a warm-up round first (JIT, caches), not reported.
  */
 
@@ -29,6 +32,8 @@ const UNIT = 10;
 interface Round {
   orderCpuMs: number;
   fillCpuMs: number;
+  orderGcMs: number;
+  fillGcMs: number;
   insertCpuMs: number;
   ordersPerSecond: number;
   p50: number;
@@ -41,6 +46,16 @@ const cpuMsSince = (start: NodeJS.CpuUsage): number => {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000;
 };
+
+/** The main thread's time in garbage collection so far (ms), from `gc` performance entries. */
+function gcClock(): { ms(): number; stop(): void } {
+  let total = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) total += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { ms: () => total, stop: () => observer.disconnect() };
+}
 
 async function waitFor(probe: () => Promise<boolean>, what: string, timeoutMs = 300_000) {
   const deadline = Date.now() + timeoutMs;
@@ -56,6 +71,7 @@ async function round(
   baselines: Baselines,
   orders: number,
   tag: string,
+  gc: { ms(): number },
 ): Promise<Round> {
   const info = (await service.http('GET', '/v1/instruments/deribit/BTC-PERPETUAL')).body as {
     instrument: { tickSize: string };
@@ -63,6 +79,7 @@ async function round(
   };
   await service.running.readModelCaughtUp();
 
+  let gcStart = gc.ms();
   let cpu = process.cpuUsage();
   const placed = (await venues.call('load.place', {
     url: service.url,
@@ -77,6 +94,7 @@ async function round(
   })) as PlaceLoadResult;
   await service.running.readModelCaughtUp();
   const orderCpu = cpuMsSince(cpu);
+  const orderGc = gc.ms() - gcStart;
   const errors = Object.values(placed.errors).reduce((n, c) => n + c, 0);
   if (errors > 0) throw new Error(`oms-cpu: placements failed: ${JSON.stringify(placed.errors)}`);
 
@@ -87,6 +105,7 @@ async function round(
     );
     return Number(rows[0]?.n ?? 0);
   };
+  gcStart = gc.ms();
   cpu = process.cpuUsage();
   let generated = 0;
   for (let k = 0; k < FILLS_PER_ORDER; k++) {
@@ -98,6 +117,7 @@ async function round(
   await waitFor(async () => (await fillsOf()) >= generated, `${generated} fills in the read models`);
   await service.running.readModelCaughtUp();
   const fillCpu = cpuMsSince(cpu);
+  const fillGc = gc.ms() - gcStart;
 
   cpu = process.cpuUsage();
   await measure(orders, baselines.connections, (i) => baselines.insertOne(i));
@@ -106,6 +126,8 @@ async function round(
   return {
     orderCpuMs: orderCpu / orders,
     fillCpuMs: fillCpu / generated,
+    orderGcMs: orderGc / orders,
+    fillGcMs: fillGc / generated,
     insertCpuMs: insertCpu / orders,
     ordersPerSecond: orders / placed.seconds,
     p50: placed.p50,
@@ -124,14 +146,15 @@ async function runTarget(kind: StoreKind, context: BenchContext, databaseUrl?: s
     venuesEnabled: { deribit: true, bitget: false },
   });
   const baselines = await openBaselines(service.store, databaseUrl);
+  const gc = gcClock();
   try {
     const note =
       source !== undefined ? await postgresNote(source, service.store.sql) : 'PGlite on disk (temp dir)';
     const orders = Math.max(100, Math.round(1000 * context.scale));
-    await round(service, venues, baselines, Math.max(100, Math.round(orders / 2)), `cpu-${kind}-warm`);
+    await round(service, venues, baselines, Math.max(100, Math.round(orders / 2)), `cpu-${kind}-warm`, gc);
     const rounds: Round[] = [];
     for (let r = 0; r < context.rounds; r++) {
-      rounds.push(await round(service, venues, baselines, orders, `cpu-${kind}-${r}`));
+      rounds.push(await round(service, venues, baselines, orders, `cpu-${kind}-${r}`, gc));
     }
     const m = (pick: (r: Round) => number) => median(rounds.map(pick));
     const each = (pick: (r: Round) => number) => rounds.map((r) => fmt(pick(r))).join(', ');
@@ -145,6 +168,11 @@ async function runTarget(kind: StoreKind, context: BenchContext, databaseUrl?: s
       `| OMS CPU per acknowledged order (ms) | ${fmt(m((r) => r.orderCpuMs))} | ${each((r) => r.orderCpuMs)} |`,
     );
     context.log(`| OMS CPU per fill (ms) | ${fmt(m((r) => r.fillCpuMs))} | ${each((r) => r.fillCpuMs)} |`);
+    context.log(
+      `| main thread in GC per order / per fill (ms) | ${fmt(m((r) => r.orderGcMs))} / ${fmt(m((r) => r.fillGcMs))} | ${rounds
+        .map((r) => `${fmt(r.orderGcMs)} / ${fmt(r.fillGcMs)}`)
+        .join(', ')} |`,
+    );
     context.log(
       `| driver CPU per raw one-row INSERT (ms) | ${fmt(m((r) => r.insertCpuMs))} | ${each((r) => r.insertCpuMs)} |`,
     );
@@ -160,6 +188,7 @@ async function runTarget(kind: StoreKind, context: BenchContext, databaseUrl?: s
     );
     context.log('');
   } finally {
+    gc.stop();
     await baselines.close();
     await service.close();
     await venues.close();
