@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { OrderCommand } from '../../domain/order/contract.ts';
 
 /**
  * Deterministic ids. The same input always gives the same id, so a retried command, a report
@@ -34,4 +35,11 @@ export function eventIdFor(commandId: string, index: number): string {
 /** The event id of a venue trade: one per venue, account and trade id, whichever path reported it. */
 export function fillEventId(venue: string, account: string, tradeId: string): string {
   return deterministicId('fill', venue, account, tradeId);
+}
+
+/** Digest of a command's payload, stored with its events: the same key with another payload is refused. */
+export function payloadDigest(command: Pick<OrderCommand, 'type' | 'data'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ type: command.type, data: command.data }))
+    .digest('base64url');
 }

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { GrowingSet } from '../../domain/growing-set.ts';
 import { eventMetadataFor } from '../../domain/metadata.ts';
 import type { OrderCommand, OrderEvent } from '../../domain/order/contract.ts';
 import { ORDER_EVENT_SCHEMA_VERSION, orderStreamId } from '../../domain/order/contract.ts';
@@ -14,7 +15,15 @@ import { initialState, type OrderState } from '../../domain/order/state.ts';
 import type { CurrentRevision, EventStore, EventToAppend } from '../ports/event-store.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../ports/event-store.ts';
 import { KeyedSerialQueue } from '../support/keyed-serial-queue.ts';
-import { type AnsweredRequest, answeredRequest, eventIdOf, scopedToRequest } from './report-scope.ts';
+import { payloadDigest } from './ids.ts';
+import {
+  answeredRequest,
+  eventIdOf,
+  extendedBy,
+  metadataOf,
+  recordedIdsOf,
+  scopedToRequest,
+} from './report-scope.ts';
 
 /**
  * Where an order event is stored. `position` is the event's own when it was read from the store;
@@ -68,13 +77,6 @@ export interface OrderHandlerOptions<P> {
   maxAttempts?: number;
   /** Orders whose folded state is kept in memory (least recently used beyond it are read again). */
   maxCachedOrders?: number;
-}
-
-/** Digest of a command's payload, stored with its events: the same key with another payload is refused. */
-export function payloadDigest(command: Pick<OrderCommand, 'type' | 'data'>): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ type: command.type, data: command.data }))
-    .digest('base64url');
 }
 
 export function orderIdOf(command: OrderCommand): string {
@@ -241,17 +243,15 @@ export function createOrderHandler<P>({
       throw error;
     }
     const base = revisionRank(loaded.revision);
-    remember(orderId, {
-      state: batch.state,
-      revision: result.nextExpectedRevision,
-      events: [
-        ...loaded.events,
-        ...batch.appended.map((e, i) => ({
-          ...e,
-          recorded: { id: batch.toAppend[i]!.id, revision: base + 1n + BigInt(i), position: result.position },
-        })),
-      ],
-    });
+    const events = [
+      ...loaded.events,
+      ...batch.appended.map((e, i) => ({
+        ...e,
+        recorded: { id: batch.toAppend[i]!.id, revision: base + 1n + BigInt(i), position: result.position },
+      })),
+    ];
+    extendedBy(loaded, events, batch.recordedIds);
+    remember(orderId, { state: batch.state, revision: result.nextExpectedRevision, events });
     return batch.decided.map((d) =>
       'applied' in d
         ? { ok: true, kind: 'applied', state: d.state, events: d.events, position: result.position }
@@ -305,6 +305,8 @@ interface DecidedBatch<P> {
   /** The same events as the order keeps them (what decoding them back would give). */
   appended: DecodedOrderEvent[];
   state: OrderState;
+  /** The ids of the order's events, the ones to append included. */
+  recordedIds: GrowingSet<string>;
 }
 
 const unchanged = <P>(state: OrderState): HandleResult<P> => ({
@@ -323,11 +325,16 @@ const unchanged = <P>(state: OrderState): HandleResult<P> => ({
  * the report could never be recorded.
  */
 function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>): DecidedBatch<P> {
-  const batch: DecidedBatch<P> = { decided: [], toAppend: [], appended: [], state: loaded.state };
+  const batch: DecidedBatch<P> = {
+    decided: [],
+    toAppend: [],
+    appended: [],
+    state: loaded.state,
+    recordedIds: recordedIdsOf(loaded),
+  };
   // What a venue says answers the order's latest request: its events carry that request's
   // correlation id, and the request event is their cause.
   const answered = answeredRequest(loaded);
-  const recorded = new Set(loaded.events.map((e) => e.recorded.id));
   // A stream's first events get ids of this attempt alone. The store's append is idempotent by
   // EventStoreDB's rules: the same ids at the same revisions "succeed" again, writing nothing and
   // answering the earlier result. On `no_stream`, a placement an earlier process recorded (retried
@@ -351,8 +358,8 @@ function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>)
         creating && event.type !== 'OrderFilled'
           ? randomUUID()
           : eventIdOf(command.metadata.commandId, event, index, next);
-      if (recorded.has(id)) return;
-      recorded.add(id);
+      if (batch.recordedIds.has(id)) return;
+      batch.recordedIds = batch.recordedIds.with(id);
       answered.eventId ??= id;
       batch.state = next;
       fresh.push(event);
@@ -370,22 +377,4 @@ function decideAll<P>(commands: readonly OrderCommand[], loaded: LoadedOrder<P>)
     batch.decided.push({ applied: true, state: batch.state, events: fresh });
   }
   return batch;
-}
-
-/**
- * A report carries the correlation id of the request it answers, and that request's event as its
- * cause (unless the report names its own: a reconciliation run); a keyed command its payload's digest.
- */
-function metadataOf(command: OrderCommand, answered: AnsweredRequest) {
-  const key = command.metadata.idempotencyKey;
-  const report = command.metadata.source !== 'client';
-  return {
-    ...command.metadata,
-    ...(report && answered.correlationId !== undefined && { correlationId: answered.correlationId }),
-    ...(report &&
-      command.metadata.causationId === undefined &&
-      answered.eventId !== undefined && { causationId: answered.eventId }),
-    ...(key !== undefined &&
-      command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
-  };
 }

@@ -1,6 +1,7 @@
+import { GrowingSet } from '../../domain/growing-set.ts';
 import type { OrderCommand, OrderEvent } from '../../domain/order/contract.ts';
 import { exists, type OrderState } from '../../domain/order/state.ts';
-import { deterministicId, eventIdFor, fillEventId } from './ids.ts';
+import { deterministicId, eventIdFor, fillEventId, payloadDigest } from './ids.ts';
 import type { LoadedOrder } from './order-handler.ts';
 
 /**
@@ -19,9 +20,25 @@ export interface AnsweredRequest {
   correlationId: string | undefined;
 }
 
-export function answeredRequest<P>(loaded: LoadedOrder<P>): AnsweredRequest {
-  for (let i = loaded.events.length - 1; i >= 0; i--) {
-    const e = loaded.events[i]!;
+type LoadedEvent<P> = LoadedOrder<P>['events'][number];
+
+/** What deciding a report needs from an order's events, kept by its list of events. */
+interface EventsIndex {
+  answered: AnsweredRequest;
+  /** The events' ids: an event whose id is among them is recorded already. */
+  ids: GrowingSet<string>;
+}
+
+/**
+ * Built once when an order's stream is read, then carried to the list each append makes
+ * (`extendedBy`), so that deciding an order's n-th report does not go through the n events before
+ * it (an order filled in thousands of pieces cost O(n²) in all).
+ */
+const indexes = new WeakMap<readonly unknown[], EventsIndex>();
+
+function latestRequest<P>(events: readonly LoadedEvent<P>[], from: number): AnsweredRequest | undefined {
+  for (let i = events.length - 1; i >= from; i--) {
+    const e = events[i]!;
     if (e.metadata.source === 'client') {
       return {
         revision: e.recorded.revision,
@@ -30,8 +47,47 @@ export function answeredRequest<P>(loaded: LoadedOrder<P>): AnsweredRequest {
       };
     }
   }
-  const first = loaded.events[0];
+  return undefined;
+}
+
+function firstEventOf<P>(events: readonly LoadedEvent<P>[]): AnsweredRequest {
+  const first = events[0];
   return { revision: -1n, eventId: first?.recorded.id, correlationId: first?.metadata.correlationId };
+}
+
+function indexOf<P>(loaded: LoadedOrder<P>): EventsIndex {
+  let index = indexes.get(loaded.events);
+  if (index === undefined) {
+    index = {
+      answered: latestRequest(loaded.events, 0) ?? firstEventOf(loaded.events),
+      ids: GrowingSet.of(loaded.events.map((e) => e.recorded.id)),
+    };
+    indexes.set(loaded.events, index);
+  }
+  return index;
+}
+
+/** The request the order's next report answers (a copy: deciding fills in what is missing). */
+export function answeredRequest<P>(loaded: LoadedOrder<P>): AnsweredRequest {
+  return { ...indexOf(loaded).answered };
+}
+
+/** The ids of the order's recorded events. */
+export function recordedIdsOf<P>(loaded: LoadedOrder<P>): GrowingSet<string> {
+  return indexOf(loaded).ids;
+}
+
+/** `events` is `loaded.events` and then appended events, whose ids with the earlier ones are `ids`. */
+export function extendedBy<P>(
+  loaded: LoadedOrder<P>,
+  events: readonly LoadedEvent<P>[],
+  ids: GrowingSet<string>,
+): void {
+  const before = indexOf(loaded);
+  const answered =
+    latestRequest(events, loaded.events.length) ??
+    (loaded.events.length === 0 ? firstEventOf(events) : before.answered);
+  indexes.set(events, { answered, ids });
 }
 
 /**
@@ -53,4 +109,22 @@ export function eventIdOf(commandId: string, event: OrderEvent, index: number, a
     return fillEventId(after.order.instrument.venue, after.order.account, event.data.fill.tradeId);
   }
   return eventIdFor(commandId, index);
+}
+
+/**
+ * A report carries the correlation id of the request it answers, and that request's event as its
+ * cause (unless the report names its own: a reconciliation run); a keyed command its payload's digest.
+ */
+export function metadataOf(command: OrderCommand, answered: AnsweredRequest) {
+  const key = command.metadata.idempotencyKey;
+  const report = command.metadata.source !== 'client';
+  return {
+    ...command.metadata,
+    ...(report && answered.correlationId !== undefined && { correlationId: answered.correlationId }),
+    ...(report &&
+      command.metadata.causationId === undefined &&
+      answered.eventId !== undefined && { causationId: answered.eventId }),
+    ...(key !== undefined &&
+      command.metadata.payloadDigest === undefined && { payloadDigest: payloadDigest(command) }),
+  };
 }

@@ -1,5 +1,6 @@
 import { assertNever } from '../assert-never.ts';
 import { ZERO } from '../decimal.ts';
+import { GrowingSet } from '../growing-set.ts';
 import type { OrderEvent, SubmissionRequest } from './contract.ts';
 import { exists, initialState, type Order, type OrderState } from './state.ts';
 import { isTerminal, PENDING_STATUSES, type TransitionEvent, transition } from './transitions.ts';
@@ -22,7 +23,7 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       filled: ZERO,
       filledNotional: ZERO,
       fees: {},
-      tradeIds: new Set(),
+      tradeIds: GrowingSet.empty(),
       previousStatus: undefined,
       pendingAmendment: undefined,
       unresolved: undefined,
@@ -77,15 +78,13 @@ function apply(state: Order, event: OrderEvent): Order {
       return answered(state, event.data.request) ? state : { ...state, unresolved: event.data.request };
     case 'OrderFilled': {
       const { fill } = event.data;
-      const tradeIds = new Set(state.tradeIds);
-      tradeIds.add(fill.tradeId);
       const fee = state.fees[fill.feeCurrency] ?? ZERO;
       return {
         ...state,
         filled: state.filled.plus(fill.amount),
         filledNotional: state.filledNotional.plus(fill.amount.times(fill.price)),
         fees: { ...state.fees, [fill.feeCurrency]: fee.plus(fill.fee) },
-        tradeIds,
+        tradeIds: state.tradeIds.with(fill.tradeId),
         unresolved: resolved(state.unresolved, 'place'),
       };
     }

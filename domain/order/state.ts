@@ -1,4 +1,5 @@
 import type { Decimal } from '../decimal.ts';
+import type { GrowingSet } from '../growing-set.ts';
 import type { Amendment, OrderParams, SubmissionRequest } from './contract.ts';
 import type { OrderStatus } from './transitions.ts';
 
@@ -24,7 +25,7 @@ export interface Order {
   /** Fees per currency; negative amounts are rebates. */
   fees: Readonly<Record<string, Decimal>>;
   /** Trade ids already counted: a fill is applied once, however often it is reported. */
-  tradeIds: ReadonlySet<string>;
+  tradeIds: GrowingSet<string>;
   /** While `pending_amend` / `pending_cancel`: the status to return to if the venue refuses. */
   previousStatus: OrderStatus | undefined;
   /** While `pending_amend`: what was asked. */
