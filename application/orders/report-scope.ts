@@ -55,7 +55,7 @@ function firstEventOf<P>(events: readonly LoadedEvent<P>[]): AnsweredRequest {
   return { revision: -1n, eventId: first?.recorded.id, correlationId: first?.metadata.correlationId };
 }
 
-function indexOf<P>(loaded: LoadedOrder<P>): EventsIndex {
+function eventsIndexOf<P>(loaded: LoadedOrder<P>): EventsIndex {
   let index = indexes.get(loaded.events);
   if (index === undefined) {
     index = {
@@ -69,12 +69,12 @@ function indexOf<P>(loaded: LoadedOrder<P>): EventsIndex {
 
 /** The request the order's next report answers (a copy: deciding fills in what is missing). */
 export function answeredRequest<P>(loaded: LoadedOrder<P>): AnsweredRequest {
-  return { ...indexOf(loaded).answered };
+  return { ...eventsIndexOf(loaded).answered };
 }
 
 /** The ids of the order's recorded events. */
 export function recordedIdsOf<P>(loaded: LoadedOrder<P>): GrowingSet<string> {
-  return indexOf(loaded).ids;
+  return eventsIndexOf(loaded).ids;
 }
 
 /** `events` is `loaded.events` and then appended events, whose ids with the earlier ones are `ids`. */
@@ -83,7 +83,7 @@ export function extendedBy<P>(
   events: readonly LoadedEvent<P>[],
   ids: GrowingSet<string>,
 ): void {
-  const before = indexOf(loaded);
+  const before = eventsIndexOf(loaded);
   const answered =
     latestRequest(events, loaded.events.length) ??
     (loaded.events.length === 0 ? firstEventOf(events) : before.answered);

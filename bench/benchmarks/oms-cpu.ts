@@ -1,7 +1,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
 import { type BenchContext, type Benchmark, onEachStore, postgresNote } from '../lib/benchmark.ts';
-import { measure, median } from '../lib/stats.ts';
+import { measure, roundsTable } from '../lib/stats.ts';
 import type { PlaceLoadResult } from '../service/load-driver.ts';
 import { type BenchService, type StoreKind, startBenchService } from '../service/service-fixture.ts';
 import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
@@ -156,26 +156,20 @@ async function runTarget(kind: StoreKind, context: BenchContext, databaseUrl?: s
     for (let r = 0; r < context.rounds; r++) {
       rounds.push(await round(service, venues, baselines, orders, `cpu-${kind}-${r}`, gc));
     }
-    const m = (pick: (r: Round) => number) => median(rounds.map(pick));
-    const each = (pick: (r: Round) => number) => rounds.map((r) => fmt(pick(r))).join(', ');
+    const { header, median: m, row } = roundsTable(rounds, fmt);
     context.log(
       `### ${kind} (${note}): ${context.rounds} rounds of ${orders} orders, ${FILLS_PER_ORDER} fills each`,
     );
     context.log('');
-    context.log('| measure | median | rounds |');
-    context.log('| --- | ---: | --- |');
-    context.log(
-      `| OMS CPU per acknowledged order (ms) | ${fmt(m((r) => r.orderCpuMs))} | ${each((r) => r.orderCpuMs)} |`,
-    );
-    context.log(`| OMS CPU per fill (ms) | ${fmt(m((r) => r.fillCpuMs))} | ${each((r) => r.fillCpuMs)} |`);
+    for (const line of header) context.log(line);
+    context.log(row('OMS CPU per acknowledged order (ms)', (r) => r.orderCpuMs));
+    context.log(row('OMS CPU per fill (ms)', (r) => r.fillCpuMs));
     context.log(
       `| main thread in GC per order / per fill (ms) | ${fmt(m((r) => r.orderGcMs))} / ${fmt(m((r) => r.fillGcMs))} | ${rounds
         .map((r) => `${fmt(r.orderGcMs)} / ${fmt(r.fillGcMs)}`)
         .join(', ')} |`,
     );
-    context.log(
-      `| driver CPU per raw one-row INSERT (ms) | ${fmt(m((r) => r.insertCpuMs))} | ${each((r) => r.insertCpuMs)} |`,
-    );
+    context.log(row('driver CPU per raw one-row INSERT (ms)', (r) => r.insertCpuMs));
     context.log(
       `| order CPU / INSERT CPU | ${(m((r) => r.orderCpuMs) / m((r) => r.insertCpuMs)).toFixed(1)}x | ${rounds
         .map((r) => `${(r.orderCpuMs / r.insertCpuMs).toFixed(1)}x`)

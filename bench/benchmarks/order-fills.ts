@@ -7,7 +7,7 @@ import type { OrderCommand } from '../../domain/order/contract.ts';
 import { command, placeData, report } from '../../test/domain/fixtures.ts';
 import { type Baselines, openBaselines } from '../lib/baselines.ts';
 import { type BenchContext, type Benchmark, onEachStore, postgresNote } from '../lib/benchmark.ts';
-import { median } from '../lib/stats.ts';
+import { roundsTable } from '../lib/stats.ts';
 
 /**
  * Does an order's n-th fill cost what its first did? An order resting for hours on a busy
@@ -76,18 +76,12 @@ async function runTarget(
     const fills = Math.max(2 * SLICE, Math.round((5000 * context.scale) / SLICE) * SLICE);
     const rounds: Round[] = [];
     for (let r = 0; r < context.rounds; r++) rounds.push(await round(store, baselines, fills, r));
-    const m = (pick: (x: Round) => number) => median(rounds.map(pick));
-    const each = (pick: (x: Round) => number) => rounds.map((x) => fmt(pick(x))).join(', ');
+    const { header, median: m, row } = roundsTable(rounds, fmt);
     context.log(`### ${kind} (${note}): ${context.rounds} rounds of ${fills} fills on one order`);
     context.log('');
-    context.log('| measure | median | rounds |');
-    context.log('| --- | ---: | --- |');
-    context.log(
-      `| CPU per fill, fills 1-${SLICE} (ms) | ${fmt(m((x) => x.firstMs))} | ${each((x) => x.firstMs)} |`,
-    );
-    context.log(
-      `| CPU per fill, fills ${fills - SLICE + 1}-${fills} (ms) | ${fmt(m((x) => x.lastMs))} | ${each((x) => x.lastMs)} |`,
-    );
+    for (const line of header) context.log(line);
+    context.log(row(`CPU per fill, fills 1-${SLICE} (ms)`, (x) => x.firstMs));
+    context.log(row(`CPU per fill, fills ${fills - SLICE + 1}-${fills} (ms)`, (x) => x.lastMs));
     context.log(
       `| last slice / first slice | ${(m((x) => x.lastMs) / m((x) => x.firstMs)).toFixed(2)}x | ${rounds
         .map((x) => `${(x.lastMs / x.firstMs).toFixed(2)}x`)
@@ -96,7 +90,7 @@ async function runTarget(
     context.log(
       `| CPU per raw one-row INSERT (ms); last-slice fill / INSERT | ${fmt(m((x) => x.insertMs))}; ${(
         m((x) => x.lastMs) / m((x) => x.insertMs)
-      ).toFixed(1)}x | ${each((x) => x.insertMs)} |`,
+      ).toFixed(1)}x | ${rounds.map((x) => fmt(x.insertMs)).join(', ')} |`,
     );
     context.log('');
   } finally {

@@ -10,6 +10,20 @@ export const percentile = (values: readonly number[], p: number): number => {
   return sorted[rank]!;
 };
 
+/**
+ * A "measure | median | rounds" table over a benchmark's rounds: `header`, then `row(label, pick)`
+ * for a measure (its median, then each round's value); `median(pick)` for rows of another shape.
+ */
+export function roundsTable<R>(rounds: readonly R[], format: (n: number) => string) {
+  const medianOf = (pick: (round: R) => number) => median(rounds.map(pick));
+  return {
+    header: ['| measure | median | rounds |', '| --- | ---: | --- |'] as const,
+    median: medianOf,
+    row: (label: string, pick: (round: R) => number) =>
+      `| ${label} | ${format(medianOf(pick))} | ${rounds.map((r) => format(pick(r))).join(', ')} |`,
+  };
+}
+
 /** Throughput and latencies of one timed loop. */
 export interface Sample {
   /** operations (or rows) per second */
