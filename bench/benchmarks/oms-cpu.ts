@@ -22,12 +22,17 @@ import { startVenueThread, type VenueThread } from '../service/venue-thread.ts';
  *    CPU / insert: what the driver alone costs per durable write, for the ratio.
  * Beside the CPU, the time the main thread spent in garbage collection (`gc` performance entries)
  * per order and per fill: steadier than the CPU on a noisy machine, and what fewer allocations show in.
- * Medians over the rounds; a warm-up round first (JIT, caches), not reported.
+ * Medians over the rounds. Warm-up rounds first, not reported: the same rounds, 4,000 orders and
+ * their fills in all (at scale 1). V8 keeps optimizing the service's code for thousands of orders:
+ * with one warm-up round of 500 the first measured rounds still paid for the optimizing compiler's
+ * threads (counted in the process's CPU) and fell from 1.25 to 0.69 ms per order over rounds 1-4,
+ * flat after that (BENCHMARKS.md, thirteenth session). A service runs warm; so is it measured.
  */
 
 const fmt = (n: number) => n.toFixed(3);
 const FILLS_PER_ORDER = 3;
 const UNIT = 10;
+const WARM_UP_ROUNDS = 4;
 
 interface Round {
   orderCpuMs: number;
@@ -151,7 +156,9 @@ async function runTarget(kind: StoreKind, context: BenchContext, databaseUrl?: s
     const note =
       source !== undefined ? await postgresNote(source, service.store.sql) : 'PGlite on disk (temp dir)';
     const orders = Math.max(100, Math.round(1000 * context.scale));
-    await round(service, venues, baselines, Math.max(100, Math.round(orders / 2)), `cpu-${kind}-warm`, gc);
+    for (let w = 0; w < WARM_UP_ROUNDS; w++) {
+      await round(service, venues, baselines, orders, `cpu-${kind}-warm-${w}`, gc);
+    }
     const rounds: Round[] = [];
     for (let r = 0; r < context.rounds; r++) {
       rounds.push(await round(service, venues, baselines, orders, `cpu-${kind}-${r}`, gc));

@@ -284,8 +284,8 @@ async function runTarget(
           100,
         )
       ).rate;
-    // Warm-up, discarded.
-    await runSlice(service, venues, Math.min(...rates), 2, orders, `warm-${kind}`);
+    // Warm-up (JIT, as in the oms-cpu benchmark), discarded: 5 s at the lowest rate.
+    await runSlice(service, venues, Math.min(...rates), 5, orders, `warm-${kind}`);
     await b4();
     const reconnectsBefore = reconnects();
     for (let round = 1; round <= context.rounds; round++) {
