@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { toJson } from '../../domain/json.ts';
 import {
   CASH_MOVEMENT_RECORDED,
   type CashMovementData,
@@ -190,7 +191,7 @@ export function cashMovementEvent(movement: CashMovementData, recordedAt: string
   return {
     id,
     type: CASH_MOVEMENT_RECORDED,
-    data: JSON.parse(JSON.stringify(movement)) as JsonValue,
+    data: toJson(movement) as JsonValue,
     metadata: metadata as unknown as JsonValue,
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { toJson } from '../../domain/json.ts';
 import {
   MARK_PRICE_RECORDED,
   type MarkPriceData,
@@ -158,7 +159,7 @@ export function markEvent(data: MarkPriceData): EventToAppend {
   return {
     id,
     type: MARK_PRICE_RECORDED,
-    data: JSON.parse(JSON.stringify(data)) as JsonValue,
+    data: toJson(data) as JsonValue,
     metadata: metadata as unknown as JsonValue,
   };
 }

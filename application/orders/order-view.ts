@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DecimalStringSchema } from '../../domain/decimal.ts';
+import { toJson } from '../../domain/json.ts';
 import type { Order } from '../../domain/order/state.ts';
 import { averageFillPrice, remaining } from '../../domain/order/state.ts';
 import { OrderSummarySchema } from '../ports/queries.ts';
@@ -96,6 +97,6 @@ export function toTimeline<P>(loaded: LoadedOrder<P>): TimelineEntry[] {
     causationId: metadata.causationId,
     idempotencyKey: metadata.idempotencyKey ?? null,
     venueLatency: metadata.venueLatency ?? null,
-    data: JSON.parse(JSON.stringify(event.data)),
+    data: toJson(event.data),
   }));
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type Json, toJson } from '../json.ts';
 import {
   type CommandMetadata,
   type EventMetadata,
@@ -13,8 +14,7 @@ import {
   type OrderEventType,
 } from './contract.ts';
 
-/** JSON as stored: decimals are strings, nothing else is special. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json };
 
 /** An order event ready to store: plain JSON data and metadata. */
 export interface EncodedOrderEvent {
@@ -58,8 +58,8 @@ export function encodeOrderEvent(event: OrderEvent, command: CommandMetadata): E
   const metadata = eventMetadataFor(command, ORDER_EVENT_SCHEMA_VERSION[event.type]);
   return {
     type: event.type,
-    data: JSON.parse(JSON.stringify(event.data)) as Json,
-    metadata: JSON.parse(JSON.stringify(metadata)) as Json,
+    data: toJson(event.data),
+    metadata: toJson(metadata),
   };
 }
 
