@@ -51,6 +51,9 @@ async function run(context: BenchContext, url: string, source: string): Promise<
   const emmettPool = new pg.Pool({ connectionString: url, max: 16 });
   const emmett = getPostgreSQLEventStore(url, { connectionOptions: { pool: emmettPool, pooled: true } });
   const rawPool = new pg.Pool({ connectionString: url, max: 16 });
+  // The benchmark's database is dropped at the end (its connections terminated): an idle client
+  // told so must not take the process down.
+  for (const pool of [emmettPool, rawPool]) pool.on('error', () => undefined);
   try {
     // Emmett creates its schema on its first append: not part of any measurement.
     await emmett.appendToStream(`warm-${randomUUID()}`, [{ type: 'Warm', data: {} }]);
