@@ -5,6 +5,7 @@ import { evolve } from '../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../domain/order/state.ts';
 import { isTerminal } from '../domain/order/transitions.ts';
 import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
+import { nothingStaged, type Staged, segmentsOf, stageOver } from './batch-segments.ts';
 import { isUniqueViolation, type SqlRunner } from './db/read-model-db.ts';
 import { applyCashToPositions } from './deliveries.ts';
 import { isCashEvent, isMarkEvent, isOrderEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
@@ -143,13 +144,21 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   let balances = new Map<string, Decimal>(); // each ledger account's cash after its last posting
 
   /** Step 2: each event through evolve, in order, from the states known before the batch. */
-  const evolveBatch = (events: readonly ProjectedEvent[], loaded: ReadonlyMap<string, OrderEntry>) => {
+  const evolveBatch = (
+    events: readonly ProjectedEvent[],
+    loaded: ReadonlyMap<string, OrderEntry>,
+    earlier: Staged,
+  ) => {
     const staged = new Map<string, OrderEntry>();
     const history: ProjectedEvent[] = [];
     const fills: FillCandidate[] = [];
     const seenTrades = new Set<string>();
     for (const e of events) {
-      const before = staged.get(e.orderId) ?? orders.get(e.orderId) ?? loaded.get(e.orderId);
+      const before =
+        staged.get(e.orderId) ??
+        earlier.orders.get(e.orderId) ??
+        orders.get(e.orderId) ??
+        loaded.get(e.orderId);
       if (before !== undefined && e.revision <= before.lastRevision) continue; // applied already
       history.push(e);
       const state = evolve(before?.state ?? initialState, e.event);
@@ -183,7 +192,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
    * checks it (`guard`), an order whose first event here is its stream's revision 0 has no history
    * yet (the checkpoint is below that event): no query for it. The history write checks it.
    */
-  const ordersToLoad = (events: readonly ProjectedEvent[], checked: boolean) => {
+  const ordersToLoad = (events: readonly ProjectedEvent[], checked: boolean, earlier: Staged) => {
     const presume = events.length >= copyThreshold || checked;
     const missing = new Set<string>();
     const presumedNew = new Set<string>();
@@ -191,7 +200,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     for (const e of events) {
       if (firstSeen.has(e.orderId)) continue;
       firstSeen.add(e.orderId);
-      if (orders.has(e.orderId)) continue;
+      if (earlier.orders.has(e.orderId) || orders.has(e.orderId)) continue;
       if (presume && e.revision === 0n) presumedNew.add(e.orderId);
       else missing.add(e.orderId);
     }
@@ -209,10 +218,11 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     schema: string,
     events: readonly ProjectedEvent[],
     presumeNew: boolean,
+    earlier: Staged,
   ) => {
     const checking = presumeNew && tx.defer !== undefined && options.guard !== undefined;
-    const { missing, presumedNew } = ordersToLoad(events, checking);
-    let batch = evolveBatch(events, await loadOrders(tx, schema, missing));
+    const { missing, presumedNew } = ordersToLoad(events, checking, earlier);
+    let batch = evolveBatch(events, await loadOrders(tx, schema, missing), earlier);
     const copy = tx.copyFrom !== undefined && batch.history.length >= copyThreshold;
     // Unguarded, the rows are queued with the batch's other writes (checked by the guard there).
     const guarded = copy || (!checking && presumedNew.size > 0);
@@ -223,7 +233,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     if (guarded && fresh) await tx.exec('release savepoint order_history_write');
     if (guarded && !fresh) {
       await tx.exec('rollback to savepoint order_history_write');
-      batch = evolveBatch(events, await loadOrders(tx, schema, [...missing, ...presumedNew]));
+      batch = evolveBatch(events, await loadOrders(tx, schema, [...missing, ...presumedNew]), earlier);
       await orderHistory.addOrderHistory(tx, schema, batch.history);
     }
     if (copy && fresh) {
@@ -245,12 +255,17 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
    * and what each did (domain `applyFill`): computed before anything is written, so each fill row
    * goes in with the PnL it realized and the size it left.
    */
-  const movePositions = async (tx: SqlRunner, schema: string, moving: readonly FillCandidate[]) => {
+  const movePositions = async (
+    tx: SqlRunner,
+    schema: string,
+    moving: readonly FillCandidate[],
+    earlier: Staged,
+  ) => {
     const unknownKeys = new Map<string, PositionKey>();
     for (const f of moving) {
       const key = positionKeyOf(f.order);
       const text = positionKeyText(key);
-      if (!positions.has(text)) unknownKeys.set(text, key);
+      if (!earlier.positions.has(text) && !positions.has(text)) unknownKeys.set(text, key);
     }
     const stored = new Map<string, PositionEntry>();
     if (unknownKeys.size > 0) {
@@ -266,7 +281,8 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     for (const f of moving) {
       const key = positionKeyOf(f.order);
       const text = positionKeyText(key);
-      const current = stagedPositions.get(text) ?? positions.get(text) ?? stored.get(text);
+      const current =
+        stagedPositions.get(text) ?? earlier.positions.get(text) ?? positions.get(text) ?? stored.get(text);
       if (current !== undefined && f.position <= current.lastPosition) {
         fills.push({ ...f, effect: undefined }); // applied already
         continue;
@@ -306,11 +322,12 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     schema: string,
     candidates: readonly FillCandidate[],
     copy: boolean,
+    earlier: Staged,
   ): Promise<{ positions: Map<string, PositionEntry>; posted: FillSource[] }> => {
     let moved: Awaited<ReturnType<typeof movePositions>> | undefined;
     let copied = false;
     if (copy && candidates.length > 0) {
-      const presumed = await movePositions(tx, schema, candidates);
+      const presumed = await movePositions(tx, schema, candidates, earlier);
       await tx.exec('savepoint fills_write');
       try {
         await copyFills(tx, schema, presumed.fills);
@@ -325,7 +342,7 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     if (moved === undefined) {
       const existing = await existingTrades(tx, schema, candidates);
       const fresh = candidates.filter((f) => !existing.has(tradeKeyText(f.order, f.fill)));
-      moved = await movePositions(tx, schema, fresh);
+      moved = await movePositions(tx, schema, fresh, earlier);
       await writeFills(tx, schema, moved.fills);
     }
     await writePositions(tx, schema, [...moved.stagedPositions.values()]);
@@ -333,16 +350,38 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
     return { positions: moved.stagedPositions, posted: moved.posted };
   };
 
-  /** States of the touched orders, each event through evolve in order, then set-based writes. */
-  const apply: OrderProjection['apply'] = async (tx, schema, items, { presumeNew = true } = {}) => {
+  /**
+   * One segment of a batch (`batch-segments.ts`): states of the touched orders, each event through
+   * evolve in order, then set-based writes; `earlier` is what the batch's segments before it staged.
+   */
+  const applySegment = async (
+    tx: SqlRunner,
+    schema: string,
+    items: readonly ProjectedItem[],
+    presumeNew: boolean,
+    earlier: Staged,
+  ): Promise<StagedBatch> => {
     const events = items.filter(isOrderEvent);
-    const { staged, history, fills, copy } = await writeHistoryAndOrders(tx, schema, events, presumeNew);
-    const { positions: stagedPositions, posted } = await writeFillsAndPositions(tx, schema, fills, copy);
+    const { staged, history, fills, copy } = await writeHistoryAndOrders(
+      tx,
+      schema,
+      events,
+      presumeNew,
+      earlier,
+    );
+    const { positions: stagedPositions, posted } = await writeFillsAndPositions(
+      tx,
+      schema,
+      fills,
+      copy,
+      earlier,
+    );
     // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
     // a delivery closes its position, funding goes to its position's funding PnL.
     const cashEvents = items.filter(isCashEvent);
     const newMovements = await writeCashMovements(tx, schema, cashEvents);
-    const known = (text: string) => stagedPositions.get(text) ?? positions.get(text);
+    const known = (text: string) =>
+      stagedPositions.get(text) ?? earlier.positions.get(text) ?? positions.get(text);
     for (const [text, entry] of await applyCashToPositions(tx, schema, cashEvents, newMovements, known)) {
       stagedPositions.set(text, entry);
     }
@@ -354,12 +393,28 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       ...posted,
       ...movements.map((e) => ({ cause: 'movement' as const, movement: e.movement, position: e.position })),
     ].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
-    const ledger = await writeLedgerPostings(tx, schema, sources, { known: (k) => balances.get(k), copy });
+    const ledger = await writeLedgerPostings(tx, schema, sources, {
+      known: (k) => earlier.balances.get(k) ?? balances.get(k),
+      copy,
+    });
     // Recorded marks: their own table.
     const markEvents = items.filter(isMarkEvent);
     await writeMarks(tx, schema, markEvents);
     const applied = history.length + newMovements.size + markEvents.length;
     return { orders: staged, positions: stagedPositions, balances: ledger.balances, events: applied };
+  };
+
+  const apply: OrderProjection['apply'] = async (tx, schema, items, { presumeNew = true } = {}) => {
+    const segments = segmentsOf(items);
+    if (segments.length === 1) return applySegment(tx, schema, items, presumeNew, nothingStaged());
+    const staged = nothingStaged();
+    let events = 0;
+    for (const segment of segments) {
+      const applied = await applySegment(tx, schema, segment, presumeNew, staged);
+      stageOver(staged, applied);
+      events += applied.events;
+    }
+    return { ...staged, events };
   };
 
   const commit = (staged: StagedBatch) => {
