@@ -164,7 +164,10 @@ describe.skipIf(!haveChromium)('the back-office page in headless Chromium, again
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn(page, TOKENS.ops);
     await page.getByRole('link', { name: 'Positions' }).click();
-    const position = page.locator('tr', { hasText: 'BTCUSDT' });
+    // The positions table's row (the blotter, shown until the page switches, lists BTCUSDT orders too)
+    const position = page
+      .getByRole('table', { name: 'Open positions' })
+      .locator('tr', { hasText: 'BTCUSDT' });
     await position.waitFor();
     const cells = await position.locator('td').allTextContents();
     expect(cells.slice(0, 5)).toEqual(['bitget', expect.any(String), 'BTCUSDT', 'net', '0.01']);
