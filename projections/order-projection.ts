@@ -1,35 +1,30 @@
-import { type Decimal, ZERO } from '../domain/decimal.ts';
-import type { EntrySource, FillSource } from '../domain/ledger/entries.ts';
+import type { Decimal } from '../domain/decimal.ts';
+import type { EntrySource } from '../domain/ledger/entries.ts';
 import { OrderEventSchema } from '../domain/order/contract.ts';
 import { evolve } from '../domain/order/decider.ts';
 import { exists, initialState, type OrderState } from '../domain/order/state.ts';
 import { isTerminal } from '../domain/order/transitions.ts';
-import { applyFill, emptyPosition, type PositionKey } from '../domain/position/position.ts';
 import { nothingStaged, type Staged, segmentsOf, stageOver } from './batch-segments.ts';
-import { isUniqueViolation, type SqlRunner } from './db/read-model-db.ts';
+import type { SqlRunner } from './db/read-model-db.ts';
 import { applyCashToPositions } from './deliveries.ts';
 import { isCashEvent, isMarkEvent, isOrderEvent, type ProjectedEvent, type ProjectedItem } from './events.ts';
-import { positionFillOf, positionKeyOf, positionKeyText, tradeKeyText } from './position-fills.ts';
+import { type KnownPosition, writeFillsAndPositions } from './fill-positions.ts';
+import { tradeKeyText } from './position-fills.ts';
 import { movementKey, writeCashMovements } from './read-models/cash-movements.ts';
-import {
-  copyFills,
-  existingTrades,
-  type FillCandidate,
-  type FillToWrite,
-  writeFills,
-} from './read-models/fills.ts';
+import type { FillCandidate } from './read-models/fills.ts';
 import { writeLedgerPostings } from './read-models/ledger-postings.ts';
 import { writeMarks } from './read-models/marks.ts';
 import * as orderHistory from './read-models/order-history.ts';
 import { copyNewOrders, type OrderEntry, writeOrders } from './read-models/orders.ts';
-import { type PositionChange, writePositionHistory } from './read-models/position-history.ts';
-import { type PositionEntry, readPositions, writePositions } from './read-models/positions.ts';
+import type { PositionEntry } from './read-models/positions.ts';
 
 /**
  * The order read models as one projection: `order_history`, `orders`, `fills` and `positions` are
  * written together, batch by batch, under one checkpoint (a fill and the position it moves can
- * never disagree). Each table's rows and SQL live in `read-models/<table>.ts`; this file is the
- * flow of a batch:
+ * never disagree). Each table's rows and SQL live in `read-models/<table>.ts`, the fills and
+ * positions step in `fill-positions.ts`, the cash movements' in `deliveries.ts`; this file is the
+ * flow of a batch (cut into segments by `batch-segments.ts` where a cash movement precedes order
+ * events):
  *
  * 1. the state of the orders the batch touches: from the cache of recent live orders, or folded
  *    from their `order_history` rows in the same transaction (so it is exactly what is committed);
@@ -51,22 +46,6 @@ import { type PositionEntry, readPositions, writePositions } from './read-models
  * rollback or a checkpoint conflict.
  */
 export const ORDER_PROJECTION = 'order-read-models';
-
-/** A fill as the ledger posts it. */
-const fillSource = (f: FillCandidate, realized: Decimal, pnlCurrency: string): FillSource => ({
-  cause: 'fill',
-  venue: f.order.instrument.venue,
-  account: f.order.account,
-  tradeId: f.fill.tradeId,
-  orderId: f.orderId,
-  symbol: f.order.instrument.symbol,
-  realized,
-  pnlCurrency,
-  fee: f.fill.fee,
-  feeCurrency: f.fill.feeCurrency,
-  at: f.fill.executedAt,
-  position: f.position,
-});
 
 export interface StagedBatch {
   readonly orders: ReadonlyMap<string, OrderEntry>;
@@ -251,106 +230,6 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
   };
 
   /**
-   * The positions the batch's new fills move, each fill applied once (by its position in `$all`),
-   * and what each did (domain `applyFill`): computed before anything is written, so each fill row
-   * goes in with the PnL it realized and the size it left.
-   */
-  const movePositions = async (
-    tx: SqlRunner,
-    schema: string,
-    moving: readonly FillCandidate[],
-    earlier: Staged,
-  ) => {
-    const unknownKeys = new Map<string, PositionKey>();
-    for (const f of moving) {
-      const key = positionKeyOf(f.order);
-      const text = positionKeyText(key);
-      if (!earlier.positions.has(text) && !positions.has(text)) unknownKeys.set(text, key);
-    }
-    const stored = new Map<string, PositionEntry>();
-    if (unknownKeys.size > 0) {
-      for (const entry of await readPositions(tx, schema, [...unknownKeys.values()])) {
-        stored.set(positionKeyText(entry.position.key), entry);
-      }
-    }
-    const stagedPositions = new Map<string, PositionEntry>();
-    const changes: PositionChange[] = [];
-    const fills: FillToWrite[] = [];
-    // What each fill applied now posts to the ledger: its fee and the PnL it realized.
-    const posted: FillSource[] = [];
-    for (const f of moving) {
-      const key = positionKeyOf(f.order);
-      const text = positionKeyText(key);
-      const current =
-        stagedPositions.get(text) ?? earlier.positions.get(text) ?? positions.get(text) ?? stored.get(text);
-      if (current !== undefined && f.position <= current.lastPosition) {
-        fills.push({ ...f, effect: undefined }); // applied already
-        continue;
-      }
-      const position = current?.position ?? emptyPosition(key, f.order.instrument);
-      const moved = applyFill(position, positionFillOf(f.order, f.fill));
-      posted.push(fillSource(f, moved.realized, position.pnlCurrency));
-      const entry: PositionEntry = {
-        position: moved.position,
-        settlementPnl: current?.settlementPnl ?? ZERO,
-        fundingPnl: current?.fundingPnl ?? ZERO,
-        fills: (current?.fills ?? 0) + 1,
-        lastPosition: f.position,
-      };
-      stagedPositions.set(text, entry);
-      changes.push({ entry, recordedAt: f.recordedAt, cause: 'fill', tradeId: f.fill.tradeId });
-      fills.push({
-        ...f,
-        effect: {
-          realized: moved.realized,
-          pnlCurrency: moved.position.pnlCurrency,
-          sizeAfter: moved.position.size,
-        },
-      });
-    }
-    return { stagedPositions, changes, fills, posted };
-  };
-
-  /**
-   * The new fills, each trade once, and the positions they move. A large batch first presumes every
-   * trade new and writes them by COPY; a trade already there (reported on two orders, or the batch
-   * applied again) fails it, to a savepoint. Otherwise (and then) the trades already there are read
-   * and left out, and the rest inserted.
-   */
-  const writeFillsAndPositions = async (
-    tx: SqlRunner,
-    schema: string,
-    candidates: readonly FillCandidate[],
-    copy: boolean,
-    earlier: Staged,
-  ): Promise<{ positions: Map<string, PositionEntry>; posted: FillSource[] }> => {
-    let moved: Awaited<ReturnType<typeof movePositions>> | undefined;
-    let copied = false;
-    if (copy && candidates.length > 0) {
-      const presumed = await movePositions(tx, schema, candidates, earlier);
-      await tx.exec('savepoint fills_write');
-      try {
-        await copyFills(tx, schema, presumed.fills);
-        await tx.exec('release savepoint fills_write');
-        moved = presumed;
-        copied = true;
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        await tx.exec('rollback to savepoint fills_write');
-      }
-    }
-    if (moved === undefined) {
-      const existing = await existingTrades(tx, schema, candidates);
-      const fresh = candidates.filter((f) => !existing.has(tradeKeyText(f.order, f.fill)));
-      moved = await movePositions(tx, schema, fresh, earlier);
-      await writeFills(tx, schema, moved.fills);
-    }
-    await writePositions(tx, schema, [...moved.stagedPositions.values()]);
-    await writePositionHistory(tx, schema, moved.changes, copied);
-    return { positions: moved.stagedPositions, posted: moved.posted };
-  };
-
-  /**
    * One segment of a batch (`batch-segments.ts`): states of the touched orders, each event through
    * evolve in order, then set-based writes; `earlier` is what the batch's segments before it staged.
    */
@@ -369,19 +248,20 @@ export const createOrderProjection = (options: OrderProjectionOptions = {}): Ord
       presumeNew,
       earlier,
     );
+    // A position as the segments before this one left it, else as the last committed batch did.
+    const before: KnownPosition = (text) => earlier.positions.get(text) ?? positions.get(text);
     const { positions: stagedPositions, posted } = await writeFillsAndPositions(
       tx,
       schema,
       fills,
       copy,
-      earlier,
+      before,
     );
     // Venue cash movements (the ledger ingester's events): their own table, in the same transaction;
     // a delivery closes its position, funding goes to its position's funding PnL.
     const cashEvents = items.filter(isCashEvent);
     const newMovements = await writeCashMovements(tx, schema, cashEvents);
-    const known = (text: string) =>
-      stagedPositions.get(text) ?? earlier.positions.get(text) ?? positions.get(text);
+    const known = (text: string) => stagedPositions.get(text) ?? before(text);
     for (const [text, entry] of await applyCashToPositions(tx, schema, cashEvents, newMovements, known)) {
       stagedPositions.set(text, entry);
     }
