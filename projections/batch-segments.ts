@@ -13,21 +13,19 @@ import type { PositionEntry } from './read-models/positions.ts';
  * other in the same transaction, each seeing what the ones before it staged. Cash movements are
  * rare (a funding time every few hours), so nearly every batch is one segment.
  */
-export function segmentsOf(items: readonly ProjectedItem[]): ProjectedItem[][] {
-  const segments: ProjectedItem[][] = [];
-  let current: ProjectedItem[] = [];
+export function segmentsOf(items: readonly ProjectedItem[]): (readonly ProjectedItem[])[] {
+  const cuts: number[] = [];
   let cash = false;
-  for (const item of items) {
+  items.forEach((item, i) => {
     if (cash && isOrderEvent(item)) {
-      segments.push(current);
-      current = [];
+      cuts.push(i);
       cash = false;
     }
     if (isCashEvent(item)) cash = true;
-    current.push(item);
-  }
-  if (current.length > 0 || segments.length === 0) segments.push(current);
-  return segments;
+  });
+  // Nearly every batch: itself, not a copy.
+  if (cuts.length === 0) return [items];
+  return [0, ...cuts].map((from, k) => items.slice(from, cuts[k]));
 }
 
 /** What the segments applied so far in a batch staged: read before the projection's caches. */

@@ -191,7 +191,7 @@ export function cashMovementEvent(movement: CashMovementData, recordedAt: string
   return {
     id,
     type: CASH_MOVEMENT_RECORDED,
-    data: toJson(movement) as JsonValue,
+    data: toJson(movement),
     metadata: metadata as unknown as JsonValue,
   };
 }

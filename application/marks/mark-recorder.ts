@@ -159,7 +159,7 @@ export function markEvent(data: MarkPriceData): EventToAppend {
   return {
     id,
     type: MARK_PRICE_RECORDED,
-    data: toJson(data) as JsonValue,
+    data: toJson(data),
     metadata: metadata as unknown as JsonValue,
   };
 }

@@ -6,7 +6,7 @@ import type { ProjectedItem } from '../../projections/events.ts';
 const order = (n: number) => ({ n }) as unknown as ProjectedItem;
 const cash = (n: number) => ({ n, family: 'cash' }) as unknown as ProjectedItem;
 const mark = (n: number) => ({ n, family: 'mark' }) as unknown as ProjectedItem;
-const numbers = (segments: ProjectedItem[][]) =>
+const numbers = (segments: readonly (readonly ProjectedItem[])[]) =>
   segments.map((s) => s.map((i) => (i as unknown as { n: number }).n));
 
 describe('segmentsOf: a batch cut so that no order event follows a cash movement within a segment', () => {
